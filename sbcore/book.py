@@ -1,0 +1,104 @@
+"""Helpers every chapter uses: the opening cell, and the 'paper | stored | this run' tables."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pandas as pd
+
+from sbcore.paper import format_paper
+from sbcore.profiles import PROFILES, check_device, check_profile
+
+
+def set_seed(seed: int) -> None:
+    """Seed python, numpy and torch (same profile and seed give the same numbers)."""
+    import torch
+
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def setup_chapter(profile: str, device: str, seed: int) -> dict:
+    """Validate the chapter's parameters before any work, seed everything, set the house
+    style, and show which profile, device and seed produced the page."""
+    import torch
+
+    check_profile(profile)
+    check_device(device)
+    set_seed(seed)
+    if device == "cpu" and os.cpu_count() and os.cpu_count() <= 2:
+        torch.set_num_threads(1)  # small models: one thread beats two on 2 cores
+    from sbcore import viz
+
+    viz.set_style()
+    info = dict(profile=profile, device=device, seed=seed,
+                device_name=_device_name(device), torch=torch.__version__)
+    _show_made_with(info)
+    return info
+
+
+def _device_name(device: str) -> str:
+    from sbcore.store import device_name
+
+    return device_name(device)
+
+
+def _show_made_with(info: dict) -> None:
+    text = (f"This page was executed with profile **{info['profile']}** "
+            f"({PROFILES[info['profile']]['description']}), device **{info['device']}** "
+            f"({info['device_name']}), base seed **{info['seed']}**, torch {info['torch']}.")
+    try:
+        from IPython.display import Markdown, display
+
+        display(Markdown(f":::{{note}}\n{text}\n:::"))
+    except ImportError:  # plain python: just print
+        print(text)
+
+
+def mean_std(values) -> str:
+    """'mean ± std (n=count)' with three decimals."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if len(v) == 0:
+        return "–"
+    std = v.std(ddof=1) if len(v) > 1 else 0.0
+    return f"{v.mean():.3f} ± {std:.3f} (n={len(v)})"
+
+
+def summarize(metrics: pd.DataFrame, keys=("dataset", "model", "metric")) -> pd.DataFrame:
+    """Tidy per-seed rows -> one 'mean ± std (n)' string per key."""
+    keys = list(keys)
+    return (metrics.groupby(keys, sort=False)["value"].apply(mean_std)
+            .rename("value").reset_index())
+
+
+def compare_table(paper: pd.DataFrame, this_run: pd.DataFrame,
+                  stored: pd.DataFrame | None = None,
+                  keys=("dataset", "model", "metric")) -> pd.DataFrame:
+    """Side by side: the paper's number, the stored paper-scale run (when present) and this run.
+
+    ``paper`` has the columns of ``paper_numbers.csv`` (mean, std); ``this_run`` and ``stored``
+    are tidy metric tables. Rows are the keys of this run; a key the paper lacks shows blank.
+    """
+    keys = list(keys)
+    out = summarize(this_run, keys).rename(columns={"value": "this run"})
+    if stored is not None and len(stored):
+        out = out.merge(summarize(stored, keys).rename(columns={"value": "stored paper-scale run"}),
+                        on=keys, how="left")
+    else:
+        out["stored paper-scale run"] = "not yet run"
+    p = paper.copy()
+    p["paper"] = [format_paper(m, s) for m, s in zip(p["mean"], p["std"])]
+    p = p[keys + ["paper"]].drop_duplicates(keys)
+    for k in keys:  # align dtypes (d is read as float from the CSV)
+        if k in out and k in p and out[k].dtype != p[k].dtype:
+            p[k] = p[k].astype(out[k].dtype)
+    out = out.merge(p, on=keys, how="left")
+    out["paper"] = out["paper"].fillna("")
+    out["stored paper-scale run"] = out["stored paper-scale run"].fillna("not yet run")
+    return out[keys + ["paper", "stored paper-scale run", "this run"]]

@@ -1,0 +1,31 @@
+"""The paper's own numbers, from one cited data file (``paper_numbers.csv``).
+
+Each row gives its source (a table or figure of Shah et al. 2020, arXiv 2006.07710 v2, or an
+output of the official notebooks), the dataset, dimension d, model, metric, mean and std as
+printed. Nothing here is computed; chapters put these beside our runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+PAPER_NUMBERS = Path(__file__).with_name("paper_numbers.csv")
+
+
+def paper_numbers(source: str | None = None) -> pd.DataFrame:
+    """All the paper's numbers, or those of one source (e.g. ``"Fig. 3b"``, ``"Table 4"``)."""
+    df = pd.read_csv(PAPER_NUMBERS)
+    if source is not None:
+        known = sorted(df["source"].unique())
+        if source not in known:
+            raise ValueError(f"source {source!r} is not in {PAPER_NUMBERS.name}; known: {known}")
+        df = df[df["source"] == source].reset_index(drop=True)
+    return df
+
+
+def format_paper(mean: float, std: float) -> str:
+    if pd.isna(mean):
+        return ""
+    return f"{mean:.2f}" if pd.isna(std) else f"{mean:.2f} ± {std:.2f}"
