@@ -85,8 +85,8 @@ def section(profile: str, name: str) -> dict:
     """A deep copy of one experiment's settings under a profile."""
     check_profile(profile)
     if name not in PROFILES[profile]:
-        raise ValueError(f"profile {profile!r} has no section {name!r}; "
-                         f"sections: {', '.join(k for k in PROFILES[profile] if k != 'description')}")
+        known = ", ".join(k for k in PROFILES[profile] if k != "description")
+        raise ValueError(f"profile {profile!r} has no section {name!r}; sections: {known}")
     return copy.deepcopy(PROFILES[profile][name])
 
 
