@@ -64,6 +64,10 @@ def config_key(config: dict) -> str:
 
 
 def git_commit() -> str:
+    """The repository's commit (+dirty if sbcore has local changes). On a machine that got the
+    working tree without .git (a lent GPU), the caller passes it in SB_GIT_COMMIT."""
+    if os.environ.get("SB_GIT_COMMIT"):
+        return os.environ["SB_GIT_COMMIT"]
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=10)
