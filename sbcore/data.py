@@ -285,11 +285,18 @@ def _check_size(name: str, n) -> None:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
 
 
+def _check_p(p) -> None:
+    ok = isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
+    if not (ok and 0.0 <= p <= 1.0):
+        raise ValueError(f"noise fraction p must lie in [0, 1], got {p!r}")
+
+
 def dataset_blocks(name: str, d: int | None = None, gamma: float = GAMMA, B: float = WIDTH,
                    p: float = 0.1) -> tuple[list[Block], list[int]]:
     """The blocks of each coordinate and the simple set S of a named dataset."""
     if name not in DATASETS:
         raise ValueError(f"dataset {name!r} is unknown; allowed: {', '.join(DATASETS)}")
+    _check_p(p)
     build, d_min, d_default, _ = DATASETS[name]
     d = d_default if d is None else d
     if not isinstance(d, (int, np.integer)) or d < d_min:
@@ -312,6 +319,9 @@ def make_dataset(name: str, n_train: int, n_test: int, n_val: int = 0, d: int | 
     _check_size("n_test", n_test)
     if not isinstance(n_val, (int, np.integer)) or n_val < 0:
         raise ValueError(f"n_val must be a non-negative integer, got {n_val!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    _check_p(p)
     if blocks is None:
         blocks, S = dataset_blocks(name, d, gamma, B, p)
     else:
