@@ -1,0 +1,189 @@
+"""Many (w, d)-FCNs of one shape as stacked tensors: forward, backward, optimiser, evaluation.
+
+Model m's layer l is W[l][m] of shape (in, out) (nn.Linear's weight transposed) and b[l][m] of
+shape (out,). A training step runs every model on its own minibatch with batched matmuls
+(torch.baddbmm / torch.bmm) and a hand-written backward pass (a ReLU network's gradient is
+short, and skipping autograd removes most of the per-step overhead). The optimisers follow the
+update rules of torch.optim.SGD / Adam / RMSprop exactly (L2 weight decay added to the
+gradient, as torch does), elementwise, so model m evolves as if trained alone by torch.optim.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sbcore.models import FCN
+
+# torch.optim defaults for the settings TrainConfig does not expose
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+RMSPROP_ALPHA = 0.99
+RMSPROP_EPS = 1e-8
+
+
+def stack_fcns(models: list[FCN], device) -> list[torch.Tensor]:
+    """Parameters of several FCNs as [W1, b1, W2, b2, ...], each stacked over models."""
+    params = []
+    for layer in range(len(models[0].linears())):
+        lins = [m.linears()[layer] for m in models]
+        params.append(torch.stack([lin.weight.detach().T for lin in lins]).to(device).contiguous())
+        params.append(torch.stack([lin.bias.detach() for lin in lins]).to(device).contiguous())
+    return params
+
+
+def to_fcn(params: list[torch.Tensor], d_in: int, width: int, depth: int) -> FCN:
+    """One model's parameters (unstacked: [W1, b1, ...]) as an FCN on the CPU in eval mode."""
+    model = FCN(d_in, width, depth)
+    with torch.no_grad():
+        for lin, W, b in zip(model.linears(), params[0::2], params[1::2]):
+            lin.weight.copy_(W.T.cpu())
+            lin.bias.copy_(b.cpu())
+    return model.eval()
+
+
+def forward_backward(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor):
+    """Cross-entropy gradients of every model on its own minibatch.
+
+    x: (N, b, d) inputs, y: (N, b) labels. Returns the gradients of the per-model mean loss,
+    in the order of params.
+    """
+    n_layers = len(params) // 2
+    acts = [x]  # input of each layer
+    h = x
+    for layer in range(n_layers):
+        z = torch.baddbmm(params[2 * layer + 1].unsqueeze(1), h, params[2 * layer])
+        if layer < n_layers - 1:
+            h = torch.relu(z)
+            acts.append(h)
+    # d(mean CE)/d logits = (softmax - onehot) / batch
+    g = torch.softmax(z, dim=-1)
+    g.scatter_add_(-1, y.unsqueeze(-1), torch.full_like(g[..., :1], -1.0))
+    g.div_(x.shape[1])
+    grads: list[torch.Tensor] = [None] * len(params)  # type: ignore[list-item]
+    for layer in reversed(range(n_layers)):
+        grads[2 * layer] = torch.bmm(acts[layer].transpose(1, 2), g)
+        grads[2 * layer + 1] = g.sum(dim=1)
+        if layer > 0:
+            g = torch.bmm(g, params[2 * layer].transpose(1, 2))
+            g.mul_(acts[layer] > 0)  # ReLU passes the gradient where it was active
+    return grads
+
+
+class StackedOptimizer:
+    """torch.optim's SGD / Adam / RMSprop update, applied to stacked parameters.
+
+    All updates are elementwise, so a stack behaves like independent optimisers. Rows (models)
+    can be dropped with ``keep`` when they finish; the rest continue untouched.
+    """
+
+    def __init__(self, params: list[torch.Tensor], config):
+        self.params, self.cfg, self.step_count = params, config, 0
+        self.state: dict[str, list[torch.Tensor]] = {}
+        kind = config.optimizer
+        if kind == "sgd" and config.momentum:
+            self.state["buf"] = [torch.zeros_like(p) for p in params]
+        elif kind == "adam":
+            self.state["m"] = [torch.zeros_like(p) for p in params]
+            self.state["v"] = [torch.zeros_like(p) for p in params]
+        elif kind == "rmsprop":
+            self.state["sq"] = [torch.zeros_like(p) for p in params]
+            if config.momentum:
+                self.state["buf"] = [torch.zeros_like(p) for p in params]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Keep only the models at these rows (in params and in every state tensor)."""
+        self.params[:] = [p[rows].contiguous() for p in self.params]
+        for key, tensors in self.state.items():
+            self.state[key] = [t[rows].contiguous() for t in tensors]
+
+    @torch.no_grad()
+    def step(self, grads: list[torch.Tensor]) -> None:
+        cfg, params = self.cfg, self.params
+        self.step_count += 1
+        if cfg.weight_decay:
+            torch._foreach_add_(grads, params, alpha=cfg.weight_decay)
+        if cfg.optimizer == "sgd":
+            if cfg.momentum:
+                bufs = self.state["buf"]
+                if self.step_count == 1:  # torch starts the buffer at the first gradient
+                    for b, g in zip(bufs, grads):
+                        b.copy_(g)
+                else:
+                    torch._foreach_mul_(bufs, cfg.momentum)
+                    torch._foreach_add_(bufs, grads)
+                grads = bufs
+            torch._foreach_add_(params, grads, alpha=-cfg.lr)
+        elif cfg.optimizer == "adam":
+            beta1, beta2 = ADAM_BETAS
+            m, v = self.state["m"], self.state["v"]
+            torch._foreach_lerp_(m, grads, 1 - beta1)
+            torch._foreach_mul_(v, beta2)
+            torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
+            step_size = cfg.lr / (1 - beta1 ** self.step_count)
+            bc2_sqrt = (1 - beta2 ** self.step_count) ** 0.5
+            denom = torch._foreach_sqrt(v)
+            torch._foreach_div_(denom, bc2_sqrt)
+            torch._foreach_add_(denom, ADAM_EPS)
+            torch._foreach_addcdiv_(params, m, denom, value=-step_size)
+        elif cfg.optimizer == "rmsprop":
+            sq = self.state["sq"]
+            torch._foreach_mul_(sq, RMSPROP_ALPHA)
+            torch._foreach_addcmul_(sq, grads, grads, value=1 - RMSPROP_ALPHA)
+            avg = torch._foreach_sqrt(sq)
+            torch._foreach_add_(avg, RMSPROP_EPS)
+            if cfg.momentum:
+                bufs = self.state["buf"]
+                torch._foreach_mul_(bufs, cfg.momentum)
+                torch._foreach_addcdiv_(bufs, grads, avg)
+                torch._foreach_add_(params, bufs, alpha=-cfg.lr)
+            else:
+                torch._foreach_addcdiv_(params, grads, avg, value=-cfg.lr)
+        else:  # TrainConfig validates this; guard against a hand-made config
+            raise ValueError(f"optimizer {cfg.optimizer!r} is unknown")
+
+
+def logits(params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    """(N, n, 2) logits of every stacked model on the same inputs X (n, d).
+
+    The first layer of all models is one wide matmul X @ [W1 of every model]."""
+    n_models, d, w = params[0].shape
+    z = X @ params[0].permute(1, 0, 2).reshape(d, n_models * w)
+    z = z.view(len(X), n_models, w).transpose(0, 1) + params[1].unsqueeze(1)
+    for layer in range(1, len(params) // 2):
+        z = torch.baddbmm(params[2 * layer + 1].unsqueeze(1), torch.relu(z), params[2 * layer])
+    return z
+
+
+@torch.no_grad()
+def evaluate(params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor, chunk: int):
+    """Summed cross-entropy and number of correct predictions of every model on (X, y).
+
+    Returns two float64 numpy arrays of length N (0 and 0 for an empty split)."""
+    n_models = params[0].shape[0]
+    loss = torch.zeros(n_models, dtype=torch.float64, device=X.device)
+    correct = torch.zeros(n_models, dtype=torch.int64, device=X.device)
+    for start in range(0, len(X), chunk):
+        z = logits(params, X[start:start + chunk])
+        yb = y[start:start + chunk].expand(n_models, -1)
+        picked = z.gather(-1, yb.unsqueeze(-1)).squeeze(-1)
+        loss += (torch.logsumexp(z, -1) - picked).sum(1).double()
+        correct += ((z[..., 1] - z[..., 0] > 0) == (yb == 1)).sum(1)
+    return loss.cpu().numpy(), correct.cpu().numpy().astype(np.float64)
+
+
+def scorer_of(params: list[torch.Tensor], row: int, chunk: int = 8192):
+    """A numpy scorer (X -> logit1 - logit0) of one stacked model, for ``track``."""
+    one = [p[row:row + 1] for p in params]
+    device = one[0].device
+
+    def scorer(X: np.ndarray) -> np.ndarray:
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(X), chunk):
+                z = logits(one, torch.as_tensor(X[i:i + chunk], dtype=torch.float32,
+                                                device=device))[0]
+                out.append((z[:, 1] - z[:, 0]).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros(0)
+
+    return scorer
