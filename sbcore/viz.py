@@ -13,3 +13,204 @@ def set_style() -> None:
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
     plt.rcParams.update({"figure.dpi": 110, "axes.titleweight": "bold",
                          "figure.figsize": (7.5, 4.0)})
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets chapter: blocks by class, 2-D views, the margin animation (data engineer)
+# --------------------------------------------------------------------------------------------
+
+CLASS_LABELS = {0: "negative (y = 0)", 1: "positive (y = 1)"}
+
+
+def shade_slabs(ax, k: int, gamma: float, B: float = 1.0, axis: str = "x",
+                alpha: float = 0.10) -> None:
+    """Tint each slab of a k-slab in its class colour (axis 'x' or 'y')."""
+    from sbcore.data import slab_classes, slab_intervals
+
+    span = ax.axvspan if axis == "x" else ax.axhspan
+    for (lo, hi), c in zip(slab_intervals(k, gamma, B), slab_classes(k)):
+        span(lo, hi, color=CLASS_COLORS[c], alpha=alpha, lw=0)
+
+
+def class_histogram(ax, x, y, title: str = "", bins: int = 80, lim=None,
+                    density: bool = False) -> None:
+    """One coordinate's histogram, one colour per class, on shared bin edges."""
+    import numpy as np
+
+    x, y = np.asarray(x), np.asarray(y)
+    lo, hi = lim if lim is not None else (x.min(), x.max())
+    edges = np.linspace(lo, hi, bins + 1)
+    for c in (0, 1):
+        ax.hist(x[y == c], bins=edges, color=CLASS_COLORS[c], alpha=0.7, label=CLASS_LABELS[c],
+                density=density, histtype="stepfilled", edgecolor="none")
+    ax.set_title(title)
+    ax.set_xlim(lo, hi)
+    ax.set_yticks([])
+
+
+def class_scatter(ax, a, b, y, xlabel: str = "", ylabel: str = "", title: str = "",
+                  max_points: int = 2500, s: float = 4.0, seed: int = 0) -> None:
+    """Scatter of two coordinates coloured by class (a random subset of max_points rows)."""
+    import numpy as np
+
+    a, b, y = np.asarray(a), np.asarray(b), np.asarray(y)
+    idx = np.random.default_rng(seed).permutation(len(y))[:max_points]
+    for c in (0, 1):
+        sel = idx[y[idx] == c]
+        ax.scatter(a[sel], b[sel], s=s, color=CLASS_COLORS[c], alpha=0.55, lw=0,
+                   label=CLASS_LABELS[c], rasterized=True)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+
+
+def _class_legend(fig, ax) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles[:2], labels[:2], loc="lower center", ncol=2, frameon=False,
+               bbox_to_anchor=(0.5, -0.02), markerscale=3)
+
+
+def plot_block_histograms(samples: dict, shade: dict | None = None, ncols: int = 3,
+                          lim=(-1.05, 1.05), panel_size=(3.2, 2.2)):
+    """Per-coordinate histograms by class, one panel per block.
+
+    ``samples`` maps a title to (x, y); ``shade`` maps a title to (k, gamma, B) to tint slabs.
+    """
+    n = len(samples)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols,
+                                                    panel_size[1] * nrows + 0.4), squeeze=False)
+    for ax, (title, (x, y)) in zip(axes.flat, samples.items()):
+        if shade and title in shade:
+            shade_slabs(ax, *shade[title])
+        class_histogram(ax, x, y, title=title, lim=lim)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    _class_legend(fig, axes.flat[0])
+    return fig
+
+
+def plot_pairs(panels: list[dict], ncols: int | None = None, panel_size=(3.4, 3.2)):
+    """2-D class scatters side by side. Each panel is a dict with a, b, y and optional
+    xlabel, ylabel, title, shade_x / shade_y = (k, gamma, B), lim."""
+    ncols = ncols or len(panels)
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols,
+                                                    panel_size[1] * nrows + 0.4), squeeze=False)
+    for ax, p in zip(axes.flat, panels):
+        if p.get("shade_x"):
+            shade_slabs(ax, *p["shade_x"], axis="x")
+        if p.get("shade_y"):
+            shade_slabs(ax, *p["shade_y"], axis="y")
+        class_scatter(ax, p["a"], p["b"], p["y"], p.get("xlabel", ""), p.get("ylabel", ""),
+                      p.get("title", ""))
+        if p.get("lim"):
+            ax.set_xlim(*p["lim"])
+            ax.set_ylim(*p["lim"])
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    _class_legend(fig, axes.flat[0])
+    return fig
+
+
+def plot_slab_strips(samples: dict, gamma: float, B: float = 1.0, max_points: int = 1500):
+    """k-slabs side by side: one jittered strip per k, slabs tinted by class.
+
+    ``samples`` maps k to (x, y)."""
+    import numpy as np
+
+    from sbcore.data import slab_classes, slab_intervals
+
+    ks = list(samples)
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.8 * len(ks)))
+    rng = np.random.default_rng(0)
+    for row, k in enumerate(ks):
+        for (lo, hi), c in zip(slab_intervals(k, gamma, B), slab_classes(k)):
+            ax.add_patch(plt.Rectangle((lo, row - 0.38), hi - lo, 0.76, color=CLASS_COLORS[c],
+                                       alpha=0.12, lw=0))
+        x, y = samples[k]
+        idx = rng.permutation(len(y))[:max_points]
+        for c in (0, 1):
+            sel = idx[y[idx] == c]
+            ax.scatter(x[sel], row + rng.uniform(-0.3, 0.3, len(sel)), s=3, lw=0, alpha=0.6,
+                       color=CLASS_COLORS[c], label=CLASS_LABELS[c] if row == 0 else None,
+                       rasterized=True)
+    ax.set_yticks(range(len(ks)), [f"{k}-slab" for k in ks])
+    ax.set_ylim(-0.6, len(ks) - 0.4)
+    ax.set_xlim(-1.05 * B, 1.05 * B)
+    ax.set_xlabel("x")
+    ax.grid(False, axis="y")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2, frameon=False,
+              markerscale=3)
+    fig.tight_layout()
+    return fig
+
+
+def draw_margin_frame(axes, frame: dict) -> None:
+    """One frame of the margin animation: the k-slab by class, and linear vs k-slab."""
+    from sbcore.data import slab_width
+
+    k, g, B = frame["k"], frame["gamma"], frame["B"]
+    for ax in axes:
+        ax.clear()
+    shade_slabs(axes[0], k, g, B)
+    class_histogram(axes[0], frame["slab"], frame["y"], lim=(-1.05 * B, 1.05 * B), bins=60,
+                    title=f"{k}-slab: γ = {g:.3f}, w = {slab_width(k, g, B):.3f}")
+    shade_slabs(axes[1], k, g, B, axis="y")
+    class_scatter(axes[1], frame["linear"], frame["slab"], frame["y"], "linear coordinate",
+                  f"{k}-slab coordinate", title=f"LMS-{k}, gap 2Bγ = {2 * B * g:.2f}",
+                  max_points=600, s=3)
+    axes[1].set_xlim(-1.05 * B, 1.05 * B)
+    axes[1].set_ylim(-1.05 * B, 1.05 * B)
+
+
+def margin_animation(frames: list[dict], figsize=(7.0, 2.9), dpi: int = 70,
+                     interval_ms: int = 700):
+    """A matplotlib animation over precomputed frames (see ``datasets.gamma_frames``); render
+    with ``IPython.display.HTML(anim.to_jshtml())`` for a page that moves without a kernel."""
+    from matplotlib import animation
+
+    fig, axes = plt.subplots(1, 2, figsize=figsize, dpi=dpi)
+    draw_margin_frame(axes, frames[-1])
+    fig.tight_layout()  # once: the layout then stays put from frame to frame
+
+    def update(i):
+        draw_margin_frame(axes, frames[i])
+        return list(axes)
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval_ms,
+                                   blit=False)
+    plt.close(fig)  # shown through to_jshtml only
+    return anim
+
+
+def plot_explorer(lin, noisy, slab, y, k: int, gamma: float, B: float = 1.0, p: float = 0.1):
+    """The widget's picture: noisy linear and k-slab by class, and linear vs k-slab."""
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.1))
+    lim = (-1.05 * B, 1.05 * B)
+    axes[0].axvspan(-gamma * B, gamma * B, color="#999999", alpha=0.15, lw=0)
+    class_histogram(axes[0], noisy, y, title=f"noisy linear, p = {p:.2f}", lim=lim)
+    shade_slabs(axes[1], k, gamma, B)
+    class_histogram(axes[1], slab, y, title=f"{k}-slab, γ = {gamma:.2f}", lim=lim)
+    shade_slabs(axes[2], k, gamma, B, axis="y")
+    class_scatter(axes[2], lin, slab, y, "linear", f"{k}-slab", title=f"LMS-{k} (2 coords)",
+                  max_points=1500)
+    axes[2].set_xlim(*lim)
+    axes[2].set_ylim(*lim)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    _class_legend(fig, axes[0])
+    return fig
+
+
+def animation_html(anim) -> str:
+    """An animation as self-contained HTML (frames embedded, playback in inline JS).
+
+    matplotlib links FontAwesome from a CDN for the button icons; the book's theme already
+    ships FontAwesome locally, so the link is dropped and the page needs no network."""
+    import re
+
+    html = anim.to_jshtml(default_mode="loop")
+    return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "",
+                  html)

@@ -1,0 +1,297 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Datasets with a precise notion of simplicity
+#
+# To say that a network prefers *simple* features, we need data in which simplicity is
+# defined, not assumed. The paper builds every synthetic dataset from one-dimensional
+# **blocks**: each coordinate is drawn, given the label, from a block whose complexity is the
+# number of linear pieces a classifier needs to separate it. A dataset then places a simple
+# block on some coordinates (the set $S$) and complex blocks on the others ($S^c$), and every
+# block alone predicts the label. This chapter shows the blocks and datasets; the next chapters
+# ask which of them a trained network uses.
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"
+device = "cpu"
+seed = 0
+recompute = False
+
+# %% tags=["remove-input"]
+from sbcore.book import setup_chapter
+
+info = setup_chapter(profile, device, seed)
+
+# %% tags=["remove-cell"]
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import HTML, display
+from myst_nb import glue
+
+from sbcore import viz
+from sbcore.data import make_dataset, ring_probs, slab_width
+from sbcore.experiments import datasets as ds
+from sbcore.widgets import dataset_explorer
+
+cfg = ds.config(profile)
+result = ds.run(profile, device, recompute)
+rings = result.tables["rings"]
+gamma, B, p, n = cfg["gamma"], cfg["B"], cfg["p"], cfg["n"]
+samples = ds.block_samples(n, seed, gamma, B, p)
+
+glue("gamma", gamma, display=False)
+glue("B", B, display=False)
+glue("p", p, display=False)
+glue("n", n, display=False)
+glue("gap", 2 * B * gamma, display=False)
+for k in cfg["ks"]:
+    glue(f"w{k}", slab_width(k, gamma, B), display=False)
+    glue(f"pieces{k}", k - 1, display=False)
+glue("best_noisy", 1 - p / 2, display=False)
+
+# %% [markdown]
+# ## One-dimensional blocks
+#
+# Labels are $y \in \{-1, +1\}$ with probability one half each (stored as 0 and 1). With
+# margin $\gamma$ (here {glue:text}`gamma:.2f`), width $B$ (here {glue:text}`B:.0f`) and
+# $U \sim \mathrm{Uniform}[0, 1]$:
+#
+# * **Linear**: $x = y\,(B\gamma + (B - B\gamma)\,U)$. Positives fill $[B\gamma, B]$, negatives
+#   the mirror image, and the empty gap around zero has width $2B\gamma$ =
+#   {glue:text}`gap:.2f`. One threshold separates the classes.
+# * **Noisy linear**: a fraction $p$ of the points (here {glue:text}`p:.2f`) is redrawn
+#   uniformly inside the gap $[-B\gamma, B\gamma]$, whatever the label. Nothing does better
+#   than the threshold at zero, which is right on the clean points and right half of the time
+#   inside the gap: accuracy $1 - p/2$ = {glue:text}`best_noisy:.3f`.
+# * **$k$-slab** ($k$ odd): $k$ intervals ("slabs") of equal width separated by gaps of
+#   $2B\gamma$, spanning $[-B, B]$; the classes alternate from slab to slab, with negatives in
+#   the centre slab. Since $k$ slabs and $k-1$ gaps fill $2B$,
+#
+# $$
+# k\,w_k + (k-1)\,2B\gamma = 2B
+# \quad\Longrightarrow\quad
+# w_k = \frac{2B\,\bigl(1 - (k-1)\gamma\bigr)}{k}.
+# $$
+#
+# At these settings $w_3$ = {glue:text}`w3:.4f`, $w_5$ = {glue:text}`w5:.4f` and
+# $w_7$ = {glue:text}`w7:.4f`, and every gap is {glue:text}`gap:.2f` wide.
+#
+# **Why linear is simpler.** Every block is fully predictive, and every block has the same
+# margin $B\gamma$ around each boundary. What differs is how many pieces a classifier needs: the
+# linear block needs one threshold, a $k$-slab needs $k-1$ thresholds, i.e. a piecewise-linear
+# function with $k-1$ pieces (a 3-slab {glue:text}`pieces3`, a 5-slab {glue:text}`pieces5`, a
+# 7-slab {glue:text}`pieces7`). That count is the paper's measure of simplicity. The table below
+# gives each block's support per class, computed from the formulas.
+
+# %% tags=["remove-input"]
+geometry = ds.block_geometry(gamma, B)
+display(geometry.style.format({"slab width w_k": "{:.4f}", "gap 2Bγ": "{:.2f}"}, na_rep="–")
+        .hide(axis="index"))
+
+# %% [markdown]
+# Each block drawn {glue:text}`n` times, coloured by class (the tint marks each slab's class):
+
+# %% tags=["remove-input"]
+shade = {f"{k}-slab": (k, gamma, B) for k in cfg["ks"]}
+fig = viz.plot_block_histograms(samples, shade=shade, ncols=3)
+plt.show()
+
+# %% [markdown]
+# ### Slabs of $k$ = 3, 5, 7 side by side
+#
+# More slabs means thinner slabs and more boundaries to learn. The outer slabs are given less
+# probability so that both classes spread about equally (digest section 1.1): in a 5-slab the
+# negatives sit in the outer slabs with probability {glue:text}`design_5_neg_outer:.2f`
+# (measured {glue:text}`meas_5_neg_outer:.3f`); in a 7-slab the negatives split
+# {glue:text}`design_7_neg_centre:.2f` / {glue:text}`design_7_neg_ring:.2f` between the centre
+# and the second ring (measured {glue:text}`meas_7_neg_centre:.3f` /
+# {glue:text}`meas_7_neg_ring:.3f`), and the positives {glue:text}`design_7_pos_inner:.3f` /
+# {glue:text}`design_7_pos_outer:.3f` between the inner and the outer ring (measured
+# {glue:text}`meas_7_pos_inner:.3f` / {glue:text}`meas_7_pos_outer:.3f`). Within each ring,
+# the side (sign) is a fair coin.
+
+# %% tags=["remove-cell"]
+def ring(k, cls, j, col):
+    row = rings[(rings["block"] == f"{k}-slab") & (rings["cls"] == cls) & (rings["ring"] == j)]
+    return float(row[col].iloc[0])
+
+
+for tag, (k, cls, j) in {"5_neg_outer": (5, "negative", 2), "7_neg_centre": (7, "negative", 0),
+                         "7_neg_ring": (7, "negative", 2), "7_pos_inner": (7, "positive", 1),
+                         "7_pos_outer": (7, "positive", 3)}.items():
+    glue(f"design_{tag}", ring(k, cls, j, "design"), display=False)
+    glue(f"meas_{tag}", ring(k, cls, j, "measured"), display=False)
+assert ring_probs(5)[0][1] == ring(5, "negative", 2, "design")
+
+# %% tags=["remove-input"]
+fig = viz.plot_slab_strips({k: samples[f"{k}-slab"] for k in cfg["ks"]}, gamma, B)
+plt.show()
+
+# %% [markdown]
+# Designed and measured probability of each ring (ring 0 is the centre slab, ring $j$ the two
+# slabs $j$ steps out), from {glue:text}`n` draws; "positive side" is the measured share with
+# $x > 0$:
+
+# %% tags=["remove-input"]
+display(rings.rename(columns={"cls": "class", "positive_side": "positive side"})
+        .style.format({"design": "{:.3f}", "measured": "{:.3f}", "positive side": "{:.3f}"})
+        .hide(axis="index"))
+
+# %% [markdown]
+# ## The noisy linear coordinate
+#
+# In $\hat{\mathrm{L}}$MS-$k$ the linear coordinate is only {glue:text}`best_noisy:.0%`
+# predictive. Exactly $\mathrm{round}(np)$ of the $n$ points are moved into the gap (here
+# {glue:text}`noisy_inside:.0f` of {glue:text}`n`, a fraction {glue:text}`noisy_frac:.3f`), and
+# their sign agrees with their label {glue:text}`noisy_margin_side:.3f` of the time. The sign
+# of $x$ is then right on {glue:text}`noisy_acc:.3f` of the points, against $1 - p/2$ =
+# {glue:text}`best_noisy:.3f`. The slabs stay noiseless, so in this dataset the complex
+# features are strictly more predictive than the simple one.
+
+# %% tags=["remove-cell"]
+glue("noisy_inside", ds.measured(result, "noisy linear: points inside the margin"),
+     display=False)
+glue("noisy_frac", ds.measured(result, "noisy linear: fraction inside the margin"),
+     display=False)
+glue("noisy_margin_side", ds.measured(result, "noisy linear: margin points on their label's side"),
+     display=False)
+glue("noisy_acc", ds.measured(result, "noisy linear: accuracy of sign(x)"), display=False)
+glue("pos_frac", ds.measured(result, "fraction of positives"), display=False)
+
+# %% tags=["remove-input"]
+noisy_label = f"noisy linear (p={p:g})"
+fig = viz.plot_block_histograms({"linear": samples["linear"], noisy_label: samples[noisy_label]},
+                                ncols=2, panel_size=(3.8, 2.4))
+for ax in fig.axes[:2]:
+    ax.axvspan(-gamma * B, gamma * B, color="#999999", alpha=0.15, lw=0)
+plt.show()
+
+# %% [markdown]
+# ## From blocks to datasets
+#
+# A dataset stacks independent blocks, one per coordinate, all drawn for the same label; the
+# labels are fair coin flips (here a fraction {glue:text}`pos_frac:.3f` of positives). The
+# table lists every dataset of the library, with its simple set $S$ and complex set $S^c$.
+
+# %% tags=["remove-input"]
+display(ds.dataset_table().style.hide(axis="index"))
+
+# %% [markdown]
+# **LMS-5** puts the linear block on coordinate 0 and 5-slabs on the others. Any two of its
+# canonical coordinates show the two kinds of structure at once: the classes split left/right
+# along the linear coordinate and in alternating bands along the slab coordinate.
+
+# %% tags=["remove-cell"]
+n_view = n
+lms5 = make_dataset("lms-5", n_train=n_view, n_test=1, d=5, seed=seed)
+Z5 = lms5.unrotate(lms5.train.X.astype(np.float64))
+y5 = lms5.train.y
+lim = (-1.1 * B, 1.1 * B)
+
+# %% tags=["remove-input"]
+fig = viz.plot_pairs([dict(a=Z5[:, 0], b=Z5[:, 1], y=y5, xlabel="coordinate 0 (linear, S)",
+                           ylabel="coordinate 1 (5-slab)", title="LMS-5, canonical",
+                           shade_y=(5, gamma, B), lim=lim)], panel_size=(4.4, 4.0))
+plt.show()
+
+# %% [markdown]
+# ### What the rotation does
+#
+# The paper applies a random rotation $Q$ (orthogonal, drawn from the QR decomposition of a
+# Gaussian matrix) to every dataset, so that no input axis of the network is special: the
+# model sees $XQ$. Any two rotated coordinates mix all $d$ blocks, and the classes overlap in
+# every such projection; the linear direction is still there, but hidden along the first row
+# of $Q$. The rotation loses nothing: $QQ^\top = I$ to within
+# {glue:text}`rot_err:.1e`, and undoing it returns the blocks to within
+# {glue:text}`unrot_err:.1e` (the inputs are stored in single precision).
+
+# %% tags=["remove-cell"]
+glue("rot_err", ds.measured(result, "rotation: max |Q Q^T - I|"), display=False)
+glue("unrot_err", ds.measured(result, "rotation: max |unrotate(X) - Z|"), display=False)
+X5 = lms5.train.X
+hidden = X5 @ lms5.Q[0]  # the projection on the linear direction: Q's first row
+
+# %% tags=["remove-input"]
+fig = viz.plot_pairs([
+    dict(a=Z5[:, 0], b=Z5[:, 1], y=y5, xlabel="canonical 0 (linear)", ylabel="canonical 1 (5-slab)",
+         title="before the rotation"),
+    dict(a=X5[:, 0], b=X5[:, 1], y=y5, xlabel="rotated 0", ylabel="rotated 1",
+         title="what the model sees"),
+    dict(a=hidden, b=X5[:, 1], y=y5, xlabel="along Q's first row", ylabel="rotated 1",
+         title="the hidden linear direction"),
+], panel_size=(3.4, 3.3))
+plt.show()
+
+# %% [markdown]
+# ### LSN, MS-(5,7) and AdvMS-(5,7)
+#
+# * **LSN** (the theory's dataset): $x_1 = y$, $x_2$ is $0$ for negatives and $\pm 1$ for
+#   positives (a 3-slab with zero width), and the remaining $d-2$ coordinates are Gaussian noise.
+# * **MS-(5,7)** has no linear block at all: a 5-slab is the *simpler* feature against 7-slabs,
+#   showing that simplicity is relative.
+# * **AdvMS-(5,7)** ($d$ = {glue:text}`adv_d`) puts {glue:text}`adv_nS` 5-slabs with a smaller
+#   margin ($\gamma$ = {glue:text}`adv_g5:.2f`) against {glue:text}`adv_nSc` 7-slabs with a
+#   larger one ($\gamma$ = {glue:text}`adv_g7:.2f`), for the adversarial-training experiment.
+
+# %% tags=["remove-cell"]
+def canonical(name, **kw):
+    data = make_dataset(name, n_train=n_view, n_test=1, seed=seed, **kw)
+    return data, data.unrotate(data.train.X.astype(np.float64)), data.train.y
+
+
+lsn, Zl, yl = canonical("lsn", d=5)
+ms, Zm, ym = canonical("ms-5-7", d=5)
+adv, Za, ya = canonical("advms-5-7")
+jitter = np.random.default_rng(seed).uniform(-0.08, 0.08, size=(len(yl), 2))
+b5, b7 = adv.blocks[adv.S[0]], adv.blocks[adv.Sc[0]]
+glue("adv_d", adv.d, display=False)
+glue("adv_nS", len(adv.S), display=False)
+glue("adv_nSc", len(adv.Sc), display=False)
+glue("adv_g5", b5.gamma, display=False)
+glue("adv_g7", b7.gamma, display=False)
+
+# %% tags=["remove-input"]
+fig = viz.plot_pairs([
+    dict(a=Zl[:, 0] + jitter[:, 0], b=Zl[:, 1] + jitter[:, 1], y=yl,
+         xlabel="x1 = y (linear), jittered", ylabel="x2 (3-slab), jittered", title="LSN"),
+    dict(a=Zm[:, 0], b=Zm[:, 1], y=ym, xlabel="coordinate 0 (5-slab, S)",
+         ylabel="coordinate 1 (7-slab)", title="MS-(5,7)", shade_x=(5, gamma, B),
+         shade_y=(7, gamma, B), lim=lim),
+    dict(a=Za[:, adv.S[0]], b=Za[:, adv.Sc[0]], y=ya,
+         xlabel=f"a 5-slab of S (γ = {b5.gamma:g})", ylabel=f"a 7-slab of $S^c$ (γ = {b7.gamma:g})",
+         title="AdvMS-(5,7)", shade_x=(5, b5.gamma, B), shade_y=(7, b7.gamma, B), lim=lim),
+], panel_size=(3.4, 3.3))
+plt.show()
+
+# %% [markdown]
+# ## Moving the margin
+#
+# The animation varies the margin $\gamma$ of an LMS-5 pair from zero to near the largest a
+# 5-slab allows, $1/(k-1)$: the gaps widen, the slabs thin as $w_k$ says, and the linear block's
+# empty band grows with them. It is precomputed, so it plays on the static page too.
+
+# %% tags=["remove-input"]
+frames = ds.gamma_frames(min(n, 1500), cfg["frames"], seed)
+anim = viz.margin_animation(frames)
+display(HTML(viz.animation_html(anim)))
+
+# %% [markdown]
+# ## Try it
+#
+# Running this chapter as a notebook, the sliders below regenerate the blocks for any number
+# of slabs $k$, margin $\gamma$, noise rate $p$ and sample size $n$. A pair $(k, \gamma)$ whose
+# slabs would overlap, $\gamma \ge 1/(k-1)$, is refused with the library's error message. On
+# the static site the sliders show only the picture saved when the page was built.
+
+# %% tags=["remove-input"]
+dataset_explorer(n=min(n, 2000), seed=seed)
