@@ -1,0 +1,61 @@
+# The book's commands (see README.md). Every target sets up .venv first when it needs it.
+#
+#   make book    [PROFILE=quick] [DEVICE=cpu] [SEED=0] [JOBS=1] [RECOMPUTE=1]
+#   make chapter NAME=03_extreme_sb [PROFILE=...] [DEVICE=...] [SEED=...] [RECOMPUTE=1]
+#   make site    (render the notebooks already in book/)
+#   make test | make lint | make clean | make distclean
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+PROFILE ?= quick
+DEVICE ?= cpu
+SEED ?= 0
+JOBS ?= 1
+RECOMPUTE ?=
+NAME ?=
+
+RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(if $(RECOMPUTE),--recompute)
+
+.PHONY: venv book chapter site toc test lint clean distclean
+
+venv: $(STAMP)
+
+# Re-installs only when requirements.txt changes (the stamp is older than it).
+$(STAMP): requirements.txt
+	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -r requirements.txt
+	@touch $@
+
+# Execute every chapter with papermill into book/, then render the site.
+book: venv
+	OMP_NUM_THREADS=1 $(PY) -m sbcore.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
+	$(PY) -m sbcore.pipeline build
+
+# One chapter (and the status page), then the site.
+chapter: venv
+	@test -n "$(NAME)" || { echo "make chapter needs NAME=<chapter>; chapters:"; \
+		$(PY) -m sbcore.pipeline list; exit 2; }
+	OMP_NUM_THREADS=1 $(PY) -m sbcore.pipeline execute "$(NAME)" $(RUN_ARGS)
+	$(PY) -m sbcore.pipeline build
+
+site: venv
+	$(PY) -m sbcore.pipeline build
+
+toc: venv
+	$(PY) -m sbcore.pipeline toc
+
+test: venv
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests
+
+lint: venv
+	$(PY) -m ruff check .
+
+# Build output only; the results store (results/) and .venv stay.
+clean:
+	rm -rf _build book/*.ipynb book/_timings.json book/.*.ipynb
+
+# Also the quick and smoke results (recomputed on the next run) and the environment.
+distclean: clean
+	rm -rf results/smoke results/quick $(VENV)

@@ -1,0 +1,401 @@
+"""The book pipeline: papermill executes the chapters into book/, jupyter-book renders the site.
+
+    python -m sbcore.pipeline list
+    python -m sbcore.pipeline execute [NAME ...] [--profile quick] [--device cpu] [--seed 0]
+                                      [--recompute] [--jobs 1] [--out book] [--no-status]
+    python -m sbcore.pipeline build   [--root .]
+    python -m sbcore.pipeline toc
+
+A chapter is a jupytext py:percent file ``chapters/NN_name.py``. ``execute`` validates every
+parameter before any work, runs each chapter in a fresh ``python3`` kernel with the repository
+root as working directory, and writes ``<out>/NN_name.ipynb`` only when the whole chapter ran:
+papermill writes into a temporary file that is renamed over the old notebook on success, so a
+failed chapter leaves the previous notebook untouched (its partial notebook goes to
+``_build/failed/``). Each chapter's time and outcome are recorded in ``<out>/_timings.json``,
+which the status chapter (``99_status``) shows; it runs last, after the others.
+
+``build`` renders the executed notebooks with ``jupyter-book build -W -n --keep-going`` (execution
+off), after regenerating ``_toc.yml`` from ``chapters/*.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+BOOK = ROOT / "book"
+TIMINGS = "_timings.json"
+STATUS_CHAPTER = "99_status"  # reads the timings, so it runs after every other chapter
+TOC_HEADER = ("# Generated from chapters/*.py by `python -m sbcore.pipeline toc` (also run by "
+              "`make book`);\n# edit the chapters, not this file.\n")
+
+
+@dataclass
+class Outcome:
+    """How one chapter's execution went."""
+
+    name: str
+    ok: bool
+    seconds: float
+    error: str = ""
+
+
+# --- chapters ---------------------------------------------------------------------------------
+
+def chapter_sources(chapters_dir: Path = CHAPTERS) -> dict[str, Path]:
+    """The chapters, by name, in book order (their file names sort in reading order)."""
+    return {p.stem: p for p in sorted(Path(chapters_dir).glob("*.py")) if p.stem[:1].isdigit()}
+
+
+def resolve_chapters(names, sources: dict[str, Path]) -> list[str]:
+    """Chapter names as given (a name, a unique prefix such as ``03``, or a path); ValueError
+    listing the known chapters for anything else."""
+    out = []
+    for given in names:
+        stem = Path(given).stem if given.endswith(".py") or given.endswith(".ipynb") else given
+        matches = [stem] if stem in sources else [n for n in sources if n.startswith(stem)]
+        if len(matches) != 1:
+            known = ", ".join(sources) or "(none: chapters/ is empty)"
+            what = "is ambiguous" if matches else "is unknown"
+            raise ValueError(f"chapter {given!r} {what}; known chapters: {known}")
+        if matches[0] not in out:
+            out.append(matches[0])
+    return out
+
+
+def check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return seed
+
+
+def check_jobs(jobs) -> int:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    return jobs
+
+
+# --- execution --------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _kernel_env(**values: str):
+    """Environment for the kernels started inside (they inherit ours), restored afterwards."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def tag_injected_parameters(nb) -> int:
+    """Hide papermill's injected-parameters cell in the book (papermill does not copy the
+    parameters cell's tags onto it). Returns how many cells were tagged."""
+    count = 0
+    for cell in nb.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = tags + ["remove-cell"]
+            count += 1
+    return count
+
+
+def _describe_failure(err: BaseException) -> str:
+    """One paragraph naming the failed cell: its execution count, first lines and the error."""
+    ename = getattr(err, "ename", None)
+    if ename is None:  # not a cell error: kernel death, bad notebook, ...
+        return f"{type(err).__name__}: {err}"
+    lines = [ln for ln in (getattr(err, "source", "") or "").splitlines() if ln.strip()]
+    head = "\n".join("    " + ln for ln in lines[:4]) + ("\n    ..." if len(lines) > 4 else "")
+    return (f"cell In [{err.exec_count}] (notebook cell {err.cell_index}) raised "
+            f"{ename}: {err.evalue}\n{head}")
+
+
+def failed_dir_for(out_dir: Path) -> Path:
+    """Where partial notebooks of failed chapters go: ``_build/failed`` beside ``book/``."""
+    return Path(out_dir).resolve().parent / "_build" / "failed"
+
+
+def execute_chapter(source: Path, out_dir: Path, parameters: dict,
+                    failed_dir: Path | None = None) -> Outcome:
+    """Execute one chapter into ``out_dir/<name>.ipynb``; replace it only on success."""
+    import jupytext
+    import nbformat
+    import papermill
+
+    name = source.stem
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".ipynb", dir=out_dir)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    start = time.perf_counter()
+    try:
+        nb = jupytext.read(source)
+        nb = papermill.execute_notebook(
+            nb, str(tmp), parameters=parameters, kernel_name="python3", language="python",
+            cwd=str(ROOT), progress_bar=False, log_output=False)
+        tag_injected_parameters(nb)
+        nbformat.write(nb, str(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the notebook is an ordinary file
+        os.replace(tmp, out_dir / f"{name}.ipynb")
+        return Outcome(name, True, time.perf_counter() - start)
+    except Exception as err:  # report every failure as the chapter's, keep going
+        seconds = time.perf_counter() - start
+        failed_dir = Path(failed_dir or failed_dir_for(out_dir))
+        if tmp.exists() and tmp.stat().st_size:
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, failed_dir / f"{name}.ipynb")
+        return Outcome(name, False, seconds, _describe_failure(err))
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _execute_in_worker(source: str, out_dir: str, parameters: dict, failed_dir) -> Outcome:
+    return execute_chapter(Path(source), Path(out_dir), parameters, failed_dir)
+
+
+def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, report) -> list[Outcome]:
+    if jobs == 1 or len(names) < 2:
+        outcomes = []
+        for name in names:
+            report(f"[{name}] executing ...")
+            outcomes.append(execute_chapter(sources[name], out_dir, parameters, failed_dir))
+            report(_summary(outcomes[-1]))
+        return outcomes
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # spawn, not fork: the parent may already hold zmq sockets from an earlier kernel
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        report(f"executing {len(names)} chapters, {jobs} at a time ...")
+        futures = {pool.submit(_execute_in_worker, str(sources[n]), str(out_dir), parameters,
+                               failed_dir): n for n in names}
+        done = {}
+        for fut in as_completed(futures):
+            done[futures[fut]] = fut.result()
+            report(_summary(done[futures[fut]]))
+    return [done[n] for n in names]
+
+
+def _summary(o: Outcome) -> str:
+    if o.ok:
+        return f"[{o.name}] ok in {o.seconds:.1f} s"
+    return f"[{o.name}] FAILED after {o.seconds:.1f} s: {o.error}"
+
+
+def write_timings(out_dir: Path, outcomes: list[Outcome], parameters: dict) -> Path:
+    """Merge these outcomes into ``<out>/_timings.json`` (one record per chapter), atomically."""
+    path = Path(out_dir) / TIMINGS
+    try:
+        records = json.loads(path.read_text()) if path.exists() else {}
+        if not isinstance(records, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as err:  # a damaged file only loses the old records, never the run
+        print(f"warning: {path} is unreadable ({err}); starting it afresh", file=sys.stderr)
+        records = {}
+    date = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for o in outcomes:
+        records[o.name] = dict(profile=parameters["profile"], device=parameters["device"],
+                               seed=parameters["seed"], recompute=parameters["recompute"],
+                               seconds=round(o.seconds, 1), status="ok" if o.ok else "failed",
+                               date=date, error=o.error)
+    fd, tmp = tempfile.mkstemp(prefix=".timings.", suffix=".json", dir=out_dir)
+    with os.fdopen(fd, "w") as f:
+        json.dump(dict(sorted(records.items())), f, indent=2)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return path
+
+
+def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int = 0,
+            recompute: bool = False, out_dir: Path = BOOK, chapters_dir: Path = CHAPTERS,
+            jobs: int = 1, refresh_status: bool = True, failed_dir: Path | None = None,
+            report=print) -> list[Outcome]:
+    """Execute chapters (all when ``names`` is empty) and record their timings.
+
+    Every parameter is checked before any chapter runs (ValueError naming the problem). The
+    status chapter runs last, and is re-run after a partial execution unless ``refresh_status``
+    is False, so that it shows the new timings. Partial notebooks of failed chapters go to
+    ``failed_dir`` (default ``_build/failed`` beside ``out_dir``).
+    """
+    from sbcore.profiles import check_device, check_profile
+
+    check_profile(profile)
+    check_device(device)
+    check_seed(seed)
+    check_jobs(jobs)
+    sources = chapter_sources(chapters_dir)
+    if not sources:
+        raise ValueError(f"no chapters (NN_name.py) found in {chapters_dir}")
+    chosen = resolve_chapters(names, sources) if names else list(sources)
+    if refresh_status and STATUS_CHAPTER in sources and STATUS_CHAPTER not in chosen:
+        chosen.append(STATUS_CHAPTER)
+    first = [n for n in chosen if n != STATUS_CHAPTER]
+    parameters = dict(profile=profile, device=device, seed=seed, recompute=bool(recompute))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # one thread per kernel: small models run faster so, and two kernels share 2 cores well;
+    # SB_BOOK_DIR tells the status chapter where this run's timings are
+    with _kernel_env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
+                     SB_BOOK_DIR=str(out_dir.resolve())):
+        outcomes = _run_all(first, sources, out_dir, parameters, jobs, failed_dir, report)
+        write_timings(out_dir, outcomes, parameters)
+        if STATUS_CHAPTER in chosen:
+            status = _run_all([STATUS_CHAPTER], sources, out_dir, parameters, 1, failed_dir,
+                              report)
+            write_timings(out_dir, status, parameters)
+            outcomes += status
+    return outcomes
+
+
+# --- table of contents and site ---------------------------------------------------------------
+
+def toc_yaml(names: list[str], book_dir: str = "book") -> str:
+    """A jupyter-book 1.x table of contents: the first chapter is the root page."""
+    if not names:
+        raise ValueError("a table of contents needs at least one chapter")
+    lines = [TOC_HEADER + "format: jb-book", f"root: {book_dir}/{names[0]}"]
+    if len(names) > 1:
+        lines.append("chapters:")
+        lines += [f"  - file: {book_dir}/{n}" for n in names[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    if path.exists() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return True
+
+
+def write_toc(root: Path = ROOT, chapters_dir: Path = CHAPTERS) -> Path:
+    """Rewrite ``<root>/_toc.yml`` from the chapters that exist (only when it changes)."""
+    path = Path(root) / "_toc.yml"
+    _write_if_changed(path, toc_yaml(list(chapter_sources(chapters_dir))))
+    return path
+
+
+def _jupyter_book() -> str:
+    beside = Path(sys.executable).with_name("jupyter-book")
+    found = str(beside) if beside.exists() else shutil.which("jupyter-book")
+    if not found:
+        raise RuntimeError("jupyter-book is not installed here; run `make venv` first")
+    return found
+
+
+def build(root: Path = ROOT, chapters_dir: Path = CHAPTERS, report=print) -> int:
+    """Render the executed notebooks in ``<root>/book`` with jupyter-book; return its exit code.
+
+    ``_toc.yml`` follows ``chapters/*.py``. Chapters not executed yet are left out of this
+    build (named in a warning) rather than failing it, so one chapter can be built alone.
+    """
+    root = Path(root)
+    names = list(chapter_sources(chapters_dir))
+    toc = write_toc(root, chapters_dir)
+    present = [n for n in names if (root / "book" / f"{n}.ipynb").exists()]
+    if not present:
+        raise ValueError(f"no executed chapters in {root / 'book'}; run `make book` "
+                         "(or python -m sbcore.pipeline execute) first")
+    missing = [n for n in names if n not in present]
+    cmd = [_jupyter_book(), "build", "-W", "-n", "--keep-going"]
+    if missing:
+        report("warning: not executed yet, left out of this build: " + ", ".join(missing)
+               + "  (make chapter NAME=<name>, or make book)")
+        toc = _build_dir(root) / "_toc.partial.yml"
+        _write_if_changed(toc, toc_yaml(present))
+        cmd += ["--toc", str(toc)]
+    cmd.append(str(root))
+    start = time.perf_counter()
+    rc = subprocess.run(cmd, cwd=root).returncode
+    report(f"jupyter-book build: exit {rc} in {time.perf_counter() - start:.1f} s")
+    if rc == 0:
+        report(f"open {(_build_dir(root) / 'html' / 'index.html').resolve()}")
+    return rc
+
+
+def _build_dir(root: Path) -> Path:
+    return Path(root) / "_build"
+
+
+# --- command line -----------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sbcore.pipeline", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the chapters")
+    ex = sub.add_parser("execute", help="execute chapters into book/ with papermill")
+    ex.add_argument("names", nargs="*", help="chapters (default: all), e.g. 03_extreme_sb or 03")
+    ex.add_argument("--profile", default="quick", help="smoke | quick | paper (default quick)")
+    ex.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps (default cpu)")
+    ex.add_argument("--seed", default="0", help="base seed (default 0)")
+    ex.add_argument("--recompute", action="store_true", help="ignore stored results")
+    ex.add_argument("--jobs", default="1", help="chapters executed at a time (default 1)")
+    ex.add_argument("--out", default=str(BOOK), help="folder for the executed notebooks")
+    ex.add_argument("--chapters", default=str(CHAPTERS), help=argparse.SUPPRESS)
+    ex.add_argument("--no-status", action="store_true",
+                    help=f"do not re-run {STATUS_CHAPTER} after a partial execution")
+    bd = sub.add_parser("build", help="render book/ into _build/html with jupyter-book")
+    bd.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
+    sub.add_parser("toc", help="rewrite _toc.yml from chapters/*.py")
+    return p
+
+
+def _int_arg(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {text!r}") from None
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            print("\n".join(chapter_sources()))
+            return 0
+        if args.command == "toc":
+            print(f"wrote {write_toc()}")
+            return 0
+        if args.command == "build":
+            return build(Path(args.root))
+        start = time.perf_counter()
+        outcomes = execute(args.names, profile=args.profile, device=args.device,
+                           seed=_int_arg("seed", args.seed), recompute=args.recompute,
+                           out_dir=Path(args.out), chapters_dir=Path(args.chapters),
+                           jobs=_int_arg("jobs", args.jobs), refresh_status=not args.no_status)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    failed = [o for o in outcomes if not o.ok]
+    print(f"executed {len(outcomes)} chapter(s) in {time.perf_counter() - start:.1f} s "
+          f"(profile {args.profile}, device {args.device}, seed {args.seed})")
+    for o in failed:
+        partial = failed_dir_for(Path(args.out)) / f"{o.name}.ipynb"
+        print(f"FAILED {o.name}: {o.error}\n  the previous {o.name}.ipynb (if any) is kept; "
+              f"the partial notebook is {partial}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

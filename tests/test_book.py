@@ -1,0 +1,191 @@
+"""The book end to end: every chapter executes at profile smoke, and the site builds from them.
+
+One session-wide pipeline run executes every chapter in chapters/ into a temporary book root
+(with its own results store, so each chapter really computes); each chapter is then its own test
+result. The site is built from that root with ``jupyter-book build -W -n --keep-going``.
+The pipeline's promises are checked too: bad input stops before any work, and a failing chapter
+leaves the existing notebook and the results store as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sbcore import pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = list(pipeline.chapter_sources())
+# Two chapters at a time only where there are cores to spare for it.
+JOBS = int(os.environ.get("SB_TEST_JOBS", "2" if (os.cpu_count() or 1) >= 4 else "1"))
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory):
+    """A book root in a temporary folder, with every chapter executed at smoke."""
+    root = tmp_path_factory.mktemp("book_root")
+    store = root / "results"
+    if (ROOT / "results" / "paper").exists():  # chapters show stored paper-scale runs
+        shutil.copytree(ROOT / "results" / "paper", store / "paper")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SB_RESULTS", str(store))  # the kernels inherit it
+        outcomes = pipeline.execute(profile="smoke", device="cpu", seed=0,
+                                    out_dir=root / "book", jobs=JOBS)
+    return root, {o.name: o for o in outcomes}
+
+
+@pytest.fixture(scope="session")
+def built_site(smoke_book):
+    root, _ = smoke_book
+    shutil.copy(ROOT / "_config.yml", root / "_config.yml")
+    shutil.copytree(ROOT / "_vendor", root / "_vendor")
+    rc = pipeline.build(root)
+    return root, rc
+
+
+def test_chapters_found():
+    assert CHAPTERS and CHAPTERS[0] == "00_intro" and CHAPTERS[-1] == pipeline.STATUS_CHAPTER
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_executes_at_smoke(smoke_book, name):
+    root, outcomes = smoke_book
+    outcome = outcomes[name]
+    assert outcome.ok, f"{name} failed: {outcome.error}"
+    nb = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters["profile"] == "smoke"
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    assert not errors
+
+
+def test_injected_parameters_are_hidden(smoke_book):
+    root, outcomes = smoke_book
+    for name in CHAPTERS:
+        if not outcomes[name].ok:
+            continue
+        nb = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1, name
+        assert "remove-cell" in injected[0].metadata.tags, name
+
+
+def test_timings_recorded(smoke_book):
+    root, outcomes = smoke_book
+    records = json.loads((root / "book" / pipeline.TIMINGS).read_text())
+    assert set(records) == set(CHAPTERS)
+    for name, rec in records.items():
+        assert rec["profile"] == "smoke" and rec["device"] == "cpu"
+        assert rec["status"] == ("ok" if outcomes[name].ok else "failed")
+        assert rec["seconds"] > 0
+
+
+def test_site_builds_with_every_page(built_site, smoke_book):
+    root, rc = built_site
+    assert rc == 0, "jupyter-book build -W -n --keep-going failed (see captured output)"
+    html = root / "_build" / "html"
+    assert (html / "index.html").exists()
+    for name, outcome in smoke_book[1].items():
+        if outcome.ok:
+            page = (html / "book" / f"{name}.html").read_text()
+            assert "recompute = " not in page, f"{name}: a parameters cell is shown"
+    assert (html / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
+    assert (html / "_static" / "widgets" / "embed-amd.js").exists()
+
+
+def test_toc_lists_the_chapters():
+    text = (ROOT / "_toc.yml").read_text()
+    assert text == pipeline.toc_yaml(CHAPTERS), "_toc.yml is stale: run `make toc`"
+
+
+# --- bad input stops before any work ----------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(profile="huge"), ["profile", "'huge'", "quick"]),
+    (dict(device="tpu"), ["device", "'tpu'", "cpu"]),
+    (dict(names=["07_nonsense"]), ["chapter", "'07_nonsense'", "00_intro"]),
+    (dict(seed=-1), ["seed"]),
+])
+def test_bad_input_rejected_before_work(tmp_path, kwargs, words):
+    out = tmp_path / "book"
+    with pytest.raises(ValueError) as err:
+        pipeline.execute(out_dir=out, **kwargs)
+    for word in words:
+        assert word in str(err.value)
+    assert not out.exists()
+
+
+def test_cli_reports_bad_profile(tmp_path):
+    out = tmp_path / "book"
+    proc = subprocess.run([sys.executable, "-m", "sbcore.pipeline", "execute", "--profile",
+                           "bogus", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "profile 'bogus' is unknown" in proc.stderr and "smoke, quick, paper" in proc.stderr
+    assert not out.exists()
+
+
+# --- a failing chapter loses nothing ----------------------------------------------------------
+
+BROKEN_CHAPTER = '''# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"
+device = "cpu"
+seed = 0
+recompute = False
+
+# %%
+from sbcore import store
+assert store.RESULTS.name == "results"
+
+# %%
+half_done = 1 / 0
+'''
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_failing_chapter_keeps_previous_notebook_and_store(tmp_path, monkeypatch, capsys):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    (chapters / "50_broken.py").write_text(BROKEN_CHAPTER)
+    out = tmp_path / "book"
+    out.mkdir()
+    previous = out / "50_broken.ipynb"
+    previous.write_bytes(b'{"a previous good notebook": true}')
+    before = previous.read_bytes()
+    store = tmp_path / "results"
+    (store / "smoke" / "some_experiment" / "0123456789abcdef").mkdir(parents=True)
+    (store / "smoke" / "some_experiment" / "0123456789abcdef" / "metrics.csv").write_text("x\n1\n")
+    stored = _snapshot(store)
+    monkeypatch.setenv("SB_RESULTS", str(store))
+
+    rc = pipeline.main(["execute", "--profile", "smoke", "--chapters", str(chapters),
+                        "--out", str(out)])
+
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "50_broken" in err and "ZeroDivisionError" in err and "half_done = 1 / 0" in err
+    assert previous.read_bytes() == before
+    assert _snapshot(store) == stored
+    assert sorted(p.name for p in out.iterdir()) == ["50_broken.ipynb", pipeline.TIMINGS]
+    record = json.loads((out / pipeline.TIMINGS).read_text())["50_broken"]
+    assert record["status"] == "failed" and "ZeroDivisionError" in record["error"]
+    assert (tmp_path / "_build" / "failed" / "50_broken.ipynb").exists()  # for inspection
