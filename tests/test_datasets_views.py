@@ -1,0 +1,88 @@
+"""The datasets chapter's library parts: its measurements, tables, plots, animation and widget."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from sbcore import viz
+from sbcore.data import DATASETS, slab_width
+from sbcore.experiments import datasets as ds
+from sbcore.widgets import dataset_explorer, explorer_samples
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return ds.compute(ds.config("smoke"))
+
+
+def test_config_reads_the_profile_section():
+    for profile in ("smoke", "quick", "paper"):
+        cfg = ds.config(profile)
+        assert cfg["n"] > 0 and cfg["frames"] >= 2
+        assert cfg["gamma"] == 0.1 and cfg["B"] == 1.0 and cfg["p"] == 0.1
+
+
+def test_measured_ring_frequencies_are_near_the_design(tables):
+    rings = tables["rings"]
+    n = rings["n"].to_numpy()
+    p = rings["design"].to_numpy()
+    sd = np.sqrt(p * (1 - p) / n)
+    assert np.all(np.abs(rings["measured"] - p) <= 4 * sd + 1e-12)
+    # each class's rings cover all its points
+    assert np.allclose(rings.groupby(["block", "cls"])["measured"].sum(), 1.0)
+
+
+def test_measured_noisy_linear_and_rotation(tables):
+    res = type("R", (), {"metrics": tables["metrics"]})()
+    n = ds.config("smoke")["n"]
+    assert ds.measured(res, "noisy linear: points inside the margin") == round(0.1 * n)
+    assert ds.measured(res, "rotation: max |Q Q^T - I|") < 1e-10
+    assert ds.measured(res, "rotation: max |unrotate(X) - Z|") < 1e-5
+    with pytest.raises(KeyError, match="known"):
+        ds.measured(res, "nothing")
+    m = tables["metrics"]
+    assert {"experiment", "dataset", "model", "seed", "metric", "value"} <= set(m.columns)
+
+
+def test_tables_cover_every_dataset_and_block():
+    table = ds.dataset_table()
+    assert list(table["dataset"]) == list(DATASETS)
+    adv = table.set_index("dataset").loc["advms-5-7"]
+    assert adv["simple set S"] == "10 × 5-slab (γ=0.05)"
+    geo = ds.block_geometry()
+    assert list(geo["thresholds"]) == [1, 2, 4, 6]
+    assert geo["slab width w_k"].iloc[2] == pytest.approx(slab_width(5))
+
+
+def test_plots_and_animation_are_self_contained():
+    samples = ds.block_samples(300)
+    fig = viz.plot_block_histograms(samples, shade={"5-slab": (5, 0.1, 1.0)})
+    assert len([a for a in fig.axes if a.get_visible()]) == 5
+    plt.close("all")
+    frames = ds.gamma_frames(200, 3)
+    assert [f["gamma"] for f in frames][0] == 0.0 and frames[-1]["gamma"] < 1 / 4
+    html = viz.animation_html(viz.margin_animation(frames))
+    assert "<script" in html and "data:image/png;base64" in html
+    assert "http://" not in html and "https://" not in html  # no CDN on an offline site
+    assert len(html) < 400_000
+
+
+def test_widget_builds_and_refuses_impossible_parameters():
+    lin, noisy, slab, y = explorer_samples(5, 0.1, 0.2, 500)
+    assert (np.abs(noisy) < 0.1).sum() == 100
+    with pytest.raises(ValueError, match="gamma"):
+        explorer_samples(7, 0.2, 0.1, 500)
+    with pytest.raises(ValueError, match="p must"):
+        explorer_samples(5, 0.1, 1.5, 500)
+    with pytest.raises(ValueError, match="n must"):
+        explorer_samples(5, 0.1, 0.1, 0)
+    box = dataset_explorer(n=200)
+    sliders = [w for row in box.children[:2] for w in row.children]
+    assert [s.description for s in sliders] == ["slabs k", "margin γ", "noise p", "points n"]
+    plt.close("all")
