@@ -281,7 +281,7 @@ plt.show()
 # empty band grows with them. It is precomputed, so it plays on the static page too.
 
 # %% tags=["remove-input"]
-frames = ds.gamma_frames(min(n, 1500), cfg["frames"], seed)
+frames = ds.gamma_frames(cfg["n_frame"], cfg["frames"], seed)
 anim = viz.margin_animation(frames)
 display(HTML(viz.animation_html(anim)))
 
@@ -294,4 +294,4 @@ display(HTML(viz.animation_html(anim)))
 # the static site the sliders show only the picture saved when the page was built.
 
 # %% tags=["remove-input"]
-dataset_explorer(n=min(n, 2000), seed=seed)
+dataset_explorer(n=cfg["n_widget"], seed=seed)

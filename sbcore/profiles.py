@@ -21,7 +21,7 @@ SYNTHETIC_SGD = dict(optimizer="sgd", lr=0.1, batch_size=256, momentum=0.0, weig
 PROFILES: dict[str, dict] = {
     "paper": {
         "description": "the paper's sizes and settings; meant for a GPU",
-        "datasets": dict(n=20_000, frames=12),
+        "datasets": dict(n=20_000, frames=12, n_frame=2_000, n_widget=2_000),
         "extreme_sb": dict(
             n_train=50_000, n_val=5_000, n_test=10_000, d=50, d_wide=250,
             seeds=[0, 1, 2, 3, 4], models=[[100, 1], [100, 2], [2000, 1]],
@@ -31,7 +31,7 @@ PROFILES: dict[str, dict] = {
     },
     "quick": {
         "description": "every chapter in minutes on a 2-core CPU; reductions stated",
-        "datasets": dict(n=4_000, frames=8),
+        "datasets": dict(n=4_000, frames=8, n_frame=1_500, n_widget=2_000),
         "extreme_sb": dict(
             n_train=10_000, n_val=2_000, n_test=4_000, d=50, d_wide=250,
             seeds=[0, 1, 2], models=[[100, 1], [100, 2], [2000, 1]],
@@ -41,7 +41,7 @@ PROFILES: dict[str, dict] = {
     },
     "smoke": {
         "description": "tiny sizes that run every code path, for the tests",
-        "datasets": dict(n=600, frames=3),
+        "datasets": dict(n=600, frames=3, n_frame=300, n_widget=300),
         "extreme_sb": dict(
             n_train=2_000, n_val=500, n_test=1_000, d=10, d_wide=20,
             seeds=[0, 1], models=[[20, 1], [20, 2], [50, 1]],
@@ -71,7 +71,8 @@ QUICK_REDUCTIONS = {
     "extreme_sb": "10,000 training points instead of 50,000; 3 seeds instead of 5; update cap "
                   "8,000; stop rule train accuracy >= 0.999 (paper 0.9999) with 200 patience "
                   "updates (paper 1,000).",
-    "datasets": "4,000 points per picture instead of 20,000.",
+    "datasets": "4,000 points per picture instead of 20,000; 8 animation frames of 1,500 "
+                "points instead of 12 of 2,000.",
 }
 
 

@@ -37,8 +37,9 @@ CLASS_NAMES = {0: "negative", 1: "positive"}
 def config(profile: str) -> dict:
     """Sample sizes from the profile's ``datasets`` section; the science is fixed."""
     s = section(profile, "datasets")
-    return dict(n=int(s["n"]), frames=int(s["frames"]), seed=0, gamma=GAMMA, B=WIDTH,
-                p=NOISE_P, ks=list(SLAB_KS))
+    return dict(n=int(s["n"]), frames=int(s["frames"]), n_frame=int(s["n_frame"]),
+                n_widget=int(s["n_widget"]), seed=0, gamma=GAMMA, B=WIDTH, p=NOISE_P,
+                ks=list(SLAB_KS))
 
 
 def block_samples(n: int, seed: int = 0, gamma: float = GAMMA, B: float = WIDTH,
