@@ -23,31 +23,68 @@ PROFILES: dict[str, dict] = {
         "description": "the paper's sizes and settings; meant for a GPU",
         "datasets": dict(n=20_000, frames=12, n_frame=2_000, n_widget=2_000),
         "extreme_sb": dict(
+            datasets=["lms-5", "ms-5-7"], data_seed=0,
             n_train=50_000, n_val=5_000, n_test=10_000, d=50, d_wide=250,
             seeds=[0, 1, 2, 3, 4], models=[[100, 1], [100, 2], [2000, 1]],
+            wide_models=[[2000, 1]], wide_seeds=[0, 1, 2, 3, 4],
+            control_models=[[100, 1]], control_seeds=[0, 1, 2, 3, 4],
+            track_n=2_000, logit_cap=2_000, boundary_model=[100, 1], grid=61, grid_bases=3,
+            influence_n=500,
             train=dict(SYNTHETIC_SGD, eps=1e-4, patience=1_000, max_updates=100_000,
                        eval_every=500)),
-        "theory": dict(),
+        "theory": dict(
+            seed=0, init_reading="lemma", batch_factor=1.0, n_test=10_000,
+            main=dict(d=200, k=50, runs=10),
+            sweep_d=dict(ds=[25, 50, 100, 200, 400, 800], k=50, runs=10),
+            sweep_k=dict(d=200, ks=[2, 8, 32, 128, 512, 2048], runs=10),
+            variants=dict(d=200, k=50, runs=10, names=[
+                "theorem", "batch 32", "batch 8", "10x steps", "plain SGD",
+                "trained 2nd layer", "trained 2nd layer, 10x steps", "fan-in init",
+                "all pushed"])),
     },
     "quick": {
         "description": "every chapter in minutes on a 2-core CPU; reductions stated",
         "datasets": dict(n=4_000, frames=8, n_frame=1_500, n_widget=2_000),
         "extreme_sb": dict(
-            n_train=10_000, n_val=2_000, n_test=4_000, d=50, d_wide=250,
+            datasets=["lms-5", "ms-5-7"], data_seed=0,
+            n_train=20_000, n_val=2_000, n_test=4_000, d=50, d_wide=250,
             seeds=[0, 1, 2], models=[[100, 1], [100, 2], [2000, 1]],
-            train=dict(SYNTHETIC_SGD, eps=1e-3, patience=200, max_updates=8_000,
-                       eval_every=200)),
-        "theory": dict(),
+            wide_models=[[2000, 1]], wide_seeds=[0, 1],
+            control_models=[[100, 1]], control_seeds=[0, 1],
+            track_n=1_000, logit_cap=1_500, boundary_model=[100, 1], grid=41, grid_bases=3,
+            influence_n=300,
+            train=dict(SYNTHETIC_SGD, eps=1e-3, patience=200, max_updates=12_000,
+                       eval_every=250)),
+        "theory": dict(
+            seed=0, init_reading="lemma", batch_factor=1.0, n_test=5_000,
+            main=dict(d=50, k=20, runs=5),
+            sweep_d=dict(ds=[10, 20, 40, 80, 160], k=20, runs=5),
+            sweep_k=dict(d=50, ks=[2, 8, 32, 128, 512], runs=5),
+            variants=dict(d=50, k=20, runs=5, names=[
+                "theorem", "batch 32", "batch 8", "10x steps", "plain SGD",
+                "trained 2nd layer", "trained 2nd layer, 10x steps", "fan-in init",
+                "all pushed"])),
     },
     "smoke": {
         "description": "tiny sizes that run every code path, for the tests",
         "datasets": dict(n=600, frames=3, n_frame=300, n_widget=300),
         "extreme_sb": dict(
+            datasets=["lms-5", "ms-5-7"], data_seed=0,
             n_train=2_000, n_val=500, n_test=1_000, d=10, d_wide=20,
             seeds=[0, 1], models=[[20, 1], [20, 2], [50, 1]],
+            wide_models=[[50, 1]], wide_seeds=[0, 1],
+            control_models=[[20, 1]], control_seeds=[0, 1],
+            track_n=300, logit_cap=300, boundary_model=[20, 1], grid=15, grid_bases=2,
+            influence_n=100,
             train=dict(SYNTHETIC_SGD, eps=1e-2, patience=20, max_updates=600,
                        eval_every=50)),
-        "theory": dict(),
+        "theory": dict(
+            seed=0, init_reading="lemma", batch_factor=1.0, n_test=500,
+            main=dict(d=12, k=8, runs=2),
+            sweep_d=dict(ds=[8, 16], k=8, runs=2),
+            sweep_k=dict(d=12, ks=[2, 8], runs=2),
+            variants=dict(d=12, k=8, runs=2, names=[
+                "theorem", "batch 8", "plain SGD", "trained 2nd layer", "all pushed"])),
     },
 }
 
@@ -73,6 +110,9 @@ QUICK_REDUCTIONS = {
                   "updates (paper 1,000).",
     "datasets": "4,000 points per picture instead of 20,000; 8 animation frames of 1,500 "
                 "points instead of 12 of 2,000.",
+    "theory": "the theorem's setting at d = 50, k = 20 instead of d = 200, k = 50; d swept up to "
+              "160 (paper profile 800), k up to 512 (paper 2048); 5 seeds instead of 10; 5,000 "
+              "test points instead of 10,000.",
 }
 
 
