@@ -214,3 +214,183 @@ def animation_html(anim) -> str:
     html = anim.to_jshtml(default_mode="loop")
     return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "",
                   html)
+
+
+# --------------------------------------------------------------------------------------------
+# What a model relies on (chapters "Measuring what a model relies on", "Extreme simplicity bias")
+# --------------------------------------------------------------------------------------------
+
+VARIANT_LABELS = {"standard": "standard", "S-randomized": "S-randomised",
+                  "Sc-randomized": "S$^c$-randomised"}
+
+
+def plot_variant_bars(df, group: str, value: str = "value", title: str = "", ax=None,
+                      ylabel: str = "accuracy"):
+    """Bars of a metric per group (oracle, model, ...) and variant, with the chance line."""
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.0))
+    groups = list(dict.fromkeys(df[group]))
+    width = 0.26
+    for j, v in enumerate(VARIANT_COLORS):
+        sub = df[df["variant"] == v].groupby(group, sort=False)[value]
+        means = sub.mean().reindex(groups).to_numpy()
+        x = np.arange(len(groups)) + (j - 1) * width
+        ax.bar(x, means, width, color=VARIANT_COLORS[v], label=VARIANT_LABELS[v])
+        for i, g in enumerate(groups):  # one dot per seed where there are several
+            vals = df[(df["variant"] == v) & (df[group] == g)][value].to_numpy()
+            if len(vals) > 1:
+                ax.plot(np.full(len(vals), x[i]), vals, "o", ms=2.5, color="white", mec="k",
+                        mew=0.4)
+    ax.axhline(0.5, color="#777777", ls="--", lw=1)
+    ax.set_xticks(np.arange(len(groups)), groups)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right", frameon=True)
+    return ax
+
+
+def plot_logit_histograms(logits, panel: str, titles: dict | None = None, bins: int = 50,
+                          panel_size=(3.3, 2.7)):
+    """Fig. 3a: scores (logit1 - logit0) of the true positives, original versus randomised,
+    one panel per value of ``panel``."""
+    import numpy as np
+
+    panels = list(dict.fromkeys(logits[panel]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
+                                                      panel_size[1]), squeeze=False)
+    for ax, p in zip(axes[0], panels):
+        sub = logits[logits[panel] == p]
+        lo, hi = np.percentile(sub["score"], [0.5, 99.5])
+        pad = 0.05 * (hi - lo + 1e-9)
+        edges = np.linspace(lo - pad, hi + pad, bins + 1)
+        for v, color in VARIANT_COLORS.items():
+            s = sub[sub["variant"] == v]["score"]
+            if v == "standard":  # filled, so that an identical randomised curve stays visible
+                ax.hist(s, bins=edges, color="#bbbbbb", label=VARIANT_LABELS[v], density=True)
+            else:
+                ax.hist(s, bins=edges, histtype="step", lw=1.6, color=color,
+                        label=VARIANT_LABELS[v], density=True,
+                        ls="-" if v == "S-randomized" else "--")
+        ax.axvline(0, color="#777777", ls="--", lw=1)
+        ax.set_title((titles or {}).get(p, str(p)), fontsize=10)
+        ax.set_xlabel("score = logit$_1$ − logit$_0$")
+    axes[0][0].set_ylabel("density (true positives)")
+    axes[0][-1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_per_coordinate(per_coord, panel: str, value: str = "accuracy", titles=None,
+                        ylabel: str = "accuracy, one coord. randomised",
+                        panel_size=(3.6, 2.7), ylim=(0.4, 1.03)):
+    """Per-coordinate view: the metric with each canonical coordinate randomised alone (mean
+    over seeds), S in red, S^c in teal; one panel per value of ``panel``."""
+    panels = list(dict.fromkeys(per_coord[panel]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
+                                                      panel_size[1]), squeeze=False)
+    for ax, p in zip(axes[0], panels):
+        sub = per_coord[per_coord[panel] == p].groupby(["coordinate", "in_S"])[value].mean()
+        sub = sub.reset_index()
+        colors = [VARIANT_COLORS["S-randomized"] if s else VARIANT_COLORS["Sc-randomized"]
+                  for s in sub["in_S"]]
+        ax.bar(sub["coordinate"], sub[value], color=colors, width=0.8)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        ax.set_title((titles or {}).get(p, str(p)), fontsize=10)
+        ax.set_xlabel("canonical coordinate (0 = S)")
+    axes[0][0].set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def plot_decision_boundary(grid, points, ax=None, title: str = "", s_label: str = "S",
+                           c_label: str = "S$^c$"):
+    """Fig. 3c: the model's predicted class on a grid over (S coordinate, an S^c coordinate),
+    the other coordinates fixed at a test point (filled, base 0; other bases as contour
+    lines), with test points projected on the same two coordinates."""
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.6, 3.4))
+    cmap = ListedColormap([CLASS_COLORS[0], CLASS_COLORS[1]])
+    for b in sorted(grid["base"].unique()):
+        g = grid[grid["base"] == b].pivot(index="c_value", columns="s_value", values="score")
+        U, V = np.meshgrid(g.columns.to_numpy(), g.index.to_numpy())
+        if b == 0:
+            ax.contourf(U, V, (g.to_numpy() > 0).astype(float), levels=[-0.5, 0.5, 1.5],
+                        cmap=cmap, alpha=0.22)
+        ax.contour(U, V, g.to_numpy(), levels=[0.0], colors="k",
+                   linewidths=1.4 if b == 0 else 0.8, linestyles="-" if b == 0 else ":")
+    for c in (0, 1):
+        sub = points[points["y"] == c]
+        ax.scatter(sub["s_value"], sub["c_value"], s=3, color=CLASS_COLORS[c], alpha=0.6,
+                   lw=0, label=CLASS_LABELS[c])
+    ax.set_xlabel(s_label)
+    ax.set_ylabel(c_label)
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+DYNAMICS_COLUMNS = {"standard accuracy": "standard", "S-randomized accuracy": "S-randomized",
+                    "Sc-randomized accuracy": "Sc-randomized"}
+
+
+def plot_dynamics(history, panel: str = "dataset", titles=None, upto=None, axes=None,
+                  panel_size=(3.6, 2.8)):
+    """Standard, S- and S^c-randomised test accuracy over training updates (mean over seeds,
+    thin lines per seed); ``upto`` cuts the curves at an update (animation frames)."""
+    panels = list(dict.fromkeys(history[panel]))
+    if axes is None:
+        fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
+                                                          panel_size[1]), squeeze=False)
+        axes = axes[0]
+    xmax = history["update"].max()
+    for ax, p in zip(axes, panels):
+        ax.clear()
+        sub = history[history[panel] == p]
+        if upto is not None:
+            sub = sub[sub["update"] <= upto]
+        for col, v in DYNAMICS_COLUMNS.items():
+            for _, one in sub.groupby("seed"):
+                ax.plot(one["update"], one[col], color=VARIANT_COLORS[v], lw=0.6, alpha=0.35)
+            mean = sub.groupby("update")[col].mean()
+            ax.plot(mean.index, mean.to_numpy(), color=VARIANT_COLORS[v], lw=1.8,
+                    label=VARIANT_LABELS[v])
+        ax.axhline(0.5, color="#777777", ls="--", lw=1)
+        ax.set_xlim(0, xmax)
+        ax.set_ylim(0.35, 1.03)
+        ax.set_xlabel("SGD updates")
+        ax.set_title((titles or {}).get(p, str(p)), fontsize=10)
+    axes[0].set_ylabel("test accuracy")
+    axes[-1].legend(fontsize=8, loc="lower right")
+    return axes
+
+
+def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int = 12,
+                       panel_size=(3.3, 2.5), dpi: int = 70, interval_ms: int = 600):
+    """The training dynamics as precomputed frames (render with ``animation_html``)."""
+    import numpy as np
+    from matplotlib import animation
+
+    panels = list(dict.fromkeys(history[panel]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
+                                                      panel_size[1]), dpi=dpi, squeeze=False)
+    axes = axes[0]
+    steps = np.unique(history["update"])
+    cuts = steps[np.unique(np.linspace(0, len(steps) - 1, frames).round().astype(int))]
+    plot_dynamics(history, panel, titles, upto=cuts[-1], axes=axes)
+    fig.tight_layout()
+
+    def update(i):
+        plot_dynamics(history, panel, titles, upto=cuts[i], axes=axes)
+        fig.suptitle(f"after {cuts[i]:,} updates", fontsize=9, y=0.995)
+        return list(axes)
+
+    anim = animation.FuncAnimation(fig, update, frames=len(cuts), interval=interval_ms,
+                                   blit=False)
+    plt.close(fig)
+    return anim

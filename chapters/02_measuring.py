@@ -1,0 +1,225 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Measuring what a model relies on
+#
+# A network that reaches 100% test accuracy on LMS-5 could be using the linear coordinate,
+# the 49 slab coordinates, or both: every one of them predicts the label perfectly. Accuracy
+# cannot tell these apart. The paper (section 3) measures reliance by **destroying** the
+# information in a set of coordinates while keeping their distribution, and watching what
+# the model does. This chapter defines the two randomised distributions and the decision rule,
+# and checks them on **oracle classifiers** whose reliance we know by construction, before the
+# next chapter turns them on trained networks.
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"
+device = "cpu"
+seed = 0
+recompute = False
+
+# %% tags=["remove-input"]
+from sbcore.book import setup_chapter
+
+info = setup_chapter(profile, device, seed)
+
+# %% tags=["remove-cell"]
+import numpy as np
+import pandas as pd
+from IPython.display import display
+from myst_nb import glue
+
+from sbcore import viz
+from sbcore.data import make_dataset
+from sbcore.metrics import logit_table, per_coordinate_accuracy, relies_only_on_S
+from sbcore.oracles import KNOWN_ACCURACY, KNOWN_AUC, ORACLE_LABELS, ORACLES, oracle, oracle_metrics
+from sbcore.paper import paper_numbers
+from sbcore.profiles import section
+
+n_test = section(profile, "extreme_sb")["n_test"]
+DATASETS = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
+data = {name: make_dataset(name, n_train=10, n_test=n_test, d=50, seed=seed)
+        for name in DATASETS}
+table = pd.concat([oracle_metrics(d, "test", seed).assign(dataset=name)
+                   for name, d in data.items()], ignore_index=True)
+joint = table[table["randomization"] == "joint"]
+rule = paper_numbers("Table 1")
+
+glue("n_test", n_test, display=False)
+glue("d", data["lms-5"].d, display=False)
+glue("n_sc", len(data["lms-5"].Sc), display=False)
+glue("rule_auc", float(rule[rule["metric"] == "S-randomized AUC"]["mean"].iloc[0]),
+     display=False)
+
+
+def value(oracle_kind, variant, metric="accuracy", how="joint", dataset="lms-5"):
+    sel = table[(table["oracle"] == oracle_kind) & (table["variant"] == variant)
+                & (table["metric"] == metric) & (table["randomization"] == how)
+                & (table["dataset"] == dataset)]
+    return float(sel["value"].iloc[0])
+
+
+for kind in ORACLES:
+    for v in ("S-randomized", "Sc-randomized"):
+        tag = v.split("-")[0]
+        glue(f"{kind}_{tag}_acc", value(kind, v), display=False)
+        glue(f"{kind}_{tag}_auc", value(kind, v, "AUC"), display=False)
+        glue(f"{kind}_{tag}_known", KNOWN_ACCURACY[kind][v], display=False)
+        glue(f"{kind}_{tag}_known_auc", KNOWN_AUC[kind][v], display=False)
+        for how in ("independent", "within-class"):
+            glue(f"{kind}_{tag}_{how}", value(kind, v, how=how), display=False)
+
+# %% [markdown]
+# ## Two randomised distributions
+#
+# Let $S$ be a set of coordinates and $S^c$ the rest. The **$S$-randomised distribution**
+# draws $(x, y)$ from the data distribution $D$ and then replaces the block $x_S$ by an
+# independent draw from its marginal $D_S$, keeping $x_{S^c}$ and $y$. After this, $x_S$ carries
+# no information about $y$ (nor about $x_{S^c}$), but it still *looks* like data: a model sees
+# inputs from the same marginal it was trained on, only with the link to the label cut. The
+# **$S^c$-randomised distribution** does the same to $x_{S^c}$. **$S$-randomised accuracy** and
+# **AUC** are a model's accuracy and ROC-AUC on that distribution.
+#
+# On a finite test set the independent draw is a permutation: undo the data's rotation, draw
+# **one** permutation of the test rows and move the whole block $x_S$ with it (row $i$ receives
+# the $S$-block of row $\pi(i)$), then rotate back (`sbcore.metrics.randomize`).
+#
+# **Decision rule** (paper, Table 1). A model *relies exclusively on $S$ and is invariant to
+# $S^c$* when its $S$-randomised accuracy and AUC fall to chance, {glue:text}`rule_auc:.2f`, and
+# its $S^c$-randomised accuracy and AUC equal the standard ones. The paper states no
+# tolerance; `sbcore.metrics.relies_only_on_S` uses 0.05 on the AUCs.
+
+# %% [markdown]
+# ## Oracles with a known answer
+#
+# Three hand-written classifiers on the same LMS-5 and MS-(5,7) data (d = {glue:text}`d`,
+# rotated, {glue:text}`n_test` test points). Each reads the canonical coordinates and lets
+# every coordinate it uses vote $\pm 1$ for the class that owns the region its value falls in
+# (the sign of a linear coordinate; the class of the nearest slab):
+#
+# * **uses S only** averages the votes of $S$ (the linear coordinate of LMS-5, the 5-slab of
+#   MS-(5,7));
+# * **uses S^c only** averages the votes of the {glue:text}`n_sc` complex coordinates;
+# * **uses S and S^c** adds the two averages: when one half is randomised and disagrees,
+#   the score is 0, a tie, which predicts class 0; so it is right on 3 rows in 4.
+#
+# Their reliance is known, so their randomised metrics are known too (the "known" columns).
+
+# %% tags=["remove-input"]
+rows = []
+for (name, kind), sub in joint.groupby(["dataset", "oracle"], sort=False):
+    m = {f"{r.variant} {r.metric}": r.value for r in sub.itertuples()}
+    rows.append({"dataset": DATASETS[name], "oracle": ORACLE_LABELS[kind],
+                 "standard acc": m["standard accuracy"],
+                 "S-rand acc": m["S-randomized accuracy"],
+                 "S-rand acc (known)": KNOWN_ACCURACY[kind]["S-randomized"],
+                 "S^c-rand acc": m["Sc-randomized accuracy"],
+                 "S^c-rand acc (known)": KNOWN_ACCURACY[kind]["Sc-randomized"],
+                 "S-rand AUC": m["S-randomized AUC"],
+                 "S^c-rand AUC": m["Sc-randomized AUC"],
+                 "relies only on S (rule)": relies_only_on_S(m)})
+display(pd.DataFrame(rows).style.format(precision=3).hide(axis="index"))
+
+# %% [markdown]
+# The rule picks out exactly the oracle that uses $S$ alone. On LMS-5 it has $S$-randomised
+# accuracy {glue:text}`s_only_S_acc:.3f` (known {glue:text}`s_only_S_known:.2f`) and
+# $S^c$-randomised accuracy {glue:text}`s_only_Sc_acc:.3f` (known
+# {glue:text}`s_only_Sc_known:.2f`). The $S^c$ oracle is its mirror image, with $S$-randomised
+# accuracy {glue:text}`sc_only_S_acc:.3f` and $S^c$-randomised accuracy
+# {glue:text}`sc_only_Sc_acc:.3f`. The oracle that uses both loses on either side:
+# {glue:text}`both_S_acc:.3f` and {glue:text}`both_Sc_acc:.3f` (known
+# {glue:text}`both_S_known:.2f`; AUC {glue:text}`both_S_auc:.3f`, known
+# {glue:text}`both_S_known_auc:.3f`). The gaps from the known values are the sampling noise of
+# one permutation of {glue:text}`n_test` rows. LMS-5 and MS-(5,7) give the same numbers:
+# on clean data every vote is right, so an oracle's scores depend only on the labels and on
+# the permutation, which are the same for both datasets here.
+
+# %% tags=["remove-input"]
+fig, axes = viz.plt.subplots(1, 2, figsize=(10, 3.0))
+for ax, (name, label) in zip(axes, DATASETS.items()):
+    sub = joint[(joint["dataset"] == name) & (joint["metric"] == "accuracy")].copy()
+    sub["oracle"] = sub["oracle"].map(ORACLE_LABELS)
+    viz.plot_variant_bars(sub, "oracle", title=label, ax=ax)
+fig.tight_layout()
+
+# %% [markdown]
+# ## Why one joint permutation across all samples
+#
+# The permutation is the same for every coordinate in the set, and it runs over all test
+# rows, not within a class. Both choices matter. The table shows two tempting alternatives
+# on LMS-5:
+#
+# * **independent**: a separate permutation for every coordinate of the set. This breaks the
+#   block apart, and that is a different question. For the oracle that uses both halves, the
+#   49 independently shuffled slab votes mostly cancel, and the linear vote decides alone: its
+#   $S^c$-randomised accuracy becomes {glue:text}`both_Sc_independent:.3f`, against
+#   {glue:text}`both_Sc_acc:.3f` with the joint permutation. Independent shuffling would make a
+#   model that *does* use $S^c$ look invariant to it. A joint permutation moves another
+#   sample's whole $S^c$ block in, which still speaks with one voice, for a random label.
+# * **within-class**: permuting inside each class keeps $x_S$ tied to $y$, so nothing is
+#   randomised at all. Even the $S$-only oracle keeps $S$-randomised accuracy
+#   {glue:text}`s_only_S_within-class:.3f`.
+
+# %% tags=["remove-input"]
+lms = table[(table["dataset"] == "lms-5") & (table["metric"] == "accuracy")
+            & (table["variant"] != "standard")]
+view = lms.pivot_table(index="oracle", columns=["variant", "randomization"], values="value",
+                       sort=False)
+view.index = [ORACLE_LABELS[k] for k in view.index]
+view.columns = [f"{v.replace('Sc', 'S^c')} acc, {h}" for v, h in view.columns]
+display(view.style.format(precision=3))
+
+# %% [markdown]
+# ## The per-coordinate view
+#
+# Randomising one canonical coordinate at a time (same joint-permutation recipe, a set of one)
+# gives a profile over coordinates. It shows *where* a model looks when reliance sits on a
+# few coordinates, but it can miss reliance spread over many: the $S^c$ oracle averages
+# {glue:text}`n_sc` votes, so no single one matters, and every bar stays at 1 even though the
+# oracle relies on $S^c$ entirely. That is why the decision rule randomises whole sets.
+
+# %% tags=["remove-input"]
+per = []
+for kind in ORACLES:
+    acc = per_coordinate_accuracy(oracle(data["lms-5"], kind), data["lms-5"], "test", seed)
+    per.append(pd.DataFrame(dict(oracle=ORACLE_LABELS[kind], coordinate=np.arange(len(acc)),
+                                 in_S=np.isin(np.arange(len(acc)), data["lms-5"].S),
+                                 accuracy=acc)))
+per = pd.concat(per, ignore_index=True)
+fig = viz.plot_per_coordinate(per, "oracle", panel_size=(3.4, 2.6))
+glue("s_only_coord0", float(per[(per["oracle"] == ORACLE_LABELS["s_only"])
+                                & per["in_S"]]["accuracy"].iloc[0]), display=False)
+glue("sc_only_min_coord", float(per[per["oracle"] == ORACLE_LABELS["sc_only"]]["accuracy"].min()),
+     display=False)
+
+# %% [markdown]
+# On LMS-5, randomising coordinate 0 alone takes the $S$ oracle to
+# {glue:text}`s_only_coord0:.3f`, while the lowest bar of the $S^c$ oracle is
+# {glue:text}`sc_only_min_coord:.3f`.
+#
+# ## The logit view
+#
+# Accuracy and AUC summarise; the scores show how. For the true positives (label 1, predicted 1
+# on the standard test set) we plot the score $\mathrm{logit}_1 - \mathrm{logit}_0$ (for an
+# oracle, its vote) on the original inputs and on the two randomised ones. A model that relies
+# on $S$ alone keeps the same histogram under $S^c$-randomisation and has its scores shuffled
+# across the decision threshold under $S$-randomisation: half of them move to the negative
+# side. The oracles' scores are votes, so the histograms are spikes.
+
+# %% tags=["remove-input"]
+logits = pd.concat([logit_table(oracle(data["lms-5"], k), data["lms-5"], "test", seed)
+                    .assign(oracle=ORACLE_LABELS[k]) for k in ORACLES], ignore_index=True)
+fig = viz.plot_logit_histograms(logits, "oracle", bins=40)
+
+# %% [markdown]
+# With the measurements checked where the answer is known, the next chapter applies them to
+# networks trained by SGD.

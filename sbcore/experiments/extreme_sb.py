@@ -1,0 +1,265 @@
+"""Extreme simplicity bias (section 4.2 of the paper: Fig. 3, Table 4, the S-removed control).
+
+FCNs trained with SGD on LMS-5 and MS-(5,7) (d = 50, rotated) reach ~100% test accuracy yet
+rely on the simple coordinate S alone: randomising S drops them to chance, randomising the
+49 complex coordinates S^c changes nothing, although S^c alone is fully predictive.
+
+Three parts, each one store entry (so each can be run, stored and committed on its own):
+
+* ``main``: d = 50; every dataset x model x seed: train/test accuracy, standard, S- and
+  S^c-randomised accuracy and AUC (Table 4, Fig. 3b at |S^c| = 49), and the tables the
+  figures need: per-coordinate randomised accuracy, coordinate influence (mean |d score /
+  d z_c|), logits of true positives (Fig. 3a), training dynamics (``track``), and a
+  decision-boundary grid over (S, most influential S^c coordinate) (Fig. 3c).
+* ``wide``: Fig. 3b at |S^c| = 249 (d = 250).
+* ``control``: the same networks trained on S^c alone (S removed): the complex features
+  are learnable from the same sample.
+
+Datasets are drawn once per (dataset, d) from ``data_seed``; seeds vary the network's
+initialisation and data order (``train_many`` trains all seeds of one shape together).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sbcore import store
+from sbcore.data import make_dataset, without_coordinates
+from sbcore.metrics import (
+    accuracy,
+    as_scorer,
+    logit_table,
+    per_coordinate_accuracy,
+    randomized_inputs,
+    randomized_metrics,
+)
+from sbcore.models import model_label
+from sbcore.paper import paper_numbers
+from sbcore.profiles import check_device, check_profile, section
+
+EXPERIMENT = "extreme_sb"
+PARTS = ("main", "wide", "control")
+VERSION = 1  # bump when the computation changes, so stored results are not reused
+VARIANT_ACCURACY = ("standard accuracy", "S-randomized accuracy", "Sc-randomized accuracy")
+
+
+# --------------------------------------------------------------------------------------------
+# Config
+# --------------------------------------------------------------------------------------------
+
+def config(profile: str, part: str = "main") -> dict:
+    """Pure JSON-able settings of one part under a profile (no device)."""
+    check_profile(profile)
+    if part not in PARTS:
+        raise ValueError(f"part {part!r} is unknown; allowed: {', '.join(PARTS)}")
+    s = section(profile, EXPERIMENT)
+    common = dict(experiment=EXPERIMENT, part=part, version=VERSION, datasets=s["datasets"],
+                  n_train=s["n_train"], n_val=s["n_val"], n_test=s["n_test"],
+                  data_seed=s["data_seed"], train=s["train"])
+    if part == "main":
+        return dict(common, d=s["d"], models=s["models"], seeds=s["seeds"],
+                    track_n=s["track_n"], logit_cap=s["logit_cap"],
+                    boundary_model=s["boundary_model"], grid=s["grid"],
+                    grid_bases=s["grid_bases"], influence_n=s["influence_n"])
+    if part == "wide":
+        return dict(common, d=s["d_wide"], models=s["wide_models"], seeds=s["wide_seeds"])
+    return dict(common, d=s["d"], models=s["control_models"], seeds=s["control_seeds"])
+
+
+def _train_config(cfg: dict):
+    from sbcore.train import TrainConfig
+
+    return TrainConfig(**cfg["train"])
+
+
+def _data(cfg: dict, name: str):
+    return make_dataset(name, n_train=cfg["n_train"], n_test=cfg["n_test"], n_val=cfg["n_val"],
+                        d=cfg["d"], seed=cfg["data_seed"])
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements of one trained model (numpy scorers, so they work for any classifier)
+# --------------------------------------------------------------------------------------------
+
+def dynamics_tracker(data, n: int, seed: int = 0):
+    """``track`` for train_many: standard, S- and S^c-randomised test accuracy on the first
+    n test rows (inputs randomised once, so every evaluation sees the same rows)."""
+    inputs = {v: X[:n] for v, X in randomized_inputs(data, "test", seed).items()}
+    y = data.test.y[:n]
+
+    def track(scorer) -> dict:
+        return {f"{v} accuracy": accuracy(scorer(X), y) for v, X in inputs.items()}
+
+    return track
+
+
+def coordinate_influence(scorer, data, n: int = 500, h: float = 1e-2) -> np.ndarray:
+    """Mean |d score / d z_c| over n test points for every canonical coordinate c, by central
+    differences (the gradient-norm view of what a model uses)."""
+    Z = data.unrotate(data.test.X[:n].astype(np.float64))
+    out = np.empty(data.d)
+    for c in range(data.d):
+        up, down = Z.copy(), Z.copy()
+        up[:, c] += h
+        down[:, c] -= h
+        diff = scorer(data.rotate(up).astype(np.float32)) - scorer(
+            data.rotate(down).astype(np.float32))
+        out[c] = np.mean(np.abs(diff)) / (2 * h)
+    return out
+
+
+def decision_boundary(scorer, data, c_coord: int, grid: int = 61, bases: int = 3,
+                      span: float = 1.15) -> pd.DataFrame:
+    """Scores on a grid over (the first S coordinate, canonical coordinate ``c_coord``), the
+    other canonical coordinates fixed at those of each of the first ``bases`` test points;
+    rotated into the model's input space before scoring."""
+    s_coord = data.S[0]
+    values = np.linspace(-span, span, grid)
+    U, V = np.meshgrid(values, values, indexing="xy")
+    Z0 = data.unrotate(data.test.X[:bases].astype(np.float64))
+    frames = []
+    for b, z in enumerate(Z0):
+        Z = np.repeat(z[None, :], U.size, axis=0)
+        Z[:, s_coord], Z[:, c_coord] = U.ravel(), V.ravel()
+        score = scorer(data.rotate(Z).astype(np.float32))
+        frames.append(pd.DataFrame(dict(base=b, s_coord=s_coord, c_coord=c_coord,
+                                        s_value=U.ravel(), c_value=V.ravel(),
+                                        score=np.round(score, 4))))
+    return pd.concat(frames, ignore_index=True)
+
+
+def boundary_points(data, s_coord: int, c_coord: int, n: int = 600) -> pd.DataFrame:
+    """Test points projected on the two canonical coordinates of the boundary plot."""
+    Z = data.unrotate(data.test.X[:n].astype(np.float64))
+    return pd.DataFrame(dict(s_value=Z[:, s_coord], c_value=Z[:, c_coord], y=data.test.y[:n]))
+
+
+# --------------------------------------------------------------------------------------------
+# Compute
+# --------------------------------------------------------------------------------------------
+
+def _device_scorer(model, device: str):
+    return as_scorer(model.to(device), device)
+
+
+def _metric_rows(keys: dict, values: dict) -> list[dict]:
+    return [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+            for m, v in values.items()]
+
+
+def _run_row(keys: dict, r) -> dict:
+    return dict(**keys, updates=r.updates, stop_update=r.stop_update, converged=r.converged,
+                selected_update=getattr(r, "selected_update", np.nan),
+                wall_time_s=round(r.wall_time_s, 2))
+
+
+def _train(cfg, data, width, depth, device, track=None):
+    from sbcore.train import train_many
+
+    return train_many(data, width, depth, _train_config(cfg), cfg["seeds"], device=device,
+                      track=track, progress=True)
+
+
+def compute(cfg: dict, device: str = "cpu") -> dict[str, pd.DataFrame]:
+    """Run one part (``cfg["part"]``) and return its tidy tables."""
+    check_device(device)
+    part = cfg["part"]
+    tables: dict[str, list] = {"metrics": [], "runs": []}
+    if part == "main":
+        tables.update(per_coordinate=[], influence=[], logits=[], history=[], boundary=[],
+                      boundary_points=[])
+    jobs = [(name, w, dep) for name in cfg["datasets"] for w, dep in cfg["models"]]
+    for name, width, depth in tqdm(jobs, desc=f"extreme_sb {part}", leave=False):
+        data = _data(cfg, name)
+        if part == "control":
+            data = without_coordinates(data, data.S)
+        label = model_label(width, depth)
+        track = dynamics_tracker(data, cfg["track_n"]) if part == "main" else None
+        results = _train(cfg, data, width, depth, device, track)
+        for r in results:
+            keys = dict(dataset=name, d=cfg["d"], model=label, seed=r.seed)
+            scorer = _device_scorer(r.model, device)
+            values = {"train accuracy": accuracy(scorer(data.train.X), data.train.y)}
+            if part == "control":  # S is gone: only the plain accuracies mean something
+                values["standard accuracy"] = accuracy(scorer(data.test.X), data.test.y)
+            else:
+                values.update(randomized_metrics(scorer, data, "test", seed=r.seed))
+            tables["metrics"] += _metric_rows(keys, values)
+            tables["runs"].append(_run_row(keys, r))
+            if part == "main":
+                _main_extras(tables, cfg, data, keys, r, scorer, width, depth)
+            r.model.cpu()
+    return {k: pd.DataFrame(v) if not v or isinstance(v[0], dict) else pd.concat(
+        v, ignore_index=True) for k, v in tables.items()}
+
+
+def _main_extras(tables, cfg, data, keys, r, scorer, width, depth) -> None:
+    """Per-coordinate accuracy, influence, dynamics (all seeds); logits and the decision
+    boundary (first seed only: they are pictures of one model)."""
+    acc = per_coordinate_accuracy(scorer, data, "test", seed=r.seed)
+    infl = coordinate_influence(scorer, data, n=cfg["influence_n"])
+    in_s = np.isin(np.arange(data.d), data.S)
+    tables["per_coordinate"].append(pd.DataFrame(dict(**keys, coordinate=np.arange(data.d),
+                                                      in_S=in_s, accuracy=acc)))
+    tables["influence"].append(pd.DataFrame(dict(**keys, coordinate=np.arange(data.d),
+                                                 in_S=in_s, influence=infl)))
+    hist = r.history.copy()
+    for k, v in reversed(keys.items()):
+        hist.insert(0, k, v)
+    tables["history"].append(hist)
+    if r.seed != cfg["seeds"][0]:
+        return
+    logits = logit_table(scorer, data, "test", seed=r.seed)
+    logits = logits.groupby("variant", sort=False).head(cfg["logit_cap"])
+    logits["score"] = logits["score"].round(4)
+    tables["logits"].append(logits.assign(**keys)[list(keys) + ["variant", "score"]])
+    if [width, depth] == list(cfg["boundary_model"]):
+        sc = np.array(data.Sc)
+        c_coord = int(sc[np.argmax(infl[sc])])  # the most influential complex coordinate
+        grid = decision_boundary(scorer, data, c_coord, cfg["grid"], cfg["grid_bases"])
+        tables["boundary"].append(grid.assign(**keys))
+        pts = boundary_points(data, data.S[0], c_coord)
+        tables["boundary_points"].append(pts.assign(**keys, s_coord=data.S[0], c_coord=c_coord))
+
+
+def run_part(part: str, profile: str, device: str = "cpu", recompute: bool = False):
+    """One part through the results store (a store.Result)."""
+    cfg = config(profile, part)
+    check_device(device)
+    return store.cached_run(EXPERIMENT, cfg, lambda c: compute(c, device), profile,
+                            device=device, recompute=recompute)
+
+
+def run(profile: str, device: str = "cpu", recompute: bool = False,
+        parts=PARTS) -> dict:
+    """Every part (or those named) through the store: {part: Result}."""
+    check_profile(profile)
+    check_device(device)
+    bad = [p for p in parts if p not in PARTS]
+    if bad:
+        raise ValueError(f"parts {bad} are unknown; allowed: {', '.join(PARTS)}")
+    return {p: run_part(p, profile, device, recompute) for p in parts}
+
+
+def lookup(part: str = "main"):
+    """The stored paper-profile result of a part, or None ('not yet run')."""
+    return store.lookup(EXPERIMENT, config("paper", part), "paper")
+
+
+# --------------------------------------------------------------------------------------------
+# The paper's numbers, shaped for sbcore.book.compare_table
+# --------------------------------------------------------------------------------------------
+
+def paper_table(part: str = "main") -> pd.DataFrame:
+    """The paper's numbers that a part reproduces, with columns dataset, d, model, metric,
+    mean, std (Table 4 and notebook 01 at d = 50, Fig. 3b at both d, the 4.2 control)."""
+    df = paper_numbers()
+    if part == "main":
+        df = df[df["source"].isin(["Table 4", "Fig. 3b", "Notebook 01"]) & (df["d"] == 50)]
+    elif part == "wide":
+        df = df[(df["source"] == "Fig. 3b") & (df["d"] > 50)]
+    else:
+        df = df[df["source"] == "Sec. 4.2 text"]
+    return df.reset_index(drop=True)
