@@ -354,6 +354,9 @@ def make_dataset(name: str, n_train: int, n_test: int, n_val: int = 0, d: int | 
 def without_coordinates(data: SlabData, drop: list[int]) -> SlabData:
     """The same samples with some canonical coordinates removed (e.g. S, for the control
     that trains on S^c alone). The result is unrotated by a fresh rotation of the rest."""
+    bad = [i for i in drop if not (isinstance(i, (int, np.integer)) and 0 <= i < data.d)]
+    if bad:
+        raise ValueError(f"drop={bad} must index coordinates 0..{data.d - 1}")
     keep = [i for i in range(data.d) if i not in set(drop)]
     if not keep:
         raise ValueError("drop removes every coordinate; keep at least one")

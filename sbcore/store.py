@@ -117,7 +117,7 @@ def load(experiment: str, config: dict, profile: str, root: Path | None = None) 
             raise CorruptResult("stored config key differs from the folder's")
     except CorruptResult as err:
         raise CorruptResult(f"{path}: {err}") from None
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise CorruptResult(f"{path}: unreadable ({type(err).__name__}: {err})") from None
     return Result(tables=tables, provenance=prov, path=path, cached=True)
 

@@ -8,7 +8,7 @@ import pytest
 import sbcore.data as data_module
 from sbcore import store
 from sbcore.book import set_seed, setup_chapter
-from sbcore.data import Block, dataset_blocks, make_dataset
+from sbcore.data import Block, dataset_blocks, make_dataset, without_coordinates
 from sbcore.profiles import check_device, check_profile, section
 
 
@@ -67,6 +67,12 @@ def test_bad_data_input_raises_a_clear_error_before_work(case, no_work):
         call()
     for word in words:
         assert word in str(err.value), (word, str(err.value))
+
+
+def test_dropping_a_coordinate_that_does_not_exist():
+    data = make_dataset("lms-5", 20, 10, d=4)
+    with pytest.raises(ValueError, match=r"drop=\[7\] must index coordinates 0..3"):
+        without_coordinates(data, [0, 7])
 
 
 def test_unknown_profile():

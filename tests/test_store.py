@@ -82,6 +82,10 @@ def _missing_provenance(path):
     (path / "provenance.json").unlink()
 
 
+def _provenance_of_the_wrong_shape(path):
+    (path / "provenance.json").write_text('{"tables": ["metrics"]}')
+
+
 def _wrong_key(path):
     prov = json.loads((path / "provenance.json").read_text())
     prov["config_key"] = "0" * 16
@@ -89,7 +93,8 @@ def _wrong_key(path):
 
 
 @pytest.mark.parametrize("damage", [_corrupt_csv, _garbage_provenance, _missing_table,
-                                    _missing_provenance, _wrong_key])
+                                    _missing_provenance, _provenance_of_the_wrong_shape,
+                                    _wrong_key])
 def test_corrupt_entry_is_detected_warned_and_recomputed(tmp_path, damage):
     entry = run(tmp_path, Counter(0.9)).path
     damage(entry)
