@@ -73,10 +73,13 @@ def test_hinge_gradient_equals_autograd():
 
 
 def _per_sample_parts(W, v, X, y):
-    """Per-sample gradient parts (linear, slab, noise along w_bar) when the hinge is active."""
+    """Per-sample gradient parts (linear, slab, noise along w_bar). The closed form assumes
+    the hinge is active at every point; a rare Gaussian-tail point past the margin is allowed
+    (its bias, at most |v| times the inactive fraction, is far below the standard error)."""
     Z = X @ W.T  # (n, k)
-    assert torch.all(y * (torch.relu(Z) @ v) < 1), "the closed form needs an active hinge"
-    coef = -(y[:, None] * (Z > 0)) * v[None]
+    live = (y * (torch.relu(Z) @ v) < 1).double()
+    assert live.mean() > 0.9995, "the closed form needs an active hinge"
+    coef = -((live * y)[:, None] * (Z > 0)) * v[None]
     u = W[:, 2:] / W[:, 2:].norm(dim=1, keepdim=True)
     return {"linear": coef * X[:, :1], "slab": coef * X[:, 1:2],
             "noise_along": coef * (X[:, 2:] @ u.T)}
