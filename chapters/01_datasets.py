@@ -95,8 +95,7 @@ glue("best_noisy", 1 - p / 2, display=False)
 
 # %% tags=["remove-input"]
 geometry = ds.block_geometry(gamma, B)
-display(geometry.style.format({"slab width w_k": "{:.4f}", "gap 2Bγ": "{:.2f}"}, na_rep="–")
-        .hide(axis="index"))
+display(viz.styled_table(geometry, {"slab width w_k": "{:.4f}", "gap 2Bγ": "{:.2f}"}))
 
 # %% [markdown]
 # Each block drawn {glue:text}`n` times, coloured by class (the tint marks each slab's class):
@@ -143,9 +142,8 @@ plt.show()
 # $x > 0$:
 
 # %% tags=["remove-input"]
-display(rings.rename(columns={"cls": "class", "positive_side": "positive side"})
-        .style.format({"design": "{:.3f}", "measured": "{:.3f}", "positive side": "{:.3f}"})
-        .hide(axis="index"))
+display(viz.styled_table(rings.rename(columns={"cls": "class", "positive_side": "positive side"}),
+                         {"design": "{:.3f}", "measured": "{:.3f}", "positive side": "{:.3f}"}))
 
 # %% [markdown]
 # ## The noisy linear coordinate
@@ -184,7 +182,7 @@ plt.show()
 # table lists every dataset of the library, with its simple set $S$ and complex set $S^c$.
 
 # %% tags=["remove-input"]
-display(ds.dataset_table().style.hide(axis="index"))
+display(viz.styled_table(ds.dataset_table()))
 
 # %% [markdown]
 # **LMS-5** puts the linear block on coordinate 0 and 5-slabs on the others. Any two of its

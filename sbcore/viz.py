@@ -394,3 +394,10 @@ def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int
                                    blit=False)
     plt.close(fig)
     return anim
+
+
+def styled_table(df, formats: dict | None = None, na_rep: str = "–"):
+    """A DataFrame for display without its index, number formats applied, in the theme's
+    table style (the 'dataframe' class that a plain DataFrame gets)."""
+    return (df.style.format(formats or {}, na_rep=na_rep).hide(axis="index")
+            .set_table_attributes('class="dataframe"'))

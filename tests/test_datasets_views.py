@@ -86,3 +86,8 @@ def test_widget_builds_and_refuses_impossible_parameters():
     sliders = [w for row in box.children[:2] for w in row.children]
     assert [s.description for s in sliders] == ["slabs k", "margin γ", "noise p", "points n"]
     plt.close("all")
+
+
+def test_styled_table_hides_the_index_and_uses_the_theme_class():
+    html = viz.styled_table(ds.block_geometry(), {"gap 2Bγ": "{:.2f}"}).to_html()
+    assert 'class="dataframe"' in html and "0.20" in html and "–" in html
