@@ -89,9 +89,9 @@ glue("best_noisy", 1 - p / 2, display=False)
 # **Why linear is simpler.** Every block is fully predictive, and every block has the same
 # margin $B\gamma$ around each boundary. What differs is how many pieces a classifier needs: the
 # linear block needs one threshold, a $k$-slab needs $k-1$ thresholds, i.e. a piecewise-linear
-# function with $k-1$ pieces (a 3-slab {glue:text}`pieces3`, a 5-slab {glue:text}`pieces5`, a
-# 7-slab {glue:text}`pieces7`). That count is the paper's measure of simplicity. The table below
-# gives each block's support per class, computed from the formulas.
+# function with $k-1$ pieces ({glue:text}`pieces3` for a 3-slab, {glue:text}`pieces5` for a
+# 5-slab, {glue:text}`pieces7` for a 7-slab). That count is the paper's measure of
+# simplicity. The table below gives each block's support per class, computed from the formulas.
 
 # %% tags=["remove-input"]
 geometry = ds.block_geometry(gamma, B)
@@ -191,7 +191,7 @@ display(viz.styled_table(ds.dataset_table()))
 
 # %% tags=["remove-cell"]
 n_view = n
-lms5 = make_dataset("lms-5", n_train=n_view, n_test=1, d=5, seed=seed)
+lms5 = make_dataset("lms-5", n_train=n_view, n_test=1, seed=seed)  # default d
 Z5 = lms5.unrotate(lms5.train.X.astype(np.float64))
 y5 = lms5.train.y
 lim = (-1.1 * B, 1.1 * B)
@@ -207,13 +207,15 @@ plt.show()
 #
 # The paper applies a random rotation $Q$ (orthogonal, drawn from the QR decomposition of a
 # Gaussian matrix) to every dataset, so that no input axis of the network is special: the
-# model sees $XQ$. Any two rotated coordinates mix all $d$ blocks, and the classes overlap in
-# every such projection; the linear direction is still there, but hidden along the first row
-# of $Q$. The rotation loses nothing: $QQ^\top = I$ to within
+# model sees $XQ$. At the default $d$ = {glue:text}`lms_d` every rotated coordinate mixes all
+# $d$ blocks, and in a plane of two rotated coordinates the classes overlap. The linear
+# direction is still there, only hidden along the first row of $Q$; a network has to find it.
+# The rotation loses nothing: $QQ^\top = I$ to within
 # {glue:text}`rot_err:.1e`, and undoing it returns the blocks to within
 # {glue:text}`unrot_err:.1e` (the inputs are stored in single precision).
 
 # %% tags=["remove-cell"]
+glue("lms_d", lms5.d, display=False)
 glue("rot_err", ds.measured(result, "rotation: max |Q Q^T - I|"), display=False)
 glue("unrot_err", ds.measured(result, "rotation: max |unrotate(X) - Z|"), display=False)
 X5 = lms5.train.X
