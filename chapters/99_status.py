@@ -50,10 +50,10 @@ status = pd.DataFrame.from_dict(records, orient="index")
 if len(status):
     status = status.drop(index=STATUS_CHAPTER, errors="ignore")
 if len(status):
-    status.index.name = "chapter"
     status = status.sort_index()
-    table = status.rename(columns={"seconds": "execution time (s)"})[
-        ["profile", "device", "seed", "execution time (s)", "status", "date"]]
+    table = status.rename(columns={"seconds": "execution time (s)", "date": "date (UTC)"})[
+        ["profile", "device", "seed", "execution time (s)", "status", "date (UTC)"]]
+    table["date (UTC)"] = pd.to_datetime(table["date (UTC)"]).dt.strftime("%Y-%m-%d %H:%M")
     glue("total_minutes", float(status["seconds"].sum()) / 60, display=False)
     glue("n_chapters", len(status), display=False)
     glue("n_failed", int((status["status"] != "ok").sum()), display=False)
