@@ -234,6 +234,8 @@ def plot_variant_bars(df, group: str, value: str = "value", title: str = "", ax=
     groups = list(dict.fromkeys(df[group]))
     width = 0.26
     for j, v in enumerate(VARIANT_COLORS):
+        if not (df["variant"] == v).any():
+            continue
         sub = df[df["variant"] == v].groupby(group, sort=False)[value]
         means = sub.mean().reindex(groups).to_numpy()
         x = np.arange(len(groups)) + (j - 1) * width
@@ -285,13 +287,19 @@ def plot_logit_histograms(logits, panel: str, titles: dict | None = None, bins: 
 
 def plot_per_coordinate(per_coord, panel: str, value: str = "accuracy", titles=None,
                         ylabel: str = "accuracy, one coord. randomised",
-                        panel_size=(3.6, 2.7), ylim=(0.4, 1.03)):
+                        panel_size=(3.6, 2.7), ylim=(0.4, 1.03), ncols: int = 3):
     """Per-coordinate view: the metric with each canonical coordinate randomised alone (mean
     over seeds), S in red, S^c in teal; one panel per value of ``panel``."""
+    import numpy as np
+
     panels = list(dict.fromkeys(per_coord[panel]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
-                                                      panel_size[1]), squeeze=False)
-    for ax, p in zip(axes[0], panels):
+    ncols = min(ncols, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols,
+                                                    panel_size[1] * nrows), squeeze=False)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    for ax, p in zip(axes.ravel(), panels):
         sub = per_coord[per_coord[panel] == p].groupby(["coordinate", "in_S"])[value].mean()
         sub = sub.reset_index()
         colors = [VARIANT_COLORS["S-randomized"] if s else VARIANT_COLORS["Sc-randomized"]
@@ -301,7 +309,8 @@ def plot_per_coordinate(per_coord, panel: str, value: str = "accuracy", titles=N
             ax.set_ylim(*ylim)
         ax.set_title((titles or {}).get(p, str(p)), fontsize=10)
         ax.set_xlabel("canonical coordinate (0 = S)")
-    axes[0][0].set_ylabel(ylabel)
+    for row in axes:
+        row[0].set_ylabel(ylabel)
     fig.tight_layout()
     return fig
 
@@ -340,7 +349,7 @@ DYNAMICS_COLUMNS = {"standard accuracy": "standard", "S-randomized accuracy": "S
 
 
 def plot_dynamics(history, panel: str = "dataset", titles=None, upto=None, axes=None,
-                  panel_size=(3.6, 2.8)):
+                  panel_size=(3.6, 2.8), seeds: bool = True):
     """Standard, S- and S^c-randomised test accuracy over training updates (mean over seeds,
     thin lines per seed); ``upto`` cuts the curves at an update (animation frames)."""
     panels = list(dict.fromkeys(history[panel]))
@@ -355,7 +364,7 @@ def plot_dynamics(history, panel: str = "dataset", titles=None, upto=None, axes=
         if upto is not None:
             sub = sub[sub["update"] <= upto]
         for col, v in DYNAMICS_COLUMNS.items():
-            for _, one in sub.groupby("seed"):
+            for _, one in (sub.groupby("seed") if seeds else []):
                 ax.plot(one["update"], one[col], color=VARIANT_COLORS[v], lw=0.6, alpha=0.35)
             mean = sub.groupby("update")[col].mean()
             ax.plot(mean.index, mean.to_numpy(), color=VARIANT_COLORS[v], lw=1.8,
@@ -370,7 +379,7 @@ def plot_dynamics(history, panel: str = "dataset", titles=None, upto=None, axes=
     return axes
 
 
-def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int = 12,
+def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int = 10,
                        panel_size=(3.3, 2.5), dpi: int = 70, interval_ms: int = 600):
     """The training dynamics as precomputed frames (render with ``animation_html``)."""
     import numpy as np
@@ -382,11 +391,11 @@ def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int
     axes = axes[0]
     steps = np.unique(history["update"])
     cuts = steps[np.unique(np.linspace(0, len(steps) - 1, frames).round().astype(int))]
-    plot_dynamics(history, panel, titles, upto=cuts[-1], axes=axes)
+    plot_dynamics(history, panel, titles, upto=cuts[-1], axes=axes, seeds=False)
     fig.tight_layout()
 
-    def update(i):
-        plot_dynamics(history, panel, titles, upto=cuts[i], axes=axes)
+    def update(i):  # mean curves only: each frame is redrawn from scratch
+        plot_dynamics(history, panel, titles, upto=cuts[i], axes=axes, seeds=False)
         fig.suptitle(f"after {cuts[i]:,} updates", fontsize=9, y=0.995)
         return list(axes)
 

@@ -1,0 +1,162 @@
+"""Oracle classifiers (known answers) and the extreme simplicity bias experiment at smoke."""
+
+import numpy as np
+import pytest
+
+from sbcore import store
+from sbcore.data import Block, make_dataset, sample_block
+from sbcore.experiments import extreme_sb as esb
+from sbcore.metrics import randomized_metrics, relies_only_on_S
+from sbcore.oracles import (
+    KNOWN_ACCURACY,
+    KNOWN_AUC,
+    ORACLES,
+    block_vote,
+    oracle,
+    oracle_metrics,
+    randomize_by,
+)
+
+
+@pytest.fixture(scope="module")
+def lms():
+    return make_dataset("lms-5", n_train=10, n_test=4000, d=50, seed=3)
+
+
+@pytest.fixture(scope="module")
+def ms():
+    return make_dataset("ms-5-7", n_train=10, n_test=4000, d=50, seed=4)
+
+
+# ---------------------------------------------------------------------------- oracles
+
+@pytest.mark.parametrize("block", [Block("linear"), Block("slab", k=3), Block("slab", k=5),
+                                   Block("slab", k=7), Block("noisy_linear", p=0.0)])
+def test_block_vote_is_right_on_clean_data(block):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 3000)
+    v = sample_block(block, y, rng)
+    assert np.array_equal(block_vote(block, v) > 0, y == 1)
+
+
+def test_block_vote_rejects_noise_blocks():
+    with pytest.raises(ValueError, match="gaussian"):
+        block_vote(Block("gaussian"), np.zeros(3))
+
+
+@pytest.mark.parametrize("name", ["lms", "ms"])
+def test_oracles_give_their_known_answers(name, request):
+    data = request.getfixturevalue(name)
+    for kind in ORACLES:
+        m = randomized_metrics(oracle(data, kind), data, "test", seed=1)
+        for v in ("standard", "S-randomized", "Sc-randomized"):
+            assert m[f"{v} accuracy"] == pytest.approx(KNOWN_ACCURACY[kind][v], abs=0.03)
+            assert m[f"{v} AUC"] == pytest.approx(KNOWN_AUC[kind][v], abs=0.03)
+        assert relies_only_on_S(m) == (kind == "s_only")
+
+
+def test_only_the_joint_permutation_detects_reliance(lms):
+    t = oracle_metrics(lms, "test", seed=0)
+    acc = t[t["metric"] == "accuracy"].set_index(["oracle", "randomization", "variant"])["value"]
+    # within-class shuffling keeps x_S tied to y: nothing looks randomised
+    assert acc[("s_only", "within-class", "S-randomized")] == 1.0
+    # independent shuffling of S^c breaks the block: the two-sided oracle looks S^c-invariant
+    assert acc[("both", "independent", "Sc-randomized")] > 0.97
+    assert acc[("both", "joint", "Sc-randomized")] == pytest.approx(0.75, abs=0.03)
+
+
+def test_randomize_by_keeps_the_marginal_and_rejects_unknown_schemes(lms):
+    X, y = lms.test.X, lms.test.y
+    rng = np.random.default_rng(0)
+    for how in ("joint", "independent", "within-class"):
+        Z0 = lms.unrotate(X.astype(np.float64))
+        Z1 = lms.unrotate(randomize_by(lms, X, lms.Sc, y, how, rng).astype(np.float64))
+        assert np.allclose(np.sort(Z0[:, 5]), np.sort(Z1[:, 5]), atol=1e-5)
+        assert np.allclose(Z0[:, 0], Z1[:, 0], atol=1e-5)  # S untouched
+    with pytest.raises(ValueError, match="randomisation"):
+        randomize_by(lms, X, lms.S, y, "shuffle", rng)
+    with pytest.raises(ValueError, match="oracle"):
+        oracle(lms, "linear")
+
+
+# ---------------------------------------------------------------------------- measurements
+
+def test_influence_and_boundary_work_in_canonical_coordinates(lms):
+    def linear_scorer(X):  # score = the canonical coordinate 0, whatever the rotation
+        return lms.unrotate(X.astype(np.float64))[:, 0]
+
+    infl = esb.coordinate_influence(linear_scorer, lms, n=50)
+    assert infl[0] == pytest.approx(1.0, abs=1e-3)
+    assert np.all(infl[1:] < 1e-3)
+    grid = esb.decision_boundary(linear_scorer, lms, c_coord=7, grid=5, bases=2)
+    assert len(grid) == 2 * 25
+    assert np.allclose(grid["score"], grid["s_value"], atol=1e-3)
+
+
+# ---------------------------------------------------------------------------- experiment
+
+def test_config_rejects_unknown_parts_and_profiles():
+    with pytest.raises(ValueError, match="part"):
+        esb.config("smoke", "everything")
+    with pytest.raises(ValueError, match="profile"):
+        esb.config("huge", "main")
+    with pytest.raises(ValueError, match="parts"):
+        esb.run("smoke", parts=["main", "nope"])
+
+
+@pytest.fixture(scope="module")
+def smoke_results(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(store, "RESULTS", root)
+    try:
+        first = esb.run("smoke", "cpu")
+        again = esb.run("smoke", "cpu")
+    finally:
+        mp.undo()
+    return first, again
+
+
+def test_metrics_are_tidy_one_row_per_seed_model_metric(smoke_results):
+    first, _ = smoke_results
+    for part, res in first.items():
+        cfg = esb.config("smoke", part)
+        m = res.metrics
+        assert set(store.TIDY_COLUMNS) <= set(m.columns) and "d" in m.columns
+        assert not m.duplicated(["dataset", "d", "model", "seed", "metric"]).any()
+        n_models = sum(len(esb.seeds_of(cfg, w, d)) for w, d in cfg["models"])
+        per_run = 2 if part == "control" else 7
+        assert len(m) == len(cfg["datasets"]) * n_models * per_run
+        assert m["value"].between(0, 1).all()
+        assert (m["d"] == cfg["d"]).all()
+
+
+def test_main_part_stores_the_figure_tables(smoke_results):
+    main = smoke_results[0]["main"]
+    cfg = esb.config("smoke", "main")
+    for name in ("runs", "per_coordinate", "influence", "logits", "history", "boundary",
+                 "boundary_points"):
+        assert len(main.tables[name]) > 0, name
+    pc = main.tables["per_coordinate"]
+    assert pc.groupby(["dataset", "model", "seed"]).size().eq(cfg["d"]).all()
+    hist = main.tables["history"]
+    assert {"update", "standard accuracy", "S-randomized accuracy",
+            "Sc-randomized accuracy"} <= set(hist.columns)
+    grid = main.tables["boundary"]
+    assert (grid["c_coord"] != grid["s_coord"]).all()
+    assert len(grid) == len(cfg["datasets"]) * cfg["grid_bases"] * cfg["grid"] ** 2
+
+
+def test_second_run_reuses_the_store(smoke_results):
+    first, again = smoke_results
+    for part in esb.PARTS:
+        assert not first[part].cached and again[part].cached
+        a, b = first[part].metrics, again[part].metrics
+        assert np.allclose(a["value"].to_numpy(), b["value"].to_numpy())
+
+
+def test_paper_table_matches_compare_table_keys():
+    for part in esb.PARTS:
+        t = esb.paper_table(part, "smoke")
+        assert {"dataset", "d", "model", "metric", "mean", "std"} <= set(t.columns)
+        assert len(t) > 0
