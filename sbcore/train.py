@@ -281,7 +281,9 @@ def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int
             perm, pos = torch.randperm(n, generator=order).to(device), 0
         idx = perm[pos:pos + config.batch_size]
         pos += config.batch_size
-        loss = nn.functional.cross_entropy(model(Xtr[idx]), ytr[idx])
+        # index_select: a row gather several times faster than Xtr[idx] on the CPU
+        loss = nn.functional.cross_entropy(model(Xtr.index_select(0, idx)),
+                                           ytr.index_select(0, idx))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -388,9 +390,11 @@ def train_many(data: SlabData, width: int, depth: int, config: TrainConfig, seed
         if pos >= n:  # a new epoch for every active model, each from its own stream
             perms = torch.stack([torch.randperm(n, generator=orders[m]) for m in active])
             perms, pos = perms.to(device), 0
-        idx = perms[:, pos:pos + config.batch_size]
+        idx = perms[:, pos:pos + config.batch_size].reshape(-1)
         pos += config.batch_size
-        grads = batched.forward_backward(params, Xtr[idx], ytr[idx])
+        xb = Xtr.index_select(0, idx).view(len(active), -1, Xtr.shape[1])
+        yb = ytr.index_select(0, idx).view(len(active), -1)
+        grads = batched.forward_backward(params, xb, yb)
         optimizer.step(grads)
         update += 1
         due = [r for r, m in enumerate(active) if schedules[m].due(update)]
