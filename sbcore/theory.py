@@ -209,8 +209,9 @@ def population_gradient(W: torch.Tensor, v: torch.Tensor) -> dict:
     """The expected hinge gradient over LSN when every point has positive hinge loss.
 
     Returns ``gW`` (R, k, d) and its parts: ``linear``, ``slab`` (R, k), ``noise_along``, the
-    component along w_bar/||w_bar|| (R, k), ``gv`` (R, k), the activation probability ``p``
-    and the expected size of the orthogonal sampling error per sqrt(batch), ``perp_scale``
+    component along w_bar/||w_bar|| (R, k), ``gv`` (R, k), the activation probability ``p``,
+    ``sd``: each part's per-sample standard deviation (the batch mean's standard error is
+    sd/sqrt(n)), and the expected size of the orthogonal sampling error per sqrt(batch), ``perp_scale``
     (= |v| sqrt(p (d-3)); divide by sqrt(n))."""
     W64, v64 = W.double(), v.double()
     a, b, wbar = W64[..., 0], W64[..., 1], W64[..., 2:]
@@ -229,8 +230,18 @@ def population_gradient(W: torch.Tensor, v: torch.Tensor) -> dict:
     gv = -0.25 * (relu_mean(a + b) + relu_mean(a - b)) + 0.5 * relu_mean(-a)
     p = 0.25 * (Phi(cp) + Phi(cm)) + 0.5 * Phi(-c0)
     d = W.shape[-1]
+
+    def second_moment(c):  # E[xi^2 1(c + xi > 0)] for xi ~ N(0, 1), c in units of s
+        return Phi(c) - c * _phi(c)
+
+    v2 = v64 * v64
+    sd = dict(  # standard deviation of one sample's gradient part: sd / sqrt(n) is the SE
+        linear=torch.sqrt(v2 * p * (1 - p)),
+        slab=torch.sqrt((v2 * 0.25 * (Phi(cp) + Phi(cm)) - slab ** 2).clamp_min(0)),
+        noise_along=torch.sqrt((v2 * (0.25 * (second_moment(cp) + second_moment(cm))
+                                      + 0.5 * second_moment(-c0)) - along ** 2).clamp_min(0)))
     return dict(gW=gW.to(W.dtype), linear=linear, slab=slab, noise_along=along, gv=gv, p=p,
-                perp_scale=v64.abs() * torch.sqrt(p * max(d - 3, 0)))
+                sd=sd, perp_scale=v64.abs() * torch.sqrt(p * max(d - 3, 0)))
 
 
 def gradient_parts(gW: torch.Tensor, W: torch.Tensor) -> dict:
@@ -362,6 +373,8 @@ def _unit_record(t, W, v, keep, g, pop, n=None) -> pd.DataFrame:
         for part in ("linear", "slab", "noise_along"):
             rec[f"grad_{part}"] = emp[part][:, keep].reshape(-1).cpu().numpy()
             rec[f"closed_{part}"] = pop[part][:, keep].reshape(-1).cpu().numpy()
+            rec[f"se_{part}"] = (pop["sd"][part][:, keep] / math.sqrt(n)).reshape(-1) \
+                .cpu().numpy()
         rec["grad_noise_perp"] = emp["noise_perp"][:, keep].reshape(-1).cpu().numpy()
         rec["closed_noise_perp"] = (pop["perp_scale"][:, keep] / math.sqrt(n)).reshape(-1) \
             .cpu().numpy()

@@ -23,48 +23,61 @@ def _sign(v):
     return np.where(np.asarray(v) > 0, 1, -1)
 
 
+PANELS = ("linear", "slab", "noise", "margin")
+
+
 def plot_trajectory(units: pd.DataFrame, steps: pd.DataFrame, d: int, k: int, eta: float,
-                    max_lines: int = 40):
-    """Four panels over the steps t: w1j(t) per unit against Lemma 1's band t eta v_j/2 +- ...;
-    |w2j(t)| and ||w_bar_j(t)|| against their bounds; the batch's y f against Lemma 2's band."""
-    fig, axes = plt.subplots(1, 4, figsize=(13.5, 3.4))
+                    max_lines: int = 40, panels=PANELS):
+    """Up to four panels over the steps t: w1j(t) per unit against Lemma 1's band
+    t eta v_j/2 +- ...; |w2j(t)| and ||w_bar_j(t)|| against their bounds; the batch's y f
+    against Lemma 2's band. ``panels`` picks which (in that order)."""
+    bad = [p for p in panels if p not in PANELS]
+    if bad or not panels:
+        raise ValueError(f"panels must be a non-empty subset of {PANELS}, got {panels!r}")
+    fig, axs = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 3.4), squeeze=False)
+    ax = dict(zip(panels, axs[0]))
     t = np.arange(units.step.max() + 1)
     b = theory.lemma1_bands(t, eta, d, k)
     groups = list(units.groupby(["run", "unit"]))[:max_lines]
+    columns = {"linear": lambda g: g.w1, "slab": lambda g: g.w2.abs(),
+               "noise": lambda g: g.noise_norm}
     for _key, g in groups:
-        s = _sign(g.v.iloc[0])
-        kw = dict(color=SIGN_COLORS[int(s)], lw=0.8, alpha=0.6)
-        axes[0].plot(g.step, g.w1, **kw)
-        axes[1].plot(g.step, g.w2.abs(), **kw)
-        axes[2].plot(g.step, g.noise_norm, **kw)
-    vk = 1 / math.sqrt(k)
-    for s in (1, -1):
-        c = s * vk * b["linear_center_per_v"]
-        axes[0].fill_between(t, c - b["width"], c + b["width"], color=BAND_COLOR, alpha=0.35,
-                             lw=0, label="Lemma 1 band" if s == 1 else None)
-        axes[0].plot(t, c, color="k", lw=0.8, ls="--", label="t·η·v_j/2" if s == 1 else None)
-    axes[1].fill_between(t, 0, b["slab"], color=BAND_COLOR, alpha=0.35, lw=0,
-                         label="Lemma 1 bound")
-    axes[2].fill_between(t, 0, b["noise"], color=BAND_COLOR, alpha=0.35, lw=0,
-                         label="Lemma 1 bound")
-    ts = np.arange(steps.step.max() + 1)
-    bb = theory.lemma1_bands(ts, eta, d, k)
-    axes[3].fill_between(ts, bb["margin_center"] - bb["margin_width"],
-                         bb["margin_center"] + bb["margin_width"], color=BAND_COLOR, alpha=0.35,
-                         lw=0, label="Lemma 2: (t ± ½)η/4")
-    agg = steps.groupby("step")
-    axes[3].plot(agg.margin_mean.mean().index, agg.margin_mean.mean(), color="k", label="mean")
-    axes[3].plot(agg.margin_min.min().index, agg.margin_min.min(), color="k", ls=":",
-                 label="min, max")
-    axes[3].plot(agg.margin_max.max().index, agg.margin_max.max(), color="k", ls=":")
-    axes[3].axhline(1, color=CLASS_COLORS[0], lw=0.8)
-    titles = ["linear weight $w_{1j}$", "slab weight $|w_{2j}|$", "noise weights $\\|\\bar w_j\\|$",
-              "$y f(x)$ on the batch"]
-    for ax, title in zip(axes, titles):
-        ax.set_title(title)
-        ax.set_xlabel("step t")
-        ax.legend(fontsize=7, loc="best")
-    axes[1].set_ylim(0, max(b["slab"].max(), units.w2.abs().max()) * 1.1)
+        kw = dict(color=SIGN_COLORS[int(_sign(g.v.iloc[0]))], lw=0.8, alpha=0.6)
+        for name, column in columns.items():
+            if name in ax:
+                ax[name].plot(g.step, column(g), **kw)
+    if "linear" in ax:
+        vk = 1 / math.sqrt(k)
+        for s in (1, -1):
+            c = s * vk * b["linear_center_per_v"]
+            ax["linear"].fill_between(t, c - b["width"], c + b["width"], color=BAND_COLOR,
+                                      alpha=0.35, lw=0, label="Lemma 1 band" if s == 1 else None)
+            ax["linear"].plot(t, c, color="k", lw=0.8, ls="--",
+                              label="t·η·v_j/2" if s == 1 else None)
+    for name in ("slab", "noise"):
+        if name in ax:
+            ax[name].fill_between(t, 0, b[name], color=BAND_COLOR, alpha=0.35, lw=0,
+                                  label="Lemma 1 bound")
+    if "slab" in ax:
+        ax["slab"].set_ylim(0, max(b["slab"].max(), units.w2.abs().max()) * 1.1)
+    if "margin" in ax and len(steps):
+        a = ax["margin"]
+        ts = np.arange(steps.step.max() + 1)
+        bb = theory.lemma1_bands(ts, eta, d, k)
+        a.fill_between(ts, bb["margin_center"] - bb["margin_width"],
+                       bb["margin_center"] + bb["margin_width"], color=BAND_COLOR, alpha=0.35,
+                       lw=0, label="Lemma 2: (t ± ½)η/4")
+        agg = steps.groupby("step")
+        a.plot(agg.margin_mean.mean(), color="k", label="mean")
+        a.plot(agg.margin_min.min(), color="k", ls=":", label="min, max")
+        a.plot(agg.margin_max.max(), color="k", ls=":")
+        a.axhline(1, color=CLASS_COLORS[0], lw=0.8)
+    titles = {"linear": "linear weight $w_{1j}$", "slab": "slab weight $|w_{2j}|$",
+              "noise": "noise weights $\\|\\bar w_j\\|$", "margin": "$y f(x)$ on the batch"}
+    for name, a in ax.items():
+        a.set_title(titles[name])
+        a.set_xlabel("step t")
+        a.legend(fontsize=7, loc="best")
     fig.suptitle(f"d = {d}, k = {k}, η = {eta:.3f}; blue: units with v_j > 0, red: v_j < 0",
                  fontsize=9)
     fig.tight_layout()
@@ -73,9 +86,10 @@ def plot_trajectory(units: pd.DataFrame, steps: pd.DataFrame, d: int, k: int, et
 
 def plot_gradient_check(units: pd.DataFrame):
     """Closed-form population gradient against the batch gradient, every unit and step; the
-    last panel compares the noise gradient's part orthogonal to w_bar with its predicted size."""
+    fourth panel compares the noise gradient's part orthogonal to w_bar with its predicted
+    size; the fifth shows each gap in standard errors of the batch mean, against N(0, 1)."""
     g = units.dropna(subset=["grad_linear"])
-    fig, axes = plt.subplots(1, 4, figsize=(13.5, 3.3))
+    fig, axes = plt.subplots(1, 5, figsize=(16, 3.3))
     parts = [("linear", "linear coordinate"), ("slab", "slab coordinate"),
              ("noise_along", "noise, along $\\bar w_j$"),
              ("noise_perp", "noise, orthogonal part (norm)")]
@@ -88,6 +102,18 @@ def plot_gradient_check(units: pd.DataFrame):
         ax.set_title(title)
         ax.set_xlabel("closed form" if part != "noise_perp" else "predicted |v|·√(p(d−3)/n)")
         ax.set_ylabel("batch gradient")
+    ax = axes[4]  # the gaps in standard errors, against N(0, 1)
+    bins = np.linspace(-4.5, 4.5, 31)
+    for part, color in (("linear", "#333333"), ("slab", "#d1495b"),
+                        ("noise_along", "#00798c")):
+        zs = (g[f"grad_{part}"] - g[f"closed_{part}"]) / g[f"se_{part}"]
+        ax.hist(zs.clip(-4.5, 4.5), bins=bins, density=True, histtype="step", color=color,
+                label=part.replace("_", " "))
+    xs = np.linspace(-4.5, 4.5, 200)
+    ax.plot(xs, np.exp(-xs ** 2 / 2) / math.sqrt(2 * math.pi), color="k", ls="--", lw=0.8,
+            label="N(0, 1)")
+    ax.set_title("gap / standard error")
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -114,8 +140,9 @@ def plot_ratio_vs_d(metrics: pd.DataFrame, init_reading: str = theory.DEFAULT_IN
     ax.plot(mean.index, mean.values, color="#333333", label="mean")
     ds = np.array(sorted(ratio.d.unique()), dtype=float)
     p = theory.INIT_READINGS[init_reading]
+    log_label = {1: "√(log d)", 2: "log d", 4: "log² d"}.get(p, f"(log d)^{p / 2:g}")
     for shape, label, style in ((np.sqrt(ds), "∝ √d", ":"),
-                                (np.sqrt(ds) * np.log(ds) ** (p / 2), f"∝ √d·(log d)^{p / 2:g}",
+                                (np.sqrt(ds) * np.log(ds) ** (p / 2), f"∝ √d·{log_label}",
                                  "--")):
         ax.plot(ds, shape * mean.iloc[0] / shape[0], color="#00798c", ls=style, label=label)
     ax.set_xscale("log")
@@ -142,7 +169,7 @@ def plot_width(metrics: pd.DataFrame):
     """Over the width k: sqrt(k) mean |w1j| (the theorem: about 2), the ratio, the noise norm
     times sqrt(k)."""
     m = metrics[metrics.part == "sweep_k"]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.3))
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.1))
     for ax, (metric, title, scale) in zip(axes, [
             ("linear_sqrtk", "$\\sqrt{k}$ · mean $|w_{1j}|$", None),
             ("linear_to_slab", "RMS $w_1$ / RMS $w_2$", None),

@@ -49,7 +49,8 @@ def simulation_explorer(d: int = 50, k: int = 20, runs: int = 3, device: str = "
               f"RMS w1 / RMS w2 = {s.linear_to_slab:.1f}, slab weight grew x{s.slab_growth:.2f}; "
               f"test accuracy {acc['standard accuracy']:.3f}, with x1 randomised "
               f"{acc['S-randomized accuracy']:.3f}")
-        theory_viz.plot_trajectory(sim.units, sim.steps, d, k, eta)
+        theory_viz.plot_trajectory(sim.units, sim.steps, d, k, eta,
+                                   panels=("linear", "slab", "noise"))
         plt.show()
 
     out = w.interactive_output(draw, controls)

@@ -102,6 +102,8 @@ def test_closed_form_matches_batch_gradient(steps):
     closed = theory.population_gradient(W[None], v[None])
     for name, terms in parts.items():
         mean, se = terms.mean(0), terms.std(0) / math.sqrt(n)
+        # the closed-form standard deviation matches the per-sample one
+        assert torch.allclose(closed["sd"][name][0], terms.std(0), rtol=0.05, atol=1e-6)
         gap = (mean - closed[name][0]).abs()
         assert torch.all(gap <= 5 * se + 1e-12), (name, gap / se)
     # the empirical split of the batch gradient agrees with the per-sample means

@@ -133,3 +133,64 @@ def run(profile: str = "quick", device: str = "cpu", recompute: bool = False,
     check_device(device)
     return store.cached_run(EXPERIMENT, cfg, lambda c: compute(c, device, progress), profile,
                             device=device, recompute=recompute)
+
+
+# --------------------------------------------------------------------------------------------
+# Summaries the chapter shows (functions of stored tables only)
+# --------------------------------------------------------------------------------------------
+
+BAND_NAMES = {"linear": "w1 in t·η·v/2 ± band", "slab": "|w2| ≤ bound",
+              "noise": "‖w̄‖ ≤ bound"}
+
+
+def band_check(units: pd.DataFrame, d: int, k: int, eta: float) -> pd.DataFrame:
+    """Per step: the fraction of units inside each of Lemma 1's bands, and of those that
+    started inside all three, the fraction still inside all three at every step so far."""
+    import numpy as np
+
+    b = theory.lemma1_bands(units.step.to_numpy(), eta, d, k)
+    u = units.assign(
+        linear=(np.abs(units.w1 - b["linear_center_per_v"] * units.v) <= b["width"]),
+        slab=(units.w2.abs() <= b["slab"]), noise=(units.noise_norm <= b["noise"]))
+    u["all"] = u.linear & u.slab & u.noise
+    u = u.sort_values(["run", "unit", "step"])
+    u["kept"] = u.groupby(["run", "unit"])["all"].cummin()
+    start = u[u.step == 0].set_index(["run", "unit"])["all"]
+    u["started_in"] = [start[(r, j)] for r, j in zip(u.run, u.unit)]
+    out = u.groupby("step")[["linear", "slab", "noise"]].mean().rename(columns=BAND_NAMES)
+    out["started inside, still inside"] = u[u.started_in].groupby("step")["kept"].mean()
+    return out.reset_index()
+
+
+def gradient_z(units: pd.DataFrame) -> pd.DataFrame:
+    """(batch gradient - closed form) / standard error, per unit, step and part (tidy)."""
+    g = units.dropna(subset=["grad_linear"])
+    frames = []
+    for part in ("linear", "slab", "noise_along"):
+        z = (g[f"grad_{part}"] - g[f"closed_{part}"]) / g[f"se_{part}"]
+        frames.append(pd.DataFrame(dict(run=g.run, unit=g.unit, step=g.step, part=part, z=z)))
+    return pd.concat(frames, ignore_index=True)
+
+
+VARIANT_COLUMNS = {"linear_to_slab": "RMS w1 / RMS w2", "slab_growth": "slab growth",
+                   "noise_rms": "RMS ‖w̄‖", "standard accuracy": "test accuracy",
+                   "S-randomized accuracy": "x1 randomised",
+                   "Sc-randomized accuracy": "x2, noise randomised",
+                   "last batch hinge loss": "last batch hinge loss"}
+
+
+def summary_table(metrics: pd.DataFrame, part: str, by: str) -> pd.DataFrame:
+    """One row per value of ``by`` (variant, d or k) of one part: 'mean ± std (n)' of the
+    chapter's metrics."""
+    from sbcore.book import mean_std
+
+    m = metrics[(metrics.part == part) & metrics.metric.isin(VARIANT_COLUMNS)]
+    table = (m.groupby([by, "metric"], sort=False)["value"].apply(mean_std)
+             .unstack("metric"))
+    return table[[c for c in VARIANT_COLUMNS if c in table]].rename(columns=VARIANT_COLUMNS)
+
+
+def per_setting(metrics: pd.DataFrame, part: str, metric: str, by: str) -> pd.Series:
+    """Mean over seeds of one metric of one part, indexed by ``by``."""
+    m = metrics[(metrics.part == part) & (metrics.metric == metric)]
+    return m.groupby(by, sort=False)["value"].mean()
