@@ -96,9 +96,35 @@ glue("small", small, display=False)
 # per-seed verdicts of the decision rule
 wide_metrics = M.pivot_table(index=["dataset", "model", "seed"], columns="metric",
                              values="value")
-verdicts = wide_metrics.apply(lambda r: relies_only_on_S(r.to_dict()), axis=1)
-glue("n_runs", len(verdicts), display=False)
+LEARNED = 0.95  # a network at chance "ignores" everything; the rule is read only above this
+learned = wide_metrics["standard accuracy"] >= LEARNED
+verdicts = wide_metrics[learned].apply(lambda r: relies_only_on_S(r.to_dict()), axis=1)
+glue("learned", LEARNED, display=False)
+glue("n_runs", len(wide_metrics), display=False)
+glue("n_learned", int(learned.sum()), display=False)
 glue("n_only_S", int(verdicts.sum()), display=False)
+
+
+def not_learned(metrics):
+    """(dataset, d, model) cells whose mean test accuracy stays below LEARNED."""
+    t = metrics.pivot_table(index=["dataset", "d", "model"], columns="metric", values="value")
+    t = t[t["standard accuracy"] < LEARNED]
+    return [f"{NAMES[ds]} (d = {d}, {model}): test accuracy {r['standard accuracy']:.3f}, "
+            f"train accuracy {r['train accuracy']:.3f}" for (ds, d, model), r in t.iterrows()]
+
+
+def caveats(part):
+    """A note on the cells where the networks did not learn, in this run and in the stored
+    paper-scale run."""
+    lines = [f"* this run: {c}" for c in not_learned(results[part].metrics)]
+    if stored[part] is not None:
+        lines += [f"* stored paper-scale run: {c}" for c in not_learned(stored[part].metrics)]
+    if lines:
+        display(Markdown(
+            ":::{warning}\nIn these cells the networks did not learn the task, so the randomised "
+            "metrics say nothing about reliance (a network at chance is 'invariant' to "
+            "everything). Where train accuracy is high they memorised the training set "
+            "instead of finding S:\n\n" + "\n".join(lines) + "\n:::"))
 glue("min_test", float(per_seed(M, "standard accuracy").min()), display=False)
 glue("s_auc_lo", float(per_seed(M, "S-randomized AUC").min()), display=False)
 glue("s_auc_hi", float(per_seed(M, "S-randomized AUC").max()), display=False)
@@ -123,17 +149,17 @@ glue("sc_gap_hi", float(gap.max()), display=False)
 #   accuracy (never the test set).
 
 # %% tags=["remove-input"]
-if profile == "paper":
-    notes = {k: v for k, v in PAPER_CHOICES.items()
-             if k in ("LMS-5 training size", "weight decay (synthetic)", "momentum (synthetic)",
-                      "AUC", "model selection")}
-    display(Markdown("**Paper profile choices.**\n\n" + "\n".join(
-        f"* *{k}*: {v}" for k, v in notes.items())))
-else:
-    display(Markdown(f"**Reductions of the {profile} profile.** "
-                     + QUICK_REDUCTIONS.get("extreme_sb", "")
-                     + (" The smoke profile shrinks everything further (d = "
-                        f"{c['d']}) only to exercise the code." if profile == "smoke" else "")))
+notes = {k: v for k, v in PAPER_CHOICES.items()
+         if k in ("LMS-5 training size", "d = 250 training size (Fig. 3b)",
+                  "weight decay (synthetic)", "momentum (synthetic)", "update cap (synthetic)",
+                  "AUC", "model selection")}
+display(Markdown("**The paper profile's choices** (where paper and official code disagree):\n\n"
+                 + "\n".join(f"* *{k}*: {v}" for k, v in notes.items())))
+if profile == "quick":
+    display(Markdown("**Reductions of the quick profile.** " + QUICK_REDUCTIONS["extreme_sb"]))
+elif profile == "smoke":
+    display(Markdown(f"**The smoke profile** shrinks everything (d = {c['d']}, small networks, "
+                     "a few hundred updates) only to exercise the code."))
 
 # %% [markdown]
 # ## Networks rely on S alone (Table 4, Fig. 3b)
@@ -145,15 +171,17 @@ else:
 
 # %% tags=["remove-input"]
 display(table("main"))
+caveats("main")
 
 # %% [markdown]
 # Across the {glue:text}`n_runs` trained networks, the lowest test accuracy is
 # {glue:text}`min_test:.3f`. The $S$-randomised AUC lies between {glue:text}`s_auc_lo:.3f`
 # and {glue:text}`s_auc_hi:.3f` (the highest $S$-randomised accuracy is
 # {glue:text}`s_acc_hi:.3f`), the lowest $S^c$-randomised AUC is {glue:text}`sc_auc_lo:.3f`,
-# and randomising $S^c$ moves test accuracy by at most {glue:text}`sc_gap_hi:.3f`. By the
-# decision rule (tolerance 0.05), {glue:text}`n_only_S` of the {glue:text}`n_runs` networks
-# rely exclusively on $S$.
+# and randomising $S^c$ moves test accuracy by at most {glue:text}`sc_gap_hi:.3f`. Of the
+# {glue:text}`n_learned` networks that learned the task (test accuracy at least
+# {glue:text}`learned:.2f`), {glue:text}`n_only_S` rely exclusively on $S$ by the decision rule
+# (tolerance 0.05).
 
 # %% tags=["remove-input"]
 runs = main.tables["runs"]
@@ -173,7 +201,8 @@ display(conv.style.hide(axis="index").format({"wall_time_s": "{:.1f}"}))
 # ({glue:text}`n_wide_seeds` seeds here).
 
 # %% tags=["remove-input"]
-display(table("wide", [m for m in ORDER if m != "train accuracy"]))
+display(table("wide"))
+caveats("wide")
 both = pd.concat([M, results["wide"].metrics], ignore_index=True)
 fig3b = both[both["metric"].isin(["standard AUC", "S-randomized AUC", "Sc-randomized AUC"])].copy()
 fig3b["variant"] = fig3b["metric"].str.replace(" AUC", "")
@@ -269,6 +298,18 @@ glue("coord_s_max", float(pc[pc["in_S"]]["accuracy"].max()), display=False)
 
 # %% tags=["remove-input"]
 display(table("control", ["train accuracy", "standard accuracy"]))
+verdict = []
+for label, res in (("this run", results["control"]), ("stored paper-scale run",
+                                                      stored["control"])):
+    if res is None:
+        continue
+    t = res.metrics[res.metrics["metric"] == "standard accuracy"]
+    for (name, model), v in t.groupby(["dataset", "model"], sort=False)["value"]:
+        ok = v.mean() >= 0.99
+        verdict.append(f"* {label}, {NAMES[name]}, {model}: test accuracy {v.mean():.3f} "
+                       f"({len(v)} seeds): " + ("the complex coordinates were learned."
+                                              if ok else "**not** learned with this recipe."))
+display(Markdown("\n".join(verdict)))
 cm = results["control"].metrics
 for name in NAMES:
     glue(f"control_{name}", mean_std(per_seed(cm[cm["dataset"] == name], "standard accuracy")),
@@ -280,23 +321,31 @@ glue("control_runs", len(cr), display=False)
 # %% [markdown]
 # Test accuracy with $S$ removed: LMS-5 {glue:text}`control_lms-5`, MS-(5,7)
 # {glue:text}`control_ms-5-7`; {glue:text}`control_converged` of
-# {glue:text}`control_runs` runs met the stop rule within the update cap. Where the control
-# reaches about 100%, the complex coordinates were learnable from the very sample the networks
-# above were trained on; they were simply not used.
+# {glue:text}`control_runs` runs met the stop rule within the update cap. On LMS-5 the 49
+# five-slabs are learnable from the very sample the networks above were trained on, and
+# were simply not used. The 49 seven-slabs of MS-(5,7) are much harder for plain SGD at this
+# learning rate: the paper's statement names no dataset or model, and its one documented
+# seven-slab control (notebook 03, section 5 of the paper) used a (300,2)-FCN with learning
+# rate 0.3 and momentum 0.9. With the recipe of this chapter the networks fit the training
+# set (or run into the update cap) without generalising, so for MS-(5,7) this control does
+# not show learnability; it does not contradict the main result either, since the networks
+# above learned the 5-slab long before they could have learned the 7-slabs.
 #
 # ## Training dynamics
 #
 # Standard, $S$-randomised and $S^c$-randomised test accuracy of the {glue:text}`small`
 # during training (thin lines: seeds; thick: mean). On LMS-5 the linear coordinate is learned
-# almost at once. On MS-(5,7) the network first sits near chance, then learns the five-slab;
-# at no point does $S^c$-randomisation cost accuracy: the complex coordinates are never picked
-# up, before or after.
+# almost at once. On MS-(5,7) the network first sits near chance, then learns the five-slab.
+# At no evaluation does $S^c$-randomisation cost more than {glue:text}`dyn_gap:.3f` of test
+# accuracy: the complex coordinates are not picked up, before or after.
 
 # %% tags=["remove-input"]
 hist = main.tables["history"]
 hist = hist[hist["model"] == small].copy()
 hist["panel"] = hist["dataset"].map(NAMES)
 axes = viz.plot_dynamics(hist, "panel")
+glue("dyn_gap", float((hist["standard accuracy"] - hist["Sc-randomized accuracy"]).max()),
+     display=False)
 
 # %% [markdown]
 # The same curves as precomputed frames (play, or step through them with the buttons):

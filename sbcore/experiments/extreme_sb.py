@@ -66,6 +66,8 @@ def config(profile: str, part: str = "main") -> dict:
                     grid_bases=s["grid_bases"], influence_n=s["influence_n"])
     if part == "wide":
         return dict(common, d=s["d_wide"], models=s["wide_models"], seeds=s["wide_seeds"],
+                    n_train=s.get("wide_n_train", s["n_train"]),
+                    datasets=s.get("wide_datasets", s["datasets"]),
                     train=dict(s["train"], **s.get("wide_train", {})))
     return dict(common, d=s["d"], models=s["control_models"], seeds=s["control_seeds"])
 
