@@ -11,6 +11,7 @@ with the same accuracies either way.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import time
 
@@ -61,6 +62,12 @@ def main(argv=None) -> int:
                                   train_acc=r.history.train_accuracy.iloc[-1],
                                   val_acc=r.history.val_accuracy.iloc[-1],
                                   test_acc=accuracy(r.scorer(Xte), yte)) for r in results])
+
+    # warm-up, untimed: one-off costs (torch.optim's first step imports torch._dynamo, CUDA
+    # context and kernels) would otherwise be charged to whichever runs first
+    warm = dataclasses.replace(config, max_updates=3, eval_every=1)
+    train(data, args.width, args.depth, warm, 0, device=args.device, progress=False)
+    train_many(data, args.width, args.depth, warm, seeds, device=args.device, progress=False)
 
     t0 = time.perf_counter()
     many = train_many(data, args.width, args.depth, config, seeds, device=args.device,

@@ -53,7 +53,9 @@ def forward_backward(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tenso
     acts = [x]  # input of each layer
     h = x
     for layer in range(n_layers - 1):
-        h = torch.relu(torch.baddbmm(params[2 * layer + 1].unsqueeze(1), h, params[2 * layer]))
+        # in-place ReLU (and ReLU backward below): the fresh matmul output is still in cache,
+        # and skipping a new buffer per op saves about a third of the step on the CPU
+        h = torch.baddbmm(params[2 * layer + 1].unsqueeze(1), h, params[2 * layer]).relu_()
         acts.append(h)
     w_out = params[-2].transpose(1, 2)  # (N, 2, width)
     z = torch.baddbmm(params[-1].unsqueeze(-1), w_out, h.transpose(1, 2))  # (N, 2, b) logits
@@ -67,8 +69,8 @@ def forward_backward(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tenso
     if n_layers > 1:
         g = torch.bmm(g.transpose(1, 2), w_out)  # (N, b, width)
     for layer in reversed(range(n_layers - 1)):
-        # ReLU passes the gradient where it was active (autograd's own relu backward)
-        g = torch.ops.aten.threshold_backward(g, acts[layer + 1], 0)
+        # ReLU passes the gradient where it was active (autograd's own relu backward, in place)
+        torch.ops.aten.threshold_backward.grad_input(g, acts[layer + 1], 0, grad_input=g)
         grads[2 * layer] = torch.bmm(acts[layer].transpose(1, 2), g)
         grads[2 * layer + 1] = g.sum(dim=1)
         if layer > 0:
@@ -160,10 +162,10 @@ def logits(params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
     if n_layers == 1:
         return z
     for layer in range(1, n_layers - 1):
-        z = torch.baddbmm(params[2 * layer + 1].unsqueeze(1), torch.relu(z), params[2 * layer])
+        z = torch.baddbmm(params[2 * layer + 1].unsqueeze(1), z.relu_(), params[2 * layer])
     # output layer transposed, (N, 2, n), then back: see forward_backward
     z = torch.baddbmm(params[-1].unsqueeze(-1), params[-2].transpose(1, 2),
-                      torch.relu(z).transpose(1, 2))
+                      z.relu_().transpose(1, 2))
     return z.transpose(1, 2)
 
 
