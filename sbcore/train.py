@@ -204,8 +204,11 @@ def _tensors(split, device):
             torch.as_tensor(split.y, dtype=torch.int64, device=device))
 
 
-def _eval_chunk(device) -> int:
-    return 8192 if str(device) == "cpu" else 65536
+def _eval_chunk(device, n_models: int, width: int) -> int:
+    """Rows per evaluation batch: the hidden activations of all models stay near 32 MB on the
+    CPU and 1 GB on a GPU, whatever the width and number of models."""
+    budget = 2**23 if str(device) == "cpu" else 2**28  # floats
+    return int(min(65536, max(256, budget // (n_models * width))))
 
 
 def _progress(config: TrainConfig, progress: bool, desc: str):
@@ -248,7 +251,7 @@ def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int
     start_time = time.perf_counter()
     Xtr, ytr = _tensors(data.train, device)
     Xva, yva = _tensors(data.val, device)
-    n, chunk = len(ytr), _eval_chunk(device)
+    n, chunk = len(ytr), _eval_chunk(device, 1, width)
     model = init_fcn(data.d, width, depth, seed).to(device)
     optimizer = _make_optimizer(model.parameters(), config)
     order = order_generator(seed)
@@ -322,7 +325,7 @@ def train_many(data: SlabData, width: int, depth: int, config: TrainConfig, seed
     start_time = time.perf_counter()
     Xtr, ytr = _tensors(data.train, device)
     Xva, yva = _tensors(data.val, device)
-    n, chunk, n_models = len(ytr), _eval_chunk(device), len(seeds)
+    n, chunk, n_models = len(ytr), _eval_chunk(device, len(seeds), width), len(seeds)
 
     params = batched.stack_fcns([init_fcn(data.d, width, depth, s) for s in seeds], device)
     best = [p.clone() for p in params]  # selected checkpoint per model (indexed by model)
