@@ -48,7 +48,8 @@ C0 = 2.0  # Lemma 1's constant c0
 # power of log d in the initialisation variance 1/(d k log^p d), by where the paper states it
 INIT_READINGS = {"lemma": 2, "statement": 4, "bands": 1}
 DEFAULT_INIT_READING = "lemma"
-CHUNK_ELEMENTS = 2 ** 24  # floats per batch chunk: bounds memory at any batch size
+# floats per batch chunk: bounds memory at any batch size (a GPU takes bigger chunks)
+CHUNK_ELEMENTS = {"cpu": 2 ** 24, "cuda": 2 ** 27}
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def hinge_sums(W: torch.Tensor, v: torch.Tensor, X: torch.Tensor, y: torch.Tenso
                 margin_max=margin.max(1).values, n=X.shape[1])
 
 
-def batch_gradient(W, v, n: int, rng, gen, device, chunk_elements: int = CHUNK_ELEMENTS,
+def batch_gradient(W, v, n: int, rng, gen, device, chunk_elements: int | None = None,
                    data=None) -> dict:
     """Mean hinge gradient over a fresh LSN batch of n rows per run (drawn in chunks, so the
     batch is never held whole), or over ``data`` = (X, y) when given."""
@@ -180,6 +181,8 @@ def batch_gradient(W, v, n: int, rng, gen, device, chunk_elements: int = CHUNK_E
         out = hinge_sums(W, v, *data)
         n = data[0].shape[1]
     else:
+        if chunk_elements is None:
+            chunk_elements = CHUNK_ELEMENTS.get(torch.device(device).type, 2 ** 24)
         rows = max(1, chunk_elements // (R * d))
         out = None
         for start in range(0, n, rows):
@@ -211,8 +214,8 @@ def population_gradient(W: torch.Tensor, v: torch.Tensor) -> dict:
     Returns ``gW`` (R, k, d) and its parts: ``linear``, ``slab`` (R, k), ``noise_along``, the
     component along w_bar/||w_bar|| (R, k), ``gv`` (R, k), the activation probability ``p``,
     ``sd``: each part's per-sample standard deviation (the batch mean's standard error is
-    sd/sqrt(n)), and the expected size of the orthogonal sampling error per sqrt(batch), ``perp_scale``
-    (= |v| sqrt(p (d-3)); divide by sqrt(n))."""
+    sd/sqrt(n)), and ``perp_scale`` = |v| sqrt(p (d-3)), the expected norm of the noise
+    gradient's sampling error orthogonal to w_bar times sqrt(n)."""
     W64, v64 = W.double(), v.double()
     a, b, wbar = W64[..., 0], W64[..., 1], W64[..., 2:]
     s = wbar.norm(dim=-1).clamp_min(1e-300)
@@ -388,7 +391,8 @@ def _unit_record(t, W, v, keep, g, pop, n=None) -> pd.DataFrame:
 def weight_summary(W: torch.Tensor, v: torch.Tensor,
                    W0: torch.Tensor | None = None) -> pd.DataFrame:
     """Per run: root-mean-square (over units) of the linear weight, the slab weight and the
-    noise-weight norm; their ratio; sqrt(k) mean |w1j| (the theorem: about 2); the fraction of
+    noise-weight norm; their ratio; the slab weight over one noise coordinate's weight;
+    sqrt(k) mean |w1j| (the theorem: about 2); the fraction of
     units whose linear weight has the sign of v_j; and the slab weight's growth since init."""
     k = W.shape[1]
     w1, w2 = W[..., 0].double(), W[..., 1].double()
@@ -398,6 +402,10 @@ def weight_summary(W: torch.Tensor, v: torch.Tensor,
                linear_rms=rms(w1).cpu().numpy(), slab_rms=rms(w2).cpu().numpy(),
                noise_rms=rms(noise).cpu().numpy(),
                linear_to_slab=(rms(w1) / rms(w2)).cpu().numpy(),
+               # the slab weight against one noise coordinate's weight (RMS over units and
+               # coordinates): near 1, the slab coordinate is treated like pure noise
+               slab_to_noise_coordinate=(rms(w2) / (rms(noise) / math.sqrt(max(W.shape[2] - 2, 1))))
+               .cpu().numpy(),
                linear_sqrtk=(w1.abs().mean(1) * math.sqrt(k)).cpu().numpy(),
                sign_agreement=((torch.sign(w1) == torch.sign(v.double())).double().mean(1)
                                .cpu().numpy()))

@@ -189,13 +189,14 @@ def plot_width(metrics: pd.DataFrame):
 
 def plot_variants(metrics: pd.DataFrame):
     """Per pushed assumption (mean and std over seeds): the ratio of linear to slab weight,
-    the slab weight's growth since initialisation, and the test accuracy with and without the
-    linear coordinate randomised."""
+    the slab weight's growth since initialisation, the slab weight against one noise
+    coordinate's, and the test accuracy with and without the linear coordinate randomised."""
     m = metrics[metrics.part == "variant"]
     order = list(dict.fromkeys(m.variant))
-    fig, axes = plt.subplots(1, 3, figsize=(13, 0.42 * len(order) + 1.5), sharey=True)
+    fig, axes = plt.subplots(1, 4, figsize=(15, 0.42 * len(order) + 1.5), sharey=True)
     panels = [(["linear_to_slab"], "RMS $w_1$ / RMS $w_2$"),
               (["slab_growth"], "slab weight: final / initial RMS"),
+              (["slab_to_noise_coordinate"], "slab / one noise coordinate"),
               (["standard accuracy", "S-randomized accuracy"], "test accuracy")]
     colors = {"S-randomized accuracy": "#d1495b"}
     for ax, (names, title) in zip(axes, panels):
@@ -210,9 +211,11 @@ def plot_variants(metrics: pd.DataFrame):
     axes[0].set_xscale("log")
     _plain_log_ticks(axes[0].xaxis)
     axes[1].axvline(1, color="k", lw=0.8, ls="--")
-    axes[2].axvline(0.5, color="k", lw=0.8, ls="--")
-    axes[2].set_xlim(0.4, 1.03)
-    axes[2].legend(fontsize=7, loc="center left")
+    axes[2].axvline(1, color="k", lw=0.8, ls="--")
+    axes[2].set_xlim(left=0)
+    axes[3].axvline(0.5, color="k", lw=0.8, ls="--")
+    axes[3].set_xlim(0.4, 1.03)
+    axes[3].legend(fontsize=7, loc="center left")
     axes[0].set_yticks(np.arange(len(order)), order)
     axes[0].invert_yaxis()
     fig.tight_layout()
