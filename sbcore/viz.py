@@ -309,9 +309,12 @@ def plot_per_coordinate(per_coord, panel: str, value: str = "accuracy", titles=N
             ax.set_ylim(*ylim)
         ax.set_title((titles or {}).get(p, str(p)), fontsize=10)
         ax.set_xlabel("canonical coordinate (0 = S)")
-    for row in axes:
-        row[0].set_ylabel(ylabel)
-    fig.tight_layout()
+    if nrows == 1:
+        axes[0][0].set_ylabel(ylabel)
+        fig.tight_layout()
+    else:  # one label for the whole column of panels
+        fig.tight_layout(rect=(0.03, 0, 1, 1))
+        fig.supylabel(ylabel, fontsize=10)
     return fig
 
 
@@ -357,18 +360,20 @@ def plot_dynamics(history, panel: str = "dataset", titles=None, upto=None, axes=
         fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
                                                           panel_size[1]), squeeze=False)
         axes = axes[0]
-    xmax = history["update"].max()
     for ax, p in zip(axes, panels):
         ax.clear()
         sub = history[history[panel] == p]
+        xmax = sub["update"].max()  # each panel its own time scale
         if upto is not None:
             sub = sub[sub["update"] <= upto]
         for col, v in DYNAMICS_COLUMNS.items():
             for _, one in (sub.groupby("seed") if seeds else []):
                 ax.plot(one["update"], one[col], color=VARIANT_COLORS[v], lw=0.6, alpha=0.35)
             mean = sub.groupby("update")[col].mean()
-            ax.plot(mean.index, mean.to_numpy(), color=VARIANT_COLORS[v], lw=1.8,
-                    label=VARIANT_LABELS[v])
+            # standard drawn wide and pale underneath: S^c-randomised often lies right on it
+            style = dict(lw=4, alpha=0.35) if v == "standard" else dict(lw=1.6)
+            ax.plot(mean.index, mean.to_numpy(), color=VARIANT_COLORS[v],
+                    label=VARIANT_LABELS[v], **style)
         ax.axhline(0.5, color="#777777", ls="--", lw=1)
         ax.set_xlim(0, xmax)
         ax.set_ylim(0.35, 1.03)
@@ -389,7 +394,7 @@ def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int
     fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
                                                       panel_size[1]), dpi=dpi, squeeze=False)
     axes = axes[0]
-    steps = np.unique(history["update"])
+    steps = np.unique(history["update"])  # frames cut every panel at the same update
     cuts = steps[np.unique(np.linspace(0, len(steps) - 1, frames).round().astype(int))]
     plot_dynamics(history, panel, titles, upto=cuts[-1], axes=axes, seeds=False)
     fig.tight_layout()
