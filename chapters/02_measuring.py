@@ -102,7 +102,7 @@ for kind in ORACLES:
 # ## Oracles with a known answer
 #
 # Three hand-written classifiers on the same LMS-5 and MS-(5,7) data (d = {glue:text}`d`,
-# rotated, {glue:text}`n_test` test points). Each reads the canonical coordinates and lets
+# rotated, {glue:text}`n_test:,d` test points). Each reads the canonical coordinates and lets
 # every coordinate it uses vote $\pm 1$ for the class that owns the region its value falls in
 # (the sign of a linear coordinate; the class of the nearest slab):
 #
@@ -139,7 +139,7 @@ display(pd.DataFrame(rows).style.format(precision=3).hide(axis="index"))
 # {glue:text}`both_S_acc:.3f` and {glue:text}`both_Sc_acc:.3f` (known
 # {glue:text}`both_S_known:.2f`; AUC {glue:text}`both_S_auc:.3f`, known
 # {glue:text}`both_S_known_auc:.3f`). The gaps from the known values are the sampling noise of
-# one permutation of {glue:text}`n_test` rows. LMS-5 and MS-(5,7) give the same numbers:
+# one permutation of {glue:text}`n_test:,d` rows. LMS-5 and MS-(5,7) give the same numbers:
 # on clean data every vote is right, so an oracle's scores depend only on the labels and on
 # the permutation, which are the same for both datasets here.
 

@@ -149,14 +149,14 @@ glue("sc_gap_hi", float(gap.max()), display=False)
 #
 # * **Data**: LMS-5 (one linear coordinate, {glue:text}`d` − 1 five-slabs) and MS-(5,7) (one
 #   five-slab, {glue:text}`d` − 1 seven-slabs), d = {glue:text}`d`, randomly rotated, with
-#   {glue:text}`n_train` training, {glue:text}`n_val` validation and {glue:text}`n_test` test
+#   {glue:text}`n_train:,d` training, {glue:text}`n_val:,d` validation and {glue:text}`n_test:,d` test
 #   points. $S$ is coordinate 0 (before rotation) in both.
 # * **Models**: {glue:text}`models`; {glue:text}`n_seeds` seeds each (initialisation and data
 #   order; the data are drawn once).
 # * **Training**: SGD, learning rate {glue:text}`lr`, batch {glue:text}`batch`, weight decay
 #   {glue:text}`wd`, no momentum; stop once train accuracy $\geq 1 - \varepsilon$ with
-#   $\varepsilon$ = {glue:text}`eps`, then {glue:text}`patience` more updates, at most
-#   {glue:text}`max_updates` updates; the kept checkpoint is the one with the best validation
+#   $\varepsilon$ = {glue:text}`eps`, then {glue:text}`patience:,d` more updates, at most
+#   {glue:text}`max_updates:,d` updates; the kept checkpoint is the one with the best validation
 #   accuracy (never the test set).
 
 # %% tags=["remove-input"]
