@@ -149,8 +149,8 @@ glue("sc_gap_hi", float(gap.max()), display=False)
 #
 # * **Data**: LMS-5 (one linear coordinate, {glue:text}`d` − 1 five-slabs) and MS-(5,7) (one
 #   five-slab, {glue:text}`d` − 1 seven-slabs), d = {glue:text}`d`, randomly rotated, with
-#   {glue:text}`n_train:,d` training, {glue:text}`n_val:,d` validation and {glue:text}`n_test:,d` test
-#   points. $S$ is coordinate 0 (before rotation) in both.
+#   {glue:text}`n_train:,d` training, {glue:text}`n_val:,d` validation and
+#   {glue:text}`n_test:,d` test points. $S$ is coordinate 0 (before rotation) in both.
 # * **Models**: {glue:text}`models`; {glue:text}`n_seeds` seeds each (initialisation and data
 #   order; the data are drawn once).
 # * **Training**: SGD, learning rate {glue:text}`lr`, batch {glue:text}`batch`, weight decay
