@@ -109,6 +109,10 @@ PAPER_CHOICES = {
         "every run at d = 50 well before it, while the S-removed control on MS-(5,7) may not."),
     "AUC": "ROC-AUC of logit1 - logit0, as the code computes and every reported number uses; "
            "the paper's text says precision-recall.",
+    "theory initialisation": (
+        "w_ij ~ N(0, 1/(d k log^2 d)), Lemma 1's reading; the theorem's statement reads "
+        "1/(d k log^4 d) (or log(4d)) and Lemma 1's bands use the 1/sqrt(d k log d) scale. "
+        "The step size is 1/sqrt(log d), the theorem's Omega((log d)^-1/2) with constant 1."),
     "model selection": "on a separate validation split, never on the test set (the code "
                        "selected on the test set; the paper's section 5 says validation).",
 }
