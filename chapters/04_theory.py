@@ -141,7 +141,8 @@ g("m_bias_free", margins["bias_free_max"])
 # instead of being pushed anywhere by the data.
 
 # %% tags=["remove-input"]
-display(HTML(viz.animation_html(theory_viz.trajectory_animation(units, run=0))))
+display(HTML(viz.animation_html(theory_viz.trajectory_animation(
+    units, run=0, max_frames=cfg["animation_frames"]))))
 
 # %% [markdown]
 # One run of the main simulation, step by step (the slider plays precomputed frames, also on

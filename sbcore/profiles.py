@@ -33,7 +33,7 @@ PROFILES: dict[str, dict] = {
             train=dict(SYNTHETIC_SGD, eps=1e-4, patience=1_000, max_updates=100_000,
                        eval_every=500)),
         "theory": dict(
-            seed=0, init_reading="lemma", batch_factor=1.0, n_test=10_000,
+            seed=0, init_reading="lemma", batch_factor=1.0, n_test=10_000, animation_frames=30,
             main=dict(d=200, k=50, runs=10),
             sweep_d=dict(ds=[25, 50, 100, 200, 400, 800], k=50, runs=10),
             sweep_k=dict(d=200, ks=[2, 8, 32, 128, 512, 2048], runs=10),
@@ -57,7 +57,7 @@ PROFILES: dict[str, dict] = {
             train=dict(SYNTHETIC_SGD, eps=1e-3, patience=200, max_updates=12_000,
                        eval_every=250)),
         "theory": dict(
-            seed=0, init_reading="lemma", batch_factor=1.0, n_test=5_000,
+            seed=0, init_reading="lemma", batch_factor=1.0, n_test=5_000, animation_frames=30,
             main=dict(d=50, k=20, runs=5),
             sweep_d=dict(ds=[10, 20, 40, 80, 160], k=20, runs=5),
             sweep_k=dict(d=50, ks=[2, 8, 32, 128, 512], runs=5),
@@ -80,7 +80,7 @@ PROFILES: dict[str, dict] = {
             train=dict(SYNTHETIC_SGD, eps=1e-2, patience=20, max_updates=600,
                        eval_every=50)),
         "theory": dict(
-            seed=0, init_reading="lemma", batch_factor=1.0, n_test=500,
+            seed=0, init_reading="lemma", batch_factor=1.0, n_test=500, animation_frames=2,
             main=dict(d=12, k=8, runs=2),
             sweep_d=dict(ds=[8, 16], k=8, runs=2),
             sweep_k=dict(d=12, ks=[2, 8], runs=2),

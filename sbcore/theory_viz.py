@@ -278,15 +278,18 @@ def draw_weight_scatter(ax, w1, w2, v, lim_w1: float, lim_w2: float, title: str 
 
 
 def trajectory_animation(units: pd.DataFrame, run: int = 0, dpi: int = 70,
-                         figsize=(8.4, 3.4), n: int = 81):
+                         figsize=(8.4, 3.4), n: int = 81, max_frames: int | None = None):
     """A slider over the steps of one run: the units in the (w1, w2) plane and the network's
     decision regions on the (x1, x2) plane. Returns a matplotlib FuncAnimation (render it with
-    ``viz.animation_html``). Axes are drawn once; each frame only moves the points and redraws
+    ``viz.animation_html``). ``max_frames`` keeps that many steps, evenly spread. Axes are drawn
+    once; each frame only moves the points and redraws
     the regions (cheap enough for the book's time budget)."""
     from matplotlib.animation import FuncAnimation
 
     g = units[units.run == run]
     steps = sorted(g.step.unique())
+    if max_frames is not None and len(steps) > max_frames >= 2:  # first, last, evenly between
+        steps = [steps[i] for i in np.linspace(0, len(steps) - 1, max_frames).round().astype(int)]
     lim_w1 = float(g.w1.abs().max()) * 1.15
     lim_w2 = max(float(g.w2.abs().max()) * 1.15, lim_w1 / 1.5)
     fig, axes = plt.subplots(1, 2, figsize=figsize, dpi=dpi)
