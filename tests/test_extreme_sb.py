@@ -160,3 +160,12 @@ def test_paper_table_matches_compare_table_keys():
         t = esb.paper_table(part, "smoke")
         assert {"dataset", "d", "model", "metric", "mean", "std"} <= set(t.columns)
         assert len(t) > 0
+
+
+def test_coordinate_summary_is_tidy(smoke_results):
+    main = smoke_results[0]["main"]
+    summary = esb.coordinate_summary(main)
+    assert set(store.TIDY_COLUMNS) <= set(summary.columns)
+    assert set(summary["metric"]) == set(esb.COORDINATE_METRICS)
+    assert not summary.duplicated(["dataset", "model", "seed", "metric"]).any()
+    assert len(summary) == len(main.tables["runs"]) * len(esb.COORDINATE_METRICS)

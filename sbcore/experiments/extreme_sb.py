@@ -234,6 +234,27 @@ def _main_extras(tables, cfg, data, keys, r, scorer, width, depth) -> None:
         tables["boundary_points"].append(pts.assign(**keys, s_coord=data.S[0], c_coord=c_coord))
 
 
+COORDINATE_METRICS = ("S coordinate randomized accuracy",
+                      "lowest Sc coordinate randomized accuracy",
+                      "S influence / largest Sc influence")
+
+
+def coordinate_summary(result) -> pd.DataFrame:
+    """Tidy per-seed summary of the per-coordinate view of a main-part result: accuracy with
+    the S coordinate randomised, the lowest accuracy with one S^c coordinate randomised, and
+    the influence of S over the largest S^c influence (``COORDINATE_METRICS``)."""
+    keys = ["dataset", "d", "model", "seed"]
+    pc, infl = result.tables["per_coordinate"], result.tables["influence"]
+    s_acc = pc[pc["in_S"]].groupby(keys)["accuracy"].mean()
+    sc_min = pc[~pc["in_S"]].groupby(keys)["accuracy"].min()
+    ratio = (infl[infl["in_S"]].groupby(keys)["influence"].mean()
+             / infl[~infl["in_S"]].groupby(keys)["influence"].max())
+    frames = [v.rename("value").reset_index().assign(metric=m)
+              for m, v in zip(COORDINATE_METRICS, (s_acc, sc_min, ratio))]
+    out = pd.concat(frames, ignore_index=True).assign(experiment=EXPERIMENT)
+    return out[["experiment"] + keys + ["metric", "value"]]
+
+
 def run_part(part: str, profile: str, device: str = "cpu", recompute: bool = False):
     """One part through the results store (a store.Result)."""
     cfg = config(profile, part)
