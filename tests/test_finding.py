@@ -11,15 +11,18 @@ sits near 50% for about 10,000 updates before it finds the 5-slab, too slow for 
 Fewer dimensions shorten that plateau. We use d = 20 and 6,000 training points (1,000
 validation, 2,000 test):
 
-* MS-(5,7) converges after about 4,000-7,000 updates with S-randomised AUC 0.49-0.52 and test
-  accuracy >= 0.9995 (seeds 0-5 at 6,000 and 10,000 points, measured while choosing this).
+* MS-(5,7) converges after about 4,000-8,000 updates with S-randomised AUC 0.49-0.52,
+  S^c-randomised AUC 1.00 and test accuracy >= 0.9995 (measured while choosing this: seeds
+  0-3 at 6,000 points, seeds 0-5 at 10,000; the test itself also passed on an Intel CPU with
+  2 threads, whose rounding differs from the AMD CPU it was tuned on).
 * d = 10 is faster still but not clean: with only nine 7-slabs the network starts to use
   them too (one seed at 10,000 points gave S-randomised AUC 0.59), so the finding needs d
   large enough that the complex features are many.
 * (100,1) rather than (100,2): the paper's Fig. 3a network, and about three times cheaper here.
 
 The control trains the same network on LMS-5 with S removed (``without_coordinates``): the
-nineteen 5-slabs alone reach >= 0.95 test accuracy with the same sample size. The MS-(5,7)
+nineteen 5-slabs alone reach >= 0.95 test accuracy with the same sample size (0.99 measured,
+after about 7,000 updates). The MS-(5,7)
 control (7-slabs alone) needs far longer with this recipe and is left to the book's
 extreme-simplicity-bias chapter.
 """
