@@ -366,8 +366,10 @@ def simulate(d: int, k: int, *, eta: float | None = None, init_reading: str = DE
 
 def _unit_record(t, W, v, keep, g, pop, n=None) -> pd.DataFrame:
     R = W.shape[0]
+    ids = keep.cpu().numpy()
+    keep = keep.to(W.device)  # index on the weights' device
     Wk = W[:, keep]
-    rec = dict(run=np.repeat(np.arange(R), len(keep)), unit=np.tile(keep.numpy(), R), step=t,
+    rec = dict(run=np.repeat(np.arange(R), len(ids)), unit=np.tile(ids, R), step=t,
                v=v[:, keep].reshape(-1).cpu().numpy(),
                w1=Wk[..., 0].reshape(-1).cpu().numpy(), w2=Wk[..., 1].reshape(-1).cpu().numpy(),
                noise_norm=Wk[..., 2:].norm(dim=-1).reshape(-1).cpu().numpy())
