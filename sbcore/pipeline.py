@@ -38,6 +38,9 @@ CHAPTERS = ROOT / "chapters"
 BOOK = ROOT / "book"
 TIMINGS = "_timings.json"
 STATUS_CHAPTER = "99_status"  # reads the timings, so it runs after every other chapter
+# A cell running longer than this (seconds) is stopped and its chapter executed once more, then
+# reported as failed: a wedged kernel must fail the run, not hang it. No limit at paper scale.
+CELL_TIMEOUT = {"smoke": 600, "quick": 1800, "paper": None}
 TOC_HEADER = ("# Generated from chapters/*.py by `python -m sbcore.pipeline toc` (also run by "
               "`make book`);\n# edit the chapters, not this file.\n")
 
@@ -133,8 +136,25 @@ def failed_dir_for(out_dir: Path) -> Path:
 
 
 def execute_chapter(source: Path, out_dir: Path, parameters: dict,
-                    failed_dir: Path | None = None) -> Outcome:
-    """Execute one chapter into ``out_dir/<name>.ipynb``; replace it only on success."""
+                    failed_dir: Path | None = None, cell_timeout: float | None = None) -> Outcome:
+    """Execute one chapter into ``out_dir/<name>.ipynb``; replace it only on success.
+
+    A cell that exceeds ``cell_timeout`` seconds gets the chapter executed once more (a kernel
+    can wedge without any fault of the chapter); a second timeout is a failure."""
+    from nbclient.exceptions import CellTimeoutError
+
+    outcome = _execute_once(source, out_dir, parameters, failed_dir, cell_timeout)
+    if not outcome.ok and outcome.error.startswith(CellTimeoutError.__name__):
+        print(f"[{source.stem}] a cell timed out after {cell_timeout} s; executing it once more",
+              file=sys.stderr)
+        again = _execute_once(source, out_dir, parameters, failed_dir, cell_timeout)
+        again.seconds += outcome.seconds
+        return again
+    return outcome
+
+
+def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Path | None,
+                  cell_timeout: float | None) -> Outcome:
     import jupytext
     import nbformat
     import papermill
@@ -149,7 +169,8 @@ def execute_chapter(source: Path, out_dir: Path, parameters: dict,
         nb = jupytext.read(source)
         nb = papermill.execute_notebook(
             nb, str(tmp), parameters=parameters, kernel_name="python3", language="python",
-            cwd=str(ROOT), progress_bar=False, log_output=False)
+            cwd=str(ROOT), progress_bar=False, log_output=False,
+            execution_timeout=cell_timeout or None)
         tag_injected_parameters(nb)
         nbformat.write(nb, str(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the notebook is an ordinary file
@@ -166,16 +187,19 @@ def execute_chapter(source: Path, out_dir: Path, parameters: dict,
         tmp.unlink(missing_ok=True)
 
 
-def _execute_in_worker(source: str, out_dir: str, parameters: dict, failed_dir) -> Outcome:
-    return execute_chapter(Path(source), Path(out_dir), parameters, failed_dir)
+def _execute_in_worker(source: str, out_dir: str, parameters: dict, failed_dir,
+                       cell_timeout) -> Outcome:
+    return execute_chapter(Path(source), Path(out_dir), parameters, failed_dir, cell_timeout)
 
 
-def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, report) -> list[Outcome]:
+def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout,
+             report) -> list[Outcome]:
     if jobs == 1 or len(names) < 2:
         outcomes = []
         for name in names:
             report(f"[{name}] executing ...")
-            outcomes.append(execute_chapter(sources[name], out_dir, parameters, failed_dir))
+            outcomes.append(execute_chapter(sources[name], out_dir, parameters, failed_dir,
+                                            cell_timeout))
             report(_summary(outcomes[-1]))
         return outcomes
     import multiprocessing
@@ -185,7 +209,7 @@ def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, report) -> l
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         report(f"executing {len(names)} chapters, {jobs} at a time ...")
         futures = {pool.submit(_execute_in_worker, str(sources[n]), str(out_dir), parameters,
-                               failed_dir): n for n in names}
+                               failed_dir, cell_timeout): n for n in names}
         done = {}
         for fut in as_completed(futures):
             done[futures[fut]] = fut.result()
@@ -226,13 +250,14 @@ def write_timings(out_dir: Path, outcomes: list[Outcome], parameters: dict) -> P
 def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int = 0,
             recompute: bool = False, out_dir: Path = BOOK, chapters_dir: Path = CHAPTERS,
             jobs: int = 1, refresh_status: bool = True, failed_dir: Path | None = None,
-            report=print) -> list[Outcome]:
+            cell_timeout: float | None = -1, report=print) -> list[Outcome]:
     """Execute chapters (all when ``names`` is empty) and record their timings.
 
     Every parameter is checked before any chapter runs (ValueError naming the problem). The
     status chapter runs last, and is re-run after a partial execution unless ``refresh_status``
     is False, so that it shows the new timings. Partial notebooks of failed chapters go to
-    ``failed_dir`` (default ``_build/failed`` beside ``out_dir``).
+    ``failed_dir`` (default ``_build/failed`` beside ``out_dir``). ``cell_timeout`` in seconds
+    (None: no limit) defaults to the profile's ``CELL_TIMEOUT``.
     """
     from sbcore.profiles import check_device, check_profile
 
@@ -240,6 +265,11 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     check_device(device)
     check_seed(seed)
     check_jobs(jobs)
+    if cell_timeout == -1:
+        cell_timeout = CELL_TIMEOUT[profile]
+    if cell_timeout is not None and not cell_timeout > 0:
+        raise ValueError(f"cell_timeout must be a positive number of seconds or None, got "
+                         f"{cell_timeout!r}")
     sources = chapter_sources(chapters_dir)
     if not sources:
         raise ValueError(f"no chapters (NN_name.py) found in {chapters_dir}")
@@ -254,11 +284,12 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     # SB_BOOK_DIR tells the status chapter where this run's timings are
     with _kernel_env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
                      SB_BOOK_DIR=str(out_dir.resolve())):
-        outcomes = _run_all(first, sources, out_dir, parameters, jobs, failed_dir, report)
+        outcomes = _run_all(first, sources, out_dir, parameters, jobs, failed_dir, cell_timeout,
+                            report)
         write_timings(out_dir, outcomes, parameters)
         if STATUS_CHAPTER in chosen:
             status = _run_all([STATUS_CHAPTER], sources, out_dir, parameters, 1, failed_dir,
-                              report)
+                              cell_timeout, report)
             write_timings(out_dir, status, parameters)
             outcomes += status
     return outcomes
@@ -350,6 +381,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--seed", default="0", help="base seed (default 0)")
     ex.add_argument("--recompute", action="store_true", help="ignore stored results")
     ex.add_argument("--jobs", default="1", help="chapters executed at a time (default 1)")
+    ex.add_argument("--cell-timeout", default=None,
+                    help="seconds one cell may run, 0 for no limit (default by profile: "
+                         + ", ".join(f"{k} {v or 'none'}" for k, v in CELL_TIMEOUT.items()) + ")")
     ex.add_argument("--out", default=str(BOOK), help="folder for the executed notebooks")
     ex.add_argument("--chapters", default=str(CHAPTERS), help=argparse.SUPPRESS)
     ex.add_argument("--no-status", action="store_true",
@@ -367,6 +401,15 @@ def _int_arg(name: str, text: str) -> int:
         raise ValueError(f"{name} must be an integer, got {text!r}") from None
 
 
+def _timeout_arg(text: str | None):
+    if text is None:
+        return -1  # the profile's default
+    seconds = _int_arg("cell-timeout", text)
+    if seconds < 0:
+        raise ValueError(f"cell-timeout must be >= 0 seconds (0: no limit), got {text!r}")
+    return seconds or None
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -382,7 +425,8 @@ def main(argv=None) -> int:
         outcomes = execute(args.names, profile=args.profile, device=args.device,
                            seed=_int_arg("seed", args.seed), recompute=args.recompute,
                            out_dir=Path(args.out), chapters_dir=Path(args.chapters),
-                           jobs=_int_arg("jobs", args.jobs), refresh_status=not args.no_status)
+                           jobs=_int_arg("jobs", args.jobs), refresh_status=not args.no_status,
+                           cell_timeout=_timeout_arg(args.cell_timeout))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

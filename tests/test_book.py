@@ -189,3 +189,15 @@ def test_failing_chapter_keeps_previous_notebook_and_store(tmp_path, monkeypatch
     record = json.loads((out / pipeline.TIMINGS).read_text())["50_broken"]
     assert record["status"] == "failed" and "ZeroDivisionError" in record["error"]
     assert (tmp_path / "_build" / "failed" / "50_broken.ipynb").exists()  # for inspection
+
+
+def test_wedged_cell_times_out_instead_of_hanging(tmp_path, capsys):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    (chapters / "60_slow.py").write_text(BROKEN_CHAPTER.replace("half_done = 1 / 0",
+                                                                "import time\ntime.sleep(60)"))
+    outcomes = pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=tmp_path / "book",
+                                cell_timeout=2)
+    assert not outcomes[0].ok and "CellTimeoutError" in outcomes[0].error
+    assert "executing it once more" in capsys.readouterr().err
+    assert outcomes[0].seconds < 55
