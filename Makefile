@@ -1,6 +1,6 @@
 # The book's commands (see README.md). Every target sets up .venv first when it needs it.
 #
-#   make book    [PROFILE=quick] [DEVICE=cpu] [SEED=0] [JOBS=1] [RECOMPUTE=1]
+#   make book    [PROFILE=quick] [DEVICE=cpu] [SEED=0] [JOBS=2] [RECOMPUTE=1]
 #   make chapter NAME=03_extreme_sb [PROFILE=...] [DEVICE=...] [SEED=...] [RECOMPUTE=1]
 #   make site    (render the notebooks already in book/)
 #   make test | make lint | make clean | make distclean
@@ -12,7 +12,7 @@ STAMP := $(VENV)/.requirements-installed
 PROFILE ?= quick
 DEVICE ?= cpu
 SEED ?= 0
-JOBS ?= 1
+JOBS ?= 2
 RECOMPUTE ?=
 NAME ?=
 

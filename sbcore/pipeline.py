@@ -205,6 +205,12 @@ def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    # longest first (by the last recorded times; unknown ones first), so that the longest
+    # chapter does not start last and leave a core idle at the end
+    last = _read_timings(out_dir)
+    order = list(names)
+    names = sorted(names, key=lambda n: -last.get(n, {}).get("seconds", float("inf")))
+
     # spawn, not fork: the parent may already hold zmq sockets from an earlier kernel
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         report(f"executing {len(names)} chapters, {jobs} at a time ...")
@@ -214,7 +220,7 @@ def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout
         for fut in as_completed(futures):
             done[futures[fut]] = fut.result()
             report(_summary(done[futures[fut]]))
-    return [done[n] for n in names]
+    return [done[n] for n in sorted(names, key=order.index)]
 
 
 def _summary(o: Outcome) -> str:
@@ -223,16 +229,24 @@ def _summary(o: Outcome) -> str:
     return f"[{o.name}] FAILED after {o.seconds:.1f} s: {o.error}"
 
 
-def write_timings(out_dir: Path, outcomes: list[Outcome], parameters: dict) -> Path:
-    """Merge these outcomes into ``<out>/_timings.json`` (one record per chapter), atomically."""
+def _read_timings(out_dir: Path, warn: bool = False) -> dict:
     path = Path(out_dir) / TIMINGS
     try:
         records = json.loads(path.read_text()) if path.exists() else {}
-        if not isinstance(records, dict):
-            raise ValueError("not a JSON object")
+        if not isinstance(records, dict) or not all(isinstance(r, dict)
+                                                    for r in records.values()):
+            raise ValueError("not a JSON object of records")
     except ValueError as err:  # a damaged file only loses the old records, never the run
-        print(f"warning: {path} is unreadable ({err}); starting it afresh", file=sys.stderr)
+        if warn:
+            print(f"warning: {path} is unreadable ({err}); starting it afresh", file=sys.stderr)
         records = {}
+    return records
+
+
+def write_timings(out_dir: Path, outcomes: list[Outcome], parameters: dict) -> Path:
+    """Merge these outcomes into ``<out>/_timings.json`` (one record per chapter), atomically."""
+    path = Path(out_dir) / TIMINGS
+    records = _read_timings(out_dir, warn=True)
     date = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for o in outcomes:
         records[o.name] = dict(profile=parameters["profile"], device=parameters["device"],
