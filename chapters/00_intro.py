@@ -62,12 +62,12 @@ glue("uap_ms57", float(uap["ms-5-7"]), display=False)
 #    predict the label, trained networks use *only* the simplest one. Scrambling that feature
 #    across examples drops them to chance; scrambling every complex feature changes nothing. The
 #    paper measures this with "randomised" accuracy and AUC, a test we build in
-#    *Measuring reliance* and apply in *Extreme simplicity bias*.
+#    *Measuring what a model relies on* and apply in *Extreme simplicity bias*.
 # 2. **Networks are provably simplicity-biased.** For a one-hidden-layer ReLU network trained by
 #    gradient descent on data with one linear and one 3-slab coordinate (plus noise), Theorem 1
 #    shows that the learned weight on the linear coordinate grows while the slab weight stays at
-#    its initial scale, even though a larger-margin solution would use both. *Theory* walks
-#    through the statement with simulations.
+#    its initial scale, even though a larger-margin solution would use both. *Why SGD picks
+#    the linear coordinate* walks through the statement with simulations.
 # 3. **SB hurts generalisation.** If the simple feature is slightly noisy, the networks still
 #    lean on it alone: on LMS-7 with a noisy linear coordinate every architecture in Table 2
 #    ends at {glue:text}`t2_low:.1%` to {glue:text}`t2_high:.1%` test accuracy, although the
