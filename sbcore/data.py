@@ -280,9 +280,13 @@ def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
             return Q * np.sign(diag)
 
 
-def _check_size(name: str, n) -> None:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an int if it is an integer >= minimum, else ValueError naming ``name``.
+    The one integer check of sbcore's public parameters (sizes, widths, steps)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        allowed = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return int(value)
 
 
 def _check_p(p) -> None:
@@ -315,8 +319,8 @@ def make_dataset(name: str, n_train: int, n_test: int, n_val: int = 0, d: int | 
     builds a custom dataset instead of a named one; if ``d`` exceeds ``len(blocks)`` the rest
     are uniform[0, B) noise, the official code's filler.
     """
-    _check_size("n_train", n_train)
-    _check_size("n_test", n_test)
+    check_int("n_train", n_train)
+    check_int("n_test", n_test)
     if not isinstance(n_val, (int, np.integer)) or n_val < 0:
         raise ValueError(f"n_val must be a non-negative integer, got {n_val!r}")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:

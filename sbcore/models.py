@@ -10,10 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-def _check_positive_int(name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+from sbcore.data import check_int
 
 
 class FCN(nn.Module):
@@ -21,9 +18,9 @@ class FCN(nn.Module):
 
     def __init__(self, d_in: int, width: int, depth: int):
         super().__init__()
-        _check_positive_int("d_in", d_in)
-        _check_positive_int("width", width)
-        _check_positive_int("depth", depth)
+        check_int("d_in", d_in)
+        check_int("width", width)
+        check_int("depth", depth)
         self.d_in, self.width, self.depth = d_in, width, depth
         layers: list[nn.Module] = [nn.Linear(d_in, width), nn.ReLU()]
         for _ in range(depth - 1):

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sbcore.data import dataset_blocks, make_dataset, sample_block
+from sbcore.data import check_int, dataset_blocks, make_dataset, sample_block
 
 C0 = 2.0  # Lemma 1's constant c0
 # power of log d in the initialisation variance 1/(d k log^p d), by where the paper states it
@@ -278,12 +278,6 @@ class Simulation:
     settings: dict = field(default_factory=dict)
 
 
-def _check_positive_int(name, value, minimum=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def simulate(d: int, k: int, *, eta: float | None = None, init_reading: str = DEFAULT_INIT_READING,
              init_factor: float = 1.0, batch_size: int | None = None, steps: int | None = None,
              runs: int = 1, seed: int = 0, device="cpu", train_second_layer: bool = False,
@@ -300,13 +294,13 @@ def simulate(d: int, k: int, *, eta: float | None = None, init_reading: str = DE
     if not (eta > 0 and math.isfinite(eta)):
         raise ValueError(f"step size eta must be a positive number, got {eta!r}")
     sigma = init_std(d, k, init_reading, init_factor)
-    n = theorem_batch(d) if batch_size is None else _check_positive_int("batch_size", batch_size)
-    T = theorem_steps(eta) if steps is None else _check_positive_int("steps", steps, 0)
-    R = _check_positive_int("runs", runs)
-    record_every = _check_positive_int("record_every", record_every)
-    seed = _check_positive_int("seed", seed, 0)
+    n = theorem_batch(d) if batch_size is None else check_int("batch_size", batch_size)
+    T = theorem_steps(eta) if steps is None else check_int("steps", steps, 0)
+    R = check_int("runs", runs)
+    record_every = check_int("record_every", record_every)
+    seed = check_int("seed", seed, 0)
     if train_set_size is not None:
-        _check_positive_int("train_set_size", train_set_size)
+        check_int("train_set_size", train_set_size)
         if train_set_size < n:
             raise ValueError(f"train_set_size={train_set_size} is smaller than batch_size={n}")
     gen = torch.Generator(device=device)
