@@ -30,21 +30,21 @@ $(STAMP): requirements.txt
 
 # Execute every chapter with papermill into book/, then render the site.
 book: venv
-	OMP_NUM_THREADS=1 $(PY) -m sbcore.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
-	$(PY) -m sbcore.pipeline build
+	OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
+	$(PY) -m sbcore.book.pipeline build
 
 # One chapter (and the status page), then the site.
 chapter: venv
 	@test -n "$(NAME)" || { echo "make chapter needs NAME=<chapter>; chapters:"; \
-		$(PY) -m sbcore.pipeline list; exit 2; }
-	OMP_NUM_THREADS=1 $(PY) -m sbcore.pipeline execute "$(NAME)" $(RUN_ARGS)
-	$(PY) -m sbcore.pipeline build
+		$(PY) -m sbcore.book.pipeline list; exit 2; }
+	OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute "$(NAME)" $(RUN_ARGS)
+	$(PY) -m sbcore.book.pipeline build
 
 site: venv
-	$(PY) -m sbcore.pipeline build
+	$(PY) -m sbcore.book.pipeline build
 
 toc: venv
-	$(PY) -m sbcore.pipeline toc
+	$(PY) -m sbcore.book.pipeline toc
 
 test: venv
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests

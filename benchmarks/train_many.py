@@ -20,8 +20,8 @@ import pandas as pd
 import torch
 
 from sbcore.data import make_dataset
-from sbcore.metrics import accuracy
-from sbcore.train import TrainConfig, train, train_many
+from sbcore.reliance import accuracy
+from sbcore.training import TrainConfig, train, train_many
 
 
 def main(argv=None) -> int:

@@ -97,7 +97,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sbcore.pipeline import chapter_sources
+from sbcore.book.pipeline import chapter_sources
 
 
 def chapter_title(path: Path) -> str:

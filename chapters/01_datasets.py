@@ -38,10 +38,10 @@ import numpy as np
 from IPython.display import HTML, display
 from myst_nb import glue
 
-from sbcore import viz
+from sbcore.book import viz
 from sbcore.data import make_dataset, ring_probs, slab_width
-from sbcore.experiments import datasets as ds
-from sbcore.widgets import dataset_explorer
+from sbcore.studies.datasets import study as ds
+from sbcore.studies.datasets.widget import dataset_explorer
 
 cfg = ds.config(profile)
 result = ds.run(profile, device, recompute)

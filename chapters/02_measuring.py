@@ -38,12 +38,19 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from sbcore import viz
+from sbcore.book import viz
 from sbcore.data import make_dataset
-from sbcore.metrics import logit_table, per_coordinate_accuracy, relies_only_on_S
-from sbcore.oracles import KNOWN_ACCURACY, KNOWN_AUC, ORACLE_LABELS, ORACLES, oracle, oracle_metrics
 from sbcore.paper import paper_numbers
 from sbcore.profiles import section
+from sbcore.reliance import logit_table, per_coordinate_accuracy, relies_only_on_S
+from sbcore.studies.measuring.oracles import (
+    KNOWN_ACCURACY,
+    KNOWN_AUC,
+    ORACLE_LABELS,
+    ORACLES,
+    oracle,
+    oracle_metrics,
+)
 
 n_test = section(profile, "extreme_sb")["n_test"]
 DATASETS = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
@@ -91,12 +98,12 @@ for kind in ORACLES:
 #
 # On a finite test set the independent draw is a permutation: undo the data's rotation, draw
 # **one** permutation of the test rows and move the whole block $x_S$ with it (row $i$ receives
-# the $S$-block of row $\pi(i)$), then rotate back (`sbcore.metrics.randomize`).
+# the $S$-block of row $\pi(i)$), then rotate back (`sbcore.reliance.randomize`).
 #
 # **Decision rule** (paper, Table 1). A model *relies exclusively on $S$ and is invariant to
 # $S^c$* when its $S$-randomised accuracy and AUC fall to chance, {glue:text}`rule_auc:.2f`, and
 # its $S^c$-randomised accuracy and AUC equal the standard ones. The paper states no
-# tolerance; `sbcore.metrics.relies_only_on_S` uses 0.05 on the AUCs.
+# tolerance; `sbcore.reliance.relies_only_on_S` uses 0.05 on the AUCs.
 
 # %% [markdown]
 # ## Oracles with a known answer

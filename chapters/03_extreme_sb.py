@@ -36,12 +36,11 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from sbcore import viz
-from sbcore.book import compare_table, mean_std
-from sbcore.experiments import extreme_sb as esb
-from sbcore.metrics import relies_only_on_S
+from sbcore.book import compare_table, mean_std, viz
 from sbcore.models import model_label
 from sbcore.profiles import PAPER_CHOICES, QUICK_REDUCTIONS
+from sbcore.reliance import relies_only_on_S
+from sbcore.studies.extreme_sb import study as esb
 
 results = esb.run(profile, device, recompute)
 stored = {part: esb.lookup(part) for part in esb.PARTS}

@@ -42,10 +42,12 @@ import numpy as np
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from sbcore import store, theory, theory_viz, viz
-from sbcore.book import compare_table
-from sbcore.experiments import theory as ex
+from sbcore import store
+from sbcore.book import compare_table, viz
 from sbcore.paper import paper_numbers
+from sbcore.studies.theory import figures as theory_viz
+from sbcore.studies.theory import simulation as theory
+from sbcore.studies.theory import study as ex
 
 cfg = ex.config(profile)
 result = ex.run(profile, device, recompute)
@@ -81,7 +83,7 @@ g("m_bias_free", margins["bias_free_max"])
 # %% [markdown]
 # ## The setting
 #
-# Everything below is the theorem's setting, coded in `sbcore.theory`:
+# Everything below is the theorem's setting, coded in `sbcore.studies.theory.simulation`:
 #
 # * **Data (LSN).** The label $y = \pm 1$ with probability one half each. Coordinate $x_1 = y$
 #   is the *linear* feature. Coordinate $x_2$ is a 3-slab: $x_2 = 0$ for negatives and
@@ -232,7 +234,8 @@ display(bands_table)
 # $w_{2j}$ itself, which the density factor $\varphi(w_1/s)$ switches off as soon as the linear
 # weight dominates. The noise weights get a second-order push along $\bar w_j$ and, from a finite
 # batch, a random part orthogonal to it of norm about $|v_j|\sqrt{p(d-3)/n}$ ($p$ the unit's
-# chance of being active), which $n \sim d^2$ makes $O(1/\sqrt d)$. `sbcore.theory` computes
+# chance of being active), which $n \sim d^2$ makes $O(1/\sqrt d)$. `sbcore.studies.theory.simulation`
+# computes
 # these closed forms; below they are compared, unit by unit and step by step, with the batch
 # gradient the simulation actually used.
 
@@ -426,7 +429,7 @@ display(Markdown(ex.variant_verdict(M)))
 # its first picture.
 
 # %% tags=["remove-input"]
-from sbcore.theory_widgets import simulation_explorer
+from sbcore.studies.theory.widget import simulation_explorer
 
 display(simulation_explorer(d=min(d, 50), k=min(k, 20), runs=2, device=device, seed=seed))
 

@@ -14,7 +14,7 @@
 # # Execution status
 #
 # How each page of this site was produced: the profile and device it was executed with, how long
-# its execution took and when. The pipeline (`python -m sbcore.pipeline execute`) records every
+# its execution took and when. The pipeline (`python -m sbcore.book.pipeline execute`) records every
 # chapter's run in `book/_timings.json`; this page runs after the others and reads that file.
 # A chapter whose last execution **failed** still shows its previous successful notebook on the
 # site (the pipeline never replaces a notebook with a failed one).
@@ -40,8 +40,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from sbcore import viz
-from sbcore.pipeline import BOOK, STATUS_CHAPTER, TIMINGS
+from sbcore.book import viz
+from sbcore.book.pipeline import BOOK, STATUS_CHAPTER, TIMINGS
 
 # The pipeline tells us where this run's notebooks go; a plain papermill run uses book/.
 timings_path = Path(os.environ.get("SB_BOOK_DIR", BOOK)) / TIMINGS

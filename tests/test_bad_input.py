@@ -44,7 +44,7 @@ CASES = {
     "n_train not an integer": (lambda: make_dataset("lms-5", 10.5, 10),
                                ["n_train", "positive integer"]),
     "n_val negative": (lambda: make_dataset("lms-5", 10, 10, n_val=-1),
-                       ["n_val", "non-negative integer"]),
+                       ["n_val", "integer >= 0"]),
     "d too small for lms": (lambda: make_dataset("lms-5", 10, 10, d=1), ["d", ">= 2"]),
     "d too small for lsn": (lambda: make_dataset("lsn", 10, 10, d=2), ["d", ">= 3"]),
     "d smaller than the blocks": (
@@ -55,7 +55,7 @@ CASES = {
         lambda: make_dataset("custom", 10, 10, S=[5], blocks=[Block("linear")]),
         ["S", "0..0"]),
     "negative seed": (lambda: make_dataset("lms-5", 10, 10, seed=-1),
-                      ["seed", "non-negative integer"]),
+                      ["seed", "integer in [0, 2**32 - 1]"]),
     "unknown block kind": (lambda: Block("wavy"), ["kind", "allowed", "slab"]),
 }
 
@@ -98,7 +98,7 @@ def test_setup_chapter_checks_before_any_work(capsys):
         setup_chapter("fast", "cpu", 0)
     with pytest.raises(ValueError, match="device"):
         setup_chapter("quick", "tpu", 0)
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*32 - 1\]"):
         set_seed(-3)
     assert capsys.readouterr().out == ""  # nothing was shown before the error
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sbcore import pipeline
+from sbcore.book import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = list(pipeline.chapter_sources())
@@ -126,7 +126,7 @@ def test_bad_input_rejected_before_work(tmp_path, kwargs, words):
 
 def test_cli_reports_bad_profile(tmp_path):
     out = tmp_path / "book"
-    proc = subprocess.run([sys.executable, "-m", "sbcore.pipeline", "execute", "--profile",
+    proc = subprocess.run([sys.executable, "-m", "sbcore.book.pipeline", "execute", "--profile",
                            "bogus", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert "profile 'bogus' is unknown" in proc.stderr and "smoke, quick, paper" in proc.stderr

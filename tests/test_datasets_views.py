@@ -10,10 +10,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from sbcore import viz
+from sbcore.book import viz
 from sbcore.data import DATASETS, slab_width
-from sbcore.experiments import datasets as ds
-from sbcore.widgets import dataset_explorer, explorer_samples
+from sbcore.studies.datasets import study as ds
+from sbcore.studies.datasets.widget import dataset_explorer, explorer_samples
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import pytest
 
 from sbcore import store
 from sbcore.data import Block, make_dataset, sample_block
-from sbcore.experiments import extreme_sb as esb
-from sbcore.metrics import randomized_metrics, relies_only_on_S
-from sbcore.oracles import (
+from sbcore.reliance import randomized_metrics, relies_only_on_S
+from sbcore.studies.extreme_sb import study as esb
+from sbcore.studies.measuring.oracles import (
     KNOWN_ACCURACY,
     KNOWN_AUC,
     ORACLES,

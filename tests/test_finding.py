@@ -32,8 +32,8 @@ from __future__ import annotations
 import pytest
 
 from sbcore.data import make_dataset, without_coordinates
-from sbcore.metrics import accuracy, randomized_metrics
-from sbcore.train import TrainConfig, train
+from sbcore.reliance import accuracy, randomized_metrics
+from sbcore.training import TrainConfig, train
 
 RECIPE = TrainConfig(optimizer="sgd", lr=0.1, batch_size=256, momentum=0.0, weight_decay=5e-5,
                      stop="accuracy", eps=1e-3, patience=500, max_updates=20_000,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sbcore.data import make_dataset, slab_classes, slab_intervals
-from sbcore.metrics import (
+from sbcore.reliance import (
     accuracy,
     per_coordinate_accuracy,
     randomize,

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import torch
 
-from sbcore import theory
 from sbcore.data import make_dataset
+from sbcore.studies.theory import simulation as theory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,7 +173,7 @@ def test_support_margins():
 
 
 def test_experiment_smoke_tables():
-    from sbcore.experiments import theory as ex
+    from sbcore.studies.theory import study as ex
 
     tables = ex.compute(ex.config("smoke"), "cpu", progress=False)
     m = tables["metrics"]

@@ -11,9 +11,9 @@ import torch
 
 from sbcore import profiles
 from sbcore.data import Split, make_dataset
-from sbcore.metrics import accuracy, as_scorer
 from sbcore.models import FCN, model_label
-from sbcore.train import TrainConfig, train, train_many
+from sbcore.reliance import accuracy, as_scorer
+from sbcore.training import TrainConfig, train, train_many
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 

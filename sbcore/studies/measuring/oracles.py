@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sbcore.data import Block, SlabData, slab_classes, slab_intervals
-from sbcore.metrics import accuracy, randomize, roc_auc
+from sbcore.reliance import accuracy, randomize, roc_auc
 
 ORACLES = ("s_only", "sc_only", "both")
 ORACLE_LABELS = {"s_only": "uses S only", "sc_only": "uses Sᶜ only", "both": "uses S and Sᶜ"}

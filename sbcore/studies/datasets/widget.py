@@ -36,7 +36,7 @@ def dataset_explorer(n: int = 2000, seed: int = 0, n_max: int | None = None):
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from sbcore import viz
+    from sbcore.book import viz
 
     n_max = n_max or max(4 * n, 1000)
     style = {"description_width": "initial"}

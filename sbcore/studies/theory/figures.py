@@ -1,4 +1,4 @@
-"""Plots of the theory chapter (Theorem 1), in the house style of ``sbcore.viz``.
+"""Plots of the theory chapter (Theorem 1), in the house style of ``sbcore.book.viz``.
 
 Kept apart from ``viz.py`` (which other chapters share) because they read the theory
 experiment's tables: ``units`` (one row per run, unit and step), ``steps`` and ``metrics``.
@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sbcore import theory
-from sbcore.viz import CLASS_COLORS
+from sbcore.book.viz import CLASS_COLORS
+from sbcore.studies.theory import simulation as theory
 
 SIGN_COLORS = {1: "#00798c", -1: "#d1495b"}  # units with v_j > 0 / v_j < 0
 BAND_COLOR = "#999999"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sbcore.data import check_int
+from sbcore.checks import check_int
 
 
 class FCN(nn.Module):

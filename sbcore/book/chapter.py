@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pandas as pd
 
+from sbcore.checks import check_seed
 from sbcore.paper import format_paper
 from sbcore.profiles import PROFILES, check_device, check_profile
 
@@ -16,8 +17,7 @@ def set_seed(seed: int) -> None:
     """Seed python, numpy and torch (same profile and seed give the same numbers)."""
     import torch
 
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -33,7 +33,7 @@ def setup_chapter(profile: str, device: str, seed: int) -> dict:
     set_seed(seed)
     if device == "cpu" and os.cpu_count() and os.cpu_count() <= 2:
         torch.set_num_threads(1)  # small models: one thread beats two on 2 cores
-    from sbcore import viz
+    from sbcore.book import viz
 
     viz.set_style()
     info = dict(profile=profile, device=device, seed=seed,

@@ -27,7 +27,10 @@ from tqdm.auto import tqdm
 
 from sbcore import store
 from sbcore.data import make_dataset, without_coordinates
-from sbcore.metrics import (
+from sbcore.models import model_label
+from sbcore.paper import paper_numbers
+from sbcore.profiles import check_device, check_profile, section
+from sbcore.reliance import (
     accuracy,
     as_scorer,
     logit_table,
@@ -35,9 +38,6 @@ from sbcore.metrics import (
     randomized_inputs,
     randomized_metrics,
 )
-from sbcore.models import model_label
-from sbcore.paper import paper_numbers
-from sbcore.profiles import check_device, check_profile, section
 
 EXPERIMENT = "extreme_sb"
 PARTS = ("main", "wide", "control")
@@ -73,7 +73,7 @@ def config(profile: str, part: str = "main") -> dict:
 
 
 def _train_config(cfg: dict):
-    from sbcore.train import TrainConfig
+    from sbcore.training import TrainConfig
 
     return TrainConfig(**cfg["train"])
 
@@ -166,7 +166,7 @@ def seeds_of(cfg: dict, width: int, depth: int) -> list[int]:
 
 
 def _train(cfg, data, width, depth, device, track=None):
-    from sbcore.train import train_many
+    from sbcore.training import train_many
 
     return train_many(data, width, depth, _train_config(cfg), seeds_of(cfg, width, depth),
                       device=device, track=track, progress=True)

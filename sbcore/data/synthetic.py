@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from sbcore.checks import check_int, check_seed
+
 GAMMA = 0.1  # paper default margin
 WIDTH = 1.0  # paper default B
 
@@ -280,15 +282,6 @@ def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
             return Q * np.sign(diag)
 
 
-def check_int(name: str, value, minimum: int = 1) -> int:
-    """``value`` as an int if it is an integer >= minimum, else ValueError naming ``name``.
-    The one integer check of sbcore's public parameters (sizes, widths, steps)."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        allowed = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
-    return int(value)
-
-
 def _check_p(p) -> None:
     ok = isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
     if not (ok and 0.0 <= p <= 1.0):
@@ -321,10 +314,8 @@ def make_dataset(name: str, n_train: int, n_test: int, n_val: int = 0, d: int | 
     """
     check_int("n_train", n_train)
     check_int("n_test", n_test)
-    if not isinstance(n_val, (int, np.integer)) or n_val < 0:
-        raise ValueError(f"n_val must be a non-negative integer, got {n_val!r}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int("n_val", n_val, 0)
+    check_seed(seed)
     _check_p(p)
     if blocks is None:
         blocks, S = dataset_blocks(name, d, gamma, B, p)

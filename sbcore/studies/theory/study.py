@@ -20,8 +20,9 @@ import math
 
 import pandas as pd
 
-from sbcore import store, theory
+from sbcore import store
 from sbcore.profiles import check_device, check_profile, section
+from sbcore.studies.theory import simulation as theory
 
 EXPERIMENT = "theory"
 # The pushed assumptions. Each entry overrides the theorem's setting:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from sbcore import theory
+from sbcore.studies.theory import simulation as theory
 
 
 def simulation_explorer(d: int = 50, k: int = 20, runs: int = 3, device: str = "cpu",
@@ -19,7 +19,7 @@ def simulation_explorer(d: int = 50, k: int = 20, runs: int = 3, device: str = "
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from sbcore import theory_viz
+    from sbcore.studies.theory import figures as theory_viz
 
     style = {"description_width": "initial"}
     kw = dict(style=style, continuous_update=False)

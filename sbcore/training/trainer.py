@@ -16,7 +16,7 @@ Semantics (digest section 3.4, with the paper profile's choices):
   later one); with an empty validation split the last model. The test split is never read.
 
 ``train`` uses a plain nn.Module and torch.optim; ``train_many`` trains many models of one
-shape as stacked tensors (``sbcore.batched``) with the same update rules, so model i of
+shape as stacked tensors (``sbcore.training.stacked``) with the same update rules, so model i of
 ``train_many(..., seeds)`` matches ``train(..., seeds[i])`` up to float rounding.
 """
 
@@ -32,11 +32,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from sbcore import batched
+from sbcore.checks import check_int, check_number, check_seed
 from sbcore.data import SlabData
-from sbcore.metrics import as_scorer
 from sbcore.models import FCN
 from sbcore.profiles import check_device
+from sbcore.reliance import as_scorer
+from sbcore.training import stacked as batched
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 STOP_RULES = ("accuracy", "loss")
@@ -87,53 +88,28 @@ class TrainConfig:
                              f"{', '.join(OPTIMIZERS)}")
         if self.stop not in STOP_RULES:
             raise ValueError(f"stop {self.stop!r} is unknown; allowed: {', '.join(STOP_RULES)}")
-        _check_number("lr", self.lr, low=0.0, low_open=True)
-        _check_number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        _check_number("weight_decay", self.weight_decay, low=0.0)
-        _check_number("eps", self.eps, low=0.0, low_open=True)
+        check_number("lr", self.lr, low=0.0, low_open=True)
+        check_number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        check_number("weight_decay", self.weight_decay, low=0.0)
+        check_number("eps", self.eps, low=0.0, low_open=True)
         if self.optimizer == "adam" and self.momentum != 0:
             raise ValueError(f"momentum must be 0 with optimizer 'adam' (Adam uses torch's "
                              f"betas (0.9, 0.999)), got {self.momentum!r}")
-        _check_int("batch_size", self.batch_size, low=1)
-        _check_int("patience", self.patience, low=0)
-        _check_int("max_updates", self.max_updates, low=1)
-        _check_int("eval_every", self.eval_every, low=1)
+        check_int("batch_size", self.batch_size, 1)
+        check_int("patience", self.patience, 0)
+        check_int("max_updates", self.max_updates, 1)
+        check_int("eval_every", self.eval_every, 1)
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _check_number(name, value, low=None, high=None, low_open=False, high_open=False) -> None:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
-        hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
-        rule = " and ".join(s for s in (lo, hi) if s)
-        raise ValueError(f"{name} must be a finite number {rule}, got {value!r}")
-
-
-def _check_int(name, value, low) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-
-
-def _check_seed(seed, name="seed") -> int:
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 def _check_inputs(data, width, depth, config, device) -> None:
     if not isinstance(data, SlabData):
         raise ValueError(f"data must be a SlabData (sbcore.data.make_dataset), got "
                          f"{type(data).__name__}")
-    _check_int("width", width, 1)
-    _check_int("depth", depth, 1)
+    check_int("width", width, 1)
+    check_int("depth", depth, 1)
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     check_device(device)
@@ -247,7 +223,7 @@ def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int
           device: str = "cpu", track=None, progress: bool = True) -> TrainResult:
     """Train one (width, depth)-FCN on data.train with a plain nn.Module and torch.optim."""
     _check_inputs(data, width, depth, config, device)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     start_time = time.perf_counter()
     Xtr, ytr = _tensors(data.train, device)
     Xva, yva = _tensors(data.val, device)
@@ -321,7 +297,7 @@ def train_many(data: SlabData, width: int, depth: int, config: TrainConfig, seed
     if isinstance(seeds, (int, np.integer)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
         raise ValueError(f"seeds must be a non-empty list of non-negative integers, "
                          f"got {seeds!r}")
-    seeds = [_check_seed(s, "every seed in seeds") for s in seeds]
+    seeds = [check_seed(s, "every seed in seeds") for s in seeds]
     start_time = time.perf_counter()
     Xtr, ytr = _tensors(data.train, device)
     Xva, yva = _tensors(data.val, device)

@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sbcore.data import check_int, dataset_blocks, make_dataset, sample_block
+from sbcore.checks import check_int
+from sbcore.data import dataset_blocks, make_dataset, sample_block
 
 C0 = 2.0  # Lemma 1's constant c0
 # power of log d in the initialisation variance 1/(d k log^p d), by where the paper states it
@@ -57,16 +58,15 @@ CHUNK_ELEMENTS = {"cpu": 2 ** 24, "cuda": 2 ** 27}
 # --------------------------------------------------------------------------------------------
 
 def check_d(d) -> int:
-    if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 3:
-        raise ValueError(f"dimension d must be an integer >= 3 (x1, x2 and at least one noise "
-                         f"coordinate), got {d!r}")
-    return int(d)
+    """x1, x2 and at least one noise coordinate."""
+    return check_int("dimension d", d, 3)
 
 
 def check_k(k) -> int:
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 2 or k % 2:
-        raise ValueError(f"width k must be an even integer >= 2 (the theorem puts exactly half "
-                         f"of the second-layer weights at +1/sqrt(k)), got {k!r}")
+    """The theorem puts exactly half of the second-layer weights at +1/sqrt(k)."""
+    if check_int("width k", k, 2) % 2:
+        raise ValueError(f"width k must be an even integer >= 2 (half of the second-layer "
+                         f"weights at +1/sqrt(k)), got {k!r}")
     return int(k)
 
 
@@ -426,7 +426,7 @@ def evaluate(W: torch.Tensor, v: torch.Tensor, n_test: int, seed: int = 0) -> pd
     """Test metrics of every run on one fresh LSN test set (unrotated, as in the theorem):
     standard, linear-coordinate-randomised (S) and rest-randomised (S^c) accuracy and AUC,
     and the count of test errors."""
-    from sbcore.metrics import accuracy, randomized_metrics
+    from sbcore.reliance import accuracy, randomized_metrics
 
     d = W.shape[-1]
     data = make_dataset("lsn", n_train=1, n_test=n_test, d=d, rotate=False, seed=seed)

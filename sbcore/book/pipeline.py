@@ -1,10 +1,10 @@
 """The book pipeline: papermill executes the chapters into book/, jupyter-book renders the site.
 
-    python -m sbcore.pipeline list
-    python -m sbcore.pipeline execute [NAME ...] [--profile quick] [--device cpu] [--seed 0]
+    python -m sbcore.book.pipeline list
+    python -m sbcore.book.pipeline execute [NAME ...] [--profile quick] [--device cpu] [--seed 0]
                                       [--recompute] [--jobs 1] [--out book] [--no-status]
-    python -m sbcore.pipeline build   [--root .]
-    python -m sbcore.pipeline toc
+    python -m sbcore.book.pipeline build   [--root .]
+    python -m sbcore.book.pipeline toc
 
 A chapter is a jupytext py:percent file ``chapters/NN_name.py``. ``execute`` validates every
 parameter before any work, runs each chapter in a fresh ``python3`` kernel with the repository
@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from sbcore.checks import check_int, check_seed
+
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
 BOOK = ROOT / "book"
 TIMINGS = "_timings.json"
@@ -41,7 +43,7 @@ STATUS_CHAPTER = "99_status"  # reads the timings, so it runs after every other 
 # A cell running longer than this (seconds) is stopped and its chapter executed once more, then
 # reported as failed: a wedged kernel must fail the run, not hang it. No limit at paper scale.
 CELL_TIMEOUT = {"smoke": 600, "quick": 1800, "paper": None}
-TOC_HEADER = ("# Generated from chapters/*.py by `python -m sbcore.pipeline toc` (also run by "
+TOC_HEADER = ("# Generated from chapters/*.py by `python -m sbcore.book.pipeline toc` (also run by "
               "`make book`);\n# edit the chapters, not this file.\n")
 
 
@@ -76,18 +78,6 @@ def resolve_chapters(names, sources: dict[str, Path]) -> list[str]:
         if matches[0] not in out:
             out.append(matches[0])
     return out
-
-
-def check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return seed
-
-
-def check_jobs(jobs) -> int:
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
-    return jobs
 
 
 # --- execution --------------------------------------------------------------------------------
@@ -278,7 +268,7 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     check_profile(profile)
     check_device(device)
     check_seed(seed)
-    check_jobs(jobs)
+    check_int("jobs", jobs)
     if cell_timeout == -1:
         cell_timeout = CELL_TIMEOUT[profile]
     if cell_timeout is not None and not cell_timeout > 0:
@@ -359,7 +349,7 @@ def build(root: Path = ROOT, chapters_dir: Path = CHAPTERS, report=print) -> int
     present = [n for n in names if (root / "book" / f"{n}.ipynb").exists()]
     if not present:
         raise ValueError(f"no executed chapters in {root / 'book'}; run `make book` "
-                         "(or python -m sbcore.pipeline execute) first")
+                         "(or python -m sbcore.book.pipeline execute) first")
     missing = [n for n in names if n not in present]
     cmd = [_jupyter_book(), "build", "-W", "-n", "--keep-going"]
     if missing:
@@ -384,7 +374,7 @@ def _build_dir(root: Path) -> Path:
 # --- command line -----------------------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sbcore.pipeline", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m sbcore.book.pipeline", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the chapters")

@@ -1,0 +1,11 @@
+"""The book: executing chapters (``pipeline``), the opening cell and comparison tables
+(``chapter``) and the house style of figures (``viz``). Only the book and the studies' views
+import plotting or notebook code."""
+
+from sbcore.book.chapter import (  # noqa: F401
+    compare_table,
+    mean_std,
+    set_seed,
+    setup_chapter,
+    summarize,
+)

@@ -1,0 +1,1 @@
+"""Studies: one folder per chapter (its configs per profile, experiment, tables, figures)."""

@@ -1,0 +1,1 @@
+"""The extreme_sb study."""
