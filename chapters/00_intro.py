@@ -31,18 +31,13 @@ info = setup_chapter(profile, device, seed)
 
 # %% tags=["remove-cell"]
 # The paper's own numbers quoted below come from sbcore/paper_numbers.csv, never from this text.
-# (glue plain floats: a numpy scalar's text is "np.float64(...)", which glue cannot format.)
+from IPython.display import Markdown, display
 from myst_nb import glue
 
-from sbcore.paper import paper_numbers
+from sbcore.book import overview
 
-table2 = paper_numbers("Table 2")
-glue("t2_low", float(table2["mean"].min()), display=False)
-glue("t2_high", float(table2["mean"].max()), display=False)
-glue("ms7_control", float(paper_numbers("Sec. 5 text")["mean"].iloc[0]), display=False)
-uap = paper_numbers("Fig. 4").set_index("dataset")["mean"]
-glue("uap_lms5", float(uap["lms-5"]), display=False)
-glue("uap_ms57", float(uap["ms-5-7"]), display=False)
+for name, value in overview.headline_numbers().items():
+    glue(name, value, display=False)
 
 # %% [markdown]
 # ## The question
@@ -91,23 +86,7 @@ glue("uap_ms57", float(uap["ms-5-7"]), display=False)
 # precomputed frames; the live widgets that retrain models need a running notebook (below).
 
 # %% tags=["remove-input"]
-import re
-from pathlib import Path
-
-import pandas as pd
-from IPython.display import Markdown, display
-
-from sbcore.book.pipeline import chapter_sources
-
-
-def chapter_title(path: Path) -> str:
-    """The first markdown heading of a chapter source."""
-    match = re.search(r"^# # (.+)$", path.read_text(), flags=re.M)
-    return match.group(1).strip() if match else path.stem
-
-
-display(Markdown("\n".join(f"- `{name}`: {chapter_title(path)}"
-                           for name, path in chapter_sources().items())))
+display(Markdown(overview.chapter_list()))
 
 # %% [markdown]
 # ## How to run it
@@ -140,49 +119,18 @@ display(Markdown("\n".join(f"- `{name}`: {chapter_title(path)}"
 # A profile scales sizes, seeds and caps, never the science: the same datasets, models and stop
 # rules at every profile. `quick` (the default) executes the whole book in minutes on a 2-core
 # CPU; `paper` uses the paper's settings and is meant for a GPU; `smoke` is for the tests. The
-# tables below are generated from `sbcore.profiles`.
+# tables below are generated from each study's settings (`sbcore/studies/<study>/settings.py`).
 
 # %% tags=["remove-input"]
-from sbcore.profiles import PAPER_CHOICES, PROFILE_NAMES, PROFILES, QUICK_REDUCTIONS
-
-
-def flatten(settings: dict, prefix: str = "") -> dict:
-    """Nested settings -> {"section.key": value}."""
-    out = {}
-    for key, value in settings.items():
-        if isinstance(value, dict) and value:
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value if value != {} else "(no settings)"
-    return out
-
-
-def markdown_table(df: pd.DataFrame) -> Markdown:
-    """A left-aligned markdown table: these cells are sentences, not numbers."""
-    lines = ["| " + " | ".join([df.index.name or ""] + list(df.columns)) + " |",
-             "|" + " --- |" * (len(df.columns) + 1)]
-    lines += ["| " + " | ".join([f"**{i}**"] + [str(v).replace("|", "\\|") for v in row]) + " |"
-              for i, row in zip(df.index, df.to_numpy())]
-    return Markdown("\n".join(lines))
-
-
-rows = {name: flatten({k: v for k, v in PROFILES[name].items() if k != "description"})
-        for name in PROFILE_NAMES}
-display(markdown_table(pd.DataFrame({"what it is for": [PROFILES[n]["description"]
-                                                        for n in PROFILE_NAMES]},
-                                    index=pd.Index(PROFILE_NAMES, name="profile"))))
+tables = overview.profile_tables()
+display(Markdown(overview.markdown_table(tables["purpose"])))
 display(Markdown("**How `quick` departs from `paper`:**"))
-display(markdown_table(pd.DataFrame({"reduction": list(QUICK_REDUCTIONS.values())},
-                                    index=pd.Index(list(QUICK_REDUCTIONS), name="experiment"))))
+display(Markdown(overview.markdown_table(tables["quick"])))
 display(Markdown("**Where the paper and its official code disagree, the `paper` profile uses:**"))
-display(markdown_table(pd.DataFrame({"choice and reason": list(PAPER_CHOICES.values())},
-                                    index=pd.Index(list(PAPER_CHOICES), name="setting"))))
+display(Markdown(overview.markdown_table(tables["choices"])))
 
 # %% [markdown]
 # Every setting of every profile, side by side:
 
 # %% tags=["remove-input"]
-settings = pd.DataFrame(rows).fillna("")
-settings.index.name = "setting"
-settings = settings.map(lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v)
-display(markdown_table(settings))
+display(Markdown(overview.markdown_table(tables["settings"])))

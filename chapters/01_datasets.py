@@ -40,11 +40,13 @@ from myst_nb import glue
 
 from sbcore.book import viz
 from sbcore.data import make_dataset, ring_probs, slab_width
+from sbcore.profiles import view
+from sbcore.studies import runner
 from sbcore.studies.datasets import study as ds
 from sbcore.studies.datasets.widget import dataset_explorer
 
-cfg = ds.config(profile)
-result = ds.run(profile, device, recompute)
+result = runner.run("datasets", profile, device, seed, recompute)["blocks"]
+cfg = {**result.provenance["config"]["config"], **view(profile, "datasets")}
 rings = result.tables["rings"]
 gamma, B, p, n = cfg["gamma"], cfg["B"], cfg["p"], cfg["n"]
 samples = ds.block_samples(n, seed, gamma, B, p)

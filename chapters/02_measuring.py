@@ -52,7 +52,7 @@ from sbcore.studies.measuring.oracles import (
     oracle_metrics,
 )
 
-n_test = section(profile, "extreme_sb")["n_test"]
+n_test = section(profile, "measuring")["n_test"]
 DATASETS = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
 data = {name: make_dataset(name, n_train=10, n_test=n_test, d=50, seed=seed)
         for name in DATASETS}

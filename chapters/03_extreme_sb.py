@@ -38,13 +38,17 @@ from myst_nb import glue
 
 from sbcore.book import compare_table, mean_std, viz
 from sbcore.models import model_label
-from sbcore.profiles import PAPER_CHOICES, QUICK_REDUCTIONS
+from sbcore.profiles import PAPER_CHOICES, quick_reductions, section, view
 from sbcore.reliance import relies_only_on_S
+from sbcore.studies import runner
 from sbcore.studies.extreme_sb import study as esb
 
-results = esb.run(profile, device, recompute)
-stored = {part: esb.lookup(part) for part in esb.PARTS}
-cfg = {part: esb.config(profile, part) for part in esb.PARTS}
+results = esb.parts(runner.run("extreme_sb", profile, device, seed, recompute))
+stored = esb.parts(runner.lookup("extreme_sb", "paper"))
+S = section(profile, "extreme_sb")
+cfg = {"main": dict(S, seeds=[s + seed for s in S["seeds"]]),
+       "wide": dict(d=S["d_wide"], seeds=S["wide_seeds"]),
+       "control": dict(models=S["control_models"], seeds=S["control_seeds"])}
 main = results["main"]
 M = main.metrics
 NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
@@ -166,7 +170,7 @@ notes = {k: v for k, v in PAPER_CHOICES.items()
 display(Markdown("**The paper profile's choices** (where paper and official code disagree):\n\n"
                  + "\n".join(f"* *{k}*: {v}" for k, v in notes.items())))
 if profile == "quick":
-    display(Markdown("**Reductions of the quick profile.** " + QUICK_REDUCTIONS["extreme_sb"]))
+    display(Markdown("**Reductions of the quick profile.** " + quick_reductions()["extreme_sb"]))
 elif profile == "smoke":
     display(Markdown(f"**The smoke profile** shrinks everything (d = {c['d']}, small networks, "
                      "a few hundred updates) only to exercise the code."))
@@ -281,10 +285,10 @@ pc["panel"] = pc["dataset"].map(NAMES) + ", " + pc["model"]
 fig = viz.plot_per_coordinate(pc, "panel", panel_size=(3.1, 2.6))
 coords = esb.coordinate_summary(main)
 coords_stored = esb.coordinate_summary(stored["main"]) if stored["main"] is not None else None
-view = compare_table(esb.paper_table("main", profile), coords, coords_stored, keys=KEYS)
-view["dataset"] = view["dataset"].map(NAMES)
-view["metric"] = view["metric"].str.replace("Sc ", "Sᶜ ")
-display(view.style.hide(axis="index"))
+coord_view = compare_table(esb.paper_table("main", profile), coords, coords_stored, keys=KEYS)
+coord_view["dataset"] = coord_view["dataset"].map(NAMES)
+coord_view["metric"] = coord_view["metric"].str.replace("Sc ", "Sᶜ ")
+display(coord_view.style.hide(axis="index"))
 sc_min_all = pc[~pc["in_S"]]["accuracy"].min()
 glue("coord_sc_min", float(sc_min_all), display=False)
 glue("coord_s_max", float(pc[pc["in_S"]]["accuracy"].max()), display=False)
@@ -354,4 +358,5 @@ glue("dyn_gap", float((hist["standard accuracy"] - hist["Sc-randomized accuracy"
 # The same curves as precomputed frames (play, or step through them with the buttons):
 
 # %% tags=["remove-input"]
-display(HTML(viz.animation_html(viz.dynamics_animation(hist, "panel", frames=10))))
+frames = view(profile, "extreme_sb")["animation_frames"]
+display(HTML(viz.animation_html(viz.dynamics_animation(hist, "panel", frames=frames))))

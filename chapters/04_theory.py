@@ -42,16 +42,17 @@ import numpy as np
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from sbcore import store
 from sbcore.book import compare_table, viz
 from sbcore.paper import paper_numbers
+from sbcore.profiles import view
+from sbcore.studies import runner
 from sbcore.studies.theory import figures as theory_viz
 from sbcore.studies.theory import simulation as theory
 from sbcore.studies.theory import study as ex
 
-cfg = ex.config(profile)
-result = ex.run(profile, device, recompute)
-stored = store.lookup(ex.EXPERIMENT, ex.config("paper"), "paper")
+cfg = dict(ex.config(profile, seed), **view(profile, "theory"))
+result = runner.merge(runner.run("theory", profile, device, seed, recompute))
+stored = runner.merge(runner.lookup("theory", "paper"))
 M, units, steps = result.tables["metrics"], result.tables["units"], result.tables["steps"]
 d, k = cfg["main"]["d"], cfg["main"]["k"]
 eta = theory.step_size(d)
@@ -234,10 +235,9 @@ display(bands_table)
 # $w_{2j}$ itself, which the density factor $\varphi(w_1/s)$ switches off as soon as the linear
 # weight dominates. The noise weights get a second-order push along $\bar w_j$ and, from a finite
 # batch, a random part orthogonal to it of norm about $|v_j|\sqrt{p(d-3)/n}$ ($p$ the unit's
-# chance of being active), which $n \sim d^2$ makes $O(1/\sqrt d)$. `sbcore.studies.theory.simulation`
-# computes
-# these closed forms; below they are compared, unit by unit and step by step, with the batch
-# gradient the simulation actually used.
+# chance of being active), which $n \sim d^2$ makes $O(1/\sqrt d)$.
+# `sbcore.studies.theory.simulation` computes these closed forms; below they are compared,
+# unit by unit and step by step, with the batch gradient the simulation actually used.
 
 # %% tags=["remove-input"]
 fig = theory_viz.plot_gradient_check(units)

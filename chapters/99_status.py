@@ -14,7 +14,8 @@
 # # Execution status
 #
 # How each page of this site was produced: the profile and device it was executed with, how long
-# its execution took and when. The pipeline (`python -m sbcore.book.pipeline execute`) records every
+# its execution took and when. The pipeline (`python -m sbcore.book.pipeline execute`) records
+# every
 # chapter's run in `book/_timings.json`; this page runs after the others and reads that file.
 # A chapter whose last execution **failed** still shows its previous successful notebook on the
 # site (the pipeline never replaces a notebook with a failed one).
@@ -31,38 +32,17 @@ from sbcore.book import setup_chapter
 info = setup_chapter(profile, device, seed)
 
 # %% tags=["remove-input"]
-import json
-import os
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from sbcore.book import viz
-from sbcore.book.pipeline import BOOK, STATUS_CHAPTER, TIMINGS
+from sbcore.book import overview, viz
 
-# The pipeline tells us where this run's notebooks go; a plain papermill run uses book/.
-timings_path = Path(os.environ.get("SB_BOOK_DIR", BOOK)) / TIMINGS
-records = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-status = pd.DataFrame.from_dict(records, orient="index")
-if len(status):
-    status = status.drop(index=STATUS_CHAPTER, errors="ignore")
-if len(status):
-    status = status.sort_index()
-    table = status.rename(columns={"seconds": "execution time (s)", "date": "date (UTC)"})[
-        ["profile", "device", "seed", "execution time (s)", "status", "date (UTC)"]]
-    table["date (UTC)"] = pd.to_datetime(table["date (UTC)"]).dt.strftime("%Y-%m-%d %H:%M")
-    glue("total_minutes", float(status["seconds"].sum()) / 60, display=False)
-    glue("n_chapters", len(status), display=False)
-    glue("n_failed", int((status["status"] != "ok").sum()), display=False)
-    display(table)
-else:
-    glue("total_minutes", 0.0, display=False)
-    glue("n_chapters", 0, display=False)
-    glue("n_failed", 0, display=False)
-    display(Markdown(f"No execution has been recorded yet in `{timings_path.name}`."))
+status, summary = overview.execution_status()
+for key in ("n_chapters", "n_failed", "total_minutes"):
+    glue(key, summary[key], display=False)
+display(viz.styled_table(status.rename_axis("chapter").reset_index(),
+                        {"execution time (s)": "{:.1f}"}) if len(status) else
+        Markdown(f"No execution has been recorded yet in `{summary['source']}`."))
 
 # %% [markdown]
 # The {glue:text}`n_chapters` chapters above took {glue:text}`total_minutes:.1f` minutes of
@@ -74,19 +54,26 @@ else:
 
 # %% tags=["remove-input"]
 if len(status):
-    viz.set_style()
-    colors = ["#00798c" if s == "ok" else "#d1495b" for s in status["status"]]
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(status) + 1.2))
-    ax.barh(status.index[::-1], status["seconds"][::-1], color=colors[::-1])
-    ax.set_xlabel("execution time (s)")
-    ax.set_title("Execution time per chapter (red: last execution failed)")
-    fig.tight_layout()
-    plt.show()
+    fig = viz.plot_execution_times(status)
+display(Markdown(overview.failures_markdown(summary["errors"])))
+
+# %% [markdown]
+# ## Paper-scale work stored and still owed
+#
+# The results store keeps one entry per grid point or group of seeds. Entries of the `paper`
+# profile are committed (most were made on a GPU); this ledger, per study, counts those stored,
+# those still missing, those stale (made by an older version of the study) and those damaged.
+# `python -m sbcore.run_experiments --list` prints it entry by entry, and
+# `python -m sbcore.run_experiments --missing --profile paper --device cuda --budget-min 10`
+# works through what is owed, largest first.
 
 # %% tags=["remove-input"]
-# The error of each failed chapter, so that whoever rebuilds the book sees where to look.
-failed = {name: rec.get("error", "") for name, rec in records.items() if rec.get("status") != "ok"}
-if failed:
-    display(Markdown("**Failed at their last execution:**\n\n" + "\n".join(
-        f"- `{name}`:\n\n  ```text\n  {error.replace(chr(10), chr(10) + '  ')}\n  ```"
-        for name, error in failed.items())))
+ledger, counts = overview.ledger_summary("paper")
+for key, value in counts.items():
+    glue(f"ledger_{key}", value, display=False)
+display(viz.styled_table(ledger.reset_index()))
+
+# %% [markdown]
+# In all, {glue:text}`ledger_stored` paper-scale entries are stored,
+# {glue:text}`ledger_missing` missing, {glue:text}`ledger_stale` stale and
+# {glue:text}`ledger_damaged` damaged.

@@ -3,10 +3,12 @@
 * ``paper``: the paper's settings; where paper and official code disagree, ``PAPER_CHOICES``
   records which one is used and why.
 * ``quick``: the default of ``make book``; the whole book in at most 15 minutes on 2 CPU cores.
-  Each reduction from ``paper`` is stated in ``QUICK_REDUCTIONS``.
+  Each reduction from ``paper`` is stated in the study's ``QUICK_REDUCTION``.
 * ``smoke``: the smallest sizes that exercise every code path, for the tests.
 
-Each experiment reads its own section with ``section(profile, name)``.
+Each study keeps its settings per profile beside it (``sbcore/studies/<study>/settings.py``:
+``PROFILES``, hashed into store keys, and ``VIEWS``, how its chapter draws them) and reads
+them with ``section(profile, name)`` and ``view(profile, name)``.
 """
 
 from __future__ import annotations
@@ -18,76 +20,14 @@ PROFILE_NAMES = ("smoke", "quick", "paper")
 # The paper's synthetic training recipe (App. B; digest 3.2-3.4), as used by the trainer.
 SYNTHETIC_SGD = dict(optimizer="sgd", lr=0.1, batch_size=256, momentum=0.0, weight_decay=5e-5)
 
-PROFILES: dict[str, dict] = {
-    "paper": {
-        "description": "the paper's sizes and settings; meant for a GPU",
-        "datasets": dict(n=20_000, frames=12, n_frame=2_000, n_widget=2_000),
-        "extreme_sb": dict(
-            datasets=["lms-5", "ms-5-7"], data_seed=0,
-            n_train=50_000, n_val=5_000, n_test=10_000, d=50, d_wide=250,
-            seeds=[0, 1, 2, 3, 4], models=[[100, 1], [100, 2], [2000, 1]],
-            wide_models=[[2000, 1]], wide_seeds=[0, 1, 2, 3, 4], wide_n_train=100_000,
-            control_models=[[100, 1], [2000, 1]], control_seeds=[0, 1, 2, 3, 4],
-            track_n=2_000, logit_cap=2_000, boundary_model=[100, 1], grid=61, grid_bases=3,
-            influence_n=500,
-            train=dict(SYNTHETIC_SGD, eps=1e-4, patience=1_000, max_updates=100_000,
-                       eval_every=500)),
-        "theory": dict(
-            seed=0, init_reading="lemma", batch_factor=1.0, n_test=10_000, animation_frames=30,
-            main=dict(d=200, k=50, runs=10),
-            sweep_d=dict(ds=[25, 50, 100, 200, 400, 800], k=50, runs=10),
-            sweep_k=dict(d=200, ks=[2, 8, 32, 128, 512, 2048], runs=10),
-            variants=dict(d=200, k=50, runs=10, names=[
-                "theorem", "batch 32", "batch 8", "10x steps", "plain SGD",
-                "trained 2nd layer", "trained 2nd layer, 10x steps", "fan-in init",
-                "all pushed"])),
-    },
-    "quick": {
-        "description": "every chapter in minutes on a 2-core CPU; reductions stated",
-        "datasets": dict(n=4_000, frames=8, n_frame=1_500, n_widget=2_000),
-        "extreme_sb": dict(
-            datasets=["lms-5", "ms-5-7"], data_seed=0,
-            n_train=20_000, n_val=2_000, n_test=4_000, d=50, d_wide=250,
-            seeds=[0, 1, 2], models=[[100, 1], [100, 2], [2000, 1]],
-            seeds_for={"(2000,1)-FCN": [0, 1]},
-            wide_models=[[2000, 1]], wide_seeds=[0], wide_datasets=["lms-5"],
-            control_models=[[100, 1]], control_seeds=[0, 1],
-            track_n=1_000, logit_cap=1_500, boundary_model=[100, 1], grid=41, grid_bases=3,
-            influence_n=300,
-            train=dict(SYNTHETIC_SGD, eps=1e-3, patience=200, max_updates=12_000,
-                       eval_every=250)),
-        "theory": dict(
-            seed=0, init_reading="lemma", batch_factor=1.0, n_test=5_000, animation_frames=30,
-            main=dict(d=50, k=20, runs=5),
-            sweep_d=dict(ds=[10, 20, 40, 80, 160], k=20, runs=5),
-            sweep_k=dict(d=50, ks=[2, 8, 32, 128, 512], runs=5),
-            variants=dict(d=50, k=20, runs=5, names=[
-                "theorem", "batch 32", "batch 8", "10x steps", "plain SGD",
-                "trained 2nd layer", "trained 2nd layer, 10x steps", "fan-in init",
-                "all pushed"])),
-    },
-    "smoke": {
-        "description": "tiny sizes that run every code path, for the tests",
-        "datasets": dict(n=600, frames=3, n_frame=300, n_widget=300),
-        "extreme_sb": dict(
-            datasets=["lms-5", "ms-5-7"], data_seed=0,
-            n_train=2_000, n_val=500, n_test=1_000, d=10, d_wide=20,
-            seeds=[0, 1], models=[[20, 1], [20, 2], [50, 1]],
-            wide_models=[[50, 1]], wide_seeds=[0, 1],
-            control_models=[[20, 1]], control_seeds=[0, 1],
-            track_n=300, logit_cap=300, boundary_model=[20, 1], grid=15, grid_bases=2,
-            influence_n=100,
-            train=dict(SYNTHETIC_SGD, eps=1e-2, patience=20, max_updates=600,
-                       eval_every=50)),
-        "theory": dict(
-            seed=0, init_reading="lemma", batch_factor=1.0, n_test=500, animation_frames=2,
-            main=dict(d=12, k=8, runs=2),
-            sweep_d=dict(ds=[8, 16], k=8, runs=2),
-            sweep_k=dict(d=12, ks=[2, 8], runs=2),
-            variants=dict(d=12, k=8, runs=2, names=[
-                "theorem", "batch 8", "plain SGD", "trained 2nd layer", "all pushed"])),
-    },
+DESCRIPTIONS = {
+    "paper": "the paper's sizes and settings; meant for a GPU",
+    "quick": "every chapter in minutes on a 2-core CPU; reductions stated",
+    "smoke": "tiny sizes that run every code path, for the tests",
 }
+# Each study's settings per profile live beside it: sbcore/studies/<study>/settings.py.
+STUDY_SETTINGS = ("datasets", "measuring", "extreme_sb", "theory")
+
 
 # Paper-versus-code conflicts (digest section 3.8) and the choice made for the paper profile.
 PAPER_CHOICES = {
@@ -117,35 +57,52 @@ PAPER_CHOICES = {
                        "selected on the test set; the paper's section 5 says validation).",
 }
 
-QUICK_REDUCTIONS = {
-    "extreme_sb": "20,000 training points instead of 50,000 (at 10,000 the networks memorise "
-                  "MS-(5,7) before they find the 5-slab); 3 seeds instead of 5, 2 for the "
-                  "(2000,1)-FCN; update cap 12,000 instead of 100,000; stop rule train accuracy "
-                  ">= 0.999 (paper 0.9999) with 200 patience updates (paper 1,000), evaluated "
-                  "every 250 updates (paper 500); d = 250 for LMS-5 only, one seed (MS-(5,7) at "
-                  "d = 250 is left to the paper profile); the S-removed control with the "
-                  "(100,1)-FCN only, 2 seeds; smaller pictures (grid, logits, dynamics subset).",
-    "datasets": "4,000 points per picture instead of 20,000; 8 animation frames of 1,500 "
-                "points instead of 12 of 2,000.",
-    "theory": "the theorem's setting at d = 50, k = 20 instead of d = 200, k = 50; d swept up to "
-              "160 (paper profile 800), k up to 512 (paper 2048); 5 seeds instead of 10; 5,000 "
-              "test points instead of 10,000.",
-}
-
-
 def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
+    if profile not in DESCRIPTIONS:
         raise ValueError(f"profile {profile!r} is unknown; allowed: {', '.join(PROFILE_NAMES)}")
     return profile
 
 
+def _settings(name: str):
+    import importlib
+
+    if name not in STUDY_SETTINGS:
+        raise ValueError(f"no study settings {name!r}; studies: {', '.join(STUDY_SETTINGS)}")
+    return importlib.import_module(f"sbcore.studies.{name}.settings")
+
+
 def section(profile: str, name: str) -> dict:
-    """A deep copy of one experiment's settings under a profile."""
+    """A deep copy of one study's compute settings under a profile."""
     check_profile(profile)
-    if name not in PROFILES[profile]:
-        known = ", ".join(k for k in PROFILES[profile] if k != "description")
-        raise ValueError(f"profile {profile!r} has no section {name!r}; sections: {known}")
-    return copy.deepcopy(PROFILES[profile][name])
+    return copy.deepcopy(_settings(name).PROFILES[profile])
+
+
+def view(profile: str, name: str) -> dict:
+    """A copy of one study's display settings under a profile (never hashed)."""
+    check_profile(profile)
+    return copy.deepcopy(getattr(_settings(name), "VIEWS", {}).get(profile, {}))
+
+
+def quick_reductions() -> dict[str, str]:
+    """Each study's reductions at the quick profile, by study."""
+    return {name: _settings(name).QUICK_REDUCTION for name in STUDY_SETTINGS
+            if getattr(_settings(name), "QUICK_REDUCTION", "")}
+
+
+def derive(base: dict, **changes) -> dict:
+    """A profile's settings as the base's with changes; a dict-valued change updates the
+    base's dict (so ``train=dict(eps=1e-3)`` keeps the other training settings)."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if key not in out:
+            raise ValueError(f"derive: {key!r} is not a setting of the base; "
+                             f"settings: {', '.join(out)}")
+        if isinstance(value, dict) and isinstance(out[key], dict) and out[key]:
+            out[key] = derive(out[key], **value) if set(value) <= set(out[key]) \
+                else {**out[key], **value}
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def check_device(device: str) -> str:

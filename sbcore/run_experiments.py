@@ -1,63 +1,105 @@
-"""Run experiments straight into the results store, without executing chapters.
+"""Run studies straight into the results store, and list what is stored (the ledger).
 
-    python -m sbcore.run_experiments --profile paper --device cuda [extreme_sb theory ...]
+    python -m sbcore.run_experiments --list [--profile paper] [STUDY ...]
+    python -m sbcore.run_experiments --missing --profile paper --device cuda --budget-min 10
+    python -m sbcore.run_experiments --profile paper --device cuda [STUDY ...]
 
-This is how paper-scale results are made on a machine without papermill (a lent GPU): each
-named module of ``sbcore.experiments`` has ``run(profile, device, recompute)``, which stores its
-result under ``results/<profile>/``. Experiments run one after another; one that fails is
-reported and the others still run, and the exit status says whether all succeeded. Later book
-builds at any profile show the stored ``paper`` results beside their own.
+``--list`` prints, per study and entry, whether it is stored (with the device and date that
+made it), missing, stale (stored for another version or other settings) or damaged: the ledger
+of paper-scale work still owed. ``--missing`` computes what is not stored, largest first,
+storing each entry as soon as it finishes (an interrupted run resumes where it stopped), and
+starts no entry that its time budget cannot hold. Without either, every entry of the named
+studies is run through the store (stored ones are reused, unless ``--recompute``).
+
+This is how paper-scale results are made on a machine without papermill (a lent GPU); later
+book builds at any profile show the stored ``paper`` results beside their own.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 import traceback
 
+from sbcore.checks import check_number, check_seed
 from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
+from sbcore.studies import runner
 
-EXPERIMENTS = ("extreme_sb", "theory")
+
+def print_ledger(profile: str, studies, seed: int = 0) -> None:
+    table = runner.ledger(profile, studies, seed)
+    counts = table["status"].value_counts().to_dict()
+    print(f"profile {profile}, seed {seed}: " + ", ".join(
+        f"{counts.get(s, 0)} {s}" for s in ("stored", "missing", "stale", "damaged")))
+    for study, rows in table.groupby("study", sort=False):
+        print(f"{study}:")
+        for r in rows.itertuples():
+            where = f"{r.device}, {r.date[:16].replace('T', ' ')}" if r.device else ""
+            took = f", {r.wall_time_s:.0f} s" if r.status == "stored" and r.wall_time_s == \
+                r.wall_time_s else ""
+            detail = f" ({r.detail})" if r.detail else ""
+            print(f"  {r.status:8s} {r.entry:32s} {where}{took}{detail}")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiments", nargs="*", default=list(EXPERIMENTS),
-                        help=f"modules of sbcore.experiments (default: {' '.join(EXPERIMENTS)})")
+    parser = argparse.ArgumentParser(
+        prog="python -m sbcore.run_experiments", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("studies", nargs="*", default=list(runner.STUDIES),
+                        help=f"studies (default: all: {' '.join(runner.STUDIES)})")
     parser.add_argument("--profile", default="paper", help=f"one of {', '.join(PROFILE_NAMES)}")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", default="0", help="chapter seed (default 0)")
+    parser.add_argument("--list", action="store_true", help="print the ledger and stop")
+    parser.add_argument("--missing", action="store_true", help="run only what is not stored")
+    parser.add_argument("--budget-min", default=None,
+                        help="with --missing: start no entry that would end after this many "
+                             "minutes")
     parser.add_argument("--recompute", action="store_true")
     args = parser.parse_args(argv)
     try:  # every argument checked before any work
         check_profile(args.profile)
         check_device(args.device)
-        modules = {}
-        for name in args.experiments:
+        try:
+            seed = check_seed(int(args.seed))
+        except ValueError:
+            raise ValueError(f"--seed must be an integer in [0, 2**32 - 1], got "
+                             f"{args.seed!r}") from None
+        for name in args.studies:
+            runner.study(name)
+        budget = None
+        if args.budget_min is not None:
             try:
-                modules[name] = importlib.import_module(f"sbcore.experiments.{name}")
-            except ModuleNotFoundError:
-                raise ValueError(f"experiment {name!r} is unknown; "
-                                 f"known: {', '.join(EXPERIMENTS)}") from None
+                budget = check_number("--budget-min", float(args.budget_min), low=0,
+                                      low_open=True) * 60
+            except ValueError:
+                raise ValueError(f"--budget-min must be a positive number of minutes, got "
+                                 f"{args.budget_min!r}") from None
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.list:
+        print_ledger(args.profile, args.studies, seed)
+        return 0
+    start = time.perf_counter()
+    if args.missing:
+        runner.run_missing(args.profile, args.device, args.studies, budget, seed)
+        print(f"== done in {time.perf_counter() - start:.1f} s; the ledger now:")
+        print_ledger(args.profile, args.studies, seed)
+        return 0
     failed = []
-    for name, module in modules.items():
-        start = time.perf_counter()
+    for name in args.studies:
+        t0 = time.perf_counter()
         print(f"== {name} at {args.profile} on {args.device}", flush=True)
         try:
-            result = module.run(args.profile, args.device, recompute=args.recompute)
-            results = result if isinstance(result, (list, tuple, dict)) else [result]
-            if isinstance(results, dict):
-                results = list(results.values())
-            for r in results:
-                print(f"   stored {r.path} (cached={r.cached})", flush=True)
+            results = runner.run(name, args.profile, args.device, seed, args.recompute)
+            for entry, r in results.items():
+                print(f"   {entry}: {r.path} (cached={r.cached})", flush=True)
         except Exception:  # keep going: one failure must not cost the other results
             traceback.print_exc()
             failed.append(name)
-        print(f"== {name}: {time.perf_counter() - start:.1f} s", flush=True)
+        print(f"== {name}: {time.perf_counter() - t0:.1f} s", flush=True)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -1,18 +1,24 @@
-"""The results store: each result is keyed by a hash of its config, with provenance.
+"""The results store: each entry is keyed by a hash of its compute config, with provenance.
 
-Layout: ``results/<profile>/<experiment>/<key>/`` holds one CSV per named table and
-``provenance.json`` (the config, sbcore version and git commit, torch version, device name,
-wall time, date, and a SHA-256 of every table). ``paper`` results are committed to git; ``quick``
-and ``smoke`` results are build output.
+Layout: ``results/<profile>/<study>/<key>/`` holds one CSV per named table, optionally
+``tensors.pt`` (trained models' state dicts, perturbations: anything a later study reuses), and
+``provenance.json``: the study, entry name, version, seed, config, sbcore version and git
+commit, torch version, device name, wall time, date, and a SHA-256 of every file. ``paper``
+entries are committed to git; ``quick`` and ``smoke`` entries are build output.
 
-A result is written into a temporary folder and renamed into place, so a failed or interrupted
-run never leaves a half-written entry and never replaces a good one. An entry whose provenance
-cannot be read or whose tables do not match their checksums is reported and recomputed, never
-silently used.
+Only compute settings are hashed (the key): how a chapter draws a result never changes it.
+
+Writes are atomic and safe under concurrency: an entry is written into a temporary folder,
+then swapped into place under a lock on the key, so a failed or interrupted run never leaves a
+half-written entry, never replaces a good one, and two processes saving one key both succeed.
+An entry whose files do not match their checksums is *damaged*: reported (a warning, and
+``problems`` for the page and the pipeline) and recomputed, never silently used.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -36,20 +42,27 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(os.environ.get("SB_RESULTS", ROOT / "results"))
 TIDY_COLUMNS = ("experiment", "dataset", "model", "seed", "metric", "value")
 MAIN = "metrics"  # the tidy table every result has
+TENSORS = "tensors"  # the key of a compute output's tensors (a dict saved with torch.save)
+MIN_FREE_BYTES = 50 * 2**20  # a store with less free space is refused before the computation
 
 
 class CorruptResult(RuntimeError):
-    """A stored entry that fails its checks."""
+    """A stored entry that fails its checks (damaged)."""
+
+
+class StoreUnwritable(RuntimeError):
+    """The store cannot take a new entry (read-only, not a folder, or full)."""
 
 
 @dataclass
 class Result:
-    """Tables of one experiment run (``tables["metrics"]`` is tidy) and their provenance."""
+    """Tables of one entry (``tables["metrics"]`` is tidy), its tensors and provenance."""
 
     tables: dict[str, pd.DataFrame]
     provenance: dict
     path: Path | None = None
     cached: bool = False
+    tensors: dict | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -89,22 +102,34 @@ def device_name(device: str) -> str:
     return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
 
-def entry_dir(experiment: str, config: dict, profile: str, root: Path | None = None) -> Path:
+def study_dir(study: str, profile: str, root: Path | None = None) -> Path:
     check_profile(profile)
-    return Path(root or RESULTS) / profile / experiment / config_key(config)
+    return Path(root or RESULTS) / profile / study
+
+
+def entry_dir(experiment: str, config: dict, profile: str, root: Path | None = None) -> Path:
+    return study_dir(experiment, profile, root) / config_key(config)
 
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load(experiment: str, config: dict, profile: str, root: Path | None = None) -> Result | None:
+def _read_provenance(path: Path) -> dict:
+    prov = json.loads((path / "provenance.json").read_text())
+    if not isinstance(prov, dict) or not isinstance(prov.get("tables"), dict):
+        raise CorruptResult("provenance.json has no table checksums")
+    return prov
+
+
+def load(experiment: str, config: dict, profile: str, root: Path | None = None,
+         with_tensors: bool = True) -> Result | None:
     """The stored result for exactly this config, None if absent; CorruptResult if damaged."""
     path = entry_dir(experiment, config, profile, root)
     if not path.exists():
         return None
     try:
-        prov = json.loads((path / "provenance.json").read_text())
+        prov = _read_provenance(path)
         tables = {}
         for name, digest in prov["tables"].items():
             raw = (path / f"{name}.csv").read_bytes()
@@ -115,24 +140,76 @@ def load(experiment: str, config: dict, profile: str, root: Path | None = None) 
             raise CorruptResult(f"no {MAIN} table")
         if prov.get("config_key") != config_key(config):
             raise CorruptResult("stored config key differs from the folder's")
+        tensors = _load_tensors(path, prov) if with_tensors else None
     except CorruptResult as err:
         raise CorruptResult(f"{path}: {err}") from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as err:
         raise CorruptResult(f"{path}: unreadable ({type(err).__name__}: {err})") from None
-    return Result(tables=tables, provenance=prov, path=path, cached=True)
+    return Result(tables=tables, provenance=prov, path=path, cached=True, tensors=tensors)
 
 
-def save(experiment: str, config: dict, profile: str, tables: dict[str, pd.DataFrame],
-         device: str = "cpu", wall_time_s: float = float("nan"),
-         root: Path | None = None) -> Result:
-    """Write tables and provenance atomically (temporary folder, then rename)."""
+def _load_tensors(path: Path, prov: dict):
+    digest = prov.get("tensors")
+    if digest is None:
+        return None
+    import torch
+
+    raw = (path / "tensors.pt").read_bytes()
+    if _sha(raw) != digest:
+        raise CorruptResult("tensors.pt does not match its checksum")
+    return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+
+
+def check_writable(experiment: str, profile: str, root: Path | None = None) -> Path:
+    """Raise StoreUnwritable, naming the folder and the way out, unless a new entry of this
+    study can be written: called before a computation, so no work is lost at the end."""
+    folder = study_dir(experiment, profile, root)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+        free = shutil.disk_usage(folder).free
+    except OSError as err:
+        raise StoreUnwritable(
+            f"the results store {folder} cannot be written ({err.strerror or err}); make it "
+            "writable or point SB_RESULTS at a writable folder") from None
+    if free < MIN_FREE_BYTES:
+        raise StoreUnwritable(
+            f"the results store {folder} has only {free / 2**20:.0f} MB free (needs "
+            f"{MIN_FREE_BYTES / 2**20:.0f} MB); free some space or set SB_RESULTS")
+    return folder
+
+
+@contextlib.contextmanager
+def _key_lock(path: Path):
+    """An exclusive lock for the final swap of an entry: a flock on its study folder (a
+    folder can be locked on Linux, so no lock file is left behind)."""
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def save(experiment: str, config: dict, profile: str, tables: dict, device: str = "cpu",
+         wall_time_s: float = float("nan"), root: Path | None = None,
+         meta: dict | None = None) -> Result:
+    """Write tables (and ``tables["tensors"]``, if any) with provenance, atomically.
+
+    ``meta`` adds fields to the provenance (the study's entry name, version and seed)."""
+    tensors = tables.get(TENSORS)
+    # a table without columns (a picture this entry does not make) is not written: CSV
+    # cannot hold it
+    tables = {k: v for k, v in tables.items() if k != TENSORS and len(v.columns)}
     if MAIN not in tables:
         raise ValueError(f"tables must include a tidy {MAIN!r} table")
     missing = [c for c in TIDY_COLUMNS if c not in tables[MAIN].columns]
     if missing:
         raise ValueError(f"the {MAIN} table lacks the tidy columns {missing}")
     path = entry_dir(experiment, config, profile, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(experiment, profile, root)
     import torch
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -142,35 +219,47 @@ def save(experiment: str, config: dict, profile: str, tables: dict[str, pd.DataF
             raw = df.to_csv(index=False).encode()
             (tmp / f"{name}.csv").write_bytes(raw)
             digests[name] = _sha(raw)
-        prov = dict(experiment=experiment, profile=profile, config=config,
+        prov = dict(experiment=experiment, profile=profile, **(meta or {}), config=config,
                     config_key=config_key(config), tables=digests,
                     sbcore_version=sbcore.__version__, git_commit=git_commit(),
                     torch_version=torch.__version__, device=str(device),
                     device_name=device_name(device), wall_time_s=round(wall_time_s, 2),
                     date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        if tensors is not None:
+            buf = io.BytesIO()
+            torch.save(tensors, buf)
+            (tmp / "tensors.pt").write_bytes(buf.getvalue())
+            prov["tensors"] = _sha(buf.getvalue())
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
-        if path.exists():  # replace a stale or corrupt entry only once the new one is complete
-            old = path.with_name(path.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            path.rename(old)
-            tmp.rename(path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(path)
+        _swap_into_place(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Result(tables=tables, provenance=prov, path=path, cached=False)
+    return Result(tables=tables, provenance=prov, path=path, cached=False, tensors=tensors)
 
 
-def cached_run(experiment: str, config: dict, run: Callable[[dict], dict[str, pd.DataFrame]],
-               profile: str, device: str = "cpu", recompute: bool = False,
-               root: Path | None = None) -> Result:
+def _swap_into_place(tmp: Path, path: Path) -> None:
+    """Move a complete entry to its key; an older entry there is removed only afterwards.
+    The old one moves to a fresh hidden name, so a stray ``<key>.old`` left by an earlier
+    interrupted run never blocks a save."""
+    with _key_lock(path):
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            os.rename(path, old / "entry")
+        os.rename(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profile: str,
+               device: str = "cpu", recompute: bool = False, root: Path | None = None,
+               meta: dict | None = None) -> Result:
     """Return the stored result for this config, or run ``run(config)`` and store it.
 
-    ``recompute=True`` forces a run. A corrupt entry is reported with a warning and recomputed;
-    it is replaced only once the new result is complete.
-    """
+    ``recompute=True`` forces a run. A damaged entry is reported with a warning and
+    recomputed; it is replaced only once the new result is complete. The store is checked
+    for writing before the run starts."""
     if not recompute:
         try:
             hit = load(experiment, config, profile, root)
@@ -179,17 +268,37 @@ def cached_run(experiment: str, config: dict, run: Callable[[dict], dict[str, pd
             hit = None
         if hit is not None:
             return hit
+    check_writable(experiment, profile, root)
     start = time.perf_counter()
     tables = run(config)
     return save(experiment, config, profile, tables, device=device,
-                wall_time_s=time.perf_counter() - start, root=root)
+                wall_time_s=time.perf_counter() - start, root=root, meta=meta)
 
 
 def lookup(experiment: str, config: dict, profile: str = "paper",
            root: Path | None = None) -> Result | None:
-    """A stored result if present and sound, else None (for 'stored paper-scale run' columns)."""
+    """A stored result if present and sound, else None (for 'stored paper-scale run' columns).
+    A damaged entry gives a warning naming it (the studies' runner also reports it on the
+    page); it is never used."""
     try:
         return load(experiment, config, profile, root)
     except CorruptResult as err:
         warnings.warn(f"ignoring a corrupt stored result: {err}", stacklevel=2)
         return None
+
+
+def entries(experiment: str, profile: str, root: Path | None = None) -> dict[str, dict]:
+    """Every stored entry of a study under a profile: key -> provenance (``{"damaged": why}``
+    where it cannot be read). Hidden folders (temporary or old entries) are skipped."""
+    folder = study_dir(experiment, profile, root)
+    out = {}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        try:
+            out[path.name] = _read_provenance(path)
+        except (OSError, ValueError, CorruptResult) as err:
+            out[path.name] = {"damaged": f"{type(err).__name__}: {err}"}
+    return out

@@ -83,7 +83,7 @@ def test_unknown_profile():
 
 
 def test_unknown_profile_section():
-    with pytest.raises(ValueError, match="section 'nope'.*datasets"):
+    with pytest.raises(ValueError, match="study settings .nope.*datasets"):
         section("quick", "nope")
 
 

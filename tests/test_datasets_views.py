@@ -12,20 +12,22 @@ import pytest
 
 from sbcore.book import viz
 from sbcore.data import DATASETS, slab_width
+from sbcore.profiles import view
 from sbcore.studies.datasets import study as ds
 from sbcore.studies.datasets.widget import dataset_explorer, explorer_samples
 
 
 @pytest.fixture(scope="module")
 def tables():
-    return ds.compute(ds.config("smoke"))
+    return ds.compute(ds.configs("smoke")["blocks"])
 
 
 def test_config_reads_the_profile_section():
     for profile in ("smoke", "quick", "paper"):
-        cfg = ds.config(profile)
-        assert cfg["n"] > 0 and cfg["frames"] >= 2
+        cfg = ds.configs(profile)["blocks"]
+        assert cfg["n"] > 0 and view(profile, "datasets")["frames"] >= 2
         assert cfg["gamma"] == 0.1 and cfg["B"] == 1.0 and cfg["p"] == 0.1
+        assert "frames" not in cfg  # picture sizes are not hashed
 
 
 def test_measured_ring_frequencies_are_near_the_design(tables):
@@ -40,7 +42,7 @@ def test_measured_ring_frequencies_are_near_the_design(tables):
 
 def test_measured_noisy_linear_and_rotation(tables):
     res = type("R", (), {"metrics": tables["metrics"]})()
-    n = ds.config("smoke")["n"]
+    n = ds.configs("smoke")["blocks"]["n"]
     assert ds.measured(res, "noisy linear: points inside the margin") == round(0.1 * n)
     assert ds.measured(res, "rotation: max |Q Q^T - I|") < 1e-10
     assert ds.measured(res, "rotation: max |unrotate(X) - Z|") < 1e-5

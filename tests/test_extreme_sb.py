@@ -5,7 +5,10 @@ import pytest
 
 from sbcore import store
 from sbcore.data import Block, make_dataset, sample_block
-from sbcore.reliance import randomized_metrics, relies_only_on_S
+from sbcore.models import FCN
+from sbcore.profiles import section
+from sbcore.reliance import accuracy, as_scorer, randomized_metrics, relies_only_on_S
+from sbcore.studies import runner
 from sbcore.studies.extreme_sb import study as esb
 from sbcore.studies.measuring.oracles import (
     KNOWN_ACCURACY,
@@ -100,58 +103,80 @@ def test_config_rejects_unknown_parts_and_profiles():
         esb.config("smoke", "everything")
     with pytest.raises(ValueError, match="profile"):
         esb.config("huge", "main")
-    with pytest.raises(ValueError, match="parts"):
-        esb.run("smoke", parts=["main", "nope"])
+    with pytest.raises(ValueError, match="not entries of extreme_sb"):
+        runner.run("extreme_sb", "smoke", only=["main/nope"])
+
+
+def test_one_entry_per_part_dataset_and_model():
+    cfgs = esb.configs("smoke")
+    s = section("smoke", "extreme_sb")
+    assert len(cfgs) == len(s["datasets"]) * (len(s["models"]) + len(s["control_models"])) \
+        + len(s["wide_datasets"]) * len(s["wide_models"])
+    for name, cfg in cfgs.items():
+        part, dataset, model = name.split("/")
+        assert (cfg["part"], cfg["dataset"]) == (part, dataset)
+        assert model == f"({cfg['model'][0]},{cfg['model'][1]})-FCN"
+    shifted = esb.configs("smoke", seed=7)
+    assert all(c["seeds"] == [s + 7 for s in cfgs[k]["seeds"]]
+               and c["data_seed"] == cfgs[k]["data_seed"] + 7 for k, c in shifted.items())
 
 
 @pytest.fixture(scope="module")
 def smoke_results(tmp_path_factory):
     root = tmp_path_factory.mktemp("results")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(store, "RESULTS", root)
-    try:
-        first = esb.run("smoke", "cpu")
-        again = esb.run("smoke", "cpu")
-    finally:
-        mp.undo()
+    first = runner.run("extreme_sb", "smoke", "cpu", root=root)
+    again = runner.run("extreme_sb", "smoke", "cpu", root=root)
     return first, again
 
 
 def test_metrics_are_tidy_one_row_per_seed_model_metric(smoke_results):
     first, _ = smoke_results
-    for part, res in first.items():
-        cfg = esb.config("smoke", part)
+    for part, res in esb.parts(first).items():
+        cfgs = esb.config("smoke", part)
         m = res.metrics
         assert set(store.TIDY_COLUMNS) <= set(m.columns) and "d" in m.columns
         assert not m.duplicated(["dataset", "d", "model", "seed", "metric"]).any()
-        n_models = sum(len(esb.seeds_of(cfg, w, d)) for w, d in cfg["models"])
         per_run = 2 if part == "control" else 7
-        assert len(m) == len(cfg["datasets"]) * n_models * per_run
+        assert len(m) == sum(len(c["seeds"]) for c in cfgs.values()) * per_run
         assert m["value"].between(0, 1).all()
-        assert (m["d"] == cfg["d"]).all()
+        assert set(m["d"]) == {c["d"] for c in cfgs.values()}
 
 
-def test_main_part_stores_the_figure_tables(smoke_results):
-    main = smoke_results[0]["main"]
-    cfg = esb.config("smoke", "main")
+def test_main_part_stores_the_figure_tables_and_the_networks(smoke_results):
+    first = smoke_results[0]
+    main = esb.parts(first)["main"]
+    cfgs = esb.config("smoke", "main")
+    d = next(iter(cfgs.values()))["d"]
     for name in ("runs", "per_coordinate", "influence", "logits", "history", "boundary",
                  "boundary_points"):
         assert len(main.tables[name]) > 0, name
     pc = main.tables["per_coordinate"]
-    assert pc.groupby(["dataset", "model", "seed"]).size().eq(cfg["d"]).all()
+    assert pc.groupby(["dataset", "model", "seed"]).size().eq(d).all()
     hist = main.tables["history"]
     assert {"update", "standard accuracy", "S-randomized accuracy",
             "Sc-randomized accuracy"} <= set(hist.columns)
     grid = main.tables["boundary"]
     assert (grid["c_coord"] != grid["s_coord"]).all()
-    assert len(grid) == len(cfg["datasets"]) * cfg["grid_bases"] * cfg["grid"] ** 2
+    boundary = [c for c in cfgs.values() if c["boundary"]]
+    assert len(grid) == len(boundary) * boundary[0]["grid_bases"] * boundary[0]["grid"] ** 2
+    # the trained networks come back from the store and score as they did
+    name, cfg = next(iter(cfgs.items()))
+    states = first[name].tensors
+    assert set(states) == {f"seed {s}" for s in cfg["seeds"]}
+    model = FCN(cfg["d"], *cfg["model"])
+    model.load_state_dict(states[f"seed {cfg['seeds'][0]}"])
+    data = esb._data(cfg, cfg["dataset"])
+    acc = accuracy(as_scorer(model)(data.train.X), data.train.y)
+    m = first[name].metrics
+    stored_acc = m[(m["seed"] == cfg["seeds"][0]) & (m["metric"] == "train accuracy")]["value"]
+    assert acc == pytest.approx(float(stored_acc.iloc[0]))
 
 
 def test_second_run_reuses_the_store(smoke_results):
     first, again = smoke_results
-    for part in esb.PARTS:
-        assert not first[part].cached and again[part].cached
-        a, b = first[part].metrics, again[part].metrics
+    for entry in first:
+        assert not first[entry].cached and again[entry].cached
+        a, b = first[entry].metrics, again[entry].metrics
         assert np.allclose(a["value"].to_numpy(), b["value"].to_numpy())
 
 
@@ -163,7 +188,7 @@ def test_paper_table_matches_compare_table_keys():
 
 
 def test_coordinate_summary_is_tidy(smoke_results):
-    main = smoke_results[0]["main"]
+    main = esb.parts(smoke_results[0])["main"]
     summary = esb.coordinate_summary(main)
     assert set(store.TIDY_COLUMNS) <= set(summary.columns)
     assert set(summary["metric"]) == set(esb.COORDINATE_METRICS)

@@ -175,12 +175,17 @@ def test_support_margins():
 def test_experiment_smoke_tables():
     from sbcore.studies.theory import study as ex
 
-    tables = ex.compute(ex.config("smoke"), "cpu", progress=False)
-    m = tables["metrics"]
-    for col in ("experiment", "dataset", "model", "seed", "metric", "value", "d", "k"):
-        assert col in m.columns
-    assert set(m.part) == {"main", "sweep_d", "sweep_k", "variant"}
-    assert {"units", "steps", "variant_steps"} <= set(tables)
+    cfgs = ex.configs("smoke")
+    assert list(cfgs) == list(ex.PARTS)
+    parts = {name: ex.compute(cfg, "cpu", progress=False) for name, cfg in cfgs.items()}
+    for name, tables in parts.items():
+        m = tables["metrics"]
+        for col in ("experiment", "dataset", "model", "seed", "metric", "value", "d", "k"):
+            assert col in m.columns
+        assert set(m.part) == {"variant" if name == "variants" else name}
+    assert {"units", "steps"} <= set(parts["main"]) and "variant_steps" in parts["variants"]
+    # the chapter seed shifts the runs' seed
+    assert ex.configs("smoke", seed=3)["main"]["seed"] == cfgs["main"]["seed"] + 3
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")

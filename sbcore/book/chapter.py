@@ -10,7 +10,7 @@ import pandas as pd
 
 from sbcore.checks import check_seed
 from sbcore.paper import format_paper
-from sbcore.profiles import PROFILES, check_device, check_profile
+from sbcore.profiles import DESCRIPTIONS, check_device, check_profile
 
 
 def set_seed(seed: int) -> None:
@@ -50,7 +50,7 @@ def _device_name(device: str) -> str:
 
 def _show_made_with(info: dict) -> None:
     text = (f"This page was executed with profile **{info['profile']}** "
-            f"({PROFILES[info['profile']]['description']}), device **{info['device']}** "
+            f"({DESCRIPTIONS[info['profile']]}), device **{info['device']}** "
             f"({info['device_name']}), base seed **{info['seed']}**, torch {info['torch']}.")
     try:
         from IPython.display import Markdown, display

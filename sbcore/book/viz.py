@@ -415,3 +415,15 @@ def styled_table(df, formats: dict | None = None, na_rep: str = "–"):
     table style (the 'dataframe' class that a plain DataFrame gets)."""
     return (df.style.format(formats or {}, na_rep=na_rep).hide(axis="index")
             .set_table_attributes('class="dataframe"'))
+
+
+def plot_execution_times(table):
+    """Horizontal bars of each chapter's execution time, failed ones in red (99_status)."""
+    set_style()
+    colors = ["#00798c" if s == "ok" else "#d1495b" for s in table["status"]]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.2))
+    ax.barh(table.index[::-1], table["execution time (s)"][::-1], color=colors[::-1])
+    ax.set_xlabel("execution time (s)")
+    ax.set_title("Execution time per chapter (red: last execution failed)")
+    fig.tight_layout()
+    return fig

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sbcore import store
 from sbcore.data import (
     DATASETS,
     GAMMA,
@@ -34,12 +33,15 @@ ANIMATED_K = 5
 CLASS_NAMES = {0: "negative", 1: "positive"}
 
 
-def config(profile: str) -> dict:
-    """Sample sizes from the profile's ``datasets`` section; the science is fixed."""
+NAME = EXPERIMENT
+VERSION = 2  # 2: picture sizes moved out of the hashed config (VIEWS)
+
+
+def configs(profile: str, seed: int = 0) -> dict[str, dict]:
+    """One entry: the measured block statistics at the profile's sample size."""
     s = section(profile, "datasets")
-    return dict(n=int(s["n"]), frames=int(s["frames"]), n_frame=int(s["n_frame"]),
-                n_widget=int(s["n_widget"]), seed=0, gamma=GAMMA, B=WIDTH, p=NOISE_P,
-                ks=list(SLAB_KS))
+    return {"blocks": dict(n=int(s["n"]), seed=seed, gamma=GAMMA, B=WIDTH, p=NOISE_P,
+                           ks=list(SLAB_KS))}
 
 
 def block_samples(n: int, seed: int = 0, gamma: float = GAMMA, B: float = WIDTH,
@@ -137,13 +139,7 @@ def compute(config: dict, device: str = "cpu") -> dict[str, pd.DataFrame]:
     return {"metrics": pd.DataFrame(metrics), "rings": rings}
 
 
-def run(profile: str, device: str = "cpu", recompute: bool = False) -> store.Result:
-    cfg = config(profile)
-    return store.cached_run(EXPERIMENT, cfg, lambda c: compute(c, device), profile=profile,
-                            device=device, recompute=recompute)
-
-
-def measured(result: store.Result, metric: str) -> float:
+def measured(result, metric: str) -> float:
     """One measured number of the ``blocks`` rows."""
     m = result.metrics
     row = m[(m["dataset"] == "blocks") & (m["metric"] == metric)]

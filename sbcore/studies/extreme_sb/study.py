@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sbcore import store
 from sbcore.data import make_dataset, without_coordinates
 from sbcore.models import model_label
 from sbcore.paper import paper_numbers
@@ -38,38 +37,69 @@ from sbcore.reliance import (
     randomized_inputs,
     randomized_metrics,
 )
+from sbcore.studies.runner import seeds_from
 
-EXPERIMENT = "extreme_sb"
+NAME = EXPERIMENT = "extreme_sb"
+VERSION = 2  # 2: one entry per (part, dataset, model); state dicts of the main part stored
 PARTS = ("main", "wide", "control")
-VERSION = 1  # bump when the computation changes, so stored results are not reused
 VARIANT_ACCURACY = ("standard accuracy", "S-randomized accuracy", "Sc-randomized accuracy")
 
 
 # --------------------------------------------------------------------------------------------
-# Config
+# Configs: one store entry per (part, dataset, model), its seeds trained together
 # --------------------------------------------------------------------------------------------
 
-def config(profile: str, part: str = "main") -> dict:
-    """Pure JSON-able settings of one part under a profile (no device)."""
+def seeds_of(s: dict, width: int, depth: int) -> list[int]:
+    """The seeds of one model: ``seeds``, unless ``seeds_for`` names fewer for that model
+    (the quick profile trains the expensive (2000,1)-FCN with fewer seeds)."""
+    return s.get("seeds_for", {}).get(model_label(width, depth), s["seeds"])
+
+
+def configs(profile: str, seed: int = 0) -> dict[str, dict]:
+    """{"<part>/<dataset>/<model>": config}; the chapter seed shifts the data seed and every
+    network's seeds."""
+    s = section(profile, NAME)
+    common = dict(n_val=s["n_val"], n_test=s["n_test"], data_seed=s["data_seed"] + seed,
+                  train=s["train"])
+    parts = {
+        "main": dict(d=s["d"], n_train=s["n_train"], datasets=s["datasets"],
+                     models=s["models"], seeds=s["seeds"]),
+        "wide": dict(d=s["d_wide"], n_train=s["wide_n_train"], datasets=s["wide_datasets"],
+                     models=s["wide_models"], seeds=s["wide_seeds"],
+                     train=dict(s["train"], **s["wide_train"])),
+        "control": dict(d=s["d"], n_train=s["n_train"], datasets=s["datasets"],
+                        models=s["control_models"], seeds=s["control_seeds"]),
+    }
+    out = {}
+    for part, p in parts.items():
+        for name in p["datasets"]:
+            for width, depth in p["models"]:
+                seeds = seeds_of(s, width, depth) if part == "main" else p["seeds"]
+                cfg = dict(common, part=part, dataset=name, d=p["d"], n_train=p["n_train"],
+                           model=[width, depth], seeds=seeds_from(seeds, seed),
+                           train=p.get("train", s["train"]))
+                if part == "main":
+                    cfg.update(track_n=s["track_n"], logit_cap=s["logit_cap"],
+                               boundary=[width, depth] == list(s["boundary_model"]),
+                               grid=s["grid"], grid_bases=s["grid_bases"],
+                               influence_n=s["influence_n"])
+                out[f"{part}/{name}/{model_label(width, depth)}"] = cfg
+    return out
+
+
+def cost(cfg: dict) -> float:
+    """Relative work of an entry: seeds x parameters x training points."""
+    width, depth = cfg["model"]
+    params = cfg["d"] * width + (depth - 1) * width * width
+    return len(cfg["seeds"]) * params * cfg["n_train"] * (2 if cfg["part"] == "control" else 1)
+
+
+def config(profile: str, part: str = "main", seed: int = 0) -> dict[str, dict]:
+    """The entries of one part: {entry name: config}."""
     check_profile(profile)
     if part not in PARTS:
         raise ValueError(f"part {part!r} is unknown; allowed: {', '.join(PARTS)}")
-    s = section(profile, EXPERIMENT)
-    common = dict(experiment=EXPERIMENT, part=part, version=VERSION, datasets=s["datasets"],
-                  n_train=s["n_train"], n_val=s["n_val"], n_test=s["n_test"],
-                  data_seed=s["data_seed"], train=s["train"])
-    if part == "main":
-        return dict(common, d=s["d"], models=s["models"], seeds=s["seeds"],
-                    seeds_for=s.get("seeds_for", {}), track_n=s["track_n"],
-                    logit_cap=s["logit_cap"],
-                    boundary_model=s["boundary_model"], grid=s["grid"],
-                    grid_bases=s["grid_bases"], influence_n=s["influence_n"])
-    if part == "wide":
-        return dict(common, d=s["d_wide"], models=s["wide_models"], seeds=s["wide_seeds"],
-                    n_train=s.get("wide_n_train", s["n_train"]),
-                    datasets=s.get("wide_datasets", s["datasets"]),
-                    train=dict(s["train"], **s.get("wide_train", {})))
-    return dict(common, d=s["d"], models=s["control_models"], seeds=s["control_seeds"])
+    return {k: v for k, v in configs(profile, seed).items() if v["part"] == part}
 
 
 def _train_config(cfg: dict):
@@ -159,53 +189,55 @@ def _run_row(keys: dict, r) -> dict:
                 wall_time_s=round(r.wall_time_s, 2))
 
 
-def seeds_of(cfg: dict, width: int, depth: int) -> list[int]:
-    """The seeds of one model: ``seeds``, unless ``seeds_for`` names fewer for that model
-    (the quick profile trains the expensive (2000,1)-FCN with fewer seeds)."""
-    return cfg.get("seeds_for", {}).get(model_label(width, depth), cfg["seeds"])
-
-
-def _train(cfg, data, width, depth, device, track=None):
+def _train(cfg, data, device, track=None):
     from sbcore.training import train_many
 
-    return train_many(data, width, depth, _train_config(cfg), seeds_of(cfg, width, depth),
-                      device=device, track=track, progress=True)
+    width, depth = cfg["model"]
+    return train_many(data, width, depth, _train_config(cfg), cfg["seeds"], device=device,
+                      track=track, progress=True)
 
 
-def compute(cfg: dict, device: str = "cpu") -> dict[str, pd.DataFrame]:
-    """Run one part (``cfg["part"]``) and return its tidy tables."""
+def compute(cfg: dict, device: str = "cpu") -> dict:
+    """Train one entry's seeds (one dataset, one model, one part) and measure them: tidy
+    ``metrics``, ``runs`` and, for the main part, the figures' tables and the trained
+    networks' state dicts (``tensors``: {"seed <s>": state dict})."""
     check_device(device)
-    part = cfg["part"]
+    part, name = cfg["part"], cfg["dataset"]
+    width, depth = cfg["model"]
     tables: dict[str, list] = {"metrics": [], "runs": []}
     if part == "main":
         tables.update(per_coordinate=[], influence=[], logits=[], history=[], boundary=[],
                       boundary_points=[])
-    jobs = [(name, w, dep) for name in cfg["datasets"] for w, dep in cfg["models"]]
-    for name, width, depth in tqdm(jobs, desc=f"extreme_sb {part}", leave=False):
-        data = _data(cfg, name)
-        if part == "control":
-            data = without_coordinates(data, data.S)
-        label = model_label(width, depth)
-        track = dynamics_tracker(data, cfg["track_n"]) if part == "main" else None
-        results = _train(cfg, data, width, depth, device, track)
-        for r in results:
-            keys = dict(dataset=name, d=cfg["d"], model=label, seed=r.seed)
-            scorer = _device_scorer(r.model, device)
-            values = {"train accuracy": accuracy(scorer(data.train.X), data.train.y)}
-            if part == "control":  # S is gone: only the plain accuracies mean something
-                values["standard accuracy"] = accuracy(scorer(data.test.X), data.test.y)
-            else:
-                values.update(randomized_metrics(scorer, data, "test", seed=r.seed))
-            tables["metrics"] += _metric_rows(keys, values)
-            tables["runs"].append(_run_row(keys, r))
-            if part == "main":
-                _main_extras(tables, cfg, data, keys, r, scorer, width, depth)
-            r.model.cpu()
-    return {k: pd.DataFrame(v) if not v or isinstance(v[0], dict) else pd.concat(
+    data = _data(cfg, name)
+    if part == "control":
+        data = without_coordinates(data, data.S)
+    label = model_label(width, depth)
+    track = dynamics_tracker(data, cfg["track_n"]) if part == "main" else None
+    results = _train(cfg, data, device, track)
+    tensors = {}
+    for r in tqdm(results, desc=f"extreme_sb {part} {name} {label}", leave=False):
+        keys = dict(dataset=name, d=cfg["d"], model=label, seed=r.seed)
+        scorer = _device_scorer(r.model, device)
+        values = {"train accuracy": accuracy(scorer(data.train.X), data.train.y)}
+        if part == "control":  # S is gone: only the plain accuracies mean something
+            values["standard accuracy"] = accuracy(scorer(data.test.X), data.test.y)
+        else:
+            values.update(randomized_metrics(scorer, data, "test", seed=r.seed))
+        tables["metrics"] += _metric_rows(keys, values)
+        tables["runs"].append(_run_row(keys, r))
+        if part == "main":
+            _main_extras(tables, cfg, data, keys, r, scorer)
+            tensors[f"seed {r.seed}"] = {k: v.detach().cpu().clone()
+                                         for k, v in r.model.state_dict().items()}
+        r.model.cpu()
+    out = {k: pd.DataFrame(v) if not v or isinstance(v[0], dict) else pd.concat(
         v, ignore_index=True) for k, v in tables.items()}
+    if tensors:
+        out["tensors"] = tensors
+    return out
 
 
-def _main_extras(tables, cfg, data, keys, r, scorer, width, depth) -> None:
+def _main_extras(tables, cfg, data, keys, r, scorer) -> None:
     """Per-coordinate accuracy, influence, dynamics (all seeds); logits and the decision
     boundary (first seed only: they are pictures of one model)."""
     acc = per_coordinate_accuracy(scorer, data, "test", seed=r.seed)
@@ -219,13 +251,13 @@ def _main_extras(tables, cfg, data, keys, r, scorer, width, depth) -> None:
     for k, v in reversed(keys.items()):
         hist.insert(0, k, v)
     tables["history"].append(hist)
-    if r.seed != seeds_of(cfg, width, depth)[0]:
+    if r.seed != cfg["seeds"][0]:
         return
     logits = logit_table(scorer, data, "test", seed=r.seed)
     logits = logits.groupby("variant", sort=False).head(cfg["logit_cap"])
     logits["score"] = logits["score"].round(4)
     tables["logits"].append(logits.assign(**keys)[list(keys) + ["variant", "score"]])
-    if [width, depth] == list(cfg["boundary_model"]):
+    if cfg["boundary"]:
         sc = np.array(data.Sc)
         c_coord = int(sc[np.argmax(infl[sc])])  # the most influential complex coordinate
         grid = decision_boundary(scorer, data, c_coord, cfg["grid"], cfg["grid_bases"])
@@ -255,28 +287,12 @@ def coordinate_summary(result) -> pd.DataFrame:
     return out[["experiment"] + keys + ["metric", "value"]]
 
 
-def run_part(part: str, profile: str, device: str = "cpu", recompute: bool = False):
-    """One part through the results store (a store.Result)."""
-    cfg = config(profile, part)
-    check_device(device)
-    return store.cached_run(EXPERIMENT, cfg, lambda c: compute(c, device), profile,
-                            device=device, recompute=recompute)
+def parts(results: dict) -> dict:
+    """{part: runner.Merged} from a study's {entry: Result}; None for a part with no stored
+    entry."""
+    from sbcore.studies.runner import merge
 
-
-def run(profile: str, device: str = "cpu", recompute: bool = False,
-        parts=PARTS) -> dict:
-    """Every part (or those named) through the store: {part: Result}."""
-    check_profile(profile)
-    check_device(device)
-    bad = [p for p in parts if p not in PARTS]
-    if bad:
-        raise ValueError(f"parts {bad} are unknown; allowed: {', '.join(PARTS)}")
-    return {p: run_part(p, profile, device, recompute) for p in parts}
-
-
-def lookup(part: str = "main"):
-    """The stored paper-profile result of a part, or None ('not yet run')."""
-    return store.lookup(EXPERIMENT, config("paper", part), "paper")
+    return {part: merge(results, f"{part}/") for part in PARTS}
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,7 +313,6 @@ def paper_table(part: str = "main", profile: str = "quick") -> pd.DataFrame:
                   & (df["d"] == 50)].reset_index(drop=True)
     if part == "wide":
         return df[(df["source"] == "Fig. 3b") & (df["d"] > 50)].reset_index(drop=True)
-    cfg = config(profile, part)
     row = df[df["source"] == "Sec. 4.2 text"].iloc[0]
-    return pd.DataFrame([dict(row, dataset=name, model=model_label(w, dep))
-                         for name in cfg["datasets"] for w, dep in cfg["models"]])
+    return pd.DataFrame([dict(row, dataset=c["dataset"], model=model_label(*c["model"]))
+                         for c in config(profile, part).values()])

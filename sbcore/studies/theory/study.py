@@ -20,7 +20,6 @@ import math
 
 import pandas as pd
 
-from sbcore import store
 from sbcore.profiles import check_device, check_profile, section
 from sbcore.studies.theory import simulation as theory
 
@@ -43,11 +42,36 @@ VARIANTS = {
 }
 
 
-def config(profile: str) -> dict:
-    """The experiment's settings under a profile (pure data; see sbcore.profiles)."""
+NAME = EXPERIMENT
+VERSION = 2  # 2: one entry per part (main, sweep_d, sweep_k, variants)
+PARTS = ("main", "sweep_d", "sweep_k", "variants")
+
+
+def configs(profile: str, seed: int = 0) -> dict[str, dict]:
+    """One entry per part: {part: config}; the chapter seed shifts the runs' seed."""
+    s = section(profile, "theory")
+    common = dict(seed=s["seed"] + seed, init_reading=s["init_reading"],
+                  batch_factor=s["batch_factor"], n_test=s["n_test"])
+    out = {part: dict(common, part=part, **{part: s[part]}) for part in PARTS}
+    out["variants"]["variant_settings"] = {n: VARIANTS[n] for n in s["variants"]["names"]}
+    return out
+
+
+def cost(cfg: dict) -> float:
+    """Relative work of a part: runs x k x d^2 (batch d^2) x steps (about 1 / eta^2)."""
+    p = cfg[cfg["part"]]
+    points = ([(d, p["k"]) for d in p["ds"]] if "ds" in p
+              else [(p["d"], k) for k in p["ks"]] if "ks" in p else [(p["d"], p["k"])])
+    many = len(cfg.get("variant_settings", {})) or 1
+    return many * sum(p["runs"] * k * d ** 3 * math.log(d) for d, k in points)
+
+
+def config(profile: str, seed: int = 0) -> dict:
+    """The settings of every part merged into one dict (the chapter's view of them)."""
     check_profile(profile)
     cfg = section(profile, "theory")
     cfg["experiment"] = EXPERIMENT
+    cfg["seed"] += seed
     cfg["variant_settings"] = {name: VARIANTS[name] for name in cfg["variants"]["names"]}
     return cfg
 
@@ -97,43 +121,38 @@ def _variant_sim(name: str, over: dict, cfg: dict, device, progress: bool):
 
 
 def compute(cfg: dict, device: str = "cpu", progress: bool = True) -> dict[str, pd.DataFrame]:
-    """Run all four parts; tables ``metrics`` (tidy), ``units`` and ``steps`` (the main run's
-    trajectories), ``variant_steps`` (batch statistics of each variant over its steps)."""
+    """Run one part. Tables: ``metrics`` (tidy); the main part adds ``units`` and ``steps``
+    (its trajectories), the variants part ``variant_steps`` (batch statistics over steps)."""
     check_device(device)
     from tqdm.auto import tqdm
 
+    part = cfg["part"]
     common = dict(init_reading=cfg["init_reading"], seed=cfg["seed"], device=device)
-    m = cfg["main"]
-    main = theory.simulate(m["d"], m["k"], batch_size=theory.theorem_batch(m["d"],
-                                                                          cfg["batch_factor"]),
-                           runs=m["runs"], **common)
-    rows = [_runs_table(main, cfg, "main", "theorem")]
-    units = main.units.assign(d=m["d"], k=m["k"])
-    steps = main.steps.assign(d=m["d"], k=m["k"])
-    sd, sk = cfg["sweep_d"], cfg["sweep_k"]
-    jobs = ([("sweep_d", d, sd["k"], sd["runs"]) for d in sd["ds"]]
-            + [("sweep_k", sk["d"], k, sk["runs"]) for k in sk["ks"]])
-    for part, d, k, runs in tqdm(jobs, desc="theory sweeps", disable=not progress):
-        sim = theory.simulate(d, k, batch_size=theory.theorem_batch(d, cfg["batch_factor"]),
-                              runs=runs, record_units=2, **common)
-        rows.append(_runs_table(sim, cfg, part, "theorem"))
-    vsteps = []
+    if part == "main":
+        m = cfg["main"]
+        main = theory.simulate(m["d"], m["k"], batch_size=theory.theorem_batch(
+            m["d"], cfg["batch_factor"]), runs=m["runs"], **common)
+        return dict(metrics=_runs_table(main, cfg, "main", "theorem"),
+                    units=main.units.assign(d=m["d"], k=m["k"]),
+                    steps=main.steps.assign(d=m["d"], k=m["k"]))
+    if part in ("sweep_d", "sweep_k"):
+        s = cfg[part]
+        points = ([(d, s["k"]) for d in s["ds"]] if part == "sweep_d"
+                  else [(s["d"], k) for k in s["ks"]])
+        rows = []
+        for d, k in tqdm(points, desc=f"theory {part}", disable=not progress):
+            sim = theory.simulate(d, k, batch_size=theory.theorem_batch(d, cfg["batch_factor"]),
+                                  runs=s["runs"], record_units=2, **common)
+            rows.append(_runs_table(sim, cfg, part, "theorem"))
+        return dict(metrics=pd.concat(rows, ignore_index=True))
+    rows, vsteps = [], []
     for name, over in tqdm(cfg["variant_settings"].items(), desc="theory variants",
                            disable=not progress):
         sim = _variant_sim(name, over, cfg, device, progress=False)
         rows.append(_runs_table(sim, cfg, "variant", name))
         vsteps.append(sim.steps.assign(variant=name))
-    return dict(metrics=pd.concat(rows, ignore_index=True), units=units, steps=steps,
+    return dict(metrics=pd.concat(rows, ignore_index=True),
                 variant_steps=pd.concat(vsteps, ignore_index=True))
-
-
-def run(profile: str = "quick", device: str = "cpu", recompute: bool = False,
-        progress: bool = True) -> store.Result:
-    """The stored result for this profile's config, computed (and stored) if absent."""
-    cfg = config(profile)
-    check_device(device)
-    return store.cached_run(EXPERIMENT, cfg, lambda c: compute(c, device, progress), profile,
-                            device=device, recompute=recompute)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,250 @@
+"""One runner for every study: run, lookup, collect, and the ledger of stored entries.
+
+A study is a module of ``sbcore.studies`` (registered in ``STUDIES``) with
+
+* ``NAME`` (its store folder) and ``VERSION`` (bumped when its computation changes, so stored
+  entries of the old version are reported stale and never served);
+* ``configs(profile, seed=0) -> {entry name: config}``: one store entry per grid point or per
+  group of seeds trained together. A config holds compute settings only (display settings
+  live in the study's ``VIEWS``), is JSON-able, and is hashed into the entry's key together
+  with the study's name, version and the chapter's seed;
+* ``compute(config, device) -> {table name: DataFrame, "tensors": {...}}`` with a tidy
+  ``metrics`` table;
+* optionally ``cost(config) -> float``: relative work of an entry (the ledger runs the largest
+  first).
+
+The chapter ``seed`` shifts every seed of a study's configs (``seeds_from``), so
+``--seed 7`` gives seed 7's numbers and its own store entries.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sbcore import store
+from sbcore.checks import check_bool, check_seed
+from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
+
+STUDIES = ("datasets", "extreme_sb", "theory")
+
+
+def study(name: str):
+    """The study module by name; ValueError listing the studies for anything else."""
+    if name not in STUDIES:
+        raise ValueError(f"study {name!r} is unknown; known: {', '.join(STUDIES)}")
+    return importlib.import_module(f"sbcore.studies.{name}.study")
+
+
+def seeds_from(seeds, seed: int) -> list[int]:
+    """A profile's seeds shifted by the chapter's seed (seed 0 keeps them)."""
+    return [check_seed(int(s) + seed, "seed + chapter seed") for s in seeds]
+
+
+def entry_key_config(mod, name: str, config: dict, seed: int) -> dict:
+    """What is hashed: the study's name and version, the entry's name, the chapter seed and
+    its compute config."""
+    return dict(study=mod.NAME, version=mod.VERSION, entry=name, seed=seed, config=config)
+
+
+@dataclass
+class Entry:
+    """One entry of a study under a profile and seed: where it is, or why it is not."""
+
+    study: str
+    name: str
+    config: dict
+    key_config: dict
+    status: str  # stored | missing | stale | damaged
+    detail: str = ""
+    device: str = ""
+    date: str = ""
+    wall_time_s: float = float("nan")
+    cost: float = 1.0
+
+
+def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) -> list[Entry]:
+    """The ledger of one study: each config's entry with its status. Stale: no entry for this
+    version, but one of another version (or other settings) of the same entry name is there."""
+    mod = study(name)
+    check_profile(profile)
+    check_seed(seed)
+    stored = store.entries(mod.NAME, profile, root)
+    out = []
+    for entry, cfg in mod.configs(profile, seed).items():
+        key_cfg = entry_key_config(mod, entry, cfg, seed)
+        key = store.config_key(key_cfg)
+        cost = float(mod.cost(cfg)) if hasattr(mod, "cost") else 1.0
+        prov = stored.get(key)
+        if prov is not None and "migrated" in prov:
+            migrated = (f"moved from the v{prov['migrated'].get('from_version')} entry "
+                        f"{prov['migrated'].get('from_key')}; its wall time is that entry's")
+        else:
+            migrated = ""
+        if prov is not None and "damaged" not in prov:
+            try:
+                store.load(mod.NAME, key_cfg, profile, root, with_tensors=True)
+                e = Entry(mod.NAME, entry, cfg, key_cfg, "stored", device=prov.get(
+                    "device_name", ""), date=prov.get("date", ""),
+                    wall_time_s=prov.get("wall_time_s", float("nan")), cost=cost,
+                    detail=migrated)
+            except store.CorruptResult as err:
+                e = Entry(mod.NAME, entry, cfg, key_cfg, "damaged", str(err), cost=cost)
+        elif prov is not None:
+            e = Entry(mod.NAME, entry, cfg, key_cfg, "damaged", prov["damaged"], cost=cost)
+        else:
+            others = [p for p in stored.values() if p.get("entry") == entry
+                      and p.get("seed", 0) == seed]
+            if others:
+                o = max(others, key=lambda p: p.get("date", ""))
+                e = Entry(mod.NAME, entry, cfg, key_cfg, "stale",
+                          f"stored version {o.get('version')} (now {mod.VERSION})"
+                          if o.get("version") != mod.VERSION else "stored with other settings",
+                          device=o.get("device_name", ""), date=o.get("date", ""), cost=cost)
+            else:
+                e = Entry(mod.NAME, entry, cfg, key_cfg, "missing", cost=cost)
+        out.append(e)
+    return out
+
+
+class StudyResults(dict):
+    """{entry name: store.Result} of one study, with the problems met while reading them
+    (damaged or stale stored entries), which chapters show as an admonition."""
+
+    problems: list[str]
+
+    def __init__(self, *args, problems=None, **kw):
+        super().__init__(*args, **kw)
+        self.problems = list(problems or [])
+
+    def table(self, name: str = "metrics") -> pd.DataFrame:
+        """One table of every entry, concatenated (entries that lack it are skipped)."""
+        return collect(self, name)
+
+
+def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: bool = False,
+        only=None, progress: bool = True, root: Path | None = None) -> StudyResults:
+    """Every entry of a study (or those named in ``only``) from the store, computing and
+    storing what is missing. Checks every argument and the store before any work."""
+    mod = study(name)
+    check_profile(profile)
+    check_device(device)
+    check_seed(seed)
+    check_bool("recompute", recompute)
+    configs = mod.configs(profile, seed)
+    chosen = list(configs) if only is None else list(only)
+    unknown = [e for e in chosen if e not in configs]
+    if unknown:
+        raise ValueError(f"entries {unknown} are not entries of {name} at {profile}; "
+                         f"known: {', '.join(configs)}")
+    problems = []
+    out = StudyResults()
+    for entry in chosen:
+        key_cfg = entry_key_config(mod, entry, configs[entry], seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out[entry] = store.cached_run(
+                mod.NAME, key_cfg, lambda c: mod.compute(c["config"], device), profile,
+                device=device, recompute=recompute, root=root,
+                meta=dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed))
+        problems += [f"{name} {entry}: {w.message}" for w in caught
+                     if "corrupt" in str(w.message)]
+    out.problems = problems
+    return out
+
+
+def lookup(name: str, profile: str = "paper", seed: int = 0,
+           root: Path | None = None) -> StudyResults:
+    """The stored entries of a study (paper profile by default): {entry: Result or None}.
+    Damaged and stale entries are None and named in ``problems`` ('not yet run' is only said
+    of entries that were never stored)."""
+    out = StudyResults()
+    for e in entries(name, profile, seed, root):
+        if e.status == "stored":
+            out[e.name] = store.load(e.study, e.key_config, profile, root)
+        else:
+            out[e.name] = None
+            if e.status in ("damaged", "stale"):
+                out.problems.append(f"stored {profile} entry {name} {e.name} is {e.status}: "
+                                    f"{e.detail}; it is not shown (rerun it: python -m "
+                                    f"sbcore.run_experiments --missing --profile {profile} "
+                                    f"{name})")
+    return out
+
+
+def collect(results: dict, table: str = "metrics") -> pd.DataFrame:
+    """One table of several entries' results (None and entries without it are skipped)."""
+    frames = [r.tables[table] for r in results.values()
+              if r is not None and table in r.tables and len(r.tables[table])]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+class Merged:
+    """Several entries' results as one: every table concatenated over the entries, and the
+    provenance of the first (entries of one study made together share it)."""
+
+    def __init__(self, results: dict):
+        present = [r for r in results.values() if r is not None]
+        names = dict.fromkeys(n for r in present for n in r.tables)
+        self.tables = {n: collect(results, n) for n in names}
+        self.provenance = present[0].provenance if present else {}
+        self.complete = bool(present) and len(present) == len(results)
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        return self.tables["metrics"]
+
+
+def merge(results: dict, prefix: str | None = None) -> Merged | None:
+    """The entries (whose names start with ``prefix``, if given) merged; None if none of them
+    is stored."""
+    sub = {k: v for k, v in results.items() if prefix is None or k.startswith(prefix)}
+    return Merged(sub) if any(v is not None for v in sub.values()) else None
+
+
+def ledger(profile: str, studies=STUDIES, seed: int = 0,
+           root: Path | None = None) -> pd.DataFrame:
+    """Per study and entry: stored, missing, stale or damaged, with the stored device and date."""
+    rows = [dict(study=e.study, entry=e.name, status=e.status, device=e.device,
+                 date=e.date, wall_time_s=e.wall_time_s, detail=e.detail)
+            for name in studies for e in entries(name, profile, seed, root)]
+    return pd.DataFrame(rows, columns=["study", "entry", "status", "device", "date",
+                                       "wall_time_s", "detail"])
+
+
+def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | None = None,
+                seed: int = 0, root: Path | None = None, report=print) -> list[Entry]:
+    """Compute the entries not stored (missing, stale or damaged), largest first, each stored
+    as soon as it finishes (so an interrupted run resumes where it stopped). With a budget,
+    an entry is started only if the time it should take, by the rate of the entries run so
+    far (seconds per unit of ``cost``), fits in what is left. Returns the entries run."""
+    check_profile(profile)
+    check_device(device)
+    todo = [e for name in studies for e in entries(name, profile, seed, root)
+            if e.status != "stored"]
+    todo.sort(key=lambda e: -e.cost)
+    start, rate, done = time.perf_counter(), None, []
+    for e in todo:
+        left = None if budget_s is None else budget_s - (time.perf_counter() - start)
+        if left is not None and (left <= 0 or (rate is not None and rate * e.cost > left)):
+            report(f"   skip {e.study} {e.name}: about {rate * e.cost if rate else 0:.0f} s, "
+                   f"{max(left, 0):.0f} s of the budget left")
+            continue
+        t0 = time.perf_counter()
+        report(f"== {e.study} {e.name} ({e.status}) at {profile} on {device}")
+        # a stale entry's new key is missing; a damaged one is recomputed by the store
+        res = run(e.study, profile, device, seed, only=[e.name], root=root)[e.name]
+        took = time.perf_counter() - t0
+        rate = max(rate or 0.0, took / max(e.cost, 1e-9))
+        report(f"   stored {res.path} in {took:.1f} s")
+        done.append(e)
+    return done
+
+
+__all__ = ["PROFILE_NAMES", "STUDIES", "Entry", "StudyResults", "collect", "entries",
+           "ledger", "lookup", "run", "run_missing", "seeds_from", "study"]
