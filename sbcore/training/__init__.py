@@ -1,10 +1,13 @@
-"""Training (core): one trainer for any model and the stacked fast path for FCNs."""
+"""Training (core): one trainer for any model (fit), the FCN trainer (train) and the fast
+paths for many models of one shape (train_many for FCNs, fit_many for any small model)."""
 
 from sbcore.training.trainer import (  # noqa: F401
     OPTIMIZERS,
     STOP_RULES,
     TrainConfig,
     TrainResult,
+    fit,
+    fit_many,
     init_fcn,
     order_generator,
     train,

@@ -201,3 +201,36 @@ def scorer_of(params: list[torch.Tensor], row: int, chunk: int = 8192):
         return np.concatenate(out) if out else np.zeros(0)
 
     return scorer
+
+
+class FCNStack:
+    """train_many's group of FCNs as stacked tensors, for the trainer's loop
+    (``trainer._run_group``: step, evaluate, save_best, keep, scorer, result_model)."""
+
+    def __init__(self, params: list[torch.Tensor], config, shape: tuple[int, int, int],
+                 chunk: int):
+        self.params, self.shape, self.chunk = params, shape, chunk  # shape: d_in, width, depth
+        self.best = [p.clone() for p in params]  # selected checkpoint, indexed by model id
+        self.optimizer = StackedOptimizer(params, config)  # keeps self.params in step on keep
+
+    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
+        self.optimizer.step(forward_backward(self.params, xb, yb))
+
+    def evaluate(self, rows: list[int], X: torch.Tensor, y: torch.Tensor):
+        sub = self.params if len(rows) == len(self.params[0]) else [p[rows] for p in self.params]
+        return evaluate(sub, X, y, self.chunk)
+
+    def save_best(self, model_ids: list[int], rows: list[int]) -> None:
+        ms = torch.tensor(model_ids, device=self.params[0].device)
+        rs = torch.tensor(rows, device=self.params[0].device)
+        for b, p in zip(self.best, self.params):
+            b[ms] = p[rs]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        self.optimizer.keep(rows)
+
+    def scorer(self, row: int):
+        return scorer_of(self.params, row)
+
+    def result_model(self, model_id: int) -> FCN:
+        return to_fcn([b[model_id] for b in self.best], *self.shape)

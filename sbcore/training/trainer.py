@@ -1,27 +1,40 @@
-"""Training (w, d)-FCNs on slab data: one model (``train``) or many at once (``train_many``).
+"""Training: one trainer for any model (``fit``), the paper's (w, d)-FCNs (``train``), and many
+models of one shape trained together (``train_many`` for FCNs, ``fit_many`` for any small model).
 
 Semantics (digest section 3.4, with the paper profile's choices):
 
 * Minibatches: each epoch a fresh permutation of the training rows, drawn from a
   ``torch.Generator`` seeded by the model's seed, cut into consecutive batches of
   ``batch_size`` (the last one may be smaller, as a shuffled DataLoader gives).
-* Initialisation: PyTorch's default nn.Linear init under ``torch.manual_seed(seed)`` inside a
-  forked RNG, so the global random state is neither used nor changed.
+* Initialisation: ``fit`` trains the module it is given (the caller initialises it); ``train``
+  and ``train_many`` build the FCN of a seed with PyTorch's default nn.Linear init under
+  ``torch.manual_seed(seed)`` inside a forked RNG, so the global random state is neither used
+  nor changed.
 * Evaluation at update 0, every ``eval_every`` updates and at the last update: loss and
   accuracy on the full training split, accuracy on the validation split, and ``track``.
 * Stop rule, checked after each evaluation: ``"accuracy"``: train accuracy >= 1 - eps;
   ``"loss"``: train loss < eps. Once met, ``patience`` more updates run; ``max_updates`` caps
   everything.
+* Divergence: an evaluation whose training loss is NaN or infinite ends that model's run there
+  (``diverged=True``, ``converged=False``); its scores are NaN, so ``track`` is not called for
+  it and it is never the selected checkpoint.
 * Model selection: the evaluated checkpoint with the best validation accuracy (ties go to the
   later one); with an empty validation split the last model. The test split is never read.
 
-``train`` uses a plain nn.Module and torch.optim; ``train_many`` trains many models of one
-shape as stacked tensors (``sbcore.training.stacked``) with the same update rules, so model i of
-``train_many(..., seeds)`` matches ``train(..., seeds[i])`` up to float rounding.
+All four run the same loop (``_run_group``) over a group of models, each with its own data
+order, schedule and checkpoint; only the way a group steps and evaluates differs (its
+"backend"): ``fit`` (and ``train``, which is ``fit`` of a fresh FCN) a group of one nn.Module
+with torch.optim; ``train_many`` stacked FCN tensors with a hand-written backward pass
+(``sbcore.training.stacked``); ``fit_many`` the stacked parameters of any module through
+torch.func.vmap (``sbcore.training.vmapped``). The stacked optimisers follow torch.optim's update
+rules elementwise, so model i of a group matches the model trained alone with seeds[i] up to
+float rounding.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
 import time
 from dataclasses import dataclass, fields
@@ -32,7 +45,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from sbcore.checks import check_int, check_number, check_seed
+from sbcore.checks import check_choice, check_int, check_number, check_seed
 from sbcore.data import SlabData
 from sbcore.models import FCN
 from sbcore.profiles import check_device
@@ -42,10 +55,14 @@ from sbcore.training import stacked as batched
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 STOP_RULES = ("accuracy", "loss")
 _ORDER_STREAM = 7_777_777  # offsets the data-order generator's seed from the init seed
+_MODEL_STREAM = 3_333_333  # offsets the seed of randomness inside a model (dropout) in fit
+# Activation floats per input float, guessed for models other than the FCN (whose widest
+# activation is its width): conv and sequence layers widen their input by a few channels.
+_ACTIVATIONS_PER_INPUT = 16
 
 
 # --------------------------------------------------------------------------------------------
-# Configuration
+# Configuration and result
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, init=False)
@@ -83,11 +100,8 @@ class TrainConfig:
         self._validate()
 
     def _validate(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer {self.optimizer!r} is unknown; allowed: "
-                             f"{', '.join(OPTIMIZERS)}")
-        if self.stop not in STOP_RULES:
-            raise ValueError(f"stop {self.stop!r} is unknown; allowed: {', '.join(STOP_RULES)}")
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("stop", self.stop, STOP_RULES)
         check_number("lr", self.lr, low=0.0, low_open=True)
         check_number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         check_number("weight_decay", self.weight_decay, low=0.0)
@@ -104,37 +118,110 @@ class TrainConfig:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _check_inputs(data, width, depth, config, device) -> None:
+@dataclass
+class TrainResult:
+    """One trained model: the selected checkpoint and how training went."""
+
+    model: nn.Module  # the selected checkpoint, on the CPU in eval mode
+    scorer: object  # numpy X -> logit1 - logit0
+    seed: int
+    updates: int  # updates run in total
+    stop_update: int | None  # update at which the stop rule was first met
+    converged: bool  # the stop rule was met and the run did not diverge
+    history: pd.DataFrame  # update, train_loss, train_accuracy, val_accuracy, track keys
+    wall_time_s: float
+    selected_update: int = 0  # update of the kept (best-validation) checkpoint
+    diverged: bool = False  # the training loss became NaN or infinite (the run ended there)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks of the arguments, all before any work
+# --------------------------------------------------------------------------------------------
+
+def _check_fcn_inputs(data, width, depth) -> None:
+    """train and train_many build FCNs on data.d inputs: the data must be slab data."""
     if not isinstance(data, SlabData):
         raise ValueError(f"data must be a SlabData (sbcore.data.make_dataset), got "
                          f"{type(data).__name__}")
     check_int("width", width, 1)
     check_int("depth", depth, 1)
+
+
+def _check_run(data, config, device) -> None:
+    _check_data(data)
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     check_device(device)
-    if len(data.train) == 0:
+
+
+def _check_data(data) -> None:
+    """Any object with .train and .val splits of numpy X (n, ...) and labels y (n,) in {0, 1}."""
+    for name in ("train", "val"):
+        split = getattr(data, name, None)
+        if split is None:
+            raise ValueError(f"data must have .train and .val splits with X and y; "
+                             f"{type(data).__name__} has no .{name}")
+        _check_split(name, getattr(split, "X", None), getattr(split, "y", None))
+    if len(data.train.y) == 0:
         raise ValueError("data.train is empty; training needs at least one row")
+    if len(data.val.y) and data.val.X.shape[1:] != data.train.X.shape[1:]:
+        raise ValueError(f"data.val.X rows have shape {data.val.X.shape[1:]} but data.train.X "
+                         f"rows have shape {data.train.X.shape[1:]}")
+
+
+def _check_split(name: str, X, y) -> None:
+    if not isinstance(X, np.ndarray) or X.ndim < 2 or X.dtype.kind not in "biuf":
+        raise ValueError(f"data.{name}.X must be a real numpy array of shape (n, ...), got "
+                         f"{type(X).__name__} {getattr(X, 'shape', '')}")
+    if not isinstance(y, np.ndarray) or y.shape != (len(X),):
+        raise ValueError(f"data.{name}.y must be a numpy array of shape ({len(X)},) (one label "
+                         f"per row of X), got {type(y).__name__} {getattr(y, 'shape', '')}")
+    if len(y) and (y.dtype.kind not in "iu" or not np.isin(y, (0, 1)).all()):
+        raise ValueError(f"data.{name}.y must hold integer labels 0 and 1 (the model has two "
+                         f"logits), got dtype {y.dtype} with values {np.unique(y)[:5]}")
+    # refused up front: a NaN input makes the loss NaN, which would read as divergence
+    if not np.isfinite(X).all():
+        raise ValueError(f"data.{name}.X has NaN or infinite values "
+                         f"({int((~np.isfinite(X)).sum())} of {X.size})")
+
+
+def _check_seeds(seeds) -> list[int]:
+    if isinstance(seeds, (int, np.integer)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
+        raise ValueError(f"seeds must be a non-empty list of non-negative integers, "
+                         f"got {seeds!r}")
+    return [check_seed(s, "every seed in seeds") for s in seeds]
+
+
+def _check_module(name: str, model) -> None:
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"{name} must be a torch nn.Module mapping a batch of inputs to (n, 2) "
+                         f"logits, got {type(model).__name__}")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"{name} has no trainable parameters")
+
+
+def _check_output(name: str, model: nn.Module, X: torch.Tensor) -> None:
+    """One forward pass on two training rows, so that a model that does not fit the data fails
+    before any training, with the shapes in the message."""
+    was_training = model.training
+    model.eval()  # no batch-norm statistics are updated, no dropout draws
+    try:
+        with torch.no_grad():
+            z = model(X[:2])
+    except Exception as err:  # any failure of the forward pass: re-raised with the shapes
+        raise ValueError(f"{name} fails on a batch of data.train.X of shape "
+                         f"{tuple(X[:2].shape)}: {err}") from err
+    finally:
+        model.train(was_training)
+    if not isinstance(z, torch.Tensor) or tuple(z.shape) != (len(X[:2]), 2):
+        got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+        raise ValueError(f"{name} must map a batch of n inputs to (n, 2) logits; on "
+                         f"data.train.X[:2] it returned {got}")
 
 
 # --------------------------------------------------------------------------------------------
-# Pieces shared by train and train_many (so both follow the same rules)
+# Pieces shared by every trainer (so all follow the same rules)
 # --------------------------------------------------------------------------------------------
-
-@dataclass
-class TrainResult:
-    """One trained model: the selected checkpoint and how training went."""
-
-    model: nn.Module  # FCN on the CPU in eval mode (the selected checkpoint)
-    scorer: object  # numpy X -> logit1 - logit0
-    seed: int
-    updates: int  # updates run in total
-    stop_update: int | None  # update at which the stop rule was first met
-    converged: bool
-    history: pd.DataFrame  # update, train_loss, train_accuracy, val_accuracy, track keys
-    wall_time_s: float
-    selected_update: int = 0  # update of the kept (best-validation) checkpoint
-
 
 class _Schedule:
     """When one model evaluates, when its stop rule fires and when it ends."""
@@ -143,11 +230,15 @@ class _Schedule:
         self.cfg = config
         self.end = config.max_updates
         self.stop_update: int | None = None
+        self.diverged = False
 
     def due(self, update: int) -> bool:
         return update % self.cfg.eval_every == 0 or update == self.end
 
     def observe(self, update: int, train_loss: float, train_accuracy: float) -> None:
+        if not math.isfinite(train_loss):  # diverged: further updates cannot recover
+            self.diverged, self.end = True, update
+            return
         if self.stop_update is not None:
             return
         if self.cfg.stop == "accuracy":
@@ -175,16 +266,26 @@ def order_generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed + _ORDER_STREAM)
 
 
-def _tensors(split, device):
-    return (torch.as_tensor(split.X, dtype=torch.float32, device=device),
-            torch.as_tensor(split.y, dtype=torch.int64, device=device))
+def _tensors(data, device) -> tuple[torch.Tensor, ...]:
+    """Xtr, ytr, Xva, yva on the device."""
+    return tuple(torch.as_tensor(a, dtype=dt, device=device)
+                 for split in (data.train, data.val)
+                 for a, dt in ((split.X, torch.float32), (split.y, torch.int64)))
 
 
-def _eval_chunk(device, n_models: int, width: int) -> int:
-    """Rows per evaluation batch: the hidden activations of all models stay near 32 MB on the
-    CPU and 1 GB on a GPU, whatever the width and number of models."""
+def _eval_chunk(device, n_models: int, row_floats: int) -> int:
+    """Rows per evaluation batch: the activations of all models stay near 32 MB on the CPU and
+    1 GB on a GPU, whatever the width and number of models."""
     budget = 2**23 if str(device) == "cpu" else 2**28  # floats
-    return int(min(65536, max(256, budget // (n_models * width))))
+    return int(min(65536, max(256, budget // (n_models * row_floats))))
+
+
+def _row_floats(model: nn.Module, X: torch.Tensor) -> int:
+    """Activation floats per input row, for _eval_chunk: an FCN's widest layer is its width;
+    for any other model a guess from the size of one input row."""
+    if isinstance(model, FCN):
+        return model.width
+    return _ACTIVATIONS_PER_INPUT * max(1, math.prod(X.shape[1:]))
 
 
 def _progress(config: TrainConfig, progress: bool, desc: str):
@@ -192,8 +293,114 @@ def _progress(config: TrainConfig, progress: bool, desc: str):
                 leave=False)
 
 
+@contextlib.contextmanager
+def _model_rng(seed: int, device):
+    """Randomness inside a model (dropout) drawn from a stream of this seed, in a forked RNG:
+    fit is reproducible and leaves the global random state as it was."""
+    dev = torch.device(device)
+    cuda = [dev.index if dev.index is not None else torch.cuda.current_device()] \
+        if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.random.default_generator.manual_seed(seed + _MODEL_STREAM)
+        for index in cuda:
+            torch.cuda.default_generators[index].manual_seed(seed + _MODEL_STREAM)
+        yield
+
+
 # --------------------------------------------------------------------------------------------
-# One model
+# The loop every trainer runs
+# --------------------------------------------------------------------------------------------
+
+def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, progress: bool,
+               desc: str, start_time: float) -> list[TrainResult]:
+    """Train a group of models, model i with seeds[i]'s data order, to their own stop rules.
+
+    ``group`` holds the models as rows of a stack and knows how to ``step`` every active row on
+    its own minibatch (xb of shape (rows, batch, ...)), ``evaluate`` some rows on (X, y) (summed
+    loss and number correct), ``save_best`` rows as models' checkpoints, ``keep`` only some
+    rows, give a ``scorer`` of a row and the ``result_model`` of a model. A model that has
+    finished is dropped, so it stops changing while the others continue; ``wall_time_s`` of a
+    model is the group's elapsed time when it finished.
+    """
+    Xtr, ytr, Xva, yva = tensors
+    n, n_models = len(ytr), len(seeds)
+    orders = [order_generator(s) for s in seeds]
+    schedules = [_Schedule(config) for _ in seeds]
+    best_val = np.full(n_models, -math.inf)
+    selected = np.zeros(n_models, dtype=np.int64)
+    rows: list[list[dict]] = [[] for _ in seeds]
+    results: list[TrainResult | None] = [None] * n_models
+    active = list(range(n_models))  # model id of each row of the stack
+    perms, pos, update = None, n, 0
+    bar = _progress(config, progress, desc)
+
+    def evaluate(stack_rows: list[int]) -> None:
+        loss, correct = group.evaluate(stack_rows, Xtr, ytr)
+        if len(yva):
+            val = group.evaluate(stack_rows, Xva, yva)[1] / len(yva)
+        else:
+            val = np.full(len(stack_rows), math.nan)
+        improved = []
+        for j, r in enumerate(stack_rows):
+            m = active[r]
+            row = dict(update=update, train_loss=loss[j] / n, train_accuracy=correct[j] / n,
+                       val_accuracy=val[j])
+            finite = math.isfinite(row["train_loss"])
+            if track is not None and finite:  # a diverged model's scores are NaN
+                row.update(track(group.scorer(r)))
+            rows[m].append(row)
+            score = -math.inf if math.isnan(val[j]) else val[j]  # empty val: all tie
+            if finite and score >= best_val[m]:
+                best_val[m], selected[m] = score, update
+                improved.append((m, r))
+            schedules[m].observe(update, row["train_loss"], row["train_accuracy"])
+        if improved:
+            group.save_best([m for m, _ in improved], [r for _, r in improved])
+        acc = np.mean([rows[active[r]][-1]["train_accuracy"] for r in stack_rows])
+        bar.set_postfix(active=len(active), mean_train_acc=f"{acc:.4f}")
+
+    def finish(done_rows: list[int]) -> None:
+        nonlocal active, perms
+        elapsed = time.perf_counter() - start_time
+        for r in done_rows:
+            m = active[r]
+            model, sched = group.result_model(m), schedules[m]
+            results[m] = TrainResult(
+                model=model, scorer=as_scorer(model), seed=seeds[m], updates=update,
+                stop_update=sched.stop_update,
+                converged=sched.stop_update is not None and not sched.diverged,
+                history=pd.DataFrame(rows[m]), wall_time_s=elapsed,
+                selected_update=int(selected[m]), diverged=sched.diverged)
+        keep = [r for r in range(len(active)) if r not in set(done_rows)]
+        if keep and len(keep) < len(active):
+            keep_t = torch.tensor(keep, device=Xtr.device)
+            group.keep(keep_t)
+            perms = perms[keep_t] if perms is not None else None
+        active = [active[r] for r in keep]
+
+    evaluate(list(range(n_models)))
+    finish([r for r, m in enumerate(active) if schedules[m].finished(update)])
+    while active:
+        if pos >= n:  # a new epoch for every active model, each from its own stream
+            perms = torch.stack([torch.randperm(n, generator=orders[m]) for m in active])
+            perms, pos = perms.to(Xtr.device), 0
+        idx = perms[:, pos:pos + config.batch_size].reshape(-1)
+        pos += config.batch_size
+        # index_select: a row gather several times faster than Xtr[idx] on the CPU
+        xb = Xtr.index_select(0, idx).view(len(active), -1, *Xtr.shape[1:])
+        group.step(xb, ytr.index_select(0, idx).view(len(active), -1))
+        update += 1
+        due = [r for r, m in enumerate(active) if schedules[m].due(update)]
+        if due:
+            bar.update(update - bar.n)
+            evaluate(due)
+            finish([r for r in due if schedules[active[r]].finished(update)])
+    bar.close()
+    return results  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------------
+# One model of any kind: fit (and train, fit of a fresh FCN)
 # --------------------------------------------------------------------------------------------
 
 @torch.no_grad()
@@ -219,65 +426,80 @@ def _make_optimizer(params, config: TrainConfig):
                                weight_decay=config.weight_decay)
 
 
+class _OneModule:
+    """A group of one: an nn.Module trained by torch.optim (see _run_group)."""
+
+    def __init__(self, model: nn.Module, config: TrainConfig, device, chunk: int):
+        self.model, self.device, self.chunk = model, device, chunk
+        self.optimizer = _make_optimizer([p for p in model.parameters() if p.requires_grad],
+                                         config)
+        self.best = self._state()
+
+    def _state(self) -> dict:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def step(self, xb, yb) -> None:
+        if not self.model.training:  # evaluation and scorers switch it to eval mode
+            self.model.train()
+        loss = nn.functional.cross_entropy(self.model(xb[0]), yb[0])
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+    def evaluate(self, stack_rows, X, y):
+        self.model.eval()
+        loss, correct = _evaluate_module(self.model, X, y, self.chunk)
+        return np.array([loss]), np.array([correct])
+
+    def save_best(self, model_ids, stack_rows) -> None:
+        self.best = self._state()
+
+    def keep(self, stack_rows) -> None:  # never called: a group of one ends with its model
+        raise AssertionError("a group of one has nothing to keep")
+
+    def scorer(self, stack_row):
+        return as_scorer(self.model, self.device)
+
+    def result_model(self, model_id) -> nn.Module:
+        self.model.load_state_dict(self.best)
+        return self.model.cpu().eval()
+
+
+def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str = "cpu",
+        track=None, progress: bool = True) -> TrainResult:
+    """Train any nn.Module that maps a batch of inputs to (n, 2) logits on data.train.
+
+    ``data`` is any object with ``.train`` and ``.val`` splits of numpy ``X`` (n, ...): vectors,
+    images (n, C, H, W) or sequences (n, T, F), as the model takes them, and labels ``y`` (n,)
+    in {0, 1}. ``seed`` sets the data order (and any randomness inside the model, such as
+    dropout); the caller builds and initialises the model. The model is copied, so the caller's
+    module is left as it was; the result holds the selected checkpoint on the CPU. Semantics
+    as in the module docstring. ``train`` (every chapter's FCNs) is fit of a fresh FCN; use fit
+    directly for other architectures.
+    """
+    start_time = time.perf_counter()
+    _check_module("model", model)
+    _check_run(data, config, device)
+    seed = check_seed(seed)
+    tensors = _tensors(data, device)
+    model = copy.deepcopy(model).to(device)
+    _check_output("model", model, tensors[0])
+    chunk = _eval_chunk(device, 1, _row_floats(model, tensors[0]))
+    with _model_rng(seed, device):
+        group = _OneModule(model, config, device, chunk)
+        return _run_group(group, tensors, config, [seed], track, progress,
+                          f"train seed {seed}", start_time)[0]
+
+
 def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int,
           device: str = "cpu", track=None, progress: bool = True) -> TrainResult:
-    """Train one (width, depth)-FCN on data.train with a plain nn.Module and torch.optim."""
-    _check_inputs(data, width, depth, config, device)
+    """Train one (width, depth)-FCN on data.train with a plain nn.Module and torch.optim: fit of
+    the FCN that ``init_fcn`` gives for this seed. The reference that ``train_many`` matches."""
+    _check_fcn_inputs(data, width, depth)
+    _check_run(data, config, device)
     seed = check_seed(seed)
-    start_time = time.perf_counter()
-    Xtr, ytr = _tensors(data.train, device)
-    Xva, yva = _tensors(data.val, device)
-    n, chunk = len(ytr), _eval_chunk(device, 1, width)
-    model = init_fcn(data.d, width, depth, seed).to(device)
-    optimizer = _make_optimizer(model.parameters(), config)
-    order = order_generator(seed)
-    schedule = _Schedule(config)
-    best_val, best_state, selected = -math.inf, None, 0
-    rows, perm, pos, update = [], None, n, 0
-    bar = _progress(config, progress, f"train seed {seed}")
-
-    def evaluate():
-        nonlocal best_val, best_state, selected
-        model.eval()
-        loss, correct = _evaluate_module(model, Xtr, ytr, chunk)
-        row = dict(update=update, train_loss=loss / n, train_accuracy=correct / n)
-        val = _evaluate_module(model, Xva, yva, chunk)[1] / len(yva) if len(yva) else math.nan
-        row["val_accuracy"] = val
-        if track is not None:
-            row.update(track(as_scorer(model, device)))
-        rows.append(row)
-        score = -math.inf if math.isnan(val) else val  # empty val: every checkpoint ties
-        if score >= best_val:
-            best_val, selected = score, update
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        schedule.observe(update, row["train_loss"], row["train_accuracy"])
-        bar.set_postfix(train_acc=f"{row['train_accuracy']:.4f}")
-        model.train()
-
-    evaluate()
-    while not schedule.finished(update):
-        if pos >= n:  # a new epoch: a fresh permutation from this seed's stream
-            perm, pos = torch.randperm(n, generator=order).to(device), 0
-        idx = perm[pos:pos + config.batch_size]
-        pos += config.batch_size
-        # index_select: a row gather several times faster than Xtr[idx] on the CPU
-        loss = nn.functional.cross_entropy(model(Xtr.index_select(0, idx)),
-                                           ytr.index_select(0, idx))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        update += 1
-        if schedule.due(update):
-            bar.update(update - bar.n)
-            evaluate()
-    bar.close()
-    model.load_state_dict(best_state)
-    model = model.cpu().eval()
-    return TrainResult(model=model, scorer=as_scorer(model), seed=seed, updates=update,
-                       stop_update=schedule.stop_update,
-                       converged=schedule.stop_update is not None,
-                       history=pd.DataFrame(rows), wall_time_s=time.perf_counter() - start_time,
-                       selected_update=selected)
+    return fit(init_fcn(data.d, width, depth, seed), data, config, seed, device, track,
+               progress)
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,100 +508,49 @@ def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int
 
 def train_many(data: SlabData, width: int, depth: int, config: TrainConfig, seeds: list[int],
                device: str = "cpu", track=None, progress: bool = True) -> list[TrainResult]:
-    """Train one (width, depth)-FCN per seed, all together as stacked tensors.
-
-    Each model has its own init, data order, stop rule and patience (as ``train`` with its
-    seed). A model that has finished is dropped from the stack, so it stops changing while
-    the others continue; the group ends when all have finished. ``wall_time_s`` of a model is
-    the group's elapsed time when that model finished.
+    """Train one (width, depth)-FCN per seed, all together as stacked tensors (the extreme-SB
+    study's seeds of one model). Each model has its own init, data order, stop rule and
+    patience, as ``train`` with its seed; see _run_group for how the group runs.
     """
-    _check_inputs(data, width, depth, config, device)
-    if isinstance(seeds, (int, np.integer)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
-        raise ValueError(f"seeds must be a non-empty list of non-negative integers, "
-                         f"got {seeds!r}")
-    seeds = [check_seed(s, "every seed in seeds") for s in seeds]
+    _check_fcn_inputs(data, width, depth)
+    _check_run(data, config, device)
+    seeds = _check_seeds(seeds)
     start_time = time.perf_counter()
-    Xtr, ytr = _tensors(data.train, device)
-    Xva, yva = _tensors(data.val, device)
-    n, chunk, n_models = len(ytr), _eval_chunk(device, len(seeds), width), len(seeds)
-
+    tensors = _tensors(data, device)
     params = batched.stack_fcns([init_fcn(data.d, width, depth, s) for s in seeds], device)
-    best = [p.clone() for p in params]  # selected checkpoint per model (indexed by model)
-    optimizer = batched.StackedOptimizer(params, config)
-    orders = [order_generator(s) for s in seeds]
-    schedules = [_Schedule(config) for _ in seeds]
-    best_val = np.full(n_models, -math.inf)
-    selected = np.zeros(n_models, dtype=np.int64)
-    rows: list[list[dict]] = [[] for _ in seeds]
-    results: list[TrainResult | None] = [None] * n_models
-    active = list(range(n_models))  # model id of each row of the stack
-    perms, pos, update = None, n, 0
-    bar = _progress(config, progress, f"train {n_models} models")
+    group = batched.FCNStack(params, config, (data.d, width, depth),
+                             _eval_chunk(device, len(seeds), width))
+    return _run_group(group, tensors, config, seeds, track, progress,
+                      f"train {len(seeds)} models", start_time)
 
-    def evaluate(stack_rows: list[int]) -> None:
-        sub = [p[stack_rows] for p in params] if len(stack_rows) < len(active) else params
-        loss, correct = batched.evaluate(sub, Xtr, ytr, chunk)
-        if len(yva):
-            val = batched.evaluate(sub, Xva, yva, chunk)[1] / len(yva)
-        else:
-            val = np.full(len(stack_rows), math.nan)
-        improved = []
-        for j, r in enumerate(stack_rows):
-            m = active[r]
-            row = dict(update=update, train_loss=loss[j] / n, train_accuracy=correct[j] / n,
-                       val_accuracy=val[j])
-            if track is not None:
-                row.update(track(batched.scorer_of(sub, j)))
-            rows[m].append(row)
-            score = -math.inf if math.isnan(val[j]) else val[j]
-            if score >= best_val[m]:
-                best_val[m], selected[m] = score, update
-                improved.append((m, r))
-            schedules[m].observe(update, row["train_loss"], row["train_accuracy"])
-        if improved:
-            ms = torch.tensor([m for m, _ in improved], device=params[0].device)
-            rs = torch.tensor([r for _, r in improved], device=params[0].device)
-            for b, p in zip(best, params):
-                b[ms] = p[rs]
-        acc = np.mean([rows[active[r]][-1]["train_accuracy"] for r in stack_rows])
-        bar.set_postfix(active=len(active), mean_train_acc=f"{acc:.4f}")
 
-    def finish(done_rows: list[int]) -> None:
-        nonlocal active, perms
-        elapsed = time.perf_counter() - start_time
-        for r in done_rows:
-            m = active[r]
-            model = batched.to_fcn([b[m] for b in best], data.d, width, depth)
-            sched = schedules[m]
-            results[m] = TrainResult(
-                model=model, scorer=as_scorer(model), seed=seeds[m], updates=update,
-                stop_update=sched.stop_update, converged=sched.stop_update is not None,
-                history=pd.DataFrame(rows[m]), wall_time_s=elapsed,
-                selected_update=int(selected[m]))
-        keep = [r for r in range(len(active)) if r not in set(done_rows)]
-        if keep:
-            keep_t = torch.tensor(keep, device=params[0].device)
-            optimizer.keep(keep_t)
-            perms = perms[keep_t] if perms is not None else None
-        active = [active[r] for r in keep]
+def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int],
+             device: str = "cpu", track=None, progress: bool = True) -> list[TrainResult]:
+    """Train several small models of one architecture together, models[i] with seeds[i]'s data
+    order, through torch.func (stack_module_state, functional_call, vmap): model i matches
+    ``fit(models[i], data, config, seeds[i])`` up to float rounding. For seeds of small non-FCN
+    models (no chapter uses it yet; FCNs have the faster ``train_many``).
 
-    evaluate(list(range(len(active))))
-    finish([r for r, m in enumerate(active) if schedules[m].finished(update)])
-    while active:
-        if pos >= n:  # a new epoch for every active model, each from its own stream
-            perms = torch.stack([torch.randperm(n, generator=orders[m]) for m in active])
-            perms, pos = perms.to(device), 0
-        idx = perms[:, pos:pos + config.batch_size].reshape(-1)
-        pos += config.batch_size
-        xb = Xtr.index_select(0, idx).view(len(active), -1, Xtr.shape[1])
-        yb = ytr.index_select(0, idx).view(len(active), -1)
-        grads = batched.forward_backward(params, xb, yb)
-        optimizer.step(grads)
-        update += 1
-        due = [r for r, m in enumerate(active) if schedules[m].due(update)]
-        if due:
-            bar.update(update - bar.n)
-            evaluate(due)
-            finish([r for r in due if schedules[active[r]].finished(update)])
-    bar.close()
-    return results  # type: ignore[return-value]
+    The forward pass must be deterministic and must not update buffers in training mode: vmap
+    refuses dropout and batch norm's running statistics (use ``fit`` for such models). Every
+    optimiser of TrainConfig is supported (``stacked.StackedOptimizer``).
+    """
+    from sbcore.training.vmapped import ModuleStack  # torch.func is only needed here
+
+    start_time = time.perf_counter()
+    if not isinstance(models, (list, tuple)) or len(models) == 0:
+        raise ValueError(f"models must be a non-empty list of nn.Modules, got "
+                         f"{type(models).__name__}")
+    for i, model in enumerate(models):
+        _check_module(f"models[{i}]", model)
+    _check_run(data, config, device)
+    seeds = _check_seeds(seeds)
+    if len(seeds) != len(models):
+        raise ValueError(f"seeds must give one seed per model: {len(models)} models, "
+                         f"{len(seeds)} seeds")
+    tensors = _tensors(data, device)
+    row_floats = _row_floats(models[0], tensors[0])
+    group = ModuleStack(models, config, device, _eval_chunk(device, len(models), row_floats))
+    _check_output("models[0]", group.template, tensors[0])
+    return _run_group(group, tensors, config, seeds, track, progress,
+                      f"train {len(seeds)} models", start_time)
