@@ -270,6 +270,15 @@ class SlabData:
         """From canonical coordinates to what the model sees: Z Q."""
         return Z if self.Q is None else Z @ self.Q
 
+    @property
+    def input_blocks(self):
+        """The named input blocks for the reliance metrics (``sbcore.reliance.InputBlocks``):
+        "S" and "Sc" over the canonical coordinates, names "x1" ... "xd", and the rotation Q.
+        (``blocks`` stays the list of the coordinates' one-dimensional distributions.)"""
+        from sbcore.reliance.blocks import InputBlocks  # here: sbcore.reliance imports data
+
+        return InputBlocks.from_slab_data(self)
+
 
 def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
     """A random orthogonal d x d matrix: Q of the QR decomposition of a Gaussian matrix,

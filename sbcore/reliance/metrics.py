@@ -1,13 +1,31 @@
 """What a model relies on: accuracy, ROC-AUC and their S- and S^c-randomised versions.
 
-A *scorer* maps inputs (n, d) as the model sees them to one score per row, logit1 - logit0;
-a positive score predicts class 1. Torch models become scorers through ``as_scorer``; oracle
-classifiers in the tests and chapters are plain functions.
+A *scorer* maps inputs as the model sees them, (n, *input_shape), to one score per row,
+logit1 - logit0; a positive score predicts class 1. Torch models become scorers through
+``Scorer`` (or ``as_scorer``); oracle classifiers in the tests and chapters are plain functions.
 
-Randomising a set of coordinates C (digest section 2): undo the rotation, draw ONE permutation
-of the rows and move the whole block x_C with it (so the joint structure inside C is kept and
-x_C becomes independent of y and of the other coordinates), then rotate back. The permutation
-runs across all samples, not within a class: within-class shuffling would keep x_C predictive.
+Randomising a block (digest section 2): undo the rotation if there is one, draw ONE
+permutation of the rows and move the whole block with it (so its joint structure is kept and
+it becomes independent of y and of the other features), then rotate back. The permutation
+runs across all samples, not within a class: within-class shuffling would keep the block
+predictive.
+
+Every function takes a *dataset*: anything with named input blocks (an ``InputBlocks`` as its
+``input_blocks`` or ``blocks``, see ``sbcore.reliance.blocks``) and splits (``split(name)`` or
+attributes ``train``/``val``/``test`` holding ``X`` and ``y``). For the synthetic ``SlabData``
+the blocks are "S" and "Sc" over the canonical coordinates with the rotation Q, and the
+numbers are those this module always gave (same seeds, same values). For image data the blocks
+are pixel regions and the roles of S and S^c are taken by the blocks the dataset names as
+``simple`` and ``complex`` (or ``s_block``/``sc_block`` here); the variant keys stay
+"S-randomized" and "Sc-randomized".
+
+Users: ``randomize`` - the oracles of chapter "Measuring what a model relies on"
+(``sbcore.studies.measuring.oracles``); ``randomized_inputs``, ``randomized_metrics``,
+``per_coordinate_accuracy``, ``logit_table`` - chapter "Extreme simplicity bias"
+(``sbcore.studies.extreme_sb``); ``randomized_metrics`` - chapter "Theory"
+(``sbcore.studies.theory``); ``as_scorer`` - training (``sbcore.training``) and the studies;
+``randomize_blocks``, ``per_block_metrics`` and ``Scorer`` - datasets with named pixel regions
+(the MNIST-CIFAR study) and any block-level view.
 """
 
 from __future__ import annotations
@@ -17,25 +35,67 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from sbcore.data import SlabData
+from sbcore.reliance.blocks import InputBlocks, input_blocks, permute_features
 
 VARIANTS = ("standard", "S-randomized", "Sc-randomized")
 
 
-def as_scorer(model, device: str = "cpu", batch_size: int = 8192):
-    """Wrap a torch module returning (n, 2) logits as a numpy scorer of logit1 - logit0."""
-    import torch
+class Scorer:
+    """A torch module as a numpy scorer: X (n, *input_shape) -> logit1 - logit0, in batches.
 
-    def scorer(X: np.ndarray) -> np.ndarray:
+    The module may return (n, 2) two-class logits (score logit1 - logit0) or one logit per
+    row, (n,) or (n, 1) (the score itself). Batches go to ``device`` (default: where the
+    module's parameters live, else CPU) as ``dtype`` (float32); the module is scored in eval
+    mode without gradients and left in the mode it was in. Used by training
+    (``sbcore.training``), the extreme-SB study and image-data studies alike.
+    """
+
+    def __init__(self, model, device=None, batch_size: int = 8192, dtype=None):
+        import torch
+
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if device is None:
+            param = next(iter(model.parameters()), None)
+            device = param.device if param is not None else "cpu"
+        self.model, self.device, self.batch_size = model, device, int(batch_size)
+        self.dtype = torch.float32 if dtype is None else dtype
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        import torch
+
+        model, bs = self.model, self.batch_size
+        was_training = model.training
         model.eval()
         out = []
-        with torch.no_grad():
-            for i in range(0, len(X), batch_size):
-                xb = torch.as_tensor(X[i:i + batch_size], dtype=torch.float32, device=device)
-                logits = model(xb)
-                out.append((logits[:, 1] - logits[:, 0]).float().cpu().numpy())
+        try:
+            with torch.no_grad():
+                for i in range(0, len(X), bs):
+                    xb = torch.as_tensor(X[i:i + bs], dtype=self.dtype, device=self.device)
+                    out.append(self._score(model(xb)).float().cpu().numpy())
+        finally:
+            model.train(was_training)
         return np.concatenate(out) if out else np.zeros(0)
 
-    return scorer
+    @staticmethod
+    def _score(logits):
+        if logits.ndim == 2 and logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        if logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1):
+            return logits.reshape(-1)
+        raise ValueError(f"a scorer needs (n, 2) logits or one logit per row; the model "
+                         f"returned shape {tuple(logits.shape)}")
+
+    def __repr__(self) -> str:
+        return (f"Scorer({type(self.model).__name__}, device={self.device!r}, "
+                f"batch_size={self.batch_size})")
+
+
+def as_scorer(model, device: str = "cpu", batch_size: int = 8192) -> Scorer:
+    """Wrap a torch module returning (n, 2) logits as a numpy scorer of logit1 - logit0
+    (a ``Scorer``; any input shape). The module must already live on ``device``."""
+    return Scorer(model, device=device, batch_size=batch_size)
 
 
 def accuracy(score: np.ndarray, y: np.ndarray) -> float:
@@ -53,32 +113,83 @@ def roc_auc(score: np.ndarray, y: np.ndarray) -> float:
     return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def _split(data, name: str):
+    """A split (with ``X`` and ``y``) of any dataset: ``data.split(name)`` or ``data.<name>``."""
+    if callable(getattr(data, "split", None)):
+        return data.split(name)
+    if name not in ("train", "val", "test"):
+        raise ValueError(f"split must be one of train, val, test; got {name!r}")
+    part = getattr(data, name, None)
+    if part is None:
+        raise ValueError(f"{type(data).__name__} has no {name!r} split")
+    return part
+
+
+def _roles(blocks: InputBlocks, s_block: str | None, sc_block: str | None) -> tuple[str, str]:
+    """The block names that play S and S^c: given ones, else the dataset's simple/complex."""
+    s = blocks.simple if s_block is None else s_block
+    sc = blocks.complex if sc_block is None else sc_block
+    for role, name in (("S", s), ("S^c", sc)):
+        if name not in blocks.blocks:
+            raise ValueError(f"the {role} block {name!r} is unknown; known blocks: "
+                             f"{', '.join(blocks.names)} (choose with s_block= / sc_block=)")
+    return s, sc
+
+
+def _head(part, fraction: float):
+    """The first share ``fraction`` (at least 2 rows) of a split: X and y."""
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must lie in (0, 1], got {fraction!r}")
+    n = max(2, int(round(len(part.y) * fraction)))
+    return part.X[:n], part.y[:n]
+
+
 def randomize(data: SlabData, X: np.ndarray, coords, rng: np.random.Generator) -> np.ndarray:
-    """X with the canonical coordinates ``coords`` moved jointly by one random row permutation."""
-    coords = list(coords)
-    Z = data.unrotate(np.asarray(X, dtype=np.float64)).copy()
-    if coords:
-        perm = rng.permutation(len(Z))
-        Z[:, coords] = Z[perm][:, coords]
-    return data.rotate(Z).astype(np.float32)
+    """X with the canonical features ``coords`` moved jointly by one random row permutation.
+
+    ``coords`` are flat indices into the canonical features: coordinate numbers for
+    ``SlabData``, positions in the flattened (C, H, W) tensor for images. ``data`` is any
+    dataset with input blocks, or an ``InputBlocks``. Used by the oracles of chapter
+    "Measuring what a model relies on"; ``randomize_blocks`` names blocks instead.
+    """
+    return permute_features(input_blocks(data), X, list(coords), rng)
 
 
-def randomized_inputs(data: SlabData, split: str = "test", seed: int = 0) -> dict:
-    """The standard, S-randomised and S^c-randomised inputs of a split, reproducible by seed."""
-    X = data.split(split).X
+def randomize_blocks(data, X: np.ndarray, names, rng: np.random.Generator) -> np.ndarray:
+    """X with the named block(s) moved jointly by ONE random row permutation (several names:
+    their union, with the same permutation). ValueError naming the known blocks for an unknown
+    name; the inputs must have the blocks' per-sample shape."""
+    blocks = input_blocks(data)
+    return permute_features(blocks, X, blocks.select(names), rng)
+
+
+def randomized_inputs(data: SlabData, split: str = "test", seed: int = 0, *,
+                      s_block: str | None = None, sc_block: str | None = None) -> dict:
+    """The standard, S-randomised and S^c-randomised inputs of a split, reproducible by seed.
+
+    S and S^c are the blocks "S"/"Sc" (synthetic data) or those named by ``s_block`` /
+    ``sc_block`` or the dataset's ``simple``/``complex`` (e.g. "mnist"/"cifar"). Used by
+    chapter "Extreme simplicity bias" (logit histograms) and ``randomized_metrics``.
+    """
+    blocks = input_blocks(data)
+    s, sc = _roles(blocks, s_block, sc_block)
+    X = _split(data, split).X
     return {"standard": X,
-            "S-randomized": randomize(data, X, data.S, np.random.default_rng([seed, 1])),
-            "Sc-randomized": randomize(data, X, data.Sc, np.random.default_rng([seed, 2]))}
+            "S-randomized": randomize_blocks(blocks, X, s, np.random.default_rng([seed, 1])),
+            "Sc-randomized": randomize_blocks(blocks, X, sc, np.random.default_rng([seed, 2]))}
 
 
-def randomized_metrics(scorer, data: SlabData, split: str = "test", seed: int = 0) -> dict:
+def randomized_metrics(scorer, data: SlabData, split: str = "test", seed: int = 0, *,
+                       s_block: str | None = None, sc_block: str | None = None) -> dict:
     """Accuracy and AUC on the standard, S-randomised and S^c-randomised versions of a split.
 
     Keys are ``"<variant> accuracy"`` and ``"<variant> AUC"`` for the three ``VARIANTS``.
+    Table 1 and the reliance curves of chapters "Extreme simplicity bias" and "Theory".
     """
-    y = data.split(split).y
+    y = _split(data, split).y
     out = {}
-    for variant, X in randomized_inputs(data, split, seed).items():
+    for variant, X in randomized_inputs(data, split, seed, s_block=s_block,
+                                        sc_block=sc_block).items():
         s = scorer(X)
         out[f"{variant} accuracy"] = accuracy(s, y)
         out[f"{variant} AUC"] = roc_auc(s, y)
@@ -87,24 +198,50 @@ def randomized_metrics(scorer, data: SlabData, split: str = "test", seed: int = 
 
 def per_coordinate_accuracy(scorer, data: SlabData, split: str = "test", seed: int = 0,
                             fraction: float = 1.0) -> np.ndarray:
-    """Accuracy with each canonical coordinate randomised alone, against the true labels.
+    """Accuracy with each canonical feature randomised alone, against the true labels.
 
-    ``fraction`` < 1 uses that share of the split (the official summary tables used 0.5).
+    One value per canonical feature (coordinate of ``SlabData``; for images that is one call
+    of the scorer per pixel value, so prefer ``per_block_metrics``). ``fraction`` < 1 uses that
+    share of the split (the official summary tables used 0.5). Chapter "Extreme simplicity
+    bias" (which coordinates a trained network reads).
     """
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must lie in (0, 1], got {fraction!r}")
-    part = data.split(split)
-    n = max(2, int(round(len(part) * fraction)))
-    X, y = part.X[:n], part.y[:n]
+    blocks = input_blocks(data)
+    X, y = _head(_split(data, split), fraction)
     rng = np.random.default_rng([seed, 3])
-    return np.array([accuracy(scorer(randomize(data, X, [c], rng)), y) for c in range(data.d)])
+    return np.array([accuracy(scorer(permute_features(blocks, X, [c], rng)), y)
+                     for c in range(blocks.n_features)])
 
 
-def logit_table(scorer, data: SlabData, split: str = "test", seed: int = 0) -> pd.DataFrame:
+def per_block_metrics(scorer, data, split: str = "test", seed: int = 0, fraction: float = 1.0,
+                      names=None) -> pd.DataFrame:
+    """Accuracy and AUC with each named block randomised alone (all blocks, or ``names``).
+
+    Columns: block, features (how many it covers), accuracy, AUC; one row per block, in order.
+    The block-level view for image data (e.g. "mnist" vs "cifar"), and for synthetic data the
+    same as S-/S^c-randomisation with another seed stream ([seed, 4]).
+    """
+    blocks = input_blocks(data)
+    names = list(blocks.names if names is None else ([names] if isinstance(names, str)
+                                                      else names))
+    for name in names:
+        blocks.indices(name)  # unknown names fail before any scoring
+    X, y = _head(_split(data, split), fraction)
+    rng = np.random.default_rng([seed, 4])
+    rows = []
+    for name in names:
+        s = scorer(randomize_blocks(blocks, X, name, rng))
+        rows.append(dict(block=name, features=len(blocks.indices(name)),
+                         accuracy=accuracy(s, y), AUC=roc_auc(s, y)))
+    return pd.DataFrame(rows, columns=["block", "features", "accuracy", "AUC"])
+
+
+def logit_table(scorer, data: SlabData, split: str = "test", seed: int = 0, *,
+                s_block: str | None = None, sc_block: str | None = None) -> pd.DataFrame:
     """Scores of the true positives (label 1, predicted 1 on the standard split) under each
-    variant: the data of the paper's logit histograms (Fig. 3a). Columns: variant, score."""
-    y = data.split(split).y
-    inputs = randomized_inputs(data, split, seed)
+    variant: the data of the paper's logit histograms (Fig. 3a), chapter "Extreme simplicity
+    bias". Columns: variant, score."""
+    y = _split(data, split).y
+    inputs = randomized_inputs(data, split, seed, s_block=s_block, sc_block=sc_block)
     base = scorer(inputs["standard"])
     tp = (y == 1) & (base > 0)
     frames = [pd.DataFrame({"variant": v, "score": (base if v == "standard" else scorer(X))[tp]})
