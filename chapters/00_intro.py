@@ -27,7 +27,7 @@ recompute = False
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
 
-info = setup_chapter(profile, device, seed)
+info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-cell"]
 # The paper's own numbers quoted below come from sbcore/paper_numbers.csv, never from this text.

@@ -31,7 +31,7 @@ recompute = False
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
 
-info = setup_chapter(profile, device, seed)
+info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-cell"]
 # Plumbing: run (or load) the experiment, look up a stored paper-scale run, glue the numbers.

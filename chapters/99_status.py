@@ -29,7 +29,7 @@ recompute = False
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
 
-info = setup_chapter(profile, device, seed)
+info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown, display

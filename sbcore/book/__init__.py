@@ -4,8 +4,10 @@ import plotting or notebook code."""
 
 from sbcore.book.chapter import (  # noqa: F401
     compare_table,
+    glue_all,
     mean_std,
     set_seed,
     setup_chapter,
+    show_problems,
     summarize,
 )

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pandas as pd
 
-from sbcore.checks import check_seed
+from sbcore.checks import check_bool, check_seed
 from sbcore.paper import format_paper
 from sbcore.profiles import DESCRIPTIONS, check_device, check_profile
 
@@ -23,13 +23,15 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def setup_chapter(profile: str, device: str, seed: int) -> dict:
-    """Validate the chapter's parameters before any work, seed everything, set the house
-    style, and show which profile, device and seed produced the page."""
+def setup_chapter(profile: str, device: str, seed: int, recompute: bool = False) -> dict:
+    """Validate the chapter's parameters before any work (``recompute`` must be a real bool:
+    papermill's ``-p recompute no`` passes the truthy string 'no'), seed everything, set the
+    house style, and show which profile, device and seed produced the page."""
     import torch
 
     check_profile(profile)
     check_device(device)
+    check_bool("recompute", recompute)
     set_seed(seed)
     if device == "cpu" and os.cpu_count() and os.cpu_count() <= 2:
         torch.set_num_threads(1)  # small models: one thread beats two on 2 cores
@@ -58,6 +60,40 @@ def _show_made_with(info: dict) -> None:
         display(Markdown(f":::{{note}}\n{text}\n:::"))
     except ImportError:  # plain python: just print
         print(text)
+
+
+def glue_all(values: dict) -> None:
+    """Glue every named number or text of a study's ``numbers()`` for the prose (plain floats:
+    a numpy scalar's text is "np.float64(...)", which glue cannot format)."""
+    from myst_nb import glue
+
+    for name, value in values.items():
+        if isinstance(value, (np.integer, np.floating)):
+            value = value.item()
+        glue(name, value, display=False)
+
+
+PROBLEM_MARK = "sbcore warning:"  # the pipeline prints lines of a chapter's output that start so
+
+
+def show_problems(*results) -> list[str]:
+    """Show the problems met while reading stored results (damaged or stale entries; the
+    ``problems`` of ``runner.run`` and ``runner.lookup``) as a warning on the page, and print
+    each on stderr, from where the pipeline repeats it in its own output."""
+    import sys
+
+    problems = [p for r in results if r is not None for p in getattr(r, "problems", [])]
+    if problems:
+        for p in problems:
+            print(f"{PROBLEM_MARK} {p}", file=sys.stderr)
+        try:
+            from IPython.display import Markdown, display
+
+            display(Markdown(":::{warning}\nSome stored results could not be used:\n\n"
+                             + "\n".join(f"* {p}" for p in problems) + "\n:::"))
+        except ImportError:
+            pass
+    return problems
 
 
 def mean_std(values) -> str:
