@@ -33,33 +33,18 @@ from sbcore.book import setup_chapter
 info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-cell"]
-import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import HTML, display
-from myst_nb import glue
 
-from sbcore.book import viz
-from sbcore.data import make_dataset, ring_probs, slab_width
+from sbcore.book import glue_all, show_problems, viz
 from sbcore.profiles import view
 from sbcore.studies import runner
-from sbcore.studies.datasets import study as ds
+from sbcore.studies.datasets import figures, views
 from sbcore.studies.datasets.widget import dataset_explorer
 
-result = runner.run("datasets", profile, device, seed, recompute)["blocks"]
-cfg = {**result.provenance["config"]["config"], **view(profile, "datasets")}
-rings = result.tables["rings"]
-gamma, B, p, n = cfg["gamma"], cfg["B"], cfg["p"], cfg["n"]
-samples = ds.block_samples(n, seed, gamma, B, p)
-
-glue("gamma", gamma, display=False)
-glue("B", B, display=False)
-glue("p", p, display=False)
-glue("n", n, display=False)
-glue("gap", 2 * B * gamma, display=False)
-for k in cfg["ks"]:
-    glue(f"w{k}", slab_width(k, gamma, B), display=False)
-    glue(f"pieces{k}", k - 1, display=False)
-glue("best_noisy", 1 - p / 2, display=False)
+results = runner.run("datasets", profile, device, seed, recompute)
+show_problems(results)
+result, pictures = results["blocks"], view(profile, "datasets")
+glue_all(views.numbers(result, seed))
 
 # %% [markdown]
 # ## One-dimensional blocks
@@ -96,16 +81,14 @@ glue("best_noisy", 1 - p / 2, display=False)
 # simplicity. The table below gives each block's support per class, computed from the formulas.
 
 # %% tags=["remove-input"]
-geometry = ds.block_geometry(gamma, B)
-display(viz.styled_table(geometry, {"slab width w_k": "{:.4f}", "gap 2Bγ": "{:.2f}"}))
+display(viz.styled_table(views.geometry_table(result),
+                         {"slab width w_k": "{:.4f}", "gap 2Bγ": "{:.2f}"}))
 
 # %% [markdown]
 # Each block drawn {glue:text}`n` times, coloured by class (the tint marks each slab's class):
 
 # %% tags=["remove-input"]
-shade = {f"{k}-slab": (k, gamma, B) for k in cfg["ks"]}
-fig = viz.plot_block_histograms(samples, shade=shade, ncols=3)
-plt.show()
+fig = figures.block_histograms(result, seed)
 
 # %% [markdown]
 # ### Slabs of $k$ = 3, 5, 7 side by side
@@ -121,22 +104,8 @@ plt.show()
 # {glue:text}`meas_7_pos_inner:.3f` / {glue:text}`meas_7_pos_outer:.3f`). Within each ring,
 # the side (sign) is a fair coin.
 
-# %% tags=["remove-cell"]
-def ring(k, cls, j, col):
-    row = rings[(rings["block"] == f"{k}-slab") & (rings["cls"] == cls) & (rings["ring"] == j)]
-    return float(row[col].iloc[0])
-
-
-for tag, (k, cls, j) in {"5_neg_outer": (5, "negative", 2), "7_neg_centre": (7, "negative", 0),
-                         "7_neg_ring": (7, "negative", 2), "7_pos_inner": (7, "positive", 1),
-                         "7_pos_outer": (7, "positive", 3)}.items():
-    glue(f"design_{tag}", ring(k, cls, j, "design"), display=False)
-    glue(f"meas_{tag}", ring(k, cls, j, "measured"), display=False)
-assert ring_probs(5)[0][1] == ring(5, "negative", 2, "design")
-
 # %% tags=["remove-input"]
-fig = viz.plot_slab_strips({k: samples[f"{k}-slab"] for k in cfg["ks"]}, gamma, B)
-plt.show()
+fig = figures.slab_strips(result, seed)
 
 # %% [markdown]
 # Designed and measured probability of each ring (ring 0 is the centre slab, ring $j$ the two
@@ -144,7 +113,7 @@ plt.show()
 # $x > 0$:
 
 # %% tags=["remove-input"]
-display(viz.styled_table(rings.rename(columns={"cls": "class", "positive_side": "positive side"}),
+display(viz.styled_table(views.rings_table(result),
                          {"design": "{:.3f}", "measured": "{:.3f}", "positive side": "{:.3f}"}))
 
 # %% [markdown]
@@ -158,23 +127,8 @@ display(viz.styled_table(rings.rename(columns={"cls": "class", "positive_side": 
 # {glue:text}`best_noisy:.3f`. The slabs stay noiseless, so in this dataset the complex
 # features are strictly more predictive than the simple one.
 
-# %% tags=["remove-cell"]
-glue("noisy_inside", ds.measured(result, "noisy linear: points inside the margin"),
-     display=False)
-glue("noisy_frac", ds.measured(result, "noisy linear: fraction inside the margin"),
-     display=False)
-glue("noisy_margin_side", ds.measured(result, "noisy linear: margin points on their label's side"),
-     display=False)
-glue("noisy_acc", ds.measured(result, "noisy linear: accuracy of sign(x)"), display=False)
-glue("pos_frac", ds.measured(result, "fraction of positives"), display=False)
-
 # %% tags=["remove-input"]
-noisy_label = f"noisy linear (p={p:g})"
-fig = viz.plot_block_histograms({"linear": samples["linear"], noisy_label: samples[noisy_label]},
-                                ncols=2, panel_size=(3.8, 2.4))
-for ax in fig.axes[:2]:
-    ax.axvspan(-gamma * B, gamma * B, color="#999999", alpha=0.15, lw=0)
-plt.show()
+fig = figures.noisy_linear(result, seed)
 
 # %% [markdown]
 # ## From blocks to datasets
@@ -184,25 +138,15 @@ plt.show()
 # table lists every dataset of the library, with its simple set $S$ and complex set $S^c$.
 
 # %% tags=["remove-input"]
-display(viz.styled_table(ds.dataset_table()))
+display(viz.styled_table(views.dataset_table()))
 
 # %% [markdown]
 # **LMS-5** puts the linear block on coordinate 0 and 5-slabs on the others. Any two of its
 # canonical coordinates show the two kinds of structure at once: the classes split left/right
 # along the linear coordinate and in alternating bands along the slab coordinate.
 
-# %% tags=["remove-cell"]
-n_view = n
-lms5 = make_dataset("lms-5", n_train=n_view, n_test=1, seed=seed)  # default d
-Z5 = lms5.unrotate(lms5.train.X.astype(np.float64))
-y5 = lms5.train.y
-lim = (-1.1 * B, 1.1 * B)
-
 # %% tags=["remove-input"]
-fig = viz.plot_pairs([dict(a=Z5[:, 0], b=Z5[:, 1], y=y5, xlabel="coordinate 0 (linear, S)",
-                           ylabel="coordinate 1 (5-slab)", title="LMS-5, canonical",
-                           shade_y=(5, gamma, B), lim=lim)], panel_size=(4.4, 4.0))
-plt.show()
+fig = figures.lms_canonical(result, seed)
 
 # %% [markdown]
 # ### What the rotation does
@@ -216,23 +160,8 @@ plt.show()
 # {glue:text}`rot_err:.1e`, and undoing it returns the blocks to within
 # {glue:text}`unrot_err:.1e` (the inputs are stored in single precision).
 
-# %% tags=["remove-cell"]
-glue("lms_d", lms5.d, display=False)
-glue("rot_err", ds.measured(result, "rotation: max |Q Q^T - I|"), display=False)
-glue("unrot_err", ds.measured(result, "rotation: max |unrotate(X) - Z|"), display=False)
-X5 = lms5.train.X
-hidden = X5 @ lms5.Q[0]  # the projection on the linear direction: Q's first row
-
 # %% tags=["remove-input"]
-fig = viz.plot_pairs([
-    dict(a=Z5[:, 0], b=Z5[:, 1], y=y5, xlabel="canonical 0 (linear)", ylabel="canonical 1 (5-slab)",
-         title="before the rotation"),
-    dict(a=X5[:, 0], b=X5[:, 1], y=y5, xlabel="rotated 0", ylabel="rotated 1",
-         title="what the model sees"),
-    dict(a=hidden, b=X5[:, 1], y=y5, xlabel="along Q's first row", ylabel="rotated 1",
-         title="the hidden linear direction"),
-], panel_size=(3.4, 3.3))
-plt.show()
+fig = figures.rotation(result, seed)
 
 # %% [markdown]
 # ### LSN, MS-(5,7) and AdvMS-(5,7)
@@ -245,35 +174,8 @@ plt.show()
 #   margin ($\gamma$ = {glue:text}`adv_g5:.2f`) against {glue:text}`adv_nSc` 7-slabs with a
 #   larger one ($\gamma$ = {glue:text}`adv_g7:.2f`), for the adversarial-training experiment.
 
-# %% tags=["remove-cell"]
-def canonical(name, **kw):
-    data = make_dataset(name, n_train=n_view, n_test=1, seed=seed, **kw)
-    return data, data.unrotate(data.train.X.astype(np.float64)), data.train.y
-
-
-lsn, Zl, yl = canonical("lsn", d=5)
-ms, Zm, ym = canonical("ms-5-7", d=5)
-adv, Za, ya = canonical("advms-5-7")
-jitter = np.random.default_rng(seed).uniform(-0.08, 0.08, size=(len(yl), 2))
-b5, b7 = adv.blocks[adv.S[0]], adv.blocks[adv.Sc[0]]
-glue("adv_d", adv.d, display=False)
-glue("adv_nS", len(adv.S), display=False)
-glue("adv_nSc", len(adv.Sc), display=False)
-glue("adv_g5", b5.gamma, display=False)
-glue("adv_g7", b7.gamma, display=False)
-
 # %% tags=["remove-input"]
-fig = viz.plot_pairs([
-    dict(a=Zl[:, 0] + jitter[:, 0], b=Zl[:, 1] + jitter[:, 1], y=yl,
-         xlabel="x1 = y (linear), jittered", ylabel="x2 (3-slab), jittered", title="LSN"),
-    dict(a=Zm[:, 0], b=Zm[:, 1], y=ym, xlabel="coordinate 0 (5-slab, S)",
-         ylabel="coordinate 1 (7-slab)", title="MS-(5,7)", shade_x=(5, gamma, B),
-         shade_y=(7, gamma, B), lim=lim),
-    dict(a=Za[:, adv.S[0]], b=Za[:, adv.Sc[0]], y=ya,
-         xlabel=f"a 5-slab of S (γ = {b5.gamma:g})", ylabel=f"a 7-slab of $S^c$ (γ = {b7.gamma:g})",
-         title="AdvMS-(5,7)", shade_x=(5, b5.gamma, B), shade_y=(7, b7.gamma, B), lim=lim),
-], panel_size=(3.4, 3.3))
-plt.show()
+fig = figures.other_datasets(result, seed)
 
 # %% [markdown]
 # ## Moving the margin
@@ -283,9 +185,7 @@ plt.show()
 # empty band grows with them. It is precomputed, so it plays on the static page too.
 
 # %% tags=["remove-input"]
-frames = ds.gamma_frames(cfg["n_frame"], cfg["frames"], seed)
-anim = viz.margin_animation(frames)
-display(HTML(viz.animation_html(anim)))
+display(HTML(figures.margin_animation_html(pictures["frames"], pictures["n_frame"], seed)))
 
 # %% [markdown]
 # ## Try it
@@ -296,4 +196,4 @@ display(HTML(viz.animation_html(anim)))
 # the static site the sliders show only the picture saved when the page was built.
 
 # %% tags=["remove-input"]
-dataset_explorer(n=cfg["n_widget"], seed=seed)
+dataset_explorer(n=pictures["n_widget"], seed=seed)

@@ -33,57 +33,16 @@ from sbcore.book import setup_chapter
 info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-cell"]
-import numpy as np
-import pandas as pd
 from IPython.display import display
-from myst_nb import glue
 
-from sbcore.book import viz
-from sbcore.data import make_dataset
-from sbcore.paper import paper_numbers
-from sbcore.profiles import section
-from sbcore.reliance import logit_table, per_coordinate_accuracy, relies_only_on_S
-from sbcore.studies.measuring.oracles import (
-    KNOWN_ACCURACY,
-    KNOWN_AUC,
-    ORACLE_LABELS,
-    ORACLES,
-    oracle,
-    oracle_metrics,
-)
+from sbcore.book import glue_all, show_problems, viz
+from sbcore.studies import runner
+from sbcore.studies.measuring import figures, views
 
-n_test = section(profile, "measuring")["n_test"]
-DATASETS = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
-data = {name: make_dataset(name, n_train=10, n_test=n_test, d=50, seed=seed)
-        for name in DATASETS}
-table = pd.concat([oracle_metrics(d, "test", seed).assign(dataset=name)
-                   for name, d in data.items()], ignore_index=True)
-joint = table[table["randomization"] == "joint"]
-rule = paper_numbers("Table 1")
-
-glue("n_test", n_test, display=False)
-glue("d", data["lms-5"].d, display=False)
-glue("n_sc", len(data["lms-5"].Sc), display=False)
-glue("rule_auc", float(rule[rule["metric"] == "S-randomized AUC"]["mean"].iloc[0]),
-     display=False)
-
-
-def value(oracle_kind, variant, metric="accuracy", how="joint", dataset="lms-5"):
-    sel = table[(table["oracle"] == oracle_kind) & (table["variant"] == variant)
-                & (table["metric"] == metric) & (table["randomization"] == how)
-                & (table["dataset"] == dataset)]
-    return float(sel["value"].iloc[0])
-
-
-for kind in ORACLES:
-    for v in ("S-randomized", "Sc-randomized"):
-        tag = v.split("-")[0]
-        glue(f"{kind}_{tag}_acc", value(kind, v), display=False)
-        glue(f"{kind}_{tag}_auc", value(kind, v, "AUC"), display=False)
-        glue(f"{kind}_{tag}_known", KNOWN_ACCURACY[kind][v], display=False)
-        glue(f"{kind}_{tag}_known_auc", KNOWN_AUC[kind][v], display=False)
-        for how in ("independent", "within-class"):
-            glue(f"{kind}_{tag}_{how}", value(kind, v, how=how), display=False)
+results = runner.run("measuring", profile, device, seed, recompute)
+show_problems(results)
+result = results["oracles"]
+glue_all(views.numbers(result))
 
 # %% [markdown]
 # ## Two randomised distributions
@@ -122,19 +81,7 @@ for kind in ORACLES:
 # Their reliance is known, so their randomised metrics are known too (the "known" columns).
 
 # %% tags=["remove-input"]
-rows = []
-for (name, kind), sub in joint.groupby(["dataset", "oracle"], sort=False):
-    m = {f"{r.variant} {r.metric}": r.value for r in sub.itertuples()}
-    rows.append({"dataset": DATASETS[name], "oracle": ORACLE_LABELS[kind],
-                 "standard acc": m["standard accuracy"],
-                 "S-rand acc": m["S-randomized accuracy"],
-                 "S-rand acc (known)": KNOWN_ACCURACY[kind]["S-randomized"],
-                 "S^c-rand acc": m["Sc-randomized accuracy"],
-                 "S^c-rand acc (known)": KNOWN_ACCURACY[kind]["Sc-randomized"],
-                 "S-rand AUC": m["S-randomized AUC"],
-                 "S^c-rand AUC": m["Sc-randomized AUC"],
-                 "relies only on S (rule)": relies_only_on_S(m)})
-display(pd.DataFrame(rows).style.format(precision=3).hide(axis="index"))
+display(viz.styled_table(views.oracle_table(result)))
 
 # %% [markdown]
 # The rule picks out exactly the oracle that uses $S$ alone. On LMS-5 it has $S$-randomised
@@ -151,12 +98,7 @@ display(pd.DataFrame(rows).style.format(precision=3).hide(axis="index"))
 # the permutation, which are the same for both datasets here.
 
 # %% tags=["remove-input"]
-fig, axes = viz.plt.subplots(1, 2, figsize=(10, 3.0))
-for ax, (name, label) in zip(axes, DATASETS.items()):
-    sub = joint[(joint["dataset"] == name) & (joint["metric"] == "accuracy")].copy()
-    sub["oracle"] = sub["oracle"].map(ORACLE_LABELS)
-    viz.plot_variant_bars(sub, "oracle", title=label, ax=ax)
-fig.tight_layout()
+fig = figures.oracle_bars(result)
 
 # %% [markdown]
 # ## Why one joint permutation across all samples
@@ -177,13 +119,7 @@ fig.tight_layout()
 #   {glue:text}`s_only_S_within-class:.3f`.
 
 # %% tags=["remove-input"]
-lms = table[(table["dataset"] == "lms-5") & (table["metric"] == "accuracy")
-            & (table["variant"] != "standard")]
-view = lms.pivot_table(index="oracle", columns=["variant", "randomization"], values="value",
-                       sort=False)
-view.index = [ORACLE_LABELS[k] for k in view.index]
-view.columns = [f"{v.replace('Sc', 'S^c')} acc, {h}" for v, h in view.columns]
-display(view.style.format(precision=3))
+display(viz.styled_table(views.randomization_table(result)))
 
 # %% [markdown]
 # ## The per-coordinate view
@@ -195,18 +131,7 @@ display(view.style.format(precision=3))
 # oracle relies on $S^c$ entirely. That is why the decision rule randomises whole sets.
 
 # %% tags=["remove-input"]
-per = []
-for kind in ORACLES:
-    acc = per_coordinate_accuracy(oracle(data["lms-5"], kind), data["lms-5"], "test", seed)
-    per.append(pd.DataFrame(dict(oracle=ORACLE_LABELS[kind], coordinate=np.arange(len(acc)),
-                                 in_S=np.isin(np.arange(len(acc)), data["lms-5"].S),
-                                 accuracy=acc)))
-per = pd.concat(per, ignore_index=True)
-fig = viz.plot_per_coordinate(per, "oracle", panel_size=(3.4, 2.6))
-glue("s_only_coord0", float(per[(per["oracle"] == ORACLE_LABELS["s_only"])
-                                & per["in_S"]]["accuracy"].iloc[0]), display=False)
-glue("sc_only_min_coord", float(per[per["oracle"] == ORACLE_LABELS["sc_only"]]["accuracy"].min()),
-     display=False)
+fig = figures.per_coordinate(result)
 
 # %% [markdown]
 # On LMS-5, randomising coordinate 0 alone takes the $S$ oracle to
@@ -223,9 +148,7 @@ glue("sc_only_min_coord", float(per[per["oracle"] == ORACLE_LABELS["sc_only"]]["
 # side. The oracles' scores are votes, so the histograms are spikes.
 
 # %% tags=["remove-input"]
-logits = pd.concat([logit_table(oracle(data["lms-5"], k), data["lms-5"], "test", seed)
-                    .assign(oracle=ORACLE_LABELS[k]) for k in ORACLES], ignore_index=True)
-fig = viz.plot_logit_histograms(logits, "oracle", bins=40)
+fig = figures.logits(result)
 
 # %% [markdown]
 # With the measurements checked where the answer is known, the next chapter applies them to

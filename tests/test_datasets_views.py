@@ -93,3 +93,43 @@ def test_widget_builds_and_refuses_impossible_parameters():
 def test_styled_table_hides_the_index_and_uses_the_theme_class():
     html = viz.styled_table(ds.block_geometry(), {"gap 2Bγ": "{:.2f}"}).to_html()
     assert 'class="dataframe"' in html and "0.20" in html and "–" in html
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    from sbcore.studies import runner
+
+    return runner.run("datasets", "smoke", root=tmp_path_factory.mktemp("results"))["blocks"]
+
+
+def test_chapter_numbers_come_from_the_stored_entry(stored):
+    from sbcore.studies.datasets import views
+
+    n = views.numbers(stored)
+    cfg = stored.provenance["config"]["config"]
+    assert n["n"] == cfg["n"] and n["gap"] == pytest.approx(2 * cfg["B"] * cfg["gamma"])
+    assert n["w5"] == pytest.approx(slab_width(5)) and n["pieces7"] == 6
+    assert n["design_5_neg_outer"] == pytest.approx(0.25)  # the paper's outer 5-slab ring
+    assert abs(n["meas_5_neg_outer"] - 0.25) < 0.1
+    assert n["noisy_inside"] == round(cfg["p"] * cfg["n"])
+    assert n["best_noisy"] == pytest.approx(1 - cfg["p"] / 2)
+    assert (n["adv_nS"], n["adv_nSc"], n["adv_g5"], n["adv_g7"]) == (10, 10, 0.05, 0.15)
+    assert all(isinstance(v, (int, float)) for v in n.values())
+    with pytest.raises(KeyError, match="ring 9"):
+        views.ring_value(stored.tables["rings"], 5, "negative", 9, "design")
+
+
+def test_chapter_tables_and_figures(stored):
+    from sbcore.studies.datasets import figures, views
+
+    assert list(views.geometry_table(stored)["block"]) == ["linear", "3-slab", "5-slab",
+                                                          "7-slab"]
+    assert {"class", "positive side", "design", "measured"} <= set(views.rings_table(stored))
+    for make, panels in ((figures.block_histograms, 5), (figures.noisy_linear, 2),
+                         (figures.lms_canonical, 1), (figures.rotation, 3),
+                         (figures.other_datasets, 3), (figures.slab_strips, 1)):
+        fig = make(stored)
+        assert len([ax for ax in fig.axes if ax.has_data()]) >= panels, make.__name__
+        plt.close(fig)
+    html = figures.margin_animation_html(frames=2, n_frame=50)
+    assert "<script" in html or "<img" in html

@@ -410,10 +410,11 @@ def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int
     return anim
 
 
-def styled_table(df, formats: dict | None = None, na_rep: str = "–"):
-    """A DataFrame for display without its index, number formats applied, in the theme's
-    table style (the 'dataframe' class that a plain DataFrame gets)."""
-    return (df.style.format(formats or {}, na_rep=na_rep).hide(axis="index")
+def styled_table(df, formats: dict | None = None, na_rep: str = "–", precision: int = 3):
+    """A DataFrame for display without its index, number formats applied (``precision``
+    decimals where ``formats`` names none), in the theme's table style (the 'dataframe' class
+    that a plain DataFrame gets)."""
+    return (df.style.format(formats or {}, na_rep=na_rep, precision=precision).hide(axis="index")
             .set_table_attributes('class="dataframe"'))
 
 

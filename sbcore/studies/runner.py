@@ -31,7 +31,7 @@ from sbcore import store
 from sbcore.checks import check_bool, check_seed
 from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
 
-STUDIES = ("datasets", "extreme_sb", "theory")
+STUDIES = ("datasets", "measuring", "extreme_sb", "theory")
 
 
 def study(name: str):

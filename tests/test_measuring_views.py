@@ -1,0 +1,53 @@
+"""The measuring chapter's study (oracles through the store), its numbers, tables and figures."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from sbcore.studies import runner
+from sbcore.studies.measuring import figures, views
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return runner.run("measuring", "smoke", root=tmp_path_factory.mktemp("results"))["oracles"]
+
+
+def test_numbers_match_the_known_answers(result):
+    n = views.numbers(result)
+    se = 4 * np.sqrt(0.25 / n["n_test"])  # four standard errors of a proportion near 1/2
+    assert n["s_only_S_acc"] == pytest.approx(0.5, abs=se)
+    assert n["s_only_Sc_acc"] == 1.0 and n["sc_only_S_acc"] == 1.0
+    assert n["sc_only_Sc_acc"] == pytest.approx(0.5, abs=se)
+    assert n["both_S_acc"] == pytest.approx(0.75, abs=se)
+    assert n["both_S_known"] == 0.75 and n["both_S_known_auc"] == 0.875
+    # within-class permutation randomises nothing; independent breaks the S^c block apart
+    assert n["s_only_S_within-class"] == 1.0
+    assert n["both_Sc_independent"] > n["both_Sc_acc"]
+    assert n["s_only_coord0"] == pytest.approx(0.5, abs=se) and n["sc_only_min_coord"] == 1.0
+    assert n["rule_auc"] == 0.5 and n["n_sc"] == n["d"] - 1
+
+
+def test_tables(result):
+    t = views.oracle_table(result)
+    assert len(t) == 6  # 2 datasets x 3 oracles
+    rule = t.set_index(["dataset", "oracle"])["relies only on S (rule)"]
+    assert rule.sum() == 2 and rule.xs("uses S only", level="oracle").all()
+    r = views.randomization_table(result)
+    assert len(r) == 3 and any("independent" in c for c in r.columns)
+    with pytest.raises(KeyError, match="no S-randomized"):
+        views.value(result.metrics, "nobody", "S-randomized")
+
+
+def test_figures(result):
+    for make, panels in ((figures.oracle_bars, 2), (figures.per_coordinate, 3),
+                         (figures.logits, 3)):
+        fig = make(result)
+        assert len([ax for ax in fig.axes if ax.has_data()]) >= panels, make.__name__
+        plt.close(fig)
