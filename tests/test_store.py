@@ -172,3 +172,104 @@ def test_provenance_records_what_made_the_result(tmp_path):
 def test_unknown_profile_is_refused(tmp_path):
     with pytest.raises(ValueError, match="profile"):
         store.cached_run("toy", CONFIG, Counter(), profile="fast", root=tmp_path)
+
+
+# --------------------------------------------------------------------------- tensors, safety
+
+def _with_tensors(config):
+    tables = Counter()(config)
+    tables["tensors"] = {"seed 0": {"w": torch.arange(6.0).reshape(2, 3)}, "delta": torch.ones(4)}
+    return tables
+
+
+def test_tensors_round_trip_with_their_checksum(tmp_path):
+    first = run(tmp_path, _with_tensors)
+    assert (first.path / "tensors.pt").exists() and "tensors" not in first.tables
+    again = run(tmp_path, Counter())
+    assert again.cached
+    assert torch.equal(again.tensors["seed 0"]["w"], torch.arange(6.0).reshape(2, 3))
+    assert torch.equal(again.tensors["delta"], torch.ones(4))
+    prov = json.loads((first.path / "provenance.json").read_text())
+    assert len(prov["tensors"]) == 64  # a SHA-256
+    raw = bytearray((first.path / "tensors.pt").read_bytes())
+    raw[-20] ^= 0xFF
+    (first.path / "tensors.pt").write_bytes(bytes(raw))
+    with pytest.raises(store.CorruptResult, match="tensors.pt does not match its checksum"):
+        store.load("toy", CONFIG, "smoke", tmp_path)
+
+
+def test_a_stray_old_entry_does_not_block_saves(tmp_path):
+    entry = run(tmp_path, Counter()).path
+    for stray in (entry.with_name(entry.name + ".old"),
+                  entry.with_name(f".{entry.name}.old.x")):
+        stray.write_text("left by an interrupted run")  # a file where a folder would go
+    res = run(tmp_path, Counter(0.5), recompute=True)
+    assert res.metrics["value"].iloc[0] == pytest.approx(0.5)
+    assert run(tmp_path, Counter()).cached
+    assert set(store.entries("toy", "smoke", tmp_path)) == {entry.name}
+
+
+def test_an_unwritable_store_fails_before_the_computation(tmp_path):
+    import os
+
+    if os.geteuid() == 0:  # root writes anywhere: make the store path a file instead
+        root = tmp_path / "store-is-a-file"
+        root.write_text("")
+    else:
+        root = tmp_path / "ro"
+        root.mkdir()
+        root.chmod(0o500)
+    fn = Counter()
+    with pytest.raises(store.StoreUnwritable, match="cannot be written.*SB_RESULTS"):
+        run(root, fn)
+    assert fn.calls == 0
+
+
+def test_a_full_store_fails_before_the_computation(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "MIN_FREE_BYTES", 2**62)
+    fn = Counter()
+    with pytest.raises(store.StoreUnwritable, match="MB free"):
+        run(tmp_path, fn)
+    assert fn.calls == 0
+
+
+def _save_in_process(root, value):
+    from sbcore import store as s
+
+    tables = Counter(value)(CONFIG)
+    for _ in range(20):
+        s.save("toy", CONFIG, "smoke", tables, root=root)
+
+
+def test_concurrent_saves_of_one_key_are_safe(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_save_in_process, args=(tmp_path, v)) for v in (0.25, 0.75)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    res = store.load("toy", CONFIG, "smoke", tmp_path)  # sound, and one of the two
+    assert res.metrics["value"].iloc[0] in (0.25, 0.75)
+    assert [p.name for p in res.path.parent.iterdir()] == [res.path.name]
+
+
+def test_damaged_and_stale_paper_entries_are_reported_not_dropped(tmp_path):
+    from sbcore.studies import runner
+
+    mod = runner.study("measuring")
+    entry, cfg = next(iter(mod.configs("paper").items()))
+    key_cfg = runner.entry_key_config(mod, entry, cfg, 0)
+    saved = store.save(mod.NAME, key_cfg, "paper", Counter()(CONFIG), root=tmp_path,
+                       meta=dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=0))
+    assert runner.lookup("measuring", "paper", root=tmp_path)[entry] is not None
+    text = (saved.path / "metrics.csv").read_text()
+    (saved.path / "metrics.csv").write_text(text[: len(text) // 2])  # truncated
+    looked = runner.lookup("measuring", "paper", root=tmp_path)
+    assert looked[entry] is None
+    assert "damaged" in looked.problems[0] and "checksum" in looked.problems[0]
+    assert "run_experiments --missing" in looked.problems[0]
+    ledger = runner.ledger("paper", ["measuring"], root=tmp_path)
+    assert ledger["status"].tolist() == ["damaged"]
