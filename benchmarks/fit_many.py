@@ -14,15 +14,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import platform
-import time
 
-import numpy as np
-import pandas as pd
 import torch
+from _compare import compare
 from torch import nn
 
 from sbcore.data import Split, make_dataset
-from sbcore.reliance import accuracy
 from sbcore.training import TrainConfig, fit, fit_many
 
 
@@ -93,47 +90,17 @@ def main(argv=None) -> int:
     print(f"device={args.device}, torch {torch.__version__}, threads={torch.get_num_threads()}, "
           f"cpu={platform.processor() or platform.machine()}")
 
-    def summary(results, how):
-        Xte, yte = data.test.X, data.test.y
-        return pd.DataFrame([dict(how=how, seed=r.seed, stop_update=r.stop_update,
-                                  updates=r.updates, selected=r.selected_update,
-                                  train_acc=r.history.train_accuracy.iloc[-1],
-                                  val_acc=r.history.val_accuracy.iloc[-1],
-                                  test_acc=accuracy(r.scorer(Xte), yte)) for r in results])
-
     # warm-up, untimed: one-off costs (torch.optim's first step imports torch._dynamo, vmap's
     # first trace, CUDA context and kernels) would otherwise go to whichever runs first
     warm = dataclasses.replace(config, max_updates=3, eval_every=1)
     fit(models()[0], data, warm, 0, device=args.device, progress=False)
     fit_many(models(), data, warm, seeds, device=args.device, progress=False)
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    many = fit_many(models(), data, config, seeds, device=args.device, progress=False)
-    t_many, c_many = time.perf_counter() - t0, time.process_time() - c0
-    print(f"fit_many: {t_many:.1f} s wall, {c_many:.1f} s CPU for {args.models} models "
-          f"({max(r.updates for r in many)} updates of the group)")
-    if args.skip_sequential:
-        return 0
-    t0, c0 = time.perf_counter(), time.process_time()
-    single = [fit(m, data, config, s, device=args.device, progress=False)
-              for m, s in zip(models(), seeds)]
-    t_single, c_single = time.perf_counter() - t0, time.process_time() - c0
-    print(f"fit x {args.models}: {t_single:.1f} s wall, {c_single:.1f} s CPU "
-          f"({sum(r.updates for r in single)} updates)")
-
-    a, b = summary(single, "fit"), summary(many, "fit_many")
-    cols = ["seed", "stop_update", "updates", "selected", "train_acc", "val_acc", "test_acc"]
-    table = a[cols].merge(b[cols], on="seed", suffixes=("", "_many"))
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(table.to_string(index=False))
-    same_steps = (a.stop_update.equals(b.stop_update) and a.updates.equals(b.updates))
-    max_diff = max(np.abs(a[c] - b[c]).max() for c in ("train_acc", "val_acc", "test_acc"))
-    print(f"same stop steps and update counts: {same_steps}; "
-          f"largest accuracy difference: {max_diff:.2e}")
-    print(f"wall time: fit x {args.models} = {t_single:.1f} s, fit_many = {t_many:.1f} s, "
-          f"ratio = {t_single / t_many:.2f}x (CPU time ratio {c_single / c_many:.2f}x; on a "
-          f"busy machine the wall ratio suffers)")
-    return 0 if same_steps and max_diff <= 1e-3 else 1
+    dev = args.device
+    return compare(
+        lambda: [fit(m, data, config, s, dev, progress=False) for m, s in zip(models(), seeds)],
+        lambda: fit_many(models(), data, config, seeds, dev, progress=False),
+        ("fit", "fit_many"), args.models, data.test, args.skip_sequential)
 
 
 if __name__ == "__main__":
