@@ -7,6 +7,11 @@ animations for views that should move on the site.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
+import traceback
+
 import numpy as np
 
 from sbcore.data import Block, sample_block
@@ -29,12 +34,67 @@ def explorer_samples(k: int, gamma: float, p: float, n: int, seed: int = 0, B: f
     return lin, noisy, slab, y
 
 
+def figure_output(fig) -> dict:
+    """A matplotlib figure as a ``display_data`` output (PNG, as the inline backend draws it)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return dict(output_type="display_data", metadata={},
+                data={"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                      "text/plain": repr(fig)})
+
+
+def picture_outputs(draw, kwargs: dict) -> tuple:
+    """Run ``draw(**kwargs)``; return what it printed and the figures it opened (then closed)
+    as notebook outputs, for an Output widget's ``outputs``."""
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    text = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(text):
+            draw(**kwargs)
+        outputs = [dict(output_type="stream", name="stdout", text=text.getvalue())] \
+            if text.getvalue() else []
+        outputs += [figure_output(plt.figure(n)) for n in plt.get_fignums() if n not in before]
+    finally:
+        for n in set(plt.get_fignums()) - before:
+            plt.close(n)
+    return tuple(outputs)
+
+
+def live_output(draw, controls: dict):
+    """An Output widget showing ``draw(**values of controls)``, redrawn when a control changes.
+
+    Unlike ``ipywidgets.interactive_output`` it never captures output (``with out:``): the
+    pictures are set as the widget's ``outputs``, the first one here, synchronously. Captured
+    output, executed by nbclient/papermill, goes to nbclient's Output-widget mimic, which sends
+    a comm_msg on the shell socket (through a blocking shadow of the asyncio socket) while
+    nbclient awaits the cell's execute_reply on that socket; when the reply arrives just before
+    that send, its wakeup is lost and the cell waits for ever (or until its timeout)."""
+    import ipywidgets as w
+
+    out = w.Output()
+
+    def redraw(change=None):
+        try:
+            out.outputs = picture_outputs(draw, {k: c.value for k, c in controls.items()})
+        except Exception:  # a live reader sees the error in place of the picture
+            if change is None:
+                raise
+            out.outputs = (dict(output_type="stream", name="stderr",
+                                text=traceback.format_exc()),)
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    return out
+
+
 def dataset_explorer(n: int = 2000, seed: int = 0, n_max: int | None = None):
     """Sliders for k, gamma, p and n that redraw the blocks and the LMS-k picture.
 
     Returns an ipywidgets VBox; display it (or leave it last in a cell)."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     from sbcore import viz
 
@@ -58,8 +118,7 @@ def dataset_explorer(n: int = 2000, seed: int = 0, n_max: int | None = None):
             print(f"Not drawn: {err}")
             return
         viz.plot_explorer(lin, noisy, slab, y, k, gamma, p=p)
-        plt.show()
 
-    out = w.interactive_output(draw, controls)
+    out = live_output(draw, controls)
     return w.VBox([w.HBox([controls["k"], controls["gamma"]]),
                    w.HBox([controls["p"], controls["n"]]), out])
