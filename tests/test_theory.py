@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from sbcore.book import pipeline
 from sbcore.data import make_dataset
 from sbcore.studies.theory import simulation as theory
 
@@ -199,9 +201,16 @@ def test_runs_on_cuda():
 def test_chapter_executes_at_smoke(tmp_path):
     src = ROOT / "chapters" / "04_theory.py"
     nb = subprocess.run([sys.executable, "-m", "jupytext", "--to", "ipynb", "--set-kernel",
-                         "python3", "-o", "-", str(src)], capture_output=True, check=True)
+                         "python3", "-o", "-", str(src)], capture_output=True, check=True,
+                        timeout=120)
     env = dict(os.environ, OMP_NUM_THREADS="1", SB_RESULTS=str(tmp_path / "results"))
+    # a cell limit, and a hard limit on the whole run: a wedged cell must fail the test, not hang it
+    cell_timeout = 300
     out = subprocess.run([sys.executable, "-m", "papermill", "-", str(tmp_path / "out.ipynb"),
-                          "-p", "profile", "smoke", "--cwd", str(ROOT), "--no-progress-bar"],
-                         input=nb.stdout, capture_output=True, env=env)
+                          "-p", "profile", "smoke", "--cwd", str(ROOT), "--no-progress-bar",
+                          "--execution-timeout", str(cell_timeout)],
+                         input=nb.stdout, capture_output=True, env=env, timeout=900)
     assert out.returncode == 0, out.stderr.decode()[-3000:]
+    # papermill can pass a cell whose reply was only read when the wait for it expired
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert not pipeline.cells_past_timeout(executed, cell_timeout)

@@ -40,9 +40,12 @@ CHAPTERS = ROOT / "chapters"
 BOOK = ROOT / "book"
 TIMINGS = "_timings.json"
 STATUS_CHAPTER = "99_status"  # reads the timings, so it runs after every other chapter
-# A cell running longer than this (seconds) is stopped and its chapter executed once more, then
-# reported as failed: a wedged kernel must fail the run, not hang it. No limit at paper scale.
+# A cell running this long (seconds) fails its chapter (no retry): a wedged cell must fail the
+# run, not hang it, nor pass as "ok". No limit at paper scale.
 CELL_TIMEOUT = {"smoke": 600, "quick": 1800, "paper": None}
+# A chapter still running after this long (seconds, wall clock) is killed with its kernel and
+# reported as failed: the guard for waits that no cell timeout covers. No limit at paper scale.
+CHAPTER_TIMEOUT = {"smoke": 1200, "quick": 5400, "paper": None}
 TOC_HEADER = ("# Generated from chapters/*.py by `python -m sbcore.book.pipeline toc` (also run by "
               "`make book`);\n# edit the chapters, not this file.\n")
 
@@ -126,21 +129,82 @@ def failed_dir_for(out_dir: Path) -> Path:
 
 
 def execute_chapter(source: Path, out_dir: Path, parameters: dict,
-                    failed_dir: Path | None = None, cell_timeout: float | None = None) -> Outcome:
+                    failed_dir: Path | None = None, cell_timeout: float | None = None,
+                    chapter_timeout: float | None = None) -> Outcome:
     """Execute one chapter into ``out_dir/<name>.ipynb``; replace it only on success.
 
-    A cell that exceeds ``cell_timeout`` seconds gets the chapter executed once more (a kernel
-    can wedge without any fault of the chapter); a second timeout is a failure."""
-    from nbclient.exceptions import CellTimeoutError
+    The chapter runs in a child process (spawned, not forked: this process may hold zmq
+    sockets of an earlier kernel). A cell that runs ``cell_timeout`` seconds fails the chapter;
+    after ``chapter_timeout`` seconds of wall-clock time the child and its kernel are killed
+    and the chapter fails. Neither is retried: a timeout is a failure, never an "ok"."""
+    import multiprocessing
 
-    outcome = _execute_once(source, out_dir, parameters, failed_dir, cell_timeout)
-    if not outcome.ok and outcome.error.startswith(CellTimeoutError.__name__):
-        print(f"[{source.stem}] a cell timed out after {cell_timeout} s; executing it once more",
-              file=sys.stderr)
-        again = _execute_once(source, out_dir, parameters, failed_dir, cell_timeout)
-        again.seconds += outcome.seconds
-        return again
-    return outcome
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_execute_in_child, name=f"chapter {source.stem}",
+                        args=(send, str(source), str(out_dir), parameters,
+                              failed_dir and str(failed_dir), cell_timeout))
+    start = time.perf_counter()
+    child.start()
+    send.close()  # the child holds the only writer: its exit ends receive.poll
+    outcome, timed_out = None, False
+    if receive.poll(chapter_timeout):  # None: no limit
+        with contextlib.suppress(EOFError):
+            outcome = receive.recv()
+    else:
+        timed_out = True
+        _kill_tree(child.pid)
+    child.join()
+    receive.close()
+    if outcome is not None:
+        return outcome
+    seconds = time.perf_counter() - start
+    _keep_partial(source.stem, Path(out_dir), failed_dir)
+    if timed_out:
+        error = (f"ChapterTimeout: still running after the wall-clock limit of {chapter_timeout} s;"
+                 " the chapter and its kernel were killed")
+    else:
+        error = f"the chapter's process exited (code {child.exitcode}) without an outcome"
+    return Outcome(source.stem, False, seconds, error)
+
+
+def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_dir,
+                      cell_timeout) -> None:
+    conn.send(_execute_once(Path(source), Path(out_dir), parameters, failed_dir, cell_timeout))
+    conn.close()
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and its descendants (the chapter's kernel among them)."""
+    import psutil  # installed with ipykernel
+
+    with contextlib.suppress(psutil.NoSuchProcess):
+        parent = psutil.Process(pid)
+        for proc in [*parent.children(recursive=True), parent]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+
+
+def _keep_partial(name: str, out_dir: Path, failed_dir: Path | None) -> None:
+    """After a killed chapter: its temporary notebook (written as it ran) goes to failed_dir."""
+    for tmp in out_dir.glob(f".{name}.*.ipynb"):
+        if tmp.stat().st_size:
+            failed = Path(failed_dir or failed_dir_for(out_dir))
+            failed.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, failed / f"{name}.ipynb")
+        else:
+            tmp.unlink()
+
+
+def cells_past_timeout(nb, cell_timeout: float | None) -> list[tuple[int, float]]:
+    """(index, seconds) of the cells that ran ``cell_timeout`` seconds or more (papermill's
+    record). nbclient can return such a cell as if it succeeded: when the execute_reply's
+    wakeup is lost, the reply is read only when the wait for it expires."""
+    if not cell_timeout:
+        return []
+    return [(i, d) for i, c in enumerate(nb.cells)
+            if (d := c.get("metadata", {}).get("papermill", {}).get("duration") or 0)
+            >= cell_timeout]
 
 
 def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Path | None,
@@ -148,6 +212,7 @@ def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Pat
     import jupytext
     import nbformat
     import papermill
+    from nbclient.exceptions import CellTimeoutError
 
     name = source.stem
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -161,6 +226,11 @@ def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Pat
             nb, str(tmp), parameters=parameters, kernel_name="python3", language="python",
             cwd=str(ROOT), progress_bar=False, log_output=False,
             execution_timeout=cell_timeout or None)
+        late = cells_past_timeout(nb, cell_timeout)
+        if late:
+            raise CellTimeoutError(
+                "; ".join(f"notebook cell {i} ran {d:.1f} s" for i, d in late)
+                + f", not less than the cell timeout of {cell_timeout} s")
         tag_injected_parameters(nb)
         nbformat.write(nb, str(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the notebook is an ordinary file
@@ -177,23 +247,17 @@ def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Pat
         tmp.unlink(missing_ok=True)
 
 
-def _execute_in_worker(source: str, out_dir: str, parameters: dict, failed_dir,
-                       cell_timeout) -> Outcome:
-    return execute_chapter(Path(source), Path(out_dir), parameters, failed_dir, cell_timeout)
-
-
 def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout,
-             report) -> list[Outcome]:
+             chapter_timeout, report) -> list[Outcome]:
     if jobs == 1 or len(names) < 2:
         outcomes = []
         for name in names:
             report(f"[{name}] executing ...")
             outcomes.append(execute_chapter(sources[name], out_dir, parameters, failed_dir,
-                                            cell_timeout))
+                                            cell_timeout, chapter_timeout))
             report(_summary(outcomes[-1]))
         return outcomes
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     # longest first (by the last recorded times; unknown ones first), so that the longest
     # chapter does not start last and leave a core idle at the end
@@ -201,11 +265,11 @@ def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout
     order = list(names)
     names = sorted(names, key=lambda n: -last.get(n, {}).get("seconds", float("inf")))
 
-    # spawn, not fork: the parent may already hold zmq sockets from an earlier kernel
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # threads suffice: each chapter runs in a child process of its own (execute_chapter)
+    with ThreadPoolExecutor(jobs) as pool:
         report(f"executing {len(names)} chapters, {jobs} at a time ...")
-        futures = {pool.submit(_execute_in_worker, str(sources[n]), str(out_dir), parameters,
-                               failed_dir, cell_timeout): n for n in names}
+        futures = {pool.submit(execute_chapter, sources[n], out_dir, parameters, failed_dir,
+                               cell_timeout, chapter_timeout): n for n in names}
         done = {}
         for fut in as_completed(futures):
             done[futures[fut]] = fut.result()
@@ -254,14 +318,16 @@ def write_timings(out_dir: Path, outcomes: list[Outcome], parameters: dict) -> P
 def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int = 0,
             recompute: bool = False, out_dir: Path = BOOK, chapters_dir: Path = CHAPTERS,
             jobs: int = 1, refresh_status: bool = True, failed_dir: Path | None = None,
-            cell_timeout: float | None = -1, report=print) -> list[Outcome]:
+            cell_timeout: float | None = -1, chapter_timeout: float | None = -1,
+            report=print) -> list[Outcome]:
     """Execute chapters (all when ``names`` is empty) and record their timings.
 
     Every parameter is checked before any chapter runs (ValueError naming the problem). The
     status chapter runs last, and is re-run after a partial execution unless ``refresh_status``
     is False, so that it shows the new timings. Partial notebooks of failed chapters go to
-    ``failed_dir`` (default ``_build/failed`` beside ``out_dir``). ``cell_timeout`` in seconds
-    (None: no limit) defaults to the profile's ``CELL_TIMEOUT``.
+    ``failed_dir`` (default ``_build/failed`` beside ``out_dir``). ``cell_timeout`` and
+    ``chapter_timeout`` in seconds (None: no limit) default to the profile's ``CELL_TIMEOUT``
+    and ``CHAPTER_TIMEOUT``.
     """
     from sbcore.profiles import check_device, check_profile
 
@@ -271,9 +337,12 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     check_int("jobs", jobs)
     if cell_timeout == -1:
         cell_timeout = CELL_TIMEOUT[profile]
-    if cell_timeout is not None and not cell_timeout > 0:
-        raise ValueError(f"cell_timeout must be a positive number of seconds or None, got "
-                         f"{cell_timeout!r}")
+    if chapter_timeout == -1:
+        chapter_timeout = CHAPTER_TIMEOUT[profile]
+    for what, value in (("cell_timeout", cell_timeout), ("chapter_timeout", chapter_timeout)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{what} must be a positive number of seconds or None, got "
+                             f"{value!r}")
     sources = chapter_sources(chapters_dir)
     if not sources:
         raise ValueError(f"no chapters (NN_name.py) found in {chapters_dir}")
@@ -289,11 +358,11 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     with _kernel_env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
                      SB_BOOK_DIR=str(out_dir.resolve())):
         outcomes = _run_all(first, sources, out_dir, parameters, jobs, failed_dir, cell_timeout,
-                            report)
+                            chapter_timeout, report)
         write_timings(out_dir, outcomes, parameters)
         if STATUS_CHAPTER in chosen:
             status = _run_all([STATUS_CHAPTER], sources, out_dir, parameters, 1, failed_dir,
-                              cell_timeout, report)
+                              cell_timeout, chapter_timeout, report)
             write_timings(out_dir, status, parameters)
             outcomes += status
     return outcomes
@@ -388,6 +457,10 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--cell-timeout", default=None,
                     help="seconds one cell may run, 0 for no limit (default by profile: "
                          + ", ".join(f"{k} {v or 'none'}" for k, v in CELL_TIMEOUT.items()) + ")")
+    ex.add_argument("--chapter-timeout", default=None,
+                    help="seconds (wall clock) one chapter may run, 0 for no limit (default by "
+                         "profile: " + ", ".join(f"{k} {v or 'none'}"
+                                                 for k, v in CHAPTER_TIMEOUT.items()) + ")")
     ex.add_argument("--out", default=str(BOOK), help="folder for the executed notebooks")
     ex.add_argument("--chapters", default=str(CHAPTERS), help=argparse.SUPPRESS)
     ex.add_argument("--no-status", action="store_true",
@@ -405,12 +478,12 @@ def _int_arg(name: str, text: str) -> int:
         raise ValueError(f"{name} must be an integer, got {text!r}") from None
 
 
-def _timeout_arg(text: str | None):
+def _timeout_arg(text: str | None, name: str = "cell-timeout"):
     if text is None:
         return -1  # the profile's default
-    seconds = _int_arg("cell-timeout", text)
+    seconds = _int_arg(name, text)
     if seconds < 0:
-        raise ValueError(f"cell-timeout must be >= 0 seconds (0: no limit), got {text!r}")
+        raise ValueError(f"{name} must be >= 0 seconds (0: no limit), got {text!r}")
     return seconds or None
 
 
@@ -430,7 +503,8 @@ def main(argv=None) -> int:
                            seed=_int_arg("seed", args.seed), recompute=args.recompute,
                            out_dir=Path(args.out), chapters_dir=Path(args.chapters),
                            jobs=_int_arg("jobs", args.jobs), refresh_status=not args.no_status,
-                           cell_timeout=_timeout_arg(args.cell_timeout))
+                           cell_timeout=_timeout_arg(args.cell_timeout),
+                           chapter_timeout=_timeout_arg(args.chapter_timeout, "chapter-timeout"))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

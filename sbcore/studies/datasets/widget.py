@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sbcore.book.widgets import live_output
 from sbcore.data import Block, sample_block
 
 # the ranges the sliders offer; a (k, gamma) pair whose slabs would overlap is reported, not drawn
@@ -34,7 +35,6 @@ def dataset_explorer(n: int = 2000, seed: int = 0, n_max: int | None = None):
 
     Returns an ipywidgets VBox; display it (or leave it last in a cell)."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     from sbcore.book import viz
 
@@ -58,8 +58,7 @@ def dataset_explorer(n: int = 2000, seed: int = 0, n_max: int | None = None):
             print(f"Not drawn: {err}")
             return
         viz.plot_explorer(lin, noisy, slab, y, k, gamma, p=p)
-        plt.show()
 
-    out = w.interactive_output(draw, controls)
+    out = live_output(draw, controls)
     return w.VBox([w.HBox([controls["k"], controls["gamma"]]),
                    w.HBox([controls["p"], controls["n"]]), out])

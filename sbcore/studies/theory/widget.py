@@ -17,8 +17,8 @@ def simulation_explorer(d: int = 50, k: int = 20, runs: int = 3, device: str = "
                         seed: int = 0):
     """Sliders for d, k, eta, the init factor and log2 of the batch size. Returns a VBox."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
+    from sbcore.book.widgets import live_output
     from sbcore.studies.theory import figures as theory_viz
 
     style = {"description_width": "initial"}
@@ -51,8 +51,7 @@ def simulation_explorer(d: int = 50, k: int = 20, runs: int = 3, device: str = "
               f"{acc['S-randomized accuracy']:.3f}")
         theory_viz.plot_trajectory(sim.units, sim.steps, d, k, eta,
                                    panels=("linear", "slab", "noise"))
-        plt.show()
 
-    out = w.interactive_output(draw, controls)
+    out = live_output(draw, controls)  # first picture drawn now, not captured (see there)
     return w.VBox([w.HBox([controls["d"], controls["k"], controls["eta"]]),
                    w.HBox([controls["init"], controls["log2_batch"], controls["steps"]]), out])
