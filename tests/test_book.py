@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -44,7 +46,28 @@ def smoke_book(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def built_site(smoke_book):
+def killed_midway(smoke_book):
+    """``kill -9`` of the pipeline (its whole process group) while it executes a chapter into
+    the smoke book: what it leaves must not break the next build or show as a page."""
+    root, _ = smoke_book
+    env = dict(os.environ, SB_RESULTS=str(root / "results"), OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, "-m", "sbcore.book.pipeline", "execute",
+                             "03_extreme_sb", "--profile", "smoke", "--recompute",
+                             "--no-status", "--out", str(root / "book")],
+                            cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list((root / "book").glob(".03_extreme_sb.*.ipynb")):
+        assert time.monotonic() < deadline and proc.poll() is None, "the chapter never started"
+        time.sleep(0.2)
+    time.sleep(3)  # a few cells in
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return list((root / "book").glob(".*.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def built_site(smoke_book, killed_midway):
     root, _ = smoke_book
     shutil.copy(ROOT / "_config.yml", root / "_config.yml")
     shutil.copytree(ROOT / "_vendor", root / "_vendor")
@@ -89,10 +112,12 @@ def test_timings_recorded(smoke_book):
         assert rec["seconds"] > 0
 
 
-def test_site_builds_with_every_page(built_site, smoke_book):
+def test_site_builds_with_every_page(built_site, smoke_book, killed_midway):
     root, rc = built_site
+    assert killed_midway, "the killed run left no temporary notebook: nothing was tested"
     assert rc == 0, "jupyter-book build -W -n --keep-going failed (see captured output)"
     html = root / "_build" / "html"
+    assert not list(html.rglob(".*.html")), "a partial notebook was published"
     assert (html / "index.html").exists()
     for name, outcome in smoke_book[1].items():
         if outcome.ok:
@@ -239,3 +264,55 @@ def test_a_cell_that_reached_the_timeout_counts_as_timed_out():
         cell.metadata["papermill"] = {"duration": seconds}
     assert pipeline.cells_past_timeout(nb, 600) == [(1, 600.01)]
     assert pipeline.cells_past_timeout(nb, None) == []
+
+
+def test_an_interrupted_runs_leftover_is_moved_aside_by_the_next_run(tmp_path):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    (chapters / "50_fine.py").write_text(BROKEN_CHAPTER.replace("half_done = 1 / 0", "x = 1"))
+    out = tmp_path / "book"
+    out.mkdir()
+    (out / ".50_fine.ab12cd.ipynb").write_text('{"cells": "half written')
+    lines = []
+    outcomes = pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=out,
+                                refresh_status=False, report=lines.append)
+    assert outcomes[0].ok and (out / "50_fine.ipynb").exists()
+    assert not list(out.glob(".*.ipynb"))
+    assert any("interrupted earlier execution" in line for line in lines)
+    assert (tmp_path / "_build" / "failed" / "50_fine.ipynb").exists()
+
+
+def test_a_failed_notebook_moves_across_filesystems(tmp_path, monkeypatch):
+    import errno
+
+    src, dst = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    src.write_text("partial")
+    real = os.replace
+    calls = []
+
+    def cross_device(a, b):
+        if not calls:  # the first rename is across devices; the one beside dst is not
+            calls.append((a, b))
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real(a, b)
+
+    monkeypatch.setattr(pipeline.os, "replace", cross_device)
+    pipeline.move_file(src, dst)
+    assert calls and dst.read_text() == "partial" and not src.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.ipynb"]
+
+
+def test_the_pipeline_repeats_a_chapters_store_warnings(tmp_path):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    (chapters / "50_warns.py").write_text(BROKEN_CHAPTER.replace(
+        "half_done = 1 / 0", "from sbcore.book import show_problems\n"
+        "class R:\n    problems = ['stored paper entry x is damaged']\n"
+        "show_problems(R())"))
+    lines = []
+    outcomes = pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=tmp_path / "b",
+                                refresh_status=False, report=lines.append)
+    assert outcomes[0].ok
+    assert outcomes[0].warnings == ["sbcore warning: stored paper entry x is damaged"]
+    assert any("[50_warns] sbcore warning: stored paper entry x is damaged" in line
+               for line in lines)

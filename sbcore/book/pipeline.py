@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,6 +58,7 @@ class Outcome:
     ok: bool
     seconds: float
     error: str = ""
+    warnings: list = field(default_factory=list)  # the chapter's "sbcore warning:" lines
 
 
 # --- chapters ---------------------------------------------------------------------------------
@@ -185,15 +186,40 @@ def _kill_tree(pid: int) -> None:
                 proc.kill()
 
 
-def _keep_partial(name: str, out_dir: Path, failed_dir: Path | None) -> None:
-    """After a killed chapter: its temporary notebook (written as it ran) goes to failed_dir."""
-    for tmp in out_dir.glob(f".{name}.*.ipynb"):
+def move_file(src: Path, dst: Path) -> None:
+    """Rename ``src`` to ``dst``, also across filesystems (copy beside ``dst``, then rename
+    there, then remove ``src``), so ``dst`` is never seen half-written."""
+    import errno
+
+    try:
+        os.replace(src, dst)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        fd, tmp = tempfile.mkstemp(prefix=f".{Path(dst).name}.", dir=Path(dst).parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        Path(src).unlink()
+
+
+def _keep_partial(name: str, out_dir: Path, failed_dir: Path | None) -> list[Path]:
+    """The temporary notebooks of a chapter that did not finish (killed with its pipeline, or
+    past its wall-clock limit) go to failed_dir: they are hidden files, never pages, and are
+    kept for a look. Returns where they went."""
+    kept = []
+    for tmp in Path(out_dir).glob(f".{name}.*.ipynb"):
         if tmp.stat().st_size:
             failed = Path(failed_dir or failed_dir_for(out_dir))
             failed.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, failed / f"{name}.ipynb")
+            move_file(tmp, failed / f"{name}.ipynb")
+            kept.append(failed / f"{name}.ipynb")
         else:
             tmp.unlink()
+    return kept
 
 
 def cells_past_timeout(nb, cell_timeout: float | None) -> list[tuple[int, float]]:
@@ -205,6 +231,17 @@ def cells_past_timeout(nb, cell_timeout: float | None) -> list[tuple[int, float]
     return [(i, d) for i, c in enumerate(nb.cells)
             if (d := c.get("metadata", {}).get("papermill", {}).get("duration") or 0)
             >= cell_timeout]
+
+
+def chapter_warnings(nb) -> list[str]:
+    """The lines a chapter printed on stderr that start with the book's warning mark (damaged
+    or stale stored results, see ``sbcore.book.chapter.show_problems``)."""
+    from sbcore.book.chapter import PROBLEM_MARK
+
+    return [line.strip() for cell in nb.cells for out in cell.get("outputs", [])
+            if out.get("output_type") == "stream" and out.get("name") == "stderr"
+            for line in "".join(out.get("text", "")).splitlines()
+            if line.startswith(PROBLEM_MARK)]
 
 
 def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Path | None,
@@ -235,13 +272,13 @@ def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Pat
         nbformat.write(nb, str(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the notebook is an ordinary file
         os.replace(tmp, out_dir / f"{name}.ipynb")
-        return Outcome(name, True, time.perf_counter() - start)
+        return Outcome(name, True, time.perf_counter() - start, warnings=chapter_warnings(nb))
     except Exception as err:  # report every failure as the chapter's, keep going
         seconds = time.perf_counter() - start
         failed_dir = Path(failed_dir or failed_dir_for(out_dir))
         if tmp.exists() and tmp.stat().st_size:
             failed_dir.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, failed_dir / f"{name}.ipynb")
+            move_file(tmp, failed_dir / f"{name}.ipynb")
         return Outcome(name, False, seconds, _describe_failure(err))
     finally:
         tmp.unlink(missing_ok=True)
@@ -279,7 +316,8 @@ def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout
 
 def _summary(o: Outcome) -> str:
     if o.ok:
-        return f"[{o.name}] ok in {o.seconds:.1f} s"
+        return "\n".join([f"[{o.name}] ok in {o.seconds:.1f} s"]
+                         + [f"[{o.name}] {w}" for w in o.warnings])
     return f"[{o.name}] FAILED after {o.seconds:.1f} s: {o.error}"
 
 
@@ -353,6 +391,10 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     parameters = dict(profile=profile, device=device, seed=seed, recompute=bool(recompute))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for name in chosen:  # what a killed earlier run left behind (hidden: never a page)
+        for kept in _keep_partial(name, out_dir, failed_dir):
+            report(f"[{name}] an interrupted earlier execution left a partial notebook; "
+                   f"moved to {kept}")
     # one thread per kernel: small models run faster so, and two kernels share 2 cores well;
     # SB_BOOK_DIR tells the status chapter where this run's timings are
     with _kernel_env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
