@@ -1,0 +1,256 @@
+"""What the extreme simplicity bias chapter shows, from the study's results: the comparison
+tables, the numbers the prose glues (``numbers``), and the notes written from them (the
+caveat on cells that did not learn, the verdict of the S-removed control, the profile notes).
+
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as
+``study.parts`` gives them, for this run (``results``) and for the stored paper-scale run
+(``stored``). No plotting here (that is ``figures.py``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sbcore.book.chapter import compare_table, mean_std
+from sbcore.models import model_label
+from sbcore.profiles import PAPER_CHOICES, quick_reductions, section
+from sbcore.reliance import relies_only_on_S
+from sbcore.studies.extreme_sb import study as esb
+
+NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
+KEYS = ("dataset", "d", "model", "metric")
+CELL = ["dataset", "d", "model"]
+ORDER = ["train accuracy", "standard accuracy", "standard AUC", "S-randomized accuracy",
+         "S-randomized AUC", "Sc-randomized accuracy", "Sc-randomized AUC"]
+CONTROL_METRICS = ["train accuracy", "standard accuracy"]
+
+# A network at chance is "invariant" to every randomisation, so the decision rule (relies on
+# S alone?) is read only for networks whose test accuracy reaches this; the cells whose mean
+# stays below it get the caveat. Chance is 0.5, the paper's networks reach about 1.0.
+LEARNED = 0.95
+# The S-removed control counts the complex coordinates as learned when the mean test accuracy
+# reaches this: the paper's claim is that S^c alone is fully predictive (about 100% test
+# accuracy), so "learned" asks for near-perfect accuracy, not merely above chance.
+CONTROL_LEARNED = 0.99
+
+CHOICES = ("LMS-5 training size", "d = 250 training size (Fig. 3b)", "weight decay (synthetic)",
+           "momentum (synthetic)", "update cap (synthetic)", "AUC", "model selection")
+
+
+def plural(n: int, word: str) -> str:
+    """'1 seed', '2 seeds'."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def per_seed(metrics: pd.DataFrame, metric: str) -> pd.Series:
+    """The per-seed values of one metric."""
+    return metrics[metrics["metric"] == metric]["value"]
+
+
+def _metrics(part):
+    """A part's metrics, or None for a part that is not stored."""
+    return part.metrics if part is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+def compare(results: dict, stored: dict, part: str, profile: str,
+            metrics=ORDER) -> pd.DataFrame:
+    """paper | stored paper-scale run | this run, for one part and the given metrics, one row
+    per (dataset, d, model, metric); cells that only the stored paper-scale run has (a reduced
+    profile skips them) are listed too, with 'not run at <profile>' as this run."""
+    this = results[part].metrics
+    this = this[this["metric"].isin(metrics)]
+    st = _metrics(stored[part])
+    paper = esb.paper_table(part, profile)
+    out = compare_table(paper, this, st, keys=KEYS)
+    if st is not None:
+        st = st[st["metric"].isin(metrics)]
+        only = st.merge(this[CELL].drop_duplicates(), on=CELL, how="left", indicator=True)
+        only = only[only["_merge"] == "left_only"].drop(columns="_merge")
+        if len(only):
+            extra = compare_table(paper, only, only, keys=KEYS)
+            extra["this run"] = f"not run at {profile}"
+            out = pd.concat([out, extra], ignore_index=True)
+    out["metric"] = pd.Categorical(out["metric"], [m for m in ORDER if m in metrics])
+    out = out.sort_values(["dataset", "model", "metric"]).reset_index(drop=True)
+    out["dataset"] = out["dataset"].map(NAMES)
+    out["metric"] = out["metric"].astype(str).str.replace("Sc-", "Sᶜ-")
+    return out
+
+
+def compare_view(results: dict, stored: dict, part: str, profile: str, metrics=ORDER):
+    """``compare`` styled for the page (no index)."""
+    return compare(results, stored, part, profile, metrics).style.hide(axis="index")
+
+
+def training(results: dict) -> pd.DataFrame:
+    """Per dataset and model of the main part: seeds, how many met the stop rule, their
+    updates (mean ± std) and the wall time of the group of seeds trained together."""
+    runs = results["main"].tables["runs"]
+    out = runs.groupby(["dataset", "model"], sort=False).agg(
+        seeds=("seed", "count"), converged=("converged", "sum"),
+        updates=("updates", mean_std), wall_time_s=("wall_time_s", "max")).reset_index()
+    out["dataset"] = out["dataset"].map(NAMES)
+    return out
+
+
+def training_view(results: dict):
+    return training(results).style.hide(axis="index").format({"wall_time_s": "{:.1f}"})
+
+
+def coordinates(results: dict, stored: dict, profile: str) -> pd.DataFrame:
+    """paper | stored | this run for the per-coordinate summary (``study.COORDINATE_METRICS``)."""
+    this = esb.coordinate_summary(results["main"])
+    st = esb.coordinate_summary(stored["main"]) if stored["main"] is not None else None
+    out = compare_table(esb.paper_table("main", profile), this, st, keys=KEYS)
+    out["dataset"] = out["dataset"].map(NAMES)
+    out["metric"] = out["metric"].str.replace("Sc ", "Sᶜ ")
+    return out
+
+
+def coordinates_view(results: dict, stored: dict, profile: str):
+    return coordinates(results, stored, profile).style.hide(axis="index")
+
+
+# --------------------------------------------------------------------------------------------
+# Notes written from the numbers
+# --------------------------------------------------------------------------------------------
+
+def not_learned(metrics: pd.DataFrame, learned: float = LEARNED) -> list[str]:
+    """One line per (dataset, d, model) cell whose mean test accuracy stays below ``learned``,
+    with its mean test and train accuracy."""
+    t = metrics.pivot_table(index=CELL, columns="metric", values="value")
+    t = t[t["standard accuracy"] < learned]
+    return [f"{NAMES.get(ds, ds)} (d = {d}, {model}): test accuracy "
+            f"{r['standard accuracy']:.3f}, train accuracy {r['train accuracy']:.3f}"
+            for (ds, d, model), r in t.iterrows()]
+
+
+def caveats(results: dict, stored: dict, part: str) -> list[str]:
+    """A warning (MyST markdown) naming the cells of a part where the networks did not learn,
+    in this run and in the stored paper-scale run: a list of that one block, empty when every
+    cell learned (so the page shows nothing then)."""
+    lines = [f"* this run: {c}" for c in not_learned(results[part].metrics)]
+    if stored[part] is not None:
+        lines += [f"* stored paper-scale run: {c}" for c in not_learned(stored[part].metrics)]
+    if not lines:
+        return []
+    return [":::{warning}\nIn these cells the networks did not learn the task, so the "
+            "randomised metrics say nothing about reliance (a network at chance is 'invariant' "
+            "to everything). Where train accuracy is high they memorised the training set "
+            "instead of finding S:\n\n" + "\n".join(lines) + "\n:::"]
+
+
+def control_verdict(results: dict, stored: dict, learned: float = CONTROL_LEARNED) -> str:
+    """One markdown bullet per run, dataset and model of the S-removed control: its mean test
+    accuracy and whether the complex coordinates count as learned."""
+    lines = []
+    for label, part in (("this run", results["control"]),
+                        ("stored paper-scale run", stored["control"])):
+        if part is None:
+            continue
+        t = part.metrics[part.metrics["metric"] == "standard accuracy"]
+        for (name, model), v in t.groupby(["dataset", "model"], sort=False)["value"]:
+            verdict = ("the complex coordinates were learned." if v.mean() >= learned
+                       else "**not** learned with this recipe.")
+            lines.append(f"* {label}, {NAMES.get(name, name)}, {model}: test accuracy "
+                         f"{v.mean():.3f} ({plural(len(v), 'seed')}): {verdict}")
+    return "\n".join(lines)
+
+
+def profile_notes(profile: str) -> list[str]:
+    """Markdown paragraphs: the paper profile's choices that matter here, and what the quick
+    or smoke profile reduces."""
+    notes = {k: v for k, v in PAPER_CHOICES.items() if k in CHOICES}
+    out = ["**The paper profile's choices** (where paper and official code disagree):\n\n"
+           + "\n".join(f"* *{k}*: {v}" for k, v in notes.items())]
+    if profile == "quick":
+        out.append("**Reductions of the quick profile.** " + quick_reductions()["extreme_sb"])
+    elif profile == "smoke":
+        d = section(profile, "extreme_sb")["d"]
+        out.append(f"**The smoke profile** shrinks everything (d = {d}, small networks, "
+                   "a few hundred updates) only to exercise the code.")
+    return out
+
+
+def stored_from(stored: dict) -> str:
+    """One sentence: where and when the stored paper-scale run was computed (device and date
+    of each stored part's provenance), or that none is stored."""
+    provs = [p.provenance for p in stored.values() if p is not None]
+    if not provs:
+        return "No paper-scale run is stored yet, so that column reads 'not yet run'."
+    devices = list(dict.fromkeys(p.get("device_name", "an unrecorded device") for p in provs))
+    dates = list(dict.fromkeys(str(p.get("date", "an unrecorded date"))[:10] for p in provs))
+    text = (f"The stored paper-scale run was computed on {' and '.join(devices)} on "
+            f"{' and '.join(dates)}")
+    if not all(p is not None and p.complete for p in stored.values()):
+        text += " (some of its entries are not stored yet)"
+    return text + "."
+
+
+# --------------------------------------------------------------------------------------------
+# The numbers of the prose
+# --------------------------------------------------------------------------------------------
+
+def settings_numbers(profile: str) -> dict:
+    """The setup the prose describes: sizes, seeds, models and training recipe."""
+    s = section(profile, "extreme_sb")
+    t = s["train"]
+    return dict(
+        n_train=s["n_train"], n_val=s["n_val"], n_test=s["n_test"], n_seeds=len(s["seeds"]),
+        d=s["d"], d_wide=s["d_wide"], n_sc_wide=s["d_wide"] - 1,
+        n_wide_seeds=len(s["wide_seeds"]), wide_seeds=plural(len(s["wide_seeds"]), "seed"),
+        n_control_seeds=len(s["control_seeds"]),
+        control_seeds=plural(len(s["control_seeds"]), "seed"),
+        lr=t["lr"], batch=t["batch_size"], wd=t["weight_decay"], eps=t["eps"],
+        patience=t["patience"], max_updates=t["max_updates"],
+        models=", ".join(model_label(w, dep) for w, dep in s["models"]),
+        control_models=", ".join(model_label(w, dep) for w, dep in s["control_models"]),
+        small=model_label(*s["boundary_model"]))
+
+
+def reliance_numbers(metrics: pd.DataFrame, learned: float = LEARNED) -> dict:
+    """From the main part's tidy metrics: how many networks, how many learned (test accuracy
+    at least ``learned``), how many of those rely on S alone by the decision rule, and the
+    extremes of the randomised metrics over all networks."""
+    wide = metrics.pivot_table(index=["dataset", "model", "seed"], columns="metric",
+                               values="value")
+    ok = wide["standard accuracy"] >= learned
+    only_s = sum(bool(relies_only_on_S(r.to_dict())) for _, r in wide[ok].iterrows())
+    gap = (wide["standard accuracy"] - wide["Sc-randomized accuracy"]).abs()
+    return dict(
+        learned=learned, n_runs=len(wide), n_learned=int(ok.sum()), n_only_S=only_s,
+        min_test=float(per_seed(metrics, "standard accuracy").min()),
+        s_auc_lo=float(per_seed(metrics, "S-randomized AUC").min()),
+        s_auc_hi=float(per_seed(metrics, "S-randomized AUC").max()),
+        s_acc_hi=float(per_seed(metrics, "S-randomized accuracy").max()),
+        sc_auc_lo=float(per_seed(metrics, "Sc-randomized AUC").min()),
+        sc_gap_hi=float(gap.max()))
+
+
+def numbers(results: dict, stored: dict, profile: str) -> dict:
+    """Every number and text the chapter's prose glues, by name."""
+    out = settings_numbers(profile)
+    main = results["main"]
+    out.update(reliance_numbers(main.metrics))
+    wm = results["wide"].metrics
+    out["wide_s_auc"] = mean_std(per_seed(wm, "S-randomized AUC"))
+    out["wide_sc_auc"] = mean_std(per_seed(wm, "Sc-randomized AUC"))
+    pc = main.tables["per_coordinate"]
+    out["coord_sc_min"] = float(pc[~pc["in_S"]]["accuracy"].min())
+    out["coord_s_max"] = float(pc[pc["in_S"]]["accuracy"].max())
+    cm = results["control"].metrics
+    for name in NAMES:
+        accs = per_seed(cm[cm["dataset"] == name], "standard accuracy")
+        out[f"control_{name.replace('-', '')}"] = mean_std(accs)
+    cr = results["control"].tables["runs"]
+    out["control_converged"] = int(cr["converged"].sum())
+    out["control_runs"] = len(cr)
+    hist = main.tables["history"]
+    hist = hist[hist["model"] == out["small"]]
+    out["dyn_gap"] = float((hist["standard accuracy"] - hist["Sc-randomized accuracy"]).max())
+    out["stored_from"] = stored_from(stored)
+    return out

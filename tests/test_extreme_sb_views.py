@@ -1,0 +1,230 @@
+"""The extreme simplicity bias chapter's tables, glued numbers, notes and figures
+(``sbcore.studies.extreme_sb.views`` and ``figures``): on the smoke results, computed once,
+and on hand-made metrics with known answers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from sbcore.profiles import section
+from sbcore.studies import runner
+from sbcore.studies.extreme_sb import figures, views
+from sbcore.studies.extreme_sb import study as esb
+
+CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "03_extreme_sb.py"
+NONE_STORED = {part: None for part in esb.PARTS}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    return esb.parts(runner.run("extreme_sb", "smoke", "cpu", root=root, progress=False))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def part(metrics=None, runs=None, provenance=None, complete=True, **tables):
+    """A stand-in for runner.Merged: tables, metrics, provenance, complete."""
+    tables = dict(tables, metrics=metrics if metrics is not None else pd.DataFrame(),
+                  runs=runs if runs is not None else pd.DataFrame())
+    return SimpleNamespace(tables=tables, metrics=tables["metrics"],
+                           provenance=provenance or {}, complete=complete)
+
+
+def tidy(cells: dict) -> pd.DataFrame:
+    """{(dataset, model, seed): {metric: value}} -> tidy metric rows at d = 50."""
+    return pd.DataFrame([dict(experiment="extreme_sb", dataset=ds, d=50, model=m, seed=s,
+                              metric=k, value=v)
+                         for (ds, m, s), values in cells.items() for k, v in values.items()])
+
+
+def cells(metrics: pd.DataFrame) -> int:
+    return len(metrics[["dataset", "d", "model"]].drop_duplicates())
+
+
+# ---------------------------------------------------------------------------- tables
+
+def test_compare_has_one_row_per_cell_and_metric(results):
+    t = views.compare(results, NONE_STORED, "main", "smoke")
+    assert list(t.columns) == ["dataset", "d", "model", "metric", "paper",
+                               "stored paper-scale run", "this run"]
+    assert len(t) == cells(results["main"].metrics) * len(views.ORDER)
+    assert set(t["dataset"]) == set(views.NAMES.values())
+    assert set(t["metric"]) == {m.replace("Sc-", "Sᶜ-") for m in views.ORDER}
+    assert (t["stored paper-scale run"] == "not yet run").all()
+    assert t["this run"].str.contains("±").all()
+    control = views.compare(results, NONE_STORED, "control", "smoke", views.CONTROL_METRICS)
+    assert set(control["metric"]) == set(views.CONTROL_METRICS)
+    assert len(control) == cells(results["control"].metrics) * 2
+    styled = views.compare_view(results, NONE_STORED, "wide", "smoke")
+    assert len(styled.data) == cells(results["wide"].metrics) * len(views.ORDER)
+
+
+def test_compare_lists_the_cells_only_the_stored_run_has(results):
+    m = results["main"].metrics
+    extra = m[m["model"] == m["model"].iloc[0]].assign(model="(999,1)-FCN")
+    stored = dict(NONE_STORED, main=part(pd.concat([m, extra], ignore_index=True)))
+    t = views.compare(results, stored, "main", "smoke")
+    only = t[t["model"] == "(999,1)-FCN"]
+    assert len(only) == cells(extra) * len(views.ORDER)
+    assert (only["this run"] == "not run at smoke").all()
+    assert (t[t["model"] != "(999,1)-FCN"]["stored paper-scale run"] != "not yet run").all()
+
+
+def test_training_table_counts_the_seeds(results):
+    runs = results["main"].tables["runs"]
+    t = views.training(results)
+    assert list(t.columns) == ["dataset", "model", "seeds", "converged", "updates",
+                               "wall_time_s"]
+    assert len(t) == len(runs[["dataset", "model"]].drop_duplicates())
+    assert t["seeds"].sum() == len(runs) and t["converged"].sum() == runs["converged"].sum()
+    assert len(views.training_view(results).data) == len(t)
+
+
+def test_coordinate_table_names_the_summary_metrics(results):
+    t = views.coordinates(results, NONE_STORED, "smoke")
+    assert set(t["metric"]) == {m.replace("Sc ", "Sᶜ ") for m in esb.COORDINATE_METRICS}
+    assert len(t) == cells(results["main"].metrics) * len(esb.COORDINATE_METRICS)
+    assert len(views.coordinates_view(results, dict(NONE_STORED, main=results["main"]),
+                                      "smoke").data) == len(t)
+
+
+# ---------------------------------------------------------------------------- numbers
+
+def test_numbers_agree_with_the_metrics(results):
+    nums = views.numbers(results, NONE_STORED, "smoke")
+    m = results["main"].metrics
+    acc = m[m["metric"] == "standard accuracy"]["value"]
+    assert nums["min_test"] == acc.min()
+    assert nums["n_runs"] == len(results["main"].tables["runs"]) == len(acc)
+    assert nums["n_learned"] == (acc >= views.LEARNED).sum()
+    assert 0 <= nums["n_only_S"] <= nums["n_learned"]
+    s_auc = m[m["metric"] == "S-randomized AUC"]["value"]
+    assert (nums["s_auc_lo"], nums["s_auc_hi"]) == (s_auc.min(), s_auc.max())
+    pc = results["main"].tables["per_coordinate"]
+    assert nums["coord_s_max"] == pc[pc["in_S"]]["accuracy"].max()
+    assert nums["coord_sc_min"] == pc[~pc["in_S"]]["accuracy"].min()
+    s = section("smoke", "extreme_sb")
+    assert (nums["d"], nums["n_train"], nums["n_sc_wide"]) == (s["d"], s["n_train"],
+                                                               s["d_wide"] - 1)
+    assert nums["small"] == "(20,1)-FCN"
+    assert nums["control_runs"] == len(results["control"].tables["runs"])
+    assert nums["control_lms5"].endswith(f"(n={len(s['control_seeds'])})")
+    hist = results["main"].tables["history"]
+    hist = hist[hist["model"] == nums["small"]]
+    assert nums["dyn_gap"] == pytest.approx(
+        (hist["standard accuracy"] - hist["Sc-randomized accuracy"]).max())
+    assert nums["stored_from"].startswith("No paper-scale run is stored yet")
+
+
+def test_every_glued_name_of_the_chapter_is_a_number(results):
+    glued = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", CHAPTER.read_text()))
+    assert glued and glued <= set(views.numbers(results, NONE_STORED, "smoke"))
+
+
+def test_reliance_numbers_on_known_networks():
+    good = {"standard accuracy": 1.0, "standard AUC": 1.0, "S-randomized accuracy": 0.5,
+            "S-randomized AUC": 0.52, "Sc-randomized accuracy": 0.98, "Sc-randomized AUC": 0.99}
+    uses_sc = dict(good, **{"Sc-randomized AUC": 0.8, "Sc-randomized accuracy": 0.7})
+    chance = dict(good, **{"standard accuracy": 0.5, "Sc-randomized accuracy": 0.5})
+    nums = views.reliance_numbers(tidy({("lms-5", "a", 0): good, ("lms-5", "a", 1): uses_sc,
+                                        ("ms-5-7", "a", 0): chance}))
+    assert (nums["n_runs"], nums["n_learned"], nums["n_only_S"]) == (3, 2, 1)
+    assert nums["min_test"] == 0.5 and nums["learned"] == views.LEARNED
+    assert nums["sc_gap_hi"] == pytest.approx(0.3)
+    assert nums["s_auc_hi"] == 0.52 and nums["sc_auc_lo"] == 0.8
+
+
+def test_plural():
+    assert views.plural(1, "seed") == "1 seed" and views.plural(2, "seed") == "2 seeds"
+    assert views.settings_numbers("quick")["wide_seeds"] == "1 seed"
+
+
+# ---------------------------------------------------------------------------- notes
+
+def test_not_learned_flags_only_cells_below_the_threshold():
+    below, above = views.LEARNED - 0.01, views.LEARNED + 0.01
+    m = tidy({("lms-5", "a", 0): {"standard accuracy": below, "train accuracy": 1.0},
+              ("lms-5", "a", 1): {"standard accuracy": below, "train accuracy": 0.98},
+              ("ms-5-7", "b", 0): {"standard accuracy": above, "train accuracy": 1.0}})
+    lines = views.not_learned(m)
+    assert lines == [f"LMS-5 (d = 50, a): test accuracy {below:.3f}, train accuracy 0.990"]
+    assert views.not_learned(m, learned=0.5) == []
+
+
+def test_caveats_name_this_run_and_the_stored_run():
+    ok = tidy({("lms-5", "a", 0): {"standard accuracy": 1.0, "train accuracy": 1.0}})
+    bad = tidy({("ms-5-7", "b", 0): {"standard accuracy": 0.6, "train accuracy": 1.0}})
+    assert views.caveats({"main": part(ok)}, {"main": part(ok)}, "main") == []
+    assert views.caveats({"main": part(ok)}, {"main": None}, "main") == []
+    [note] = views.caveats({"main": part(bad)}, {"main": part(bad)}, "main")
+    assert note.startswith(":::{warning}") and note.endswith(":::")
+    assert "* this run: MS-(5,7) (d = 50, b): test accuracy 0.600" in note
+    assert "* stored paper-scale run: MS-(5,7)" in note
+    [only_stored] = views.caveats({"main": part(ok)}, {"main": part(bad)}, "main")
+    assert "this run:" not in only_stored
+
+
+def test_control_verdict_on_known_accuracies():
+    hi, lo = views.CONTROL_LEARNED + 0.005, views.CONTROL_LEARNED - 0.2
+    this = tidy({("lms-5", "a", 0): {"standard accuracy": hi},
+                 ("lms-5", "a", 1): {"standard accuracy": hi},
+                 ("ms-5-7", "a", 0): {"standard accuracy": lo}})
+    text = views.control_verdict({"control": part(this)}, {"control": None})
+    assert text.splitlines() == [
+        f"* this run, LMS-5, a: test accuracy {hi:.3f} (2 seeds): the complex coordinates "
+        "were learned.",
+        f"* this run, MS-(5,7), a: test accuracy {lo:.3f} (1 seed): **not** learned with "
+        "this recipe."]
+    both = views.control_verdict({"control": part(this)}, {"control": part(this)})
+    assert len(both.splitlines()) == 4 and both.splitlines()[2].startswith("* stored")
+
+
+def test_stored_from_says_device_and_date():
+    prov = dict(device_name="NVIDIA H100 80GB HBM3", date="2026-11-27T04:40:24+00:00")
+    stored = {p: part(provenance=prov) for p in esb.PARTS}
+    assert views.stored_from(stored) == ("The stored paper-scale run was computed on NVIDIA "
+                                         "H100 80GB HBM3 on 2026-11-27.")
+    partial = dict(stored, wide=None)
+    assert "some of its entries are not stored yet" in views.stored_from(partial)
+    assert "not yet run" in views.stored_from(NONE_STORED)
+
+
+def test_profile_notes():
+    assert len(views.profile_notes("paper")) == 1
+    choices, quick = views.profile_notes("quick")
+    assert all(f"*{k}*" in choices for k in views.CHOICES)
+    assert quick.startswith("**Reductions of the quick profile.**")
+    assert "d = 10" in views.profile_notes("smoke")[1]
+
+
+# ---------------------------------------------------------------------------- figures
+
+def test_figures_have_one_panel_per_dataset(results):
+    main = results["main"]
+    n_data = main.metrics["dataset"].nunique()
+    n_cells = len(main.tables["per_coordinate"][["dataset", "model"]].drop_duplicates())
+    for fig, n_axes in ((figures.randomized_aucs(results), 1),
+                        (figures.logit_histograms(main, "(20,1)-FCN"), n_data),
+                        (figures.decision_boundaries(main, "(20,1)-FCN"), n_data),
+                        (figures.per_coordinate(main), -(-n_cells // 3) * 3),
+                        (figures.dynamics(main, "(20,1)-FCN"), n_data)):
+        assert isinstance(fig, matplotlib.figure.Figure)
+        assert len(fig.axes) == n_axes
+    assert sum(ax.get_visible() for ax in figures.per_coordinate(main).axes) == n_cells
+    html = figures.dynamics_animation(main, "(20,1)-FCN", frames=2)
+    assert "<script" in html and "font-awesome" not in html
