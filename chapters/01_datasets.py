@@ -42,9 +42,11 @@ from sbcore.studies.datasets import figures, views
 from sbcore.studies.datasets.widget import dataset_explorer
 
 results = runner.run("datasets", profile, device, seed, recompute)
-show_problems(results)
 result, pictures = results["blocks"], view(profile, "datasets")
 glue_all(views.numbers(result, seed))
+
+# %% tags=["remove-input", "remove-stderr"]
+problems = show_problems(results)
 
 # %% [markdown]
 # ## One-dimensional blocks

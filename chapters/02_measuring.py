@@ -40,9 +40,11 @@ from sbcore.studies import runner
 from sbcore.studies.measuring import figures, views
 
 results = runner.run("measuring", profile, device, seed, recompute)
-show_problems(results)
 result = results["oracles"]
 glue_all(views.numbers(result))
+
+# %% tags=["remove-input", "remove-stderr"]
+problems = show_problems(results)
 
 # %% [markdown]
 # ## Two randomised distributions

@@ -139,3 +139,26 @@ def test_run_missing_runs_largest_first_and_keeps_to_the_budget(tmp_path):
     assert runner.run_missing("smoke", "cpu", ["extreme_sb"], budget_s=1e-9, root=tmp_path,
                               report=log.append) == []
     assert any("skip" in line for line in log)
+
+
+CHAPTERS = sorted((ROOT / "chapters").glob("*.py"))
+COMPARISON_WITH_NUMBER = r"(<=|>=|<|>|==)\s*-?\d*\.?\d+\b"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapters_are_thin(path):
+    """No def, class or lambda, no thresholds, at most about 80 code lines: a chapter reads
+    like the paper, and what it computes lives in a tested study."""
+    import re
+
+    code, in_markdown = [], False
+    for line in path.read_text().splitlines():
+        if line.startswith("# %%"):
+            in_markdown = "[markdown]" in line
+        elif not in_markdown and line.strip() and not line.lstrip().startswith("#"):
+            code.append(line)
+    assert len(code) <= 80, f"{path.name}: {len(code)} code lines"
+    for line in code:
+        assert not re.match(r"\s*(def|class)\s", line), f"{path.name}: {line}"
+        assert "lambda" not in line, f"{path.name}: {line}"
+        assert not re.search(COMPARISON_WITH_NUMBER, line), f"{path.name}: a threshold: {line}"
