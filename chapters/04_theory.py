@@ -288,7 +288,7 @@ display(views.sweep_k_table(M))
 # which is the paper's Table 1 decision rule.
 
 # %% tags=["hide-input"]
-display(views.accuracy_table(M, None if stored is None else stored.metrics))
+display(views.accuracy_table(M, stored))
 
 # %% [markdown]
 # Over {glue:text}`runs:.0f` runs and {glue:text}`n_test:.0f` test points each, the networks

@@ -183,8 +183,9 @@ def test_accuracy_table_with_the_stored_paper_run(smoke):
     stored = runner.merge(runner.lookup("theory", "paper"))
     if stored is None or not (stored.metrics.part == "main").any():
         pytest.skip("no stored paper-scale main run")
-    t = views.accuracy_table(smoke.metrics, stored.metrics)
+    t = views.accuracy_table(smoke.metrics, stored)
     assert not (t["stored paper-scale run"] == "not yet run").any()
+    assert t.equals(views.accuracy_table(smoke.metrics, stored.metrics))
 
 
 # --------------------------------------------------------------------------------------------

@@ -140,12 +140,13 @@ def variant_table(metrics: pd.DataFrame) -> pd.DataFrame:
     return summary_table(metrics, "variant", "variant")
 
 
-def accuracy_table(metrics: pd.DataFrame, stored_metrics: pd.DataFrame | None = None
-                   ) -> pd.DataFrame:
+def accuracy_table(metrics: pd.DataFrame, stored=None) -> pd.DataFrame:
     """Test accuracy, AUC (standard, S- and S^c-randomised) and test errors of the main run:
-    the paper's Table 1 decision rule, the stored paper-scale main run (when given) and this
-    run. Rows are matched on dataset and metric (see ``ACCURACY_KEYS``)."""
+    the paper's Table 1 decision rule, the stored paper-scale main run (``stored``: its tidy
+    metrics or its ``runner.merge``; None when there is none) and this run. Rows are matched
+    on dataset and metric (see ``ACCURACY_KEYS``)."""
     keys = list(ACCURACY_KEYS)
+    stored_metrics = getattr(stored, "metrics", stored)
     paper = paper_numbers("Table 1").assign(dataset="lsn")
 
     def main_rows(m):
