@@ -34,52 +34,29 @@ from sbcore.book import setup_chapter
 info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-cell"]
-# Plumbing: run (or load) the experiment, look up a stored paper-scale run, glue the numbers.
-import math
-
+# Plumbing: run (or load) the study, look up the stored paper-scale run, glue the numbers.
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import HTML, Markdown, display
-from myst_nb import glue
 
-from sbcore.book import compare_table, viz
-from sbcore.paper import paper_numbers
+from sbcore.book import glue_all, show_problems
 from sbcore.profiles import view
 from sbcore.studies import runner
 from sbcore.studies.theory import figures as theory_viz
-from sbcore.studies.theory import simulation as theory
 from sbcore.studies.theory import study as ex
+from sbcore.studies.theory import views
 
 cfg = dict(ex.config(profile, seed), **view(profile, "theory"))
-result = runner.merge(runner.run("theory", profile, device, seed, recompute))
-stored = runner.merge(runner.lookup("theory", "paper"))
+results = runner.run("theory", profile, device, seed, recompute)
+stored_parts = runner.lookup("theory", "paper")
+
+# %% tags=["remove-input"]
+problems = show_problems(results, stored_parts)
+
+# %% tags=["remove-cell"]
+result, stored = runner.merge(results), runner.merge(stored_parts)
 M, units, steps = result.tables["metrics"], result.tables["units"], result.tables["steps"]
-d, k = cfg["main"]["d"], cfg["main"]["k"]
-eta = theory.step_size(d)
-t_hat = theory.theorem_steps(eta)
-sigma = theory.init_std(d, k, cfg["init_reading"])
-
-
-def g(name, value):
-    glue(name, float(value) if not isinstance(value, str) else value, display=False)
-
-
-g("d", d)
-g("k", k)
-g("runs", cfg["main"]["runs"])
-g("eta", eta)
-g("t_hat", t_hat)
-g("batch", theory.theorem_batch(d, cfg["batch_factor"]))
-g("sigma", sigma)
-g("sigma_statement", theory.init_std(d, k, "statement"))
-g("logd", math.log(d))
-g("w1_theory", t_hat * eta / 2)
-g("cn_min", 5 * math.sqrt(2) * theory.C0)
-g("logd_needed", (5 * math.sqrt(2) * theory.C0) ** 2)
-margins = theory.support_margins()
-g("m_linear", margins["linear_only"])
-g("m_max", margins["max_margin"])
-g("m_bias_free", margins["bias_free_max"])
+n = views.numbers(result, cfg, profile)
+glue_all(n)
 
 # %% [markdown]
 # ## The setting
@@ -144,8 +121,7 @@ g("m_bias_free", margins["bias_free_max"])
 # instead of being pushed anywhere by the data.
 
 # %% tags=["remove-input"]
-display(HTML(viz.animation_html(theory_viz.trajectory_animation(
-    units, run=0, max_frames=cfg["animation_frames"]))))
+display(HTML(theory_viz.trajectory_animation_html(units, cfg["animation_frames"])))
 
 # %% [markdown]
 # One run of the main simulation, step by step (the slider plays precomputed frames, also on
@@ -174,17 +150,8 @@ display(HTML(viz.animation_html(theory_viz.trajectory_animation(
 # check them over the steps where Lemma 2's conclusion, an active hinge, actually holds.
 
 # %% tags=["remove-input"]
-fig = theory_viz.plot_trajectory(units, steps, d, k, eta)
+theory_viz.plot_trajectory(units, steps, n["d"], n["k"], n["eta"])
 plt.show()
-
-# %% tags=["remove-cell"]
-bands = ex.band_check(units, d, k, eta)
-g("band_kept", bands["started inside, still inside"].min())
-g("band_all_min", bands[list(ex.BAND_NAMES.values())].min().min())
-g("live_min", steps.live_fraction.min())
-g("slab_growth_main", ex.per_setting(M, "main", "slab_growth", "d").iloc[0])
-g("w1_main", ex.per_setting(M, "main", "linear_sqrtk", "d").iloc[0])
-g("noise_growth_main", ex.per_setting(M, "main", "noise_growth", "d").iloc[0])
 
 # %% [markdown]
 # Every curve is one hidden unit of one run; the grey regions are Lemma 1's bands (the linear
@@ -199,11 +166,8 @@ g("noise_growth_main", ex.per_setting(M, "main", "noise_growth", "d").iloc[0])
 # if each step adds $\eta v_j/2$), while the RMS slab weight has grown only by a factor
 # {glue:text}`slab_growth_main:.2f` and the noise weights by {glue:text}`noise_growth_main:.2f`.
 
-# %% tags=["remove-cell"]
-bands_table = bands.set_index("step").round(3)
-
 # %% tags=["hide-input"]
-display(bands_table)
+display(views.bands_table(units, n["d"], n["k"], n["eta"]))
 
 # %% [markdown]
 # ## Where the drift comes from: the gradient in closed form
@@ -240,17 +204,8 @@ display(bands_table)
 # unit by unit and step by step, with the batch gradient the simulation actually used.
 
 # %% tags=["remove-input"]
-fig = theory_viz.plot_gradient_check(units)
+theory_viz.plot_gradient_check(units)
 plt.show()
-
-# %% tags=["remove-cell"]
-z = ex.gradient_z(units)
-zsum = z.groupby("part", sort=False)["z"].agg(
-    rms=lambda x: float(np.sqrt((x ** 2).mean())), within_3=lambda x: float((x.abs() < 3).mean()),
-    largest=lambda x: float(x.abs().max()), count="count")
-for part in zsum.index:
-    g(f"z_rms_{part}", zsum.loc[part, "rms"])
-    g(f"z3_{part}", zsum.loc[part, "within_3"])
 
 # %% [markdown]
 # Colour is the step (dark: early); the last panel gathers every gap. Measured in standard
@@ -264,7 +219,7 @@ for part in zsum.index:
 # Gaussian-tail points in the last steps.
 
 # %% tags=["hide-input"]
-display(zsum.round(3))
+display(views.gradient_table(units))
 
 # %% [markdown]
 # ## How the gap grows with the dimension
@@ -276,26 +231,15 @@ display(zsum.round(3))
 # seeds each, everything else as the theorem sets it, including $\eta$, $\hat t$ and $n = d^2$).
 
 # %% tags=["remove-input"]
-fig = theory_viz.plot_ratio_vs_d(M, cfg["init_reading"])
+theory_viz.plot_ratio_vs_d(M, cfg["init_reading"])
 plt.show()
-if stored is not None:
-    display(Markdown("The same sweep from the stored paper-scale run (profile paper, "
-                     f"device {stored.provenance.get('device_name', '?')}):"))
-    fig = theory_viz.plot_ratio_vs_d(stored.metrics, cfg["init_reading"])
-    plt.show()
 
-# %% tags=["remove-cell"]
-sweep = M[(M.part == "sweep_d") & (M.metric == "linear_to_slab")]
-fit = theory.ratio_scaling(sweep.d, sweep.value, cfg["init_reading"])
-g("slope", fit["slope"])
-g("slope_corrected", fit["slope_corrected"])
-g("d_lo", sweep.d.min())
-g("d_hi", sweep.d.max())
-ratios = ex.per_setting(M, "sweep_d", "linear_to_slab", "d")
-g("ratio_lo", ratios.iloc[0])
-g("ratio_hi", ratios.iloc[-1])
-growth = ex.per_setting(M, "sweep_d", "slab_growth", "d")
-g("growth_max", growth.max())
+# %% tags=["remove-input"]
+stored_note = views.stored_sweep_note(stored)  # empty when no stored sweep
+if stored_note:
+    display(Markdown(stored_note))
+    theory_viz.plot_ratio_vs_d(stored.metrics, cfg["init_reading"])
+    plt.show()
 
 # %% [markdown]
 # From $d$ = {glue:text}`d_lo:.0f` to {glue:text}`d_hi:.0f` the mean ratio goes from
@@ -308,7 +252,7 @@ g("growth_max", growth.max())
 # the slab weight larger.
 
 # %% tags=["hide-input"]
-display(ex.summary_table(M, "sweep_d", "d"))
+display(views.sweep_d_table(M))
 
 # %% [markdown]
 # ## And with the width
@@ -318,32 +262,20 @@ display(ex.summary_table(M, "sweep_d", "d"))
 # should not depend on $k$, and neither should the ratio. The sweep keeps $d$ fixed.
 
 # %% tags=["remove-input"]
-fig = theory_viz.plot_width(M)
+theory_viz.plot_width(M)
 plt.show()
-
-# %% tags=["remove-cell"]
-wk = ex.per_setting(M, "sweep_k", "linear_sqrtk", "k")
-rk = ex.per_setting(M, "sweep_k", "linear_to_slab", "k")
-g("k_lo", wk.index.min())
-g("k_hi", wk.index.max())
-g("wk_lo", wk.min())
-g("wk_hi", wk.max())
-g("rk_mid_lo", rk[rk.index >= 8].min() if (rk.index >= 8).any() else rk.min())
-g("rk_mid_hi", rk[rk.index >= 8].max() if (rk.index >= 8).any() else rk.max())
-g("rk_small", rk.iloc[0])
-g("d_k", cfg["sweep_k"]["d"])
 
 # %% [markdown]
 # At $d$ = {glue:text}`d_k:.0f`, across widths {glue:text}`k_lo:.0f` to
 # {glue:text}`k_hi:.0f`, $\sqrt k$ times the mean linear weight stays between
-# {glue:text}`wk_lo:.3f` and {glue:text}`wk_hi:.3f`. For $k \ge 8$ the ratio stays between
-# {glue:text}`rk_mid_lo:.1f` and {glue:text}`rk_mid_hi:.1f`; at the smallest width it is
-# {glue:text}`rk_small:.1f`, a noisy estimate from a single unit per sign. Width does not
-# change the picture: each unit follows the same one-unit dynamics, which is why the
-# theorem holds for over-parameterised widths.
+# {glue:text}`wk_lo:.3f` and {glue:text}`wk_hi:.3f`. For $k \ge$ {glue:text}`k_wide:.0f`
+# the ratio stays between {glue:text}`rk_mid_lo:.1f` and {glue:text}`rk_mid_hi:.1f`; at the
+# smallest width it is {glue:text}`rk_small:.1f`, a noisy estimate from a single unit per sign.
+# Width does not change the picture: each unit follows the same one-unit dynamics, which is
+# why the theorem holds for over-parameterised widths.
 
 # %% tags=["hide-input"]
-display(ex.summary_table(M, "sweep_k", "k"))
+display(views.sweep_k_table(M))
 
 # %% [markdown]
 # ## Test error, and what the network uses
@@ -355,25 +287,8 @@ display(ex.summary_table(M, "sweep_k", "k"))
 # A network that uses only $x_1$ falls to chance under the first and is unchanged by the second,
 # which is the paper's Table 1 decision rule.
 
-# %% tags=["remove-cell"]
-main_rows = M[M.part == "main"].assign(dataset="lsn")
-paper = paper_numbers("Table 1").assign(dataset="lsn", model=main_rows.model.iloc[0])
-stored_rows = None if stored is None else stored.metrics[stored.metrics.part == "main"]
-keys = ("dataset", "model", "metric")
-acc_metrics = ["standard accuracy", "S-randomized accuracy", "Sc-randomized accuracy",
-               "standard AUC", "S-randomized AUC", "Sc-randomized AUC", "test errors"]
-table = compare_table(paper, main_rows[main_rows.metric.isin(acc_metrics)],
-                      None if stored_rows is None else
-                      stored_rows[stored_rows.metric.isin(acc_metrics)], keys)
-errors = main_rows[main_rows.metric == "test errors"].value
-g("errors", errors.sum())
-g("n_test", cfg["n_test"])
-g("n_test_total", cfg["n_test"] * len(errors))
-g("err_bound", 3 / (cfg["n_test"] * len(errors)))
-g("s_acc", main_rows[main_rows.metric == "S-randomized accuracy"].value.mean())
-
 # %% tags=["hide-input"]
-display(table)
+display(views.accuracy_table(M, stored))
 
 # %% [markdown]
 # Over {glue:text}`runs:.0f` runs and {glue:text}`n_test:.0f` test points each, the networks
@@ -394,20 +309,17 @@ display(table)
 # plain SGD, trained second layer and fan-in initialisation at once.
 
 # %% tags=["remove-input"]
-fig = theory_viz.plot_variants(M)
+theory_viz.plot_variants(M)
 plt.show()
 
-# %% tags=["remove-cell"]
-variants = ex.summary_table(M, "variant", "variant")
-
 # %% tags=["hide-input"]
-display(variants)
+display(views.variant_table(M))
 
 # %% [markdown]
 # What the runs answer (the next paragraph is written from the numbers of this page):
 
 # %% tags=["remove-input"]
-display(Markdown(ex.variant_verdict(M)))
+display(Markdown(views.variant_verdict(M)))
 
 # %% [markdown]
 # Why the picture moves but the conclusion holds: with small batches the gradient's sampling
@@ -431,7 +343,7 @@ display(Markdown(ex.variant_verdict(M)))
 # %% tags=["remove-input"]
 from sbcore.studies.theory.widget import simulation_explorer
 
-display(simulation_explorer(d=min(d, 50), k=min(k, 20), runs=2, device=device, seed=seed))
+display(simulation_explorer(**views.widget_settings(cfg), device=device, seed=seed))
 
 # %% [markdown]
 # ## What the simulations do not show
@@ -449,6 +361,3 @@ display(simulation_explorer(d=min(d, 50), k=min(k, 20), runs=2, device=device, s
 # Settings of this page: profile **{glue:text}`profile_name`**. The paper profile uses larger
 # $d$, $k$ and more seeds and is meant for a GPU; when its stored result exists, the tables
 # above show it in the "stored paper-scale run" column and the $d$ sweep is repeated from it.
-
-# %% tags=["remove-cell"]
-glue("profile_name", profile, display=False)

@@ -324,3 +324,11 @@ def trajectory_animation(units: pd.DataFrame, run: int = 0, dpi: int = 70,
     anim = FuncAnimation(fig, draw, frames=len(steps), interval=600)
     plt.close(fig)
     return anim
+
+
+def trajectory_animation_html(units: pd.DataFrame, max_frames: int | None = None,
+                              run: int = 0) -> str:
+    """``trajectory_animation`` of one run as self-contained HTML for the page."""
+    from sbcore.book.viz import animation_html
+
+    return animation_html(trajectory_animation(units, run=run, max_frames=max_frames))

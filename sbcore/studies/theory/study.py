@@ -12,6 +12,9 @@ Four parts, each vectorised over seeds (independent runs trained together):
 
 Seeds: each part draws its runs from one generator seeded by the config's ``seed``, d and k;
 the ``seed`` column is the run's index within that batch of runs.
+
+Configs and compute only: what the chapter shows of these tables is in ``views`` (numbers,
+tables, text) and ``figures``.
 """
 
 from __future__ import annotations
@@ -153,92 +156,3 @@ def compute(cfg: dict, device: str = "cpu", progress: bool = True) -> dict[str, 
         vsteps.append(sim.steps.assign(variant=name))
     return dict(metrics=pd.concat(rows, ignore_index=True),
                 variant_steps=pd.concat(vsteps, ignore_index=True))
-
-
-# --------------------------------------------------------------------------------------------
-# Summaries the chapter shows (functions of stored tables only)
-# --------------------------------------------------------------------------------------------
-
-BAND_NAMES = {"linear": "w1 in t·η·v/2 ± band", "slab": "|w2| ≤ bound",
-              "noise": "‖w̄‖ ≤ bound"}
-
-
-def band_check(units: pd.DataFrame, d: int, k: int, eta: float) -> pd.DataFrame:
-    """Per step: the fraction of units inside each of Lemma 1's bands, and of those that
-    started inside all three, the fraction still inside all three at every step so far."""
-    import numpy as np
-
-    b = theory.lemma1_bands(units.step.to_numpy(), eta, d, k)
-    u = units.assign(
-        linear=(np.abs(units.w1 - b["linear_center_per_v"] * units.v) <= b["width"]),
-        slab=(units.w2.abs() <= b["slab"]), noise=(units.noise_norm <= b["noise"]))
-    u["all"] = u.linear & u.slab & u.noise
-    u = u.sort_values(["run", "unit", "step"])
-    u["kept"] = u.groupby(["run", "unit"])["all"].cummin()
-    start = u[u.step == 0].set_index(["run", "unit"])["all"]
-    u["started_in"] = [start[(r, j)] for r, j in zip(u.run, u.unit)]
-    out = u.groupby("step")[["linear", "slab", "noise"]].mean().rename(columns=BAND_NAMES)
-    out["started inside, still inside"] = u[u.started_in].groupby("step")["kept"].mean()
-    return out.reset_index()
-
-
-def gradient_z(units: pd.DataFrame) -> pd.DataFrame:
-    """(batch gradient - closed form) / standard error, per unit, step and part (tidy)."""
-    g = units.dropna(subset=["grad_linear"])
-    frames = []
-    for part in ("linear", "slab", "noise_along"):
-        z = (g[f"grad_{part}"] - g[f"closed_{part}"]) / g[f"se_{part}"]
-        frames.append(pd.DataFrame(dict(run=g.run, unit=g.unit, step=g.step, part=part, z=z)))
-    return pd.concat(frames, ignore_index=True)
-
-
-VARIANT_COLUMNS = {"linear_to_slab": "RMS w1 / RMS w2", "slab_growth": "slab growth",
-                   "slab_to_noise_coordinate": "slab / noise coordinate",
-                   "noise_rms": "RMS ‖w̄‖", "standard accuracy": "test accuracy",
-                   "S-randomized accuracy": "x1 randomised",
-                   "Sc-randomized accuracy": "x2, noise randomised",
-                   "last batch hinge loss": "last batch hinge loss"}
-
-
-def summary_table(metrics: pd.DataFrame, part: str, by: str) -> pd.DataFrame:
-    """One row per value of ``by`` (variant, d or k) of one part: 'mean ± std (n)' of the
-    chapter's metrics."""
-    from sbcore.book import mean_std
-
-    m = metrics[(metrics.part == part) & metrics.metric.isin(VARIANT_COLUMNS)]
-    table = (m.groupby([by, "metric"], sort=False)["value"].apply(mean_std)
-             .unstack("metric"))
-    return table[[c for c in VARIANT_COLUMNS if c in table]].rename(columns=VARIANT_COLUMNS)
-
-
-def variant_verdict(metrics: pd.DataFrame, chance_tol: float = 0.05) -> str:
-    """The pushed-assumption runs in two sentences (markdown), written from the numbers: does
-    the network still ignore the slab coordinate, and how far does the theorem's picture move."""
-    s_acc = per_setting(metrics, "variant", "S-randomized accuracy", "variant")
-    acc = per_setting(metrics, "variant", "standard accuracy", "variant")
-    ratio = per_setting(metrics, "variant", "linear_to_slab", "variant")
-    growth = per_setting(metrics, "variant", "slab_growth", "variant")
-    vs_noise = per_setting(metrics, "variant", "slab_to_noise_coordinate", "variant")
-    off = s_acc[(s_acc - 0.5).abs() > chance_tol]
-    if off.empty:
-        first = (f"In every variant, accuracy with the linear coordinate randomised stays within "
-                 f"{(s_acc - 0.5).abs().max():.3f} of chance: the network still ignores the slab "
-                 "coordinate, so the theorem's conclusion survives every relaxation tried here.")
-    else:
-        names = ", ".join(f'"{n}" ({v:.3f})' for n, v in off.items())
-        first = (f"Accuracy with the linear coordinate randomised leaves chance (by more than "
-                 f"{chance_tol}) in: {names}; there the network uses more than the linear "
-                 "coordinate and the theorem's conclusion does not carry over.")
-    second = (f"The quantitative picture moves more: the ratio of linear to slab weight falls to "
-              f"{ratio.min():.1f} (\"{ratio.idxmin()}\"), the slab weight grows up to "
-              f"{growth.max():.2f}-fold (\"{growth.idxmax()}\"), yet it ends between "
-              f"{vs_noise.min():.2f} and {vs_noise.max():.2f} times the weight of a single pure "
-              f"noise coordinate; the lowest test accuracy is {acc.min():.3f} "
-              f"(\"{acc.idxmin()}\").")
-    return first + " " + second
-
-
-def per_setting(metrics: pd.DataFrame, part: str, metric: str, by: str) -> pd.Series:
-    """Mean over seeds of one metric of one part, indexed by ``by``."""
-    m = metrics[(metrics.part == part) & (metrics.metric == metric)]
-    return m.groupby(by, sort=False)["value"].mean()
