@@ -49,7 +49,7 @@ cfg = dict(ex.config(profile, seed), **view(profile, "theory"))
 results = runner.run("theory", profile, device, seed, recompute)
 stored_parts = runner.lookup("theory", "paper")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(results, stored_parts)
 
 # %% tags=["remove-cell"]
