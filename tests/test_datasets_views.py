@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -96,10 +92,8 @@ def test_styled_table_hides_the_index_and_uses_the_theme_class():
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory):
-    from sbcore.studies import runner
-
-    return runner.run("datasets", "smoke", root=tmp_path_factory.mktemp("results"))["blocks"]
+def stored(smoke_run):
+    return smoke_run("datasets")["blocks"]
 
 
 def test_chapter_numbers_come_from_the_stored_entry(stored):

@@ -122,10 +122,9 @@ def test_one_entry_per_part_dataset_and_model():
 
 
 @pytest.fixture(scope="module")
-def smoke_results(tmp_path_factory):
-    root = tmp_path_factory.mktemp("results")
-    first = runner.run("extreme_sb", "smoke", "cpu", root=root)
-    again = runner.run("extreme_sb", "smoke", "cpu", root=root)
+def smoke_results(smoke_run, smoke_store):
+    first = smoke_run("extreme_sb")
+    again = runner.run("extreme_sb", "smoke", "cpu", root=smoke_store)
     return first, again
 
 

@@ -8,16 +8,12 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
-import matplotlib
-
-matplotlib.use("agg")
-
+import matplotlib.figure
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from sbcore.profiles import section
-from sbcore.studies import runner
 from sbcore.studies.extreme_sb import figures, views
 from sbcore.studies.extreme_sb import study as esb
 
@@ -26,9 +22,8 @@ NONE_STORED = {part: None for part in esb.PARTS}
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    root = tmp_path_factory.mktemp("results")
-    return esb.parts(runner.run("extreme_sb", "smoke", "cpu", root=root, progress=False))
+def results(smoke_run):
+    return esb.parts(smoke_run("extreme_sb"))
 
 
 @pytest.fixture(autouse=True)

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from sbcore.studies import runner
 from sbcore.studies.measuring import figures, views
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory):
-    return runner.run("measuring", "smoke", root=tmp_path_factory.mktemp("results"))["oracles"]
+def result(smoke_run):
+    return smoke_run("measuring")["oracles"]
 
 
 def test_numbers_match_the_known_answers(result):

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sbcore.profiles import view  # noqa: E402
-from sbcore.studies import runner  # noqa: E402
-from sbcore.studies.theory import figures, views  # noqa: E402
-from sbcore.studies.theory import simulation as theory  # noqa: E402
-from sbcore.studies.theory import study as ex  # noqa: E402
+from sbcore.profiles import view
+from sbcore.studies import runner
+from sbcore.studies.theory import figures, views
+from sbcore.studies.theory import simulation as theory
+from sbcore.studies.theory import study as ex
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    root = tmp_path_factory.mktemp("results")
-    results = runner.run("theory", "smoke", "cpu", root=root, progress=False)
-    return runner.merge(results)
+def smoke(smoke_run):
+    return runner.merge(smoke_run("theory"))
 
 
 @pytest.fixture(scope="module")
