@@ -106,4 +106,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the ledger piped into head: not an error
+        sys.stderr.close()
+        sys.exit(0)
