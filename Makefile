@@ -3,6 +3,7 @@
 #   make book    [PROFILE=quick] [DEVICE=cpu] [SEED=0] [JOBS=2] [RECOMPUTE=1]
 #   make chapter NAME=03_extreme_sb [PROFILE=...] [DEVICE=...] [SEED=...] [RECOMPUTE=1]
 #   make site    (render the notebooks already in book/)
+#   make lab     (JupyterLab on the chapters, widgets live; installed on first use)
 #   make test | make lint | make clean | make distclean
 
 PYTHON ?= python3
@@ -18,7 +19,7 @@ NAME ?=
 
 RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(if $(RECOMPUTE),--recompute)
 
-.PHONY: venv book chapter site toc test lint clean distclean
+.PHONY: venv book chapter site toc lab test lint clean distclean
 
 venv: $(STAMP)
 
@@ -45,6 +46,18 @@ site: venv
 
 toc: venv
 	$(PY) -m sbcore.book.pipeline toc
+
+# JupyterLab for readers, installed into .venv on first use; chapters/*.py open as notebooks
+# (jupytext), with working widgets.
+LAB_STAMP := $(VENV)/.lab-installed
+$(LAB_STAMP): requirements-lab.txt lab/overrides.json $(STAMP)
+	$(PY) -m pip install -r requirements-lab.txt
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp lab/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@touch $@
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" chapters
 
 test: venv
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests

@@ -323,3 +323,30 @@ def test_the_pipeline_repeats_a_chapters_store_warnings(tmp_path):
     assert outcomes[0].warnings == ["sbcore warning: stored paper entry x is damaged"]
     assert any("[50_warns] sbcore warning: stored paper entry x is damaged" in line
                for line in lines)
+
+
+def test_every_page_offers_its_executed_notebook(built_site, smoke_book):
+    root, rc = built_site
+    assert rc == 0
+    html = root / "_build" / "html"
+    for name, outcome in smoke_book[1].items():
+        if not outcome.ok:
+            continue
+        page = (html / "book" / f"{name}.html").read_text()
+        assert f'href="../_sources/book/{name}.ipynb"' in page, f"{name}: no download link"
+        offered = html / "_sources" / "book" / f"{name}.ipynb"
+        assert nbformat.read(offered, as_version=4).metadata.papermill.parameters[
+            "profile"] == "smoke", f"{name}: the offered notebook is not the executed one"
+
+
+def test_make_lab_installs_jupyterlab_on_demand_and_opens_the_chapters():
+    out = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "pip install -r requirements-lab.txt" in out.stdout or "jupyter lab" in out.stdout
+    assert "jupyter lab" in out.stdout and "chapters" in out.stdout
+    pins = (ROOT / "requirements-lab.txt").read_text()
+    assert "jupyterlab==" in pins  # an exact pin, like requirements.txt
+    viewers = json.loads((ROOT / "lab" / "overrides.json").read_text())
+    assert viewers["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]["python"] \
+        == "Jupytext Notebook"
