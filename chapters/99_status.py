@@ -45,6 +45,10 @@ display(viz.styled_table(status.rename_axis("chapter").reset_index(),
         Markdown(f"No execution has been recorded yet in `{summary['source']}`."))
 
 # %% [markdown]
+# Each row also names the torch version of the execution and the store entries the chapter
+# used: reused from the store, computed by that execution, or read from the stored paper-scale
+# run (with the device and date that made them).
+#
 # The {glue:text}`n_chapters` chapters above took {glue:text}`total_minutes:.1f` minutes of
 # execution in all; {glue:text}`n_failed` of them failed at their last execution. This page's own
 # execution is not in the table, since it is still running when it reads it. Times include

@@ -350,3 +350,33 @@ def test_make_lab_installs_jupyterlab_on_demand_and_opens_the_chapters():
     viewers = json.loads((ROOT / "lab" / "overrides.json").read_text())
     assert viewers["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]["python"] \
         == "Jupytext Notebook"
+
+
+def test_the_status_record_names_the_store_entries_a_chapter_used(tmp_path, monkeypatch):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    (chapters / "50_uses.py").write_text(BROKEN_CHAPTER.replace(
+        "half_done = 1 / 0", "from sbcore.studies import runner\n"
+        "runner.run('measuring', profile, device, seed, recompute)\n"
+        "runner.run('measuring', profile, device, seed, recompute)"))
+    monkeypatch.setenv("SB_RESULTS", str(tmp_path / "results"))
+    out = tmp_path / "book"
+    outcomes = pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=out,
+                                refresh_status=False)
+    assert outcomes[0].ok, outcomes[0].error
+    assert outcomes[0].used == "measuring smoke: 1 computed, 1 reused"
+    record = json.loads((out / pipeline.TIMINGS).read_text())["50_uses"]
+    assert record["used"] == outcomes[0].used and record["torch"].startswith("2.")
+
+
+def test_usage_summary_names_the_device_and_date_of_stored_entries(tmp_path):
+    path = tmp_path / "usage.jsonl"
+    rows = [dict(study="extreme_sb", profile="paper", entry=f"main/{i}", how="stored",
+                 device="NVIDIA H100 80GB HBM3", date="2026-11-27T04:40:24+00:00")
+            for i in range(2)]
+    rows.append(dict(study="extreme_sb", profile="paper", entry="wide/x", how="missing",
+                     device="", date=""))
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert pipeline.summarize_usage(path) == (
+        "extreme_sb paper: 2 stored, 1 missing (NVIDIA H100 80GB HBM3, 2026-11-27)")
+    assert pipeline.summarize_usage(tmp_path / "none.jsonl") == ""

@@ -59,6 +59,7 @@ class Outcome:
     seconds: float
     error: str = ""
     warnings: list = field(default_factory=list)  # the chapter's "sbcore warning:" lines
+    used: str = ""  # the store entries the chapter read or made, summarised
 
 
 # --- chapters ---------------------------------------------------------------------------------
@@ -171,8 +172,44 @@ def execute_chapter(source: Path, out_dir: Path, parameters: dict,
 
 def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_dir,
                       cell_timeout) -> None:
-    conn.send(_execute_once(Path(source), Path(out_dir), parameters, failed_dir, cell_timeout))
+    # the kernel (our child) lists the store entries it uses here; this process is the
+    # chapter's own, so setting its environment touches no other chapter
+    from sbcore.studies.runner import USAGE_FILE
+
+    fd, usage = tempfile.mkstemp(prefix=".usage.", suffix=".jsonl")
+    os.close(fd)
+    os.environ[USAGE_FILE] = usage
+    try:
+        outcome = _execute_once(Path(source), Path(out_dir), parameters, failed_dir,
+                                cell_timeout)
+        outcome.used = summarize_usage(Path(usage))
+    finally:
+        Path(usage).unlink(missing_ok=True)
+    conn.send(outcome)
     conn.close()
+
+
+def summarize_usage(path: Path) -> str:
+    """The store entries a chapter used, one phrase per study and profile, e.g.
+    "extreme_sb quick: 9 reused; extreme_sb paper: 12 stored (NVIDIA H100 80GB HBM3,
+    2026-11-27)"."""
+    lines = [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()] \
+        if Path(path).exists() else []
+    groups: dict[tuple, list] = {}
+    for u in lines:
+        groups.setdefault((u["study"], u["profile"]), []).append(u)
+    parts = []
+    for (study, profile), us in groups.items():
+        counts: dict[str, int] = {}
+        for u in us:
+            counts[u["how"]] = counts.get(u["how"], 0) + 1
+        text = ", ".join(f"{n} {how}" for how, n in counts.items())
+        made = sorted({(u["device"], u["date"][:10]) for u in us
+                       if u["how"] == "stored" and u["device"]})
+        if made:
+            text += " (" + "; ".join(f"{d}, {day}" for d, day in made) + ")"
+        parts.append(f"{study} {profile}: {text}")
+    return "; ".join(parts)
 
 
 def _kill_tree(pid: int) -> None:
@@ -335,6 +372,15 @@ def _read_timings(out_dir: Path, warn: bool = False) -> dict:
     return records
 
 
+def _torch_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("torch")
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def write_timings(out_dir: Path, outcomes: list[Outcome], parameters: dict) -> Path:
     """Merge these outcomes into ``<out>/_timings.json`` (one record per chapter), atomically."""
     path = Path(out_dir) / TIMINGS
@@ -344,7 +390,8 @@ def write_timings(out_dir: Path, outcomes: list[Outcome], parameters: dict) -> P
         records[o.name] = dict(profile=parameters["profile"], device=parameters["device"],
                                seed=parameters["seed"], recompute=parameters["recompute"],
                                seconds=round(o.seconds, 1), status="ok" if o.ok else "failed",
-                               date=date, error=o.error)
+                               date=date, torch=_torch_version(), used=o.used,
+                               error=o.error)
     fd, tmp = tempfile.mkstemp(prefix=".timings.", suffix=".json", dir=out_dir)
     with os.fdopen(fd, "w") as f:
         json.dump(dict(sorted(records.items())), f, indent=2)

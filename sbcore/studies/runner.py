@@ -20,6 +20,8 @@ The chapter ``seed`` shifts every seed of a study's configs (``seeds_from``), so
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -32,6 +34,23 @@ from sbcore.checks import check_bool, check_seed
 from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
 
 STUDIES = ("datasets", "measuring", "extreme_sb", "theory")
+
+
+USAGE_FILE = "SB_USAGE_FILE"  # set by the pipeline: where a chapter's kernel lists its entries
+
+
+def record_usage(study: str, profile: str, entry: str, how: str, result=None) -> None:
+    """Append one line (study, profile, entry, how: reused | computed | stored | missing |
+    stale | damaged, device, date) to the file named by ``SB_USAGE_FILE``, when set: the
+    pipeline reads it into the status page's list of the stored entries each chapter used."""
+    path = os.environ.get(USAGE_FILE)
+    if not path:
+        return
+    prov = getattr(result, "provenance", None) or {}
+    line = dict(study=study, profile=profile, entry=entry, how=how,
+                device=prov.get("device_name", ""), date=prov.get("date", ""))
+    with open(path, "a") as f:
+        f.write(json.dumps(line) + "\n")
 
 
 def study(name: str):
@@ -154,6 +173,8 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
                 meta=dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed))
         problems += [f"{name} {entry}: {w.message}" for w in caught
                      if "corrupt" in str(w.message)]
+        record_usage(name, profile, entry, "reused" if out[entry].cached else "computed",
+                     out[entry])
     out.problems = problems
     return out
 
@@ -169,6 +190,8 @@ def lookup(name: str, profile: str = "paper", seed: int = 0,
             out[e.name] = store.load(e.study, e.key_config, profile, root)
         else:
             out[e.name] = None
+        record_usage(name, profile, e.name, e.status, out[e.name])
+        if e.status != "stored":
             if e.status in ("damaged", "stale"):
                 out.problems.append(f"stored {profile} entry {name} {e.name} is {e.status}: "
                                     f"{e.detail}; it is not shown (rerun it: python -m "
