@@ -6,6 +6,8 @@ from sbcore.book.chapter import (  # noqa: F401
     compare_table,
     glue_all,
     mean_std,
+    name_stored_column,
+    stored_label,
     set_seed,
     setup_chapter,
     show_problems,

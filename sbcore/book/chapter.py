@@ -96,6 +96,40 @@ def show_problems(*results) -> list[str]:
     return problems
 
 
+STORED = "stored paper-scale run"
+
+
+def _provenances(stored) -> list[dict]:
+    """The provenance records of stored results: a Result or Merged, a dict of them, or None."""
+    if stored is None:
+        return []
+    if isinstance(stored, dict):
+        return [p for v in stored.values() for p in _provenances(v)]
+    prov = getattr(stored, "provenance", None)
+    return [prov] if prov else []
+
+
+def stored_label(stored) -> str:
+    """Where and when the stored paper-scale run was made: "NVIDIA H100 80GB HBM3,
+    2026-11-27" (several devices or days joined), or "" when nothing is stored."""
+    made = dict.fromkeys((p.get("device_name", "?"), str(p.get("date", "?"))[:10])
+                         for p in _provenances(stored))
+    return "; ".join(f"{device}, {day}" for device, day in made)
+
+
+def name_stored_column(table, stored):
+    """A comparison table (a DataFrame or its Styler) whose 'stored paper-scale run' column
+    names the device and date of that run, so the provenance sits where the number is."""
+    label = stored_label(stored)
+    if not label:
+        return table
+    new = f"{STORED} ({label})"
+    if hasattr(table, "data"):  # a Styler: rename the header it shows
+        return table.relabel_index([new if c == STORED else c for c in table.data.columns],
+                                   axis="columns")
+    return table.rename(columns={STORED: new})
+
+
 def mean_std(values) -> str:
     """'mean ± std (n=count)' with three decimals."""
     v = np.asarray(values, dtype=float)
