@@ -398,3 +398,40 @@ def test_stored_columns_name_the_device_and_date_of_their_run():
     assert "NVIDIA H100 80GB HBM3, 2026-11-27" in name_stored_column(
         table.style.hide(axis="index"), Stored()).to_html()
     assert name_stored_column(table, None) is table and stored_label({"x": None}) == ""
+
+
+def _png_size(raw: bytes) -> tuple[int, int]:
+    import struct
+
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", raw[16:24])
+
+
+def test_every_figure_fits_the_text_column(smoke_book):
+    """A figure wider than the column is shrunk by the browser and its text becomes
+    illegible; animation frames are drawn at the static figures' resolution."""
+    import base64
+    import re
+
+    from sbcore.book.viz import COLUMN_PX
+
+    root, outcomes = smoke_book
+    too_wide, frames = [], []
+    for name, outcome in outcomes.items():
+        if not outcome.ok:
+            continue
+        nb = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
+        for i, cell in enumerate(nb.cells):
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "image/png" in data:
+                    width, _ = _png_size(base64.b64decode(data["image/png"]))
+                    if width > COLUMN_PX * 1.02:  # tight bounding boxes add a few pixels
+                        too_wide.append((name, i, width))
+                html = data.get("text/html", "")
+                if "Animation" in html:
+                    first = re.search(r"data:image/png;base64,([A-Za-z0-9+/=\\\\n]+)", html)
+                    raw = base64.b64decode(first.group(1).replace("\\\\n", "")[:64])
+                    frames.append((name, i, _png_size(raw)[0]))
+    assert not too_wide, f"figures wider than the {COLUMN_PX} px column: {too_wide}"
+    assert frames and all(0.75 * COLUMN_PX <= w <= COLUMN_PX * 1.02 for *_, w in frames), frames

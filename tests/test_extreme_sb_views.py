@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from sbcore.book import viz
 from sbcore.profiles import section
 from sbcore.studies.extreme_sb import figures, views
 from sbcore.studies.extreme_sb import study as esb
@@ -213,13 +214,15 @@ def test_figures_have_one_panel_per_dataset(results):
     main = results["main"]
     n_data = main.metrics["dataset"].nunique()
     n_cells = len(main.tables["per_coordinate"][["dataset", "model"]].drop_duplicates())
-    for fig, n_axes in ((figures.randomized_aucs(results), 1),
+    for fig, n_axes in ((figures.randomized_aucs(results), n_data),
                         (figures.logit_histograms(main, "(20,1)-FCN"), n_data),
                         (figures.decision_boundaries(main, "(20,1)-FCN"), n_data),
-                        (figures.per_coordinate(main), -(-n_cells // 3) * 3),
+                        (figures.per_coordinate(main), n_cells),
                         (figures.dynamics(main, "(20,1)-FCN"), n_data)):
         assert isinstance(fig, matplotlib.figure.Figure)
         assert len(fig.axes) == n_axes
+        # drawn for the text column: never wider than it (wider panels wrap into rows)
+        assert fig.get_figwidth() <= viz.COLUMN_IN + 1e-9
     assert sum(ax.get_visible() for ax in figures.per_coordinate(main).axes) == n_cells
     html = figures.dynamics_animation(main, "(20,1)-FCN", frames=2)
     assert "<script" in html and "font-awesome" not in html

@@ -9,10 +9,36 @@ CLASS_COLORS = {0: "#d1495b", 1: "#00798c"}  # negative, positive
 VARIANT_COLORS = {"standard": "#333333", "S-randomized": "#d1495b", "Sc-randomized": "#00798c"}
 
 
+# The site's text column shows a figure at most about 770 px wide. At DPI dots per inch a
+# figure up to COLUMN_IN inches wide is shown at its own size (no downscaling, so 8-point text
+# stays above 9 px); wider layouts wrap their panels into rows instead of shrinking.
+DPI = 110
+COLUMN_IN = 7.0
+COLUMN_PX = int(DPI * COLUMN_IN)
+
+
 def set_style() -> None:
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    plt.rcParams.update({"figure.dpi": 110, "axes.titleweight": "bold",
-                         "figure.figsize": (7.5, 4.0)})
+    plt.rcParams.update({"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titleweight": "bold",
+                         "figure.figsize": (COLUMN_IN, 3.8)})
+
+
+def panel_grid(n: int, panel_size=(3.4, 2.8), max_cols: int | None = None, **subplots_kw):
+    """``n`` panels of about ``panel_size`` inches, as many side by side as the text column
+    holds (at most ``max_cols``), wrapped into rows; panels narrowed to fit when even one
+    does not. Returns (figure, list of the n axes); spare grid cells are left empty."""
+    import math
+
+    width, height = panel_size
+    cols = max(1, min(n, int(COLUMN_IN // width) or 1, max_cols or n))
+    width = min(width, COLUMN_IN / cols)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows),
+                             squeeze=False, **subplots_kw)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        fig.delaxes(ax)
+    return fig, flat[:n]
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,34 +97,26 @@ def _class_legend(fig, ax) -> None:
 
 
 def plot_block_histograms(samples: dict, shade: dict | None = None, ncols: int = 3,
-                          lim=(-1.05, 1.05), panel_size=(3.2, 2.2)):
+                          lim=(-1.05, 1.05), panel_size=(2.33, 2.0)):
     """Per-coordinate histograms by class, one panel per block.
 
     ``samples`` maps a title to (x, y); ``shade`` maps a title to (k, gamma, B) to tint slabs.
     """
-    n = len(samples)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols,
-                                                    panel_size[1] * nrows + 0.4), squeeze=False)
-    for ax, (title, (x, y)) in zip(axes.flat, samples.items()):
+    fig, axes = panel_grid(len(samples), panel_size, max_cols=ncols)
+    for ax, (title, (x, y)) in zip(axes, samples.items()):
         if shade and title in shade:
             shade_slabs(ax, *shade[title])
         class_histogram(ax, x, y, title=title, lim=lim)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    _class_legend(fig, axes.flat[0])
+    _class_legend(fig, axes[0])
     return fig
 
 
 def plot_pairs(panels: list[dict], ncols: int | None = None, panel_size=(3.4, 3.2)):
-    """2-D class scatters side by side. Each panel is a dict with a, b, y and optional
-    xlabel, ylabel, title, shade_x / shade_y = (k, gamma, B), lim."""
-    ncols = ncols or len(panels)
-    nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols,
-                                                    panel_size[1] * nrows + 0.4), squeeze=False)
-    for ax, p in zip(axes.flat, panels):
+    """2-D class scatters side by side (wrapped to the text column). Each panel is a dict
+    with a, b, y and optional xlabel, ylabel, title, shade_x / shade_y = (k, gamma, B), lim."""
+    fig, axes = panel_grid(len(panels), panel_size, max_cols=ncols)
+    for ax, p in zip(axes, panels):
         if p.get("shade_x"):
             shade_slabs(ax, *p["shade_x"], axis="x")
         if p.get("shade_y"):
@@ -108,10 +126,8 @@ def plot_pairs(panels: list[dict], ncols: int | None = None, panel_size=(3.4, 3.
         if p.get("lim"):
             ax.set_xlim(*p["lim"])
             ax.set_ylim(*p["lim"])
-    for ax in list(axes.flat)[len(panels):]:
-        ax.set_visible(False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    _class_legend(fig, axes.flat[0])
+    _class_legend(fig, axes[0])
     return fig
 
 
@@ -124,7 +140,7 @@ def plot_slab_strips(samples: dict, gamma: float, B: float = 1.0, max_points: in
     from sbcore.data import slab_classes, slab_intervals
 
     ks = list(samples)
-    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.8 * len(ks)))
+    fig, ax = plt.subplots(figsize=(COLUMN_IN, 0.9 + 0.8 * len(ks)))
     rng = np.random.default_rng(0)
     for row, k in enumerate(ks):
         for (lo, hi), c in zip(slab_intervals(k, gamma, B), slab_classes(k)):
@@ -166,7 +182,7 @@ def draw_margin_frame(axes, frame: dict) -> None:
     axes[1].set_ylim(-1.05 * B, 1.05 * B)
 
 
-def margin_animation(frames: list[dict], figsize=(7.0, 2.9), dpi: int = 70,
+def margin_animation(frames: list[dict], figsize=(COLUMN_IN, 2.9), dpi: int = DPI,
                      interval_ms: int = 700):
     """A matplotlib animation over precomputed frames (see ``datasets.gamma_frames``); render
     with ``IPython.display.HTML(anim.to_jshtml())`` for a page that moves without a kernel."""
@@ -188,7 +204,7 @@ def margin_animation(frames: list[dict], figsize=(7.0, 2.9), dpi: int = 70,
 
 def plot_explorer(lin, noisy, slab, y, k: int, gamma: float, B: float = 1.0, p: float = 0.1):
     """The widget's picture: noisy linear and k-slab by class, and linear vs k-slab."""
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.1))
+    fig, axes = panel_grid(3, (3.5, 3.0))
     lim = (-1.05 * B, 1.05 * B)
     axes[0].axvspan(-gamma * B, gamma * B, color="#999999", alpha=0.15, lw=0)
     class_histogram(axes[0], noisy, y, title=f"noisy linear, p = {p:.2f}", lim=lim)
@@ -247,10 +263,13 @@ def plot_variant_bars(df, group: str, value: str = "value", title: str = "", ax=
                         mew=0.4)
     ax.axhline(0.5, color="#777777", ls="--", lw=1)
     ax.set_xticks(np.arange(len(groups)), groups)
-    ax.set_ylim(0, 1.05)
+    # headroom above 1 holds the legend, so that it covers no bar
+    ax.set_ylim(0, 1.3)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower right", frameon=True)
+    ax.legend(fontsize=7.5, loc="upper center", ncol=3, frameon=False, handlelength=1.2,
+              columnspacing=0.8)
     return ax
 
 
@@ -261,9 +280,8 @@ def plot_logit_histograms(logits, panel: str, titles: dict | None = None, bins: 
     import numpy as np
 
     panels = list(dict.fromkeys(logits[panel]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
-                                                      panel_size[1]), squeeze=False)
-    for ax, p in zip(axes[0], panels):
+    fig, axes = panel_grid(len(panels), panel_size)
+    for ax, p in zip(axes, panels):
         sub = logits[logits[panel] == p]
         lo, hi = np.percentile(sub["score"], [0.5, 99.5])
         pad = 0.05 * (hi - lo + 1e-9)
@@ -279,27 +297,23 @@ def plot_logit_histograms(logits, panel: str, titles: dict | None = None, bins: 
         ax.axvline(0, color="#777777", ls="--", lw=1)
         ax.set_title((titles or {}).get(p, str(p)), fontsize=10)
         ax.set_xlabel("score = logit$_1$ − logit$_0$")
-    axes[0][0].set_ylabel("density (true positives)")
-    axes[0][-1].legend(fontsize=8)
+    axes[0].set_ylabel("density (true positives)")
+    axes[-1].legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def plot_per_coordinate(per_coord, panel: str, value: str = "accuracy", titles=None,
                         ylabel: str = "accuracy, one coord. randomised",
-                        panel_size=(3.6, 2.7), ylim=(0.4, 1.03), ncols: int = 3):
+                        panel_size=(3.5, 2.7), ylim=(0.4, 1.03), ncols: int = 2):
     """Per-coordinate view: the metric with each canonical coordinate randomised alone (mean
     over seeds), S in red, S^c in teal; one panel per value of ``panel``."""
     import numpy as np
 
     panels = list(dict.fromkeys(per_coord[panel]))
-    ncols = min(ncols, len(panels))
-    nrows = int(np.ceil(len(panels) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols,
-                                                    panel_size[1] * nrows), squeeze=False)
-    for ax in axes.ravel()[len(panels):]:
-        ax.set_visible(False)
-    for ax, p in zip(axes.ravel(), panels):
+    fig, axes = panel_grid(len(panels), panel_size, max_cols=ncols)
+    nrows = len({ax.get_subplotspec().rowspan.start for ax in axes})
+    for ax, p in zip(axes, panels):
         sub = per_coord[per_coord[panel] == p].groupby(["coordinate", "in_S"])[value].mean()
         sub = sub.reset_index()
         colors = [VARIANT_COLORS["S-randomized"] if s else VARIANT_COLORS["Sc-randomized"]
@@ -310,7 +324,7 @@ def plot_per_coordinate(per_coord, panel: str, value: str = "accuracy", titles=N
         ax.set_title((titles or {}).get(p, str(p)), fontsize=10)
         ax.set_xlabel("canonical coordinate (0 = S)")
     if nrows == 1:
-        axes[0][0].set_ylabel(ylabel)
+        axes[0].set_ylabel(ylabel)
         fig.tight_layout()
     else:  # one label for the whole column of panels
         fig.tight_layout(rect=(0.03, 0, 1, 1))
@@ -357,9 +371,7 @@ def plot_dynamics(history, panel: str = "dataset", titles=None, upto=None, axes=
     thin lines per seed); ``upto`` cuts the curves at an update (animation frames)."""
     panels = list(dict.fromkeys(history[panel]))
     if axes is None:
-        fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
-                                                          panel_size[1]), squeeze=False)
-        axes = axes[0]
+        _, axes = panel_grid(len(panels), panel_size)
     for ax, p in zip(axes, panels):
         ax.clear()
         sub = history[history[panel] == p]
@@ -385,16 +397,15 @@ def plot_dynamics(history, panel: str = "dataset", titles=None, upto=None, axes=
 
 
 def dynamics_animation(history, panel: str = "dataset", titles=None, frames: int = 10,
-                       panel_size=(3.3, 2.5), dpi: int = 70, interval_ms: int = 600):
-    """The training dynamics as precomputed frames (render with ``animation_html``)."""
+                       panel_size=(3.5, 2.7), dpi: int = DPI, interval_ms: int = 600):
+    """The training dynamics as precomputed frames (render with ``animation_html``). The first
+    frame is the first evaluation after update 0 (update 0 alone draws no curve)."""
     import numpy as np
     from matplotlib import animation
 
     panels = list(dict.fromkeys(history[panel]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
-                                                      panel_size[1]), dpi=dpi, squeeze=False)
-    axes = axes[0]
-    steps = np.unique(history["update"])  # frames cut every panel at the same update
+    fig, axes = panel_grid(len(panels), panel_size, dpi=dpi)
+    steps = np.unique(history["update"])[1:]  # frames cut every panel at the same update
     cuts = steps[np.unique(np.linspace(0, len(steps) - 1, frames).round().astype(int))]
     plot_dynamics(history, panel, titles, upto=cuts[-1], axes=axes, seeds=False)
     fig.tight_layout()
@@ -422,7 +433,7 @@ def plot_execution_times(table):
     """Horizontal bars of each chapter's execution time, failed ones in red (99_status)."""
     set_style()
     colors = ["#00798c" if s == "ok" else "#d1495b" for s in table["status"]]
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.2))
+    fig, ax = plt.subplots(figsize=(COLUMN_IN, 0.45 * len(table) + 1.2))
     ax.barh(table.index[::-1], table["execution time (s)"][::-1], color=colors[::-1])
     ax.set_xlabel("execution time (s)")
     ax.set_title("Execution time per chapter (red: last execution failed)")

@@ -20,12 +20,16 @@ def randomized_aucs(results: dict):
     both = pd.concat([results["main"].metrics, results["wide"].metrics], ignore_index=True)
     df = both[both["metric"].isin(AUC_METRICS)].copy()
     df["variant"] = df["metric"].str.replace(" AUC", "")
-    df["group"] = (df["dataset"].map(NAMES) + "\n" + df["model"] + ", d="
-                   + df["d"].astype(str))
-    fig, ax = viz.plt.subplots(figsize=(9.5, 3.2))
-    viz.plot_variant_bars(df, "group", ax=ax, ylabel="AUC",
-                          title="Randomised AUCs (bars: mean; dots: seeds)")
-    ax.tick_params(axis="x", labelsize=7)
+    df["group"] = df["model"].str.replace("-FCN", "") + "\nd = " + df["d"].astype(str)
+    datasets = list(dict.fromkeys(df["dataset"]))
+    fig, axes = viz.panel_grid(len(datasets), (3.5, 3.2))  # one panel per dataset
+    for ax, name in zip(axes, datasets):
+        viz.plot_variant_bars(df[df["dataset"] == name], "group", ax=ax, ylabel="AUC",
+                              title=f"{NAMES[name]}: FCN (width, depth)")
+        ax.tick_params(axis="x", labelsize=8)
+    for ax in axes[:-1]:
+        ax.get_legend().remove()
+    fig.suptitle("Randomised AUCs (bars: mean; dots: seeds)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -43,14 +47,13 @@ def decision_boundaries(main, model: str):
     coordinate), one panel per dataset."""
     grid, pts = main.tables["boundary"], main.tables["boundary_points"]
     panels = list(dict.fromkeys(grid["dataset"]))
-    fig, axes = viz.plt.subplots(1, len(panels), figsize=(3.9 * len(panels), 3.6),
-                                 squeeze=False)
-    for ax, name in zip(axes[0], panels):
+    fig, axes = viz.panel_grid(len(panels), (3.5, 3.4))
+    for ax, name in zip(axes, panels):
         g, p = grid[grid["dataset"] == name], pts[pts["dataset"] == name]
         viz.plot_decision_boundary(g, p, ax=ax, title=f"{NAMES[name]}, {model}",
                                    s_label=f"S: coordinate {int(g['s_coord'].iloc[0])}",
                                    c_label=f"Sᶜ: coordinate {int(g['c_coord'].iloc[0])}")
-    axes[0][-1].legend(fontsize=7, loc="upper right", markerscale=3)
+    axes[-1].legend(fontsize=7, loc="upper right", markerscale=3)
     fig.tight_layout()
     return fig
 

@@ -11,7 +11,7 @@ def oracle_bars(result):
     """Accuracy of each oracle on the standard and randomised test sets, one panel per
     dataset."""
     bars = bar_data(result)
-    fig, axes = viz.plt.subplots(1, len(DATASET_LABELS), figsize=(10, 3.0))
+    fig, axes = viz.panel_grid(len(DATASET_LABELS), (3.5, 3.0))
     for ax, label in zip(axes, DATASET_LABELS.values()):
         viz.plot_variant_bars(bars[bars["panel"] == label], "oracle", title=label, ax=ax)
     fig.tight_layout()

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sbcore.book import viz
 from sbcore.book.viz import CLASS_COLORS
 from sbcore.studies.theory import simulation as theory
 
@@ -34,8 +35,8 @@ def plot_trajectory(units: pd.DataFrame, steps: pd.DataFrame, d: int, k: int, et
     bad = [p for p in panels if p not in PANELS]
     if bad or not panels:
         raise ValueError(f"panels must be a non-empty subset of {PANELS}, got {panels!r}")
-    fig, axs = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 3.4), squeeze=False)
-    ax = dict(zip(panels, axs[0]))
+    fig, axs = viz.panel_grid(len(panels), (3.5, 3.0))
+    ax = dict(zip(panels, axs))
     t = np.arange(units.step.max() + 1)
     b = theory.lemma1_bands(t, eta, d, k)
     groups = list(units.groupby(["run", "unit"]))[:max_lines]
@@ -89,7 +90,7 @@ def plot_gradient_check(units: pd.DataFrame):
     fourth panel compares the noise gradient's part orthogonal to w_bar with its predicted
     size; the fifth shows each gap in standard errors of the batch mean, against N(0, 1)."""
     g = units.dropna(subset=["grad_linear"])
-    fig, axes = plt.subplots(1, 5, figsize=(16, 3.3))
+    fig, axes = viz.panel_grid(5, (3.5, 2.6))
     parts = [("linear", "linear coordinate"), ("slab", "slab coordinate"),
              ("noise_along", "noise, along $\\bar w_j$"),
              ("noise_perp", "noise, orthogonal part (norm)")]
@@ -133,7 +134,7 @@ def plot_ratio_vs_d(metrics: pd.DataFrame, init_reading: str = theory.DEFAULT_IN
     m = metrics[(metrics.part == "sweep_d")]
     ratio = m[m.metric == "linear_to_slab"]
     growth = m[m.metric == "slab_growth"]
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.6))
+    fig, axes = viz.panel_grid(2, (3.5, 3.3))
     ax = axes[0]
     ax.scatter(ratio.d, ratio.value, s=12, color="#333333", alpha=0.5, label="one seed")
     mean = ratio.groupby("d").value.mean()
@@ -169,7 +170,7 @@ def plot_width(metrics: pd.DataFrame):
     """Over the width k: sqrt(k) mean |w1j| (the theorem: about 2), the ratio, the noise norm
     times sqrt(k)."""
     m = metrics[metrics.part == "sweep_k"]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.1))
+    fig, axes = viz.panel_grid(3, (2.33, 2.6))
     for ax, (metric, title, scale) in zip(axes, [
             ("linear_sqrtk", "$\\sqrt{k}$ · mean $|w_{1j}|$", None),
             ("linear_to_slab", "RMS $w_1$ / RMS $w_2$", None),
@@ -193,7 +194,8 @@ def plot_variants(metrics: pd.DataFrame):
     coordinate's, and the test accuracy with and without the linear coordinate randomised."""
     m = metrics[metrics.part == "variant"]
     order = list(dict.fromkeys(m.variant))
-    fig, axes = plt.subplots(1, 4, figsize=(15, 0.42 * len(order) + 1.5), sharey=True)
+    # two by two: the variant names label the left column only
+    fig, axes = viz.panel_grid(4, (3.5, 0.36 * len(order) + 1.3), sharey=True)
     panels = [(["linear_to_slab"], "RMS $w_1$ / RMS $w_2$"),
               (["slab_growth"], "slab weight: final / initial RMS"),
               (["slab_to_noise_coordinate"], "slab / one noise coordinate"),
@@ -216,7 +218,8 @@ def plot_variants(metrics: pd.DataFrame):
     axes[3].axvline(0.5, color="k", lw=0.8, ls="--")
     axes[3].set_xlim(0.4, 1.03)
     axes[3].legend(fontsize=7, loc="center left")
-    axes[0].set_yticks(np.arange(len(order)), order)
+    for ax in axes[::2]:
+        ax.set_yticks(np.arange(len(order)), order)
     axes[0].invert_yaxis()
     fig.tight_layout()
     return fig
@@ -277,8 +280,9 @@ def draw_weight_scatter(ax, w1, w2, v, lim_w1: float, lim_w2: float, title: str 
     ax.legend(fontsize=7, loc="upper left")
 
 
-def trajectory_animation(units: pd.DataFrame, run: int = 0, dpi: int = 70,
-                         figsize=(8.4, 3.4), n: int = 81, max_frames: int | None = None):
+def trajectory_animation(units: pd.DataFrame, run: int = 0, dpi: int = viz.DPI,
+                         figsize=(viz.COLUMN_IN, 3.0), n: int = 81,
+                         max_frames: int | None = None):
     """A slider over the steps of one run: the units in the (w1, w2) plane and the network's
     decision regions on the (x1, x2) plane. Returns a matplotlib FuncAnimation (render it with
     ``viz.animation_html``). ``max_frames`` keeps that many steps, evenly spread. Axes are drawn
