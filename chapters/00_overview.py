@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Reproduction overview
+#
+# Every table, figure and the theorem of the paper, one row each: what it shows, the chapter
+# of this book that reproduces it, the paper's headline number, the stored paper-scale run
+# with the device and date that made it, the result of this build, and a verdict.
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"
+device = "cpu"
+seed = 0
+recompute = False
+
+# %% tags=["remove-input"]
+from sbcore.book import setup_chapter
+
+info = setup_chapter(profile, device, seed, recompute)
+
+# %% tags=["remove-cell"]
+# The items are sbcore/paper_items.csv; the paper's numbers come from sbcore/paper_numbers.csv.
+from IPython.display import Markdown, display
+
+from sbcore.book import glue_all, overview, reproduction, show_problems
+
+this_run, stored, looked = reproduction.gather(profile, device, seed, recompute)
+table = reproduction.overview_table(this_run, stored)
+glue_all(reproduction.counts(table))
+
+# %% tags=["remove-input", "remove-stderr"]
+problems = show_problems(*looked)
+
+# %% [markdown]
+# ## How to read the table
+#
+# * **paper**: the number the paper prints for the item (mean ± std where it gives one), with
+#   the table or figure it comes from. One number per item, its headline: the chapter shows
+#   the rest. An item that is an illustration or a definition has no number.
+# * **stored paper-scale run**: this project's run at the paper's settings, from the results
+#   store (mean ± std over seeds, their count, the device and the date); **this build**: the
+#   profile this page was executed with. At a reduced profile a model the paper names may not be
+#   trained; the cell then pools the models that were, and says so.
+# * **verdict**, by one rule on the numbers: the allowed gap is the largest of the paper's std,
+#   our std over seeds and a tolerance of {glue:text}`tolerance` (the paper prints two
+#   decimals, and a randomised metric near chance measured on the paper's 10,000 test points
+#   varies by about a third of the tolerance between draws). Within the allowed gap the item
+#   is *reproduced*; within {glue:text}`spread_factor` times it, *within spread*; beyond, it
+#   *departs* (the cell gives the numbers). *Not yet*: no chapter reproduces the item so far.
+
+# %% tags=["remove-input"]
+display(Markdown(overview.markdown_table(table)))
+
+# %% [markdown]
+# Of the {glue:text}`n_items` items, {glue:text}`n_built` have a chapter so far. At paper scale
+# {glue:text}`n_reproduced` are reproduced, {glue:text}`n_within` are within spread and
+# {glue:text}`n_departs` depart, {glue:text}`n_shown` shown without a number to compare;
+# {glue:text}`n_not_yet` are not built yet: {glue:text}`not_yet_items`.
