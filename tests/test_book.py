@@ -435,3 +435,16 @@ def test_every_figure_fits_the_text_column(smoke_book):
                     frames.append((name, i, _png_size(raw)[0]))
     assert not too_wide, f"figures wider than the {COLUMN_PX} px column: {too_wide}"
     assert frames and all(0.75 * COLUMN_PX <= w <= COLUMN_PX * 1.02 for *_, w in frames), frames
+
+
+def test_the_overview_runs_after_the_chapters_whose_results_it_reads(tmp_path):
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    fine = BROKEN_CHAPTER.replace("half_done = 1 / 0", "x = 1")
+    for name in ("00_overview", "01_first", "02_second"):
+        (chapters / f"{name}.py").write_text(fine)
+    lines = []
+    pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=tmp_path / "book",
+                     refresh_status=False, report=lines.append)
+    started = [line.split("]")[0][1:] for line in lines if line.endswith("executing ...")]
+    assert started == ["01_first", "02_second", "00_overview"]

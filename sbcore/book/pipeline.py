@@ -40,6 +40,9 @@ CHAPTERS = ROOT / "chapters"
 BOOK = ROOT / "book"
 TIMINGS = "_timings.json"
 STATUS_CHAPTER = "99_status"  # reads the timings, so it runs after every other chapter
+# Chapters that read the results other chapters store (the reproduction overview) run after
+# them, so that a build computes each result once.
+READS_OTHERS = ("00_overview",)
 # A cell running this long (seconds) fails its chapter (no retry): a wedged cell must fail the
 # run, not hang it, nor pass as "ok". No limit at paper scale.
 CELL_TIMEOUT = {"smoke": 600, "quick": 1800, "paper": None}
@@ -434,7 +437,8 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     chosen = resolve_chapters(names, sources) if names else list(sources)
     if refresh_status and STATUS_CHAPTER in sources and STATUS_CHAPTER not in chosen:
         chosen.append(STATUS_CHAPTER)
-    first = [n for n in chosen if n != STATUS_CHAPTER]
+    first = [n for n in chosen if n != STATUS_CHAPTER and n not in READS_OTHERS]
+    then = [n for n in chosen if n in READS_OTHERS]
     parameters = dict(profile=profile, device=device, seed=seed, recompute=bool(recompute))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -448,6 +452,9 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
                      SB_BOOK_DIR=str(out_dir.resolve())):
         outcomes = _run_all(first, sources, out_dir, parameters, jobs, failed_dir, cell_timeout,
                             chapter_timeout, report)
+        if then:  # after the chapters whose stored results they read: nothing computed twice
+            outcomes += _run_all(then, sources, out_dir, parameters, jobs, failed_dir,
+                                 cell_timeout, chapter_timeout, report)
         write_timings(out_dir, outcomes, parameters)
         if STATUS_CHAPTER in chosen:
             status = _run_all([STATUS_CHAPTER], sources, out_dir, parameters, 1, failed_dir,
