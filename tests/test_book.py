@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -26,53 +24,8 @@ from sbcore.book import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = list(pipeline.chapter_sources())
-# Two chapters at a time: at smoke a chapter is mostly kernel start and imports, so two overlap
-# well even on 2 cores (measured: 57 s instead of 93 s for the whole book).
-JOBS = int(os.environ.get("SB_TEST_JOBS", "2"))
-
-
-@pytest.fixture(scope="session")
-def smoke_book(tmp_path_factory):
-    """A book root in a temporary folder, with every chapter executed at smoke."""
-    root = tmp_path_factory.mktemp("book_root")
-    store = root / "results"
-    if (ROOT / "results" / "paper").exists():  # chapters show stored paper-scale runs
-        shutil.copytree(ROOT / "results" / "paper", store / "paper")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SB_RESULTS", str(store))  # the kernels inherit it
-        outcomes = pipeline.execute(profile="smoke", device="cpu", seed=0,
-                                    out_dir=root / "book", jobs=JOBS)
-    return root, {o.name: o for o in outcomes}
-
-
-@pytest.fixture(scope="session")
-def killed_midway(smoke_book):
-    """``kill -9`` of the pipeline (its whole process group) while it executes a chapter into
-    the smoke book: what it leaves must not break the next build or show as a page."""
-    root, _ = smoke_book
-    env = dict(os.environ, SB_RESULTS=str(root / "results"), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "sbcore.book.pipeline", "execute",
-                             "03_extreme_sb", "--profile", "smoke", "--recompute",
-                             "--no-status", "--out", str(root / "book")],
-                            cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not list((root / "book").glob(".03_extreme_sb.*.ipynb")):
-        assert time.monotonic() < deadline and proc.poll() is None, "the chapter never started"
-        time.sleep(0.2)
-    time.sleep(3)  # a few cells in
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    return list((root / "book").glob(".*.ipynb"))
-
-
-@pytest.fixture(scope="session")
-def built_site(smoke_book, killed_midway):
-    root, _ = smoke_book
-    shutil.copy(ROOT / "_config.yml", root / "_config.yml")
-    shutil.copytree(ROOT / "_vendor", root / "_vendor")
-    rc = pipeline.build(root)
-    return root, rc
+# The smoke book and its site (fixtures smoke_book, killed_midway, built_site) are built in
+# conftest.py, once per session, so that test_site_browser.py checks the same site.
 
 
 def test_chapters_found():
