@@ -136,6 +136,15 @@ half_done = 1 / 0
 '''
 
 
+def _chapters_with(tmp_path: Path, **bodies: str) -> Path:
+    """A chapters folder of tiny chapters: name -> the code of their one cell."""
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    for name, body in bodies.items():
+        (chapters / f"{name}.py").write_text(BROKEN_CHAPTER.replace("half_done = 1 / 0", body))
+    return chapters
+
+
 def _snapshot(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -227,9 +236,7 @@ def test_a_cell_that_reached_the_timeout_counts_as_timed_out():
 
 
 def test_an_interrupted_runs_leftover_is_moved_aside_by_the_next_run(tmp_path):
-    chapters = tmp_path / "chapters"
-    chapters.mkdir()
-    (chapters / "50_fine.py").write_text(BROKEN_CHAPTER.replace("half_done = 1 / 0", "x = 1"))
+    chapters = _chapters_with(tmp_path, **{"50_fine": "x = 1"})
     out = tmp_path / "book"
     out.mkdir()
     (out / ".50_fine.ab12cd.ipynb").write_text('{"cells": "half written')
@@ -263,12 +270,10 @@ def test_a_failed_notebook_moves_across_filesystems(tmp_path, monkeypatch):
 
 
 def test_the_pipeline_repeats_a_chapters_store_warnings(tmp_path):
-    chapters = tmp_path / "chapters"
-    chapters.mkdir()
-    (chapters / "50_warns.py").write_text(BROKEN_CHAPTER.replace(
-        "half_done = 1 / 0", "from sbcore.book import show_problems\n"
+    chapters = _chapters_with(tmp_path, **{"50_warns": (
+        "from sbcore.book import show_problems\n"
         "class R:\n    problems = ['stored paper entry x is damaged']\n"
-        "show_problems(R())"))
+        "show_problems(R())")})
     lines = []
     outcomes = pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=tmp_path / "b",
                                 refresh_status=False, report=lines.append)
@@ -306,12 +311,10 @@ def test_make_lab_installs_jupyterlab_on_demand_and_opens_the_chapters():
 
 
 def test_the_status_record_names_the_store_entries_a_chapter_used(tmp_path, monkeypatch):
-    chapters = tmp_path / "chapters"
-    chapters.mkdir()
-    (chapters / "50_uses.py").write_text(BROKEN_CHAPTER.replace(
-        "half_done = 1 / 0", "from sbcore.studies import runner\n"
+    chapters = _chapters_with(tmp_path, **{"50_uses": (
+        "from sbcore.studies import runner\n"
         "runner.run('measuring', profile, device, seed, recompute)\n"
-        "runner.run('measuring', profile, device, seed, recompute)"))
+        "runner.run('measuring', profile, device, seed, recompute)")})
     monkeypatch.setenv("SB_RESULTS", str(tmp_path / "results"))
     out = tmp_path / "book"
     outcomes = pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=out,
@@ -391,11 +394,8 @@ def test_every_figure_fits_the_text_column(smoke_book):
 
 
 def test_the_overview_runs_after_the_chapters_whose_results_it_reads(tmp_path):
-    chapters = tmp_path / "chapters"
-    chapters.mkdir()
-    fine = BROKEN_CHAPTER.replace("half_done = 1 / 0", "x = 1")
-    for name in ("00_overview", "01_first", "02_second"):
-        (chapters / f"{name}.py").write_text(fine)
+    chapters = _chapters_with(tmp_path, **{n: "x = 1"
+                                           for n in ("00_overview", "01_first", "02_second")})
     lines = []
     pipeline.execute(profile="smoke", chapters_dir=chapters, out_dir=tmp_path / "book",
                      refresh_status=False, report=lines.append)
