@@ -76,8 +76,8 @@ problems = show_problems(results)
 #
 # * **uses S only** averages the votes of $S$ (the linear coordinate of LMS-5, the 5-slab of
 #   MS-(5,7));
-# * **uses S^c only** averages the votes of the {glue:text}`n_sc` complex coordinates;
-# * **uses S and S^c** adds the two averages: when one half is randomised and disagrees,
+# * **uses $S^c$ only** averages the votes of the {glue:text}`n_sc` complex coordinates;
+# * **uses $S$ and $S^c$** adds the two averages: when one half is randomised and disagrees,
 #   the score is 0, a tie, which predicts class 0; so it is right on 3 rows in 4.
 #
 # Their reliance is known, so their randomised metrics are known too (the "known" columns).

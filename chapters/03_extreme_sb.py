@@ -98,7 +98,7 @@ display(*map(Markdown, views.caveats(results, stored, "main")))
 display(views.training_view(results))
 
 # %% [markdown]
-# ### More complex features do not help: |S^c| = 249
+# ### More complex features do not help: $\lvert S^c \rvert = 249$
 #
 # Fig. 3b repeats the (2000,1)-FCN with d = {glue:text}`d_wide`, so $|S^c|$ =
 # {glue:text}`n_sc_wide` complex coordinates against one simple one

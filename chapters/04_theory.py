@@ -38,7 +38,7 @@ info = setup_chapter(profile, device, seed, recompute)
 import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 
-from sbcore.book import glue_all, name_stored_column, show_problems
+from sbcore.book import glue_all, page_table, show_problems
 from sbcore.profiles import view
 from sbcore.studies import runner
 from sbcore.studies.theory import figures as theory_viz
@@ -288,7 +288,7 @@ display(views.sweep_k_table(M))
 # which is the paper's Table 1 decision rule.
 
 # %% tags=["hide-input"]
-display(name_stored_column(views.accuracy_table(M, stored), stored))
+display(page_table(views.accuracy_table(M, stored), stored))
 
 # %% [markdown]
 # Over {glue:text}`runs:.0f` runs and {glue:text}`n_test:.0f` test points each, the networks

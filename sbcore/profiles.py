@@ -42,17 +42,20 @@ PAPER_CHOICES = {
         "MS-(5,7) at d = 50 uses the same 50,000 (the paper states no size for it; the "
         "notebooks used 100,000), with 5,000 validation and 10,000 test points."),
     "d = 250 training size (Fig. 3b)": (
-        "100,000 training points, the notebooks' size: the paper states none for |S^c| = 249, "
+        r"100,000 training points, the notebooks' size: the paper states none for "
+        r"$\lvert S^c \rvert = 249$, "
         "and with 5 times more coordinates the larger sample is the fairer test."),
     "update cap (synthetic)": (
         "100,000 updates per run (the official loop's cap was 800,000); the stop rule ends "
         "every run at d = 50 well before it, while the S-removed control on MS-(5,7) may not."),
-    "AUC": "ROC-AUC of logit1 - logit0, as the code computes and every reported number uses; "
+    "AUC": r"ROC-AUC of $\mathrm{logit}_1 - \mathrm{logit}_0$, as the code computes and every "
+           "reported number uses; "
            "the paper's text says precision-recall.",
     "theory initialisation": (
-        "w_ij ~ N(0, 1/(d k log^2 d)), Lemma 1's reading; the theorem's statement reads "
-        "1/(d k log^4 d) (or log(4d)) and Lemma 1's bands use the 1/sqrt(d k log d) scale. "
-        "The step size is 1/sqrt(log d), the theorem's Omega((log d)^-1/2) with constant 1."),
+        r"$w_{ij} \sim N(0, 1/(d k \log^2 d))$, Lemma 1's reading; the theorem's statement reads "
+        r"$1/(d k \log^4 d)$ (or $\log 4d$) and Lemma 1's bands use the "
+        r"$1/\sqrt{d k \log d}$ scale. The step size is $1/\sqrt{\log d}$, the theorem's "
+        r"$\Omega((\log d)^{-1/2})$ with constant 1."),
     "model selection": "on a separate validation split, never on the test set (the code "
                        "selected on the test set; the paper's section 5 says validation).",
 }

@@ -341,19 +341,22 @@ def test_usage_summary_names_the_device_and_date_of_stored_entries(tmp_path):
 def test_stored_columns_name_the_device_and_date_of_their_run():
     import pandas as pd
 
-    from sbcore.book import name_stored_column, stored_label
+    from sbcore.book import page_table, stored_label
 
     class Stored:
         provenance = {"device_name": "NVIDIA H100 80GB HBM3", "date": "2026-11-27T04:40:24+00:00"}
 
-    table = pd.DataFrame({"metric": ["a"], "stored paper-scale run": ["0.5"], "this run": ["1"]})
-    named = name_stored_column(table, {"main": Stored(), "wide": None})
+    table = pd.DataFrame({"metric": ["Sc-randomized AUC"], "stored paper-scale run": ["0.5"],
+                          "this run": ["1"]})
+    named = page_table(table, {"main": Stored(), "wide": None})
     assert list(named.columns) == ["metric",
                                    "stored paper-scale run (NVIDIA H100 80GB HBM3, 2026-11-27)",
                                    "this run"]
-    assert "NVIDIA H100 80GB HBM3, 2026-11-27" in name_stored_column(
-        table.style.hide(axis="index"), Stored()).to_html()
-    assert name_stored_column(table, None) is table and stored_label({"x": None}) == ""
+    assert named["metric"].tolist() == ["Sᶜ-randomised AUC"]  # the prose's spelling
+    html = page_table(table.style.hide(axis="index"), Stored()).to_html()
+    assert "NVIDIA H100 80GB HBM3, 2026-11-27" in html and "Sᶜ-randomised AUC" in html
+    assert list(page_table(table, None).columns) == list(table.columns)
+    assert stored_label({"x": None}) == ""
 
 
 def _png_size(raw: bytes) -> tuple[int, int]:

@@ -117,17 +117,28 @@ def stored_label(stored) -> str:
     return "; ".join(f"{device}, {day}" for device, day in made)
 
 
-def name_stored_column(table, stored):
-    """A comparison table (a DataFrame or its Styler) whose 'stored paper-scale run' column
-    names the device and date of that run, so the provenance sits where the number is."""
+def prose_spelling(text: str) -> str:
+    """A library label in the prose's spelling: British 'randomised', and S^c as Sᶜ."""
+    return (str(text).replace("randomized", "randomised").replace("Sc-", "Sᶜ-")
+            .replace("Sc ", "Sᶜ "))
+
+
+def page_table(table, stored=None):
+    """A comparison table (a DataFrame or its Styler) as the page shows it: the 'stored
+    paper-scale run' column names the device and date of that run, so the provenance sits
+    where the number is, and metric names are spelt as in the prose (``prose_spelling``)."""
     label = stored_label(stored)
-    if not label:
-        return table
-    new = f"{STORED} ({label})"
-    if hasattr(table, "data"):  # a Styler: rename the header it shows
+    new = f"{STORED} ({label})" if label else STORED
+    if hasattr(table, "data"):  # a Styler: relabel what it shows, keep its data
+        for column in ("metric",):
+            if column in table.data.columns:
+                table = table.format(prose_spelling, subset=[column])
         return table.relabel_index([new if c == STORED else c for c in table.data.columns],
                                    axis="columns")
-    return table.rename(columns={STORED: new})
+    out = table.rename(columns={STORED: new})
+    if "metric" in out.columns:
+        out = out.assign(metric=out["metric"].map(prose_spelling))
+    return out
 
 
 def mean_std(values) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, name_stored_column
+from sbcore.book.chapter import compare_table, mean_std, page_table
 from sbcore.models import model_label
 from sbcore.profiles import PAPER_CHOICES, quick_reductions, section
 from sbcore.reliance import relies_only_on_S
@@ -83,7 +83,7 @@ def compare(results: dict, stored: dict, part: str, profile: str,
 
 def compare_view(results: dict, stored: dict, part: str, profile: str, metrics=ORDER):
     """``compare`` styled for the page (no index)."""
-    return name_stored_column(compare(results, stored, part, profile, metrics), stored[part]
+    return page_table(compare(results, stored, part, profile, metrics), stored[part]
                               ).style.hide(axis="index")
 
 
@@ -113,7 +113,7 @@ def coordinates(results: dict, stored: dict, profile: str) -> pd.DataFrame:
 
 
 def coordinates_view(results: dict, stored: dict, profile: str):
-    return name_stored_column(coordinates(results, stored, profile), stored["main"]
+    return page_table(coordinates(results, stored, profile), stored["main"]
                               ).style.hide(axis="index")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sbcore.book.chapter import prose_spelling
 from sbcore.paper import paper_numbers
 from sbcore.reliance import relies_only_on_S
 from sbcore.studies.measuring.oracles import KNOWN_ACCURACY, KNOWN_AUC, ORACLE_LABELS, ORACLES
@@ -71,7 +72,7 @@ def randomization_table(result, dataset: str = "lms-5") -> pd.DataFrame:
     view = m.pivot_table(index="model", columns=["metric", "randomization"], values="value",
                          sort=False)
     view.index = pd.Index([ORACLE_LABELS[k] for k in view.index], name="oracle")
-    view.columns = [f"{v.replace(' accuracy', '').replace('Sc', 'Sᶜ')} acc, {h}"
+    view.columns = [f"{prose_spelling(v.replace(' accuracy', ''))} acc, {h}"
                     for v, h in view.columns]
     return view.reset_index()
 
