@@ -85,6 +85,7 @@ class Entry:
     date: str = ""
     wall_time_s: float = float("nan")
     cost: float = 1.0
+    result: store.Result | None = None  # the entry as loaded (and checked), when stored
 
 
 def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) -> list[Entry]:
@@ -106,12 +107,12 @@ def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) ->
         else:
             migrated = ""
         if prov is not None and "damaged" not in prov:
-            try:
-                store.load(mod.NAME, key_cfg, profile, root, with_tensors=True)
+            try:  # every checksum checked, tensors included; the loaded entry is kept
+                loaded = store.load(mod.NAME, key_cfg, profile, root, with_tensors=True)
                 e = Entry(mod.NAME, entry, cfg, key_cfg, "stored", device=prov.get(
                     "device_name", ""), date=prov.get("date", ""),
                     wall_time_s=prov.get("wall_time_s", float("nan")), cost=cost,
-                    detail=migrated)
+                    detail=migrated, result=loaded)
             except store.CorruptResult as err:
                 e = Entry(mod.NAME, entry, cfg, key_cfg, "damaged", str(err), cost=cost)
         elif prov is not None:
@@ -186,10 +187,7 @@ def lookup(name: str, profile: str = "paper", seed: int = 0,
     of entries that were never stored)."""
     out = StudyResults()
     for e in entries(name, profile, seed, root):
-        if e.status == "stored":
-            out[e.name] = store.load(e.study, e.key_config, profile, root)
-        else:
-            out[e.name] = None
+        out[e.name] = e.result  # None unless stored (and sound)
         record_usage(name, profile, e.name, e.status, out[e.name])
         if e.status != "stored":
             if e.status in ("damaged", "stale"):
