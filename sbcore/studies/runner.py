@@ -31,9 +31,9 @@ import pandas as pd
 
 from sbcore import store
 from sbcore.checks import check_bool, check_seed
-from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
+from sbcore.profiles import PROFILE_NAMES, STUDY_SETTINGS, check_device, check_profile
 
-STUDIES = ("datasets", "measuring", "extreme_sb", "theory")
+STUDIES = STUDY_SETTINGS  # every study keeps its settings beside it: one list of both
 
 
 USAGE_FILE = "SB_USAGE_FILE"  # set by the pipeline: where a chapter's kernel lists its entries

@@ -42,7 +42,6 @@ from sbcore.studies.runner import seeds_from
 NAME = EXPERIMENT = "extreme_sb"
 VERSION = 2  # 2: one entry per (part, dataset, model); state dicts of the main part stored
 PARTS = ("main", "wide", "control")
-VARIANT_ACCURACY = ("standard accuracy", "S-randomized accuracy", "Sc-randomized accuracy")
 
 
 # --------------------------------------------------------------------------------------------
