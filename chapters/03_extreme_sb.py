@@ -78,7 +78,7 @@ display(*map(Markdown, views.profile_notes(profile)))
 # {glue:text}`stored_from`
 
 # %% tags=["remove-input"]
-display(views.compare_view(results, stored, "main", profile))
+display(*views.compare_view(results, stored, "main", profile))
 display(*map(Markdown, views.caveats(results, stored, "main")))
 
 # %% [markdown]
@@ -105,7 +105,7 @@ display(views.training_view(results))
 # ({glue:text}`wide_seeds` here).
 
 # %% tags=["remove-input"]
-display(views.compare_view(results, stored, "wide", profile))
+display(*views.compare_view(results, stored, "wide", profile))
 display(*map(Markdown, views.caveats(results, stored, "wide")))
 
 # %% tags=["remove-input"]
@@ -148,7 +148,7 @@ fig = figures.decision_boundaries(main, nums["small"])
 # numbers are the official notebook 01's per-coordinate outputs).
 
 # %% tags=["remove-input"]
-display(views.coordinates_view(results, stored, profile))
+display(*views.coordinates_view(results, stored, profile))
 
 # %% tags=["remove-input"]
 fig = figures.per_coordinate(main)
@@ -164,7 +164,7 @@ fig = figures.per_coordinate(main)
 # $S^c$ coordinates alone, same sample, same recipe.
 
 # %% tags=["remove-input"]
-display(views.compare_view(results, stored, "control", profile, views.CONTROL_METRICS))
+display(*views.compare_view(results, stored, "control", profile, views.CONTROL_METRICS))
 display(Markdown(views.control_verdict(results, stored)))
 
 # %% [markdown]

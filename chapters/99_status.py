@@ -40,14 +40,15 @@ from sbcore.book import overview, viz
 status, summary = overview.execution_status()
 for key in ("n_chapters", "n_failed", "total_minutes"):
     glue(key, summary[key], display=False)
-display(viz.styled_table(status.rename_axis("chapter").reset_index(),
-                        {"execution time (s)": "{:.1f}"}) if len(status) else
+display(viz.styled_table(status.drop(columns="store entries used").rename_axis("chapter")
+                        .reset_index(), {"execution time (s)": "{:.1f}"}) if len(status) else
         Markdown(f"No execution has been recorded yet in `{summary['source']}`."))
+display(Markdown(overview.usage_markdown(status)))
 
 # %% [markdown]
-# Each row also names the torch version of the execution and the store entries the chapter
-# used: reused from the store, computed by that execution, or read from the stored paper-scale
-# run (with the device and date that made them).
+# Each row also names the torch version of the execution; the list under the table gives the
+# store entries each chapter used: reused from the store, computed by that execution, or read
+# from the stored paper-scale run (with the device and date that made them).
 #
 # The {glue:text}`n_chapters` chapters above took {glue:text}`total_minutes:.1f` minutes of
 # execution in all; {glue:text}`n_failed` of them failed at their last execution. This page's own

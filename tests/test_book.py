@@ -404,3 +404,55 @@ def test_the_overview_runs_after_the_chapters_whose_results_it_reads(tmp_path):
                      refresh_status=False, report=lines.append)
     started = [line.split("]")[0][1:] for line in lines if line.endswith("executing ...")]
     assert started == ["01_first", "02_second", "00_overview"]
+
+
+def test_wide_table_groups_metrics_and_states_shared_seed_counts():
+    import pandas as pd
+
+    from sbcore.book import wide_table
+
+    class Stored:
+        provenance = {"device_name": "NVIDIA H100 80GB HBM3", "date": "2026-11-27T04:40:24+00:00"}
+
+    long = pd.DataFrame({
+        "dataset": ["MS-(5,7)", "MS-(5,7)", "LMS-5", "LMS-5"],
+        "model": ["(100,1)-FCN"] * 4,
+        "metric": ["S-randomized AUC", "train accuracy"] * 2,
+        "paper": ["0.50", "", "0.49 ± 0.01", ""],
+        "stored paper-scale run": ["0.500 ± 0.001 (n=5)", "1.000 ± 0.000 (n=5)",
+                                   "0.501 ± 0.002 (n=5)", "1.000 ± 0.000 (n=4)"],
+        "this run": ["0.510 ± 0.010 (n=3)"] * 4})
+    styled = wide_table(long, ["dataset", "model"], ["S-randomized AUC", "train accuracy"],
+                        Stored(), "Reliance", "quick")
+    t = styled.data
+    assert list(t.columns) == [
+        ("dataset", ""), ("model", ""), ("S-randomised AUC", "paper"),
+        ("S-randomised AUC", "stored"), ("S-randomised AUC", "this run"),
+        ("train accuracy", "stored"), ("train accuracy", "this run")]  # no paper number
+    assert t[("dataset", "")].tolist() == ["MS-(5,7)", "LMS-5"]  # order as met
+    assert t[("S-randomised AUC", "this run")].tolist() == ["0.510 ± 0.010"] * 2
+    assert t[("train accuracy", "stored")].tolist() == ["1.000 ± 0.000 (n=5)",
+                                                        "1.000 ± 0.000 (n=4)"]  # differ in a row
+    per_row = long.assign(**{"stored paper-scale run": lambda x: x["stored paper-scale run"]
+                             .str.replace("(n=4)", "(n=5)")},
+                          **{"this run": ["0.5 ± 0.1 (n=3)"] * 2 + ["0.5 ± 0.1 (n=2)"] * 2})
+    t = wide_table(per_row, ["dataset", "model"], ["train accuracy"]).data
+    assert t[("seeds", "this run")].tolist() == ["3", "2"]  # one count per row: a column
+    assert t[("train accuracy", "this run")].tolist() == ["0.5 ± 0.1"] * 2
+    html = styled.to_html()
+    assert "NVIDIA H100 80GB HBM3, 2026-11-27" in html and "3 seeds per cell" in html
+    assert "Reliance." in html and ">0<" not in html  # no raw index
+    with pytest.raises(ValueError, match="metrics"):
+        wide_table(long, ["dataset"], ["standard AUC"])
+
+
+def test_status_lists_the_store_entries_each_chapter_used():
+    import pandas as pd
+
+    from sbcore.book import overview
+
+    table = pd.DataFrame({"store entries used": ["measuring quick: 1 reused", ""]},
+                         index=["02_measuring", "01_datasets"])
+    assert overview.usage_markdown(table) == (
+        "**Store entries used:**\n\n* `02_measuring`: measuring quick: 1 reused")
+    assert overview.usage_markdown(table.iloc[1:]) == ""

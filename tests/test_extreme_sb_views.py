@@ -60,14 +60,16 @@ def test_compare_has_one_row_per_cell_and_metric(results):
                                "stored paper-scale run", "this run"]
     assert len(t) == cells(results["main"].metrics) * len(views.ORDER)
     assert set(t["dataset"]) == set(views.NAMES.values())
-    assert set(t["metric"]) == {m.replace("Sc-", "Sᶜ-") for m in views.ORDER}
+    assert set(t["metric"]) == set(views.ORDER)
     assert (t["stored paper-scale run"] == "not yet run").all()
     assert t["this run"].str.contains("±").all()
     control = views.compare(results, NONE_STORED, "control", "smoke", views.CONTROL_METRICS)
     assert set(control["metric"]) == set(views.CONTROL_METRICS)
     assert len(control) == cells(results["control"].metrics) * 2
-    styled = views.compare_view(results, NONE_STORED, "wide", "smoke")
-    assert len(styled.data) == cells(results["wide"].metrics) * len(views.ORDER)
+    tables = views.compare_view(results, NONE_STORED, "wide", "smoke")
+    assert len(tables) == len(views.GROUPS)
+    assert sum(len(t.data.columns.levels[0]) - 2 for t in tables) == len(views.MAIN_METRICS)
+    assert all(len(t.data) == cells(results["wide"].metrics) for t in tables)
 
 
 def test_compare_lists_the_cells_only_the_stored_run_has(results):
@@ -85,7 +87,8 @@ def test_training_table_counts_the_seeds(results):
     runs = results["main"].tables["runs"]
     t = views.training(results)
     assert list(t.columns) == ["dataset", "model", "seeds", "converged", "updates",
-                               "wall_time_s"]
+                               "wall_time_s", "train accuracy"]
+    assert t["train accuracy"].str.match(r"\d\.\d{3}").all()
     assert len(t) == len(runs[["dataset", "model"]].drop_duplicates())
     assert t["seeds"].sum() == len(runs) and t["converged"].sum() == runs["converged"].sum()
     assert len(views.training_view(results).data) == len(t)
@@ -93,10 +96,12 @@ def test_training_table_counts_the_seeds(results):
 
 def test_coordinate_table_names_the_summary_metrics(results):
     t = views.coordinates(results, NONE_STORED, "smoke")
-    assert set(t["metric"]) == {m.replace("Sc ", "Sᶜ ") for m in esb.COORDINATE_METRICS}
+    assert set(t["metric"]) == set(esb.COORDINATE_METRICS)
     assert len(t) == cells(results["main"].metrics) * len(esb.COORDINATE_METRICS)
-    assert len(views.coordinates_view(results, dict(NONE_STORED, main=results["main"]),
-                                      "smoke").data) == len(t)
+    accuracy, ratio = views.coordinates_view(results, dict(NONE_STORED, main=results["main"]),
+                                             "smoke")
+    assert len(accuracy.data) == len(ratio.data) == cells(results["main"].metrics)
+    assert "lowest Sᶜ coordinate randomised accuracy" in accuracy.data.columns.get_level_values(0)
 
 
 # ---------------------------------------------------------------------------- numbers

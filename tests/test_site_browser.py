@@ -38,7 +38,7 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--mute-audio",
-                  "--remote-debugging-pipe"]
+                  "--remote-debugging-pipe", "--window-size=1280,900"]  # a laptop's browser
 PAGE_TIMEOUT = 20.0  # seconds for one page to load and settle
 REDIRECT = re.compile(r'<meta[^>]+http-equiv="refresh"', re.I)  # index.html: to the first page
 
@@ -217,7 +217,24 @@ CHECK_JS = r"""(async () => {
     if (img.src === before)
       problems.push('animation ' + slider.id + ': moving the slider kept the same frame');
   }
-  return {problems, math: mathEls.length, animations: sliders.length};
+  // Figures: shown at no less than 60% of their width in pixels (hidden ones are skipped).
+  const figures = [...document.querySelectorAll('div.cell_output img')]
+    .filter(img => img.offsetParent !== null && img.naturalWidth > 0);
+  for (const img of figures) {
+    const shown = img.getBoundingClientRect().width;
+    if (shown < 0.6 * img.naturalWidth)
+      problems.push(`figure shown at ${Math.round(shown)} px of its ${img.naturalWidth} px: `
+                    + (img.alt || img.src.slice(-50)));
+  }
+  // Tables: none wider than the text column (no sideways scrolling to reach a column).
+  const tables = [...document.querySelectorAll('div.cell_output table')]
+    .filter(t => t.offsetParent !== null);
+  for (const t of tables)
+    if (t.scrollWidth > t.clientWidth + 2)
+      problems.push(`table wider than the column (${t.scrollWidth} px in ${t.clientWidth} px): `
+                    + (t.caption ? t.caption.textContent : t.textContent).trim().slice(0, 70));
+  return {problems, math: mathEls.length, animations: sliders.length,
+          figures: figures.length, tables: tables.length};
 })()"""
 
 
@@ -296,23 +313,23 @@ def test_every_page_is_clean_offline(site_html, browser):
     pages = site_pages(site_html)
     assert pages, f"no pages under {site_html}"
     report, counts = {}, {}
-    checked_math = checked_animations = 0
+    checked = dict(math=0, animations=0, figures=0, tables=0)
     for page in pages:
         if REDIRECT.search(page.read_text(errors="replace")[:2000]):
             events = browser.open(page.as_uri(), settle=False)  # the target is checked anyway
-            found = {"problems": [], "math": 0, "animations": 0}
+            found = {"problems": [], "math": 0, "animations": 0, "figures": 0, "tables": 0}
         else:
             events = browser.open(page.as_uri())
             found = browser.evaluate(CHECK_JS)
-        checked_math += found["math"]
-        checked_animations += found["animations"]
+        for what in checked:
+            checked[what] += found[what]
         problems = page_problems(events) + found["problems"]
         name = str(page.relative_to(site_html))
         counts[name] = len(problems)
         if problems:
             report[name] = problems
     elapsed = time.monotonic() - start
-    print(f"\n{len(pages)} pages in {elapsed:.1f} s; {checked_math} math elements, "
-          f"{checked_animations} animations checked; problems per page: {counts}")
+    print(f"\n{len(pages)} pages in {elapsed:.1f} s; checked {checked}; "
+          f"problems per page: {counts}")
     assert not report, "problems in the browser:\n" + "\n".join(
         f"{name} ({len(ps)}):\n  " + "\n  ".join(ps) for name, ps in report.items())

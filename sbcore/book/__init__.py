@@ -13,4 +13,5 @@ from sbcore.book.chapter import (  # noqa: F401
     setup_chapter,
     show_problems,
     summarize,
+    wide_table,
 )

@@ -141,14 +141,17 @@ def page_table(table, stored=None):
     return out
 
 
-def mean_std(values) -> str:
-    """'mean ± std (n=count)' with three decimals."""
+def mean_std(values, count: bool = True, places: int = 3) -> str:
+    """'mean ± std (n=count)' with ``places`` decimals; 'value (n=1)' for one value; without
+    the '(n=...)' when ``count`` is False (a table whose seeds column gives it)."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if len(v) == 0:
         return "–"
-    std = v.std(ddof=1) if len(v) > 1 else 0.0
-    return f"{v.mean():.3f} ± {std:.3f} (n={len(v)})"
+    n = f" (n={len(v)})" if count else ""
+    if len(v) == 1:  # one seed has no spread to show
+        return f"{v[0]:,.{places}f}{n}"
+    return f"{v.mean():,.{places}f} ± {v.std(ddof=1):,.{places}f}{n}"
 
 
 def summarize(metrics: pd.DataFrame, keys=("dataset", "model", "metric")) -> pd.DataFrame:
@@ -183,3 +186,97 @@ def compare_table(paper: pd.DataFrame, this_run: pd.DataFrame,
     out["paper"] = out["paper"].fillna("")
     out["stored paper-scale run"] = out["stored paper-scale run"].fillna("not yet run")
     return out[keys + ["paper", "stored paper-scale run", "this run"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Wide results tables: rows are the cells (dataset, model), column groups the metrics, each
+# with paper | stored | this run (issue 8). Used by 03_extreme_sb and every results chapter.
+# --------------------------------------------------------------------------------------------
+
+SOURCES = {"paper": "paper", STORED: "stored", "this run": "this run"}
+_COUNT = r"\s*\(n=(\d+)\)"
+
+
+def _seed_counts(column: pd.Series) -> set[str]:
+    """The '(n=k)' counts in a column of 'mean ± std (n=k)' strings."""
+    return set(column.astype(str).str.extract(_COUNT, expand=False).dropna())
+
+
+def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
+               profile: str = ""):
+    """A long comparison table (``compare_table``'s columns: the row keys, ``metric``,
+    paper, stored paper-scale run, this run) as one wide table for the page.
+
+    Rows: the distinct values of ``rows`` (e.g. dataset, model), in the order met. Columns:
+    one group per metric of ``metrics`` (in that order, spelt as the prose spells them), each
+    with the sub-columns paper | stored | this run; a metric for which the paper gives no
+    number has no paper sub-column. Seed counts: a source with one count for the whole table
+    says it once in the caption, one with a count per row in a 'seeds' column group, and only
+    counts that differ within a row stay in the cells. The caption also names the device and date
+    of the stored paper-scale run (``stored``, as for ``page_table``). Returns a Styler."""
+    rows = list(rows)
+    metrics = [m for m in metrics if m in set(long["metric"].astype(str))]
+    if not metrics:
+        raise ValueError(f"metrics: none of them is in the table (it has "
+                         f"{sorted(set(long['metric'].astype(str)))})")
+    sub = long[long["metric"].astype(str).isin(metrics)].copy()
+    sub["metric"] = sub["metric"].astype(str)
+    order = sub[rows].drop_duplicates()
+    seeds, per_row = {}, {}
+    for source in (STORED, "this run"):
+        counts = sub[source].astype(str).str.extract(_COUNT, expand=False)
+        by_row = counts.groupby([sub[k] for k in rows], sort=False).agg(
+            lambda c: c.iloc[0] if c.dropna().nunique() == 1 and c.notna().all() else None)
+        if counts.dropna().nunique() == 1:  # one count for the whole table: the caption says it
+            seeds[source] = counts.dropna().iloc[0]
+        elif by_row.notna().all():  # one count per row: a 'seeds' column says it
+            per_row[("seeds", SOURCES[source])] = by_row
+        else:
+            continue  # counts differ within a row: each cell keeps its own
+        sub[source] = sub[source].astype(str).str.replace(_COUNT, "", regex=True)
+    pieces = dict(per_row)
+    for metric in metrics:
+        m = sub[sub["metric"] == metric].drop_duplicates(rows)
+        for source, short in SOURCES.items():
+            if source == "paper" and not (m["paper"].astype(str) != "").any():
+                continue  # the paper gives no number for this metric
+            pieces[(prose_spelling(metric), short)] = m.set_index(rows)[source]
+    table = pd.DataFrame(pieces).reindex(pd.MultiIndex.from_frame(order)).fillna("–")
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    table = table.reset_index()
+    table.columns = pd.MultiIndex.from_tuples(
+        [(c[0], "") if c[0] in rows else c for c in table.columns])
+    firsts = [c for i, c in enumerate(table.columns)  # each metric group's first column
+              if c[0] not in rows and (i == 0 or table.columns[i - 1][0] != c[0])]
+    numbers = [c for c in table.columns if c[0] not in rows]
+    return (table.style.hide(axis="index").set_table_attributes('class="dataframe wide"')
+            .format(_std_below, subset=numbers)
+            .set_table_styles({c: [{"selector": "td", "props": "border-left: 1px solid #ccc"}]
+                               for c in firsts}, overwrite=False)
+            .set_caption(_wide_caption(title, stored, seeds, profile)))
+
+
+def _std_below(text) -> str:
+    """'0.499 ± 0.003' shown as the mean over a smaller '± 0.003' (HTML): a group of three
+    sub-columns then fits the text column; the table's data keep the plain text."""
+    text = str(text)
+    mean, sep, rest = text.partition(" ± ")
+    if sep:
+        return f'{mean}<br><span class="sd">± {rest}</span>'
+    head, sep, profile = text.partition("not run at ")  # a cell only the stored run has
+    return f'not run<br><span class="sd">at {profile}</span>' if sep and not head else text
+
+
+def _wide_caption(title: str, stored, seeds: dict, profile: str) -> str:
+    """'Title. Mean ± std over seeds; stored: the paper-scale run (device, date), 5 seeds per
+    cell; this run: quick profile, 3 seeds per cell.'"""
+    def per_cell(source):
+        n = seeds.get(source)
+        return f", {n} seed{'s' if n != '1' else ''} per cell" if n else ""
+
+    label = stored_label(stored)
+    stored_text = (f"stored: the paper-scale run ({label}){per_cell(STORED)}" if label
+                   else "stored: the paper-scale run (not yet run)")
+    this = f"this run: {profile + ' profile' if profile else 'this page'}{per_cell('this run')}"
+    head = f"{title}. " if title else ""
+    return f"{head}Mean ± std over seeds; {stored_text}; {this}."

@@ -115,6 +115,14 @@ def execution_status(book_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
                   "date (UTC)", "store entries used"]], summary
 
 
+def usage_markdown(table: pd.DataFrame) -> str:
+    """The store entries each chapter used, one bullet per chapter (a list under the status
+    table rather than a column of it: the text is long and the table must fit the column)."""
+    used = table["store entries used"] if "store entries used" in table else pd.Series()
+    lines = [f"* `{name}`: {text}" for name, text in used.items() if text]
+    return "**Store entries used:**\n\n" + "\n".join(lines) if lines else ""
+
+
 def failures_markdown(errors: dict) -> str:
     """The error of each failed chapter as markdown (empty when none failed)."""
     if not errors:
@@ -142,4 +150,5 @@ def ledger_summary(profile: str = "paper") -> tuple[pd.DataFrame, dict]:
 
 
 __all__ = ["STUDY_SETTINGS", "chapter_list", "execution_status", "failures_markdown",
+           "usage_markdown",
            "headline_numbers", "ledger_summary", "markdown_table", "profile_tables"]

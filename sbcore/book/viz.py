@@ -425,8 +425,20 @@ def styled_table(df, formats: dict | None = None, na_rep: str = "–", precision
     """A DataFrame for display without its index, number formats applied (``precision``
     decimals where ``formats`` names none), in the theme's table style (the 'dataframe' class
     that a plain DataFrame gets)."""
-    return (df.style.format(formats or {}, na_rep=na_rep, precision=precision).hide(axis="index")
-            .set_table_attributes('class="dataframe"'))
+    style = (df.style.format(formats or {}, na_rep=na_rep, precision=precision)
+             .hide(axis="index").set_table_attributes('class="dataframe"'))
+    prose = [c for c in df.columns if _is_prose(df[c])]
+    if prose:  # long text wraps, so that the table fits the text column
+        style = style.set_properties(subset=prose, **{"white-space": "normal",
+                                                      "min-width": "9em", "text-align": "left"})
+    return style
+
+
+def _is_prose(column) -> bool:
+    """A text column with cells long enough to be worth wrapping (several words)."""
+    text = column.dropna().astype(str) if column.dtype == object else None
+    return text is not None and len(text) > 0 and (text.str.len() > 20).any() \
+        and text.str.contains(" ").any()
 
 
 def plot_execution_times(table):

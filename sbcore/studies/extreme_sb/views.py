@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, page_table
+from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.models import model_label
 from sbcore.profiles import PAPER_CHOICES, quick_reductions, section
 from sbcore.reliance import relies_only_on_S
@@ -77,29 +77,59 @@ def compare(results: dict, stored: dict, part: str, profile: str,
     out["metric"] = pd.Categorical(out["metric"], [m for m in ORDER if m in metrics])
     out = out.sort_values(["dataset", "model", "metric"]).reset_index(drop=True)
     out["dataset"] = out["dataset"].map(NAMES)
-    out["metric"] = out["metric"].astype(str).str.replace("Sc-", "Sᶜ-")
+    out["metric"] = out["metric"].astype(str)
     return out
 
 
-def compare_view(results: dict, stored: dict, part: str, profile: str, metrics=ORDER):
-    """``compare`` styled for the page (no index)."""
-    return page_table(compare(results, stored, part, profile, metrics), stored[part]
-                              ).style.hide(axis="index")
+# The wide tables of a part: (title, metrics), the paper's metrics first. Two or three metric
+# groups per table keep each one within the text column.
+# The main and wide parts leave train accuracy (no paper number) to the training table
+# (``MAIN_METRICS``); the control's table keeps it.
+GROUPS = (("What the networks rely on (Table 4, Fig. 3b)", ["S-randomized AUC", "Sc-randomized AUC"]),
+          ("How well they learned", ["train accuracy", "standard accuracy", "standard AUC"]),
+          ("Accuracy with S or Sᶜ randomised",
+           ["S-randomized accuracy", "Sc-randomized accuracy"]))
+MAIN_METRICS = [m for m in ORDER if m != "train accuracy"]
+
+
+def compare_view(results: dict, stored: dict, part: str, profile: str,
+                 metrics=MAIN_METRICS) -> list:
+    """``compare`` as the page shows it: wide tables (rows dataset and model, a column group
+    per metric with paper | stored | this run), one per group of ``GROUPS`` that has metrics
+    among ``metrics``; d is a row key only where it varies, else it goes in the title."""
+    long = compare(results, stored, part, profile, metrics)
+    rows = ["dataset", "d", "model"] if long["d"].nunique() > 1 else ["dataset", "model"]
+    at_d = "" if "d" in rows else f", d = {long['d'].iloc[0]}"
+    out = []
+    for title, group in GROUPS:
+        group = [m for m in group if m in metrics]
+        if group:
+            out.append(wide_table(long, rows, group, stored[part], title + at_d, profile))
+    return out
 
 
 def training(results: dict) -> pd.DataFrame:
     """Per dataset and model of the main part: seeds, how many met the stop rule, their
-    updates (mean ± std) and the wall time of the group of seeds trained together."""
+    updates (mean ± std), the wall time of the group of seeds trained together and the
+    train accuracy of the kept checkpoints (mean ± std)."""
     runs = results["main"].tables["runs"]
     out = runs.groupby(["dataset", "model"], sort=False).agg(
         seeds=("seed", "count"), converged=("converged", "sum"),
-        updates=("updates", mean_std), wall_time_s=("wall_time_s", "max")).reset_index()
+        updates=("updates", lambda u: mean_std(u, count=False, places=0)),
+        wall_time_s=("wall_time_s", "max")).reset_index()
+    m = results["main"].metrics
+    train = (m[m["metric"] == "train accuracy"].groupby(["dataset", "model"], sort=False)
+             ["value"].apply(mean_std, count=False).rename("train accuracy").reset_index())
+    out = out.merge(train, on=["dataset", "model"], how="left")
     out["dataset"] = out["dataset"].map(NAMES)
     return out
 
 
 def training_view(results: dict):
-    return training(results).style.hide(axis="index").format({"wall_time_s": "{:.1f}"})
+    return (training(results).style.hide(axis="index")
+            .format({"wall_time_s": "{:.1f}"}).relabel_index(
+                ["dataset", "model", "seeds", "met the stop rule", "updates", "wall time (s)",
+                 "train accuracy"], axis="columns"))
 
 
 def coordinates(results: dict, stored: dict, profile: str) -> pd.DataFrame:
@@ -108,13 +138,18 @@ def coordinates(results: dict, stored: dict, profile: str) -> pd.DataFrame:
     st = esb.coordinate_summary(stored["main"]) if stored["main"] is not None else None
     out = compare_table(esb.paper_table("main", profile), this, st, keys=KEYS)
     out["dataset"] = out["dataset"].map(NAMES)
-    out["metric"] = out["metric"].str.replace("Sc ", "Sᶜ ")
     return out
 
 
-def coordinates_view(results: dict, stored: dict, profile: str):
-    return page_table(coordinates(results, stored, profile), stored["main"]
-                              ).style.hide(axis="index")
+def coordinates_view(results: dict, stored: dict, profile: str) -> list:
+    """``coordinates`` as two wide tables (rows dataset and model): the accuracies, then the
+    gradient ratio."""
+    long = coordinates(results, stored, profile)
+    accuracy, ratio = list(esb.COORDINATE_METRICS[:2]), list(esb.COORDINATE_METRICS[2:])
+    return [wide_table(long, ["dataset", "model"], accuracy, stored["main"],
+                       "Accuracy with one coordinate randomised", profile),
+            wide_table(long, ["dataset", "model"], ratio, stored["main"],
+                       "Influence of S over the largest influence of an Sᶜ coordinate", profile)]
 
 
 # --------------------------------------------------------------------------------------------
