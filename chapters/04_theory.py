@@ -252,7 +252,7 @@ if stored_note:
 # the slab weight larger.
 
 # %% tags=["hide-input"]
-display(views.sweep_d_table(M))
+display(views.summary_views(M)["sweep_d"])
 
 # %% [markdown]
 # ## And with the width
@@ -275,7 +275,7 @@ plt.show()
 # why the theorem holds for over-parameterised widths.
 
 # %% tags=["hide-input"]
-display(views.sweep_k_table(M))
+display(views.summary_views(M)["sweep_k"])
 
 # %% [markdown]
 # ## Test error, and what the network uses
@@ -313,7 +313,7 @@ theory_viz.plot_variants(M)
 plt.show()
 
 # %% tags=["hide-input"]
-display(views.variant_table(M))
+display(views.summary_views(M)["variant"])
 
 # %% [markdown]
 # What the runs answer (the next paragraph is written from the numbers of this page):

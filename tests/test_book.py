@@ -456,3 +456,20 @@ def test_status_lists_the_store_entries_each_chapter_used():
     assert overview.usage_markdown(table) == (
         "**Store entries used:**\n\n* `02_measuring`: measuring quick: 1 reused")
     assert overview.usage_markdown(table.iloc[1:]) == ""
+
+
+def test_summary_view_puts_a_shared_seed_count_in_the_caption():
+    import pandas as pd
+
+    from sbcore.book import summary_view
+
+    table = pd.DataFrame({"slab growth": ["1.337 ± 0.176 (n=5)", "1.294 ± 0.312 (n=5)"]},
+                         index=pd.Index([10, 20], name="d"))
+    styled = summary_view(table, "The sweep over d")
+    assert list(styled.data.columns) == ["d", "slab growth"]
+    assert styled.data["slab growth"].tolist() == ["1.337 ± 0.176", "1.294 ± 0.312"]
+    html = styled.to_html()
+    assert "The sweep over d. Mean ± std over 5 runs per row." in html
+    assert '1.337<br><span class="sd">± 0.176</span>' in html
+    mixed = table.assign(**{"slab growth": ["1.3 ± 0.1 (n=5)", "1.2 ± 0.1 (n=4)"]})
+    assert summary_view(mixed).data["slab growth"].tolist() == mixed["slab growth"].tolist()

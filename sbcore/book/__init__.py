@@ -13,5 +13,6 @@ from sbcore.book.chapter import (  # noqa: F401
     setup_chapter,
     show_problems,
     summarize,
+    summary_view,
     wide_table,
 )

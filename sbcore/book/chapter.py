@@ -280,3 +280,25 @@ def _wide_caption(title: str, stored, seeds: dict, profile: str) -> str:
     this = f"this run: {profile + ' profile' if profile else 'this page'}{per_cell('this run')}"
     head = f"{title}. " if title else ""
     return f"{head}Mean ± std over seeds; {stored_text}; {this}."
+
+
+def summary_view(table: pd.DataFrame, title: str = ""):
+    """A table of 'mean ± std (n=k)' cells (rows named by its index, e.g. d) for the page: the
+    index as a first column, each std under its mean, and a seed count shared by every cell
+    said once in the caption. Used by 04_theory's sweeps."""
+    out = table.reset_index()
+    cells = [c for c in out.columns if c not in table.index.names]
+    counts = set()
+    for c in cells:
+        counts |= set(out[c].astype(str).str.extract(_COUNT, expand=False).dropna())
+    caption = f"{title}. " if title else ""
+    if len(counts) == 1:
+        n = counts.pop()
+        for c in cells:
+            out[c] = out[c].astype(str).str.replace(_COUNT, "", regex=True)
+        caption += f"Mean ± std over {n} run{'s' if n != '1' else ''} per row."
+    labels = [c for c in out.columns  # text labels (variant names) wrap
+              if c not in cells and not pd.api.types.is_numeric_dtype(out[c])]
+    return (out.style.hide(axis="index").set_table_attributes('class="dataframe wide"')
+            .format(_std_below, subset=cells).set_caption(caption.strip())
+            .set_properties(subset=labels, **{"white-space": "normal", "min-width": "5em"}))

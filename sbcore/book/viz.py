@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
 
 CLASS_COLORS = {0: "#d1495b", 1: "#00798c"}  # negative, positive
@@ -436,9 +437,10 @@ def styled_table(df, formats: dict | None = None, na_rep: str = "–", precision
 
 def _is_prose(column) -> bool:
     """A text column with cells long enough to be worth wrapping (several words)."""
-    text = column.dropna().astype(str) if column.dtype == object else None
-    return text is not None and len(text) > 0 and (text.str.len() > 20).any() \
-        and text.str.contains(" ").any()
+    if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+        return False
+    text = column.dropna().astype(str)
+    return len(text) > 0 and bool((text.str.len() > 20).any() and text.str.contains(" ").any())
 
 
 def plot_execution_times(table):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sbcore.book import compare_table, mean_std
+from sbcore.book import compare_table, mean_std, summary_view
 from sbcore.paper import paper_numbers
 from sbcore.studies.theory import simulation as theory
 
@@ -138,6 +138,13 @@ def sweep_k_table(metrics: pd.DataFrame) -> pd.DataFrame:
 def variant_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """The pushed assumptions, one row per variant."""
     return summary_table(metrics, "variant", "variant")
+
+
+def summary_views(metrics: pd.DataFrame) -> dict:
+    """The three summary tables as the page shows them (``book.summary_view``), by part."""
+    return {"sweep_d": summary_view(sweep_d_table(metrics), "The sweep over d"),
+            "sweep_k": summary_view(sweep_k_table(metrics), "The sweep over k"),
+            "variant": summary_view(variant_table(metrics), "Pushing the assumptions")}
 
 
 def accuracy_table(metrics: pd.DataFrame, stored=None) -> pd.DataFrame:
