@@ -85,7 +85,8 @@ def compare(results: dict, stored: dict, part: str, profile: str,
 # groups per table keep each one within the text column.
 # The main and wide parts leave train accuracy (no paper number) to the training table
 # (``MAIN_METRICS``); the control's table keeps it.
-GROUPS = (("What the networks rely on (Table 4, Fig. 3b)", ["S-randomized AUC", "Sc-randomized AUC"]),
+GROUPS = (("What the networks rely on (Table 4, Fig. 3b)",
+           ["S-randomized AUC", "Sc-randomized AUC"]),
           ("How well they learned", ["train accuracy", "standard accuracy", "standard AUC"]),
           ("Accuracy with S or Sᶜ randomised",
            ["S-randomized accuracy", "Sc-randomized accuracy"]))
