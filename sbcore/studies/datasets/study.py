@@ -87,7 +87,7 @@ def dataset_table() -> pd.DataFrame:
         Sc = [i for i in range(len(blocks)) if i not in S]
         rows.append({"dataset": name, "description": text.split(": ", 1)[-1],
                      "default d": d_default, "smallest d": d_min,
-                     "simple set S": _kinds(blocks, S), "complex set S^c": _kinds(blocks, Sc)})
+                     "simple set S": _kinds(blocks, S), "complex set Sᶜ": _kinds(blocks, Sc)})
     return pd.DataFrame(rows)
 
 
