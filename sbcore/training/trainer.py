@@ -55,7 +55,7 @@ from sbcore.training import stacked as batched
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 STOP_RULES = ("accuracy", "loss")
 _ORDER_STREAM = 7_777_777  # offsets the data-order generator's seed from the init seed
-_MODEL_STREAM = 3_333_333  # offsets the seed of randomness inside a model (dropout) in fit
+_MODEL_STREAM = 3_333_333  # offsets the seed of randomness inside models (dropout)
 # Activation floats per input float, guessed for models other than the FCN (whose widest
 # activation is its width): conv and sequence layers widen their input by a few channels.
 _ACTIVATIONS_PER_INPUT = 16
@@ -528,12 +528,17 @@ def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int
              device: str = "cpu", track=None, progress: bool = True) -> list[TrainResult]:
     """Train several small models of one architecture together, models[i] with seeds[i]'s data
     order, through torch.func (stack_module_state, functional_call, vmap): model i matches
-    ``fit(models[i], data, config, seeds[i])`` up to float rounding. For seeds of small non-FCN
-    models (no chapter uses it yet; FCNs have the faster ``train_many``).
+    ``fit(models[i], data, config, seeds[i])`` up to float rounding. For seeds of the CNNs, GRUs
+    and FCNs with options of ``sbcore.models`` (plain ReLU FCNs have the faster
+    ``train_many``).
 
-    The forward pass must be deterministic and must not update buffers in training mode: vmap
-    refuses dropout and batch norm's running statistics (use ``fit`` for such models). Every
-    optimiser of TrainConfig is supported (``stacked.StackedOptimizer``).
+    Dropout (any random op in training mode) is drawn per model under vmap's
+    ``randomness="different"``, from a stream seeded by seeds[0]: a group of one draws fit's
+    masks, but in a larger group the masks of model i depend on the group (its init and data
+    order do not), so such a model matches fit in distribution, not bitwise; see
+    ``sbcore.training.vmapped``. The forward pass must not update buffers in training mode:
+    vmap refuses batch norm's running statistics (use ``fit`` for such models). Every optimiser
+    of TrainConfig is supported (``stacked.StackedOptimizer``).
     """
     from sbcore.training.vmapped import ModuleStack  # torch.func is only needed here
 
@@ -552,5 +557,6 @@ def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int
     row_floats = _row_floats(models[0], tensors[0])
     group = ModuleStack(models, config, device, _eval_chunk(device, len(models), row_floats))
     _check_output("models[0]", group.template, tensors[0])
-    return _run_group(group, tensors, config, seeds, track, progress,
-                      f"train {len(seeds)} models", start_time)
+    with _model_rng(seeds[0], device):
+        return _run_group(group, tensors, config, seeds, track, progress,
+                          f"train {len(seeds)} models", start_time)

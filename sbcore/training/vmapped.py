@@ -5,6 +5,13 @@ The parameters and buffers of N models are stacked along a new first dimension
 ``functional_call``, is the model. ``vmap(grad(loss))`` gives every model's gradient on its own
 minibatch in one call, and ``stacked.StackedOptimizer`` applies torch.optim's update rules to the
 stacks elementwise, so each model evolves as if trained alone by ``fit``.
+
+Randomness inside the models (dropout) runs under vmap's ``randomness="different"``: each model
+draws its own masks, all from one batched draw per layer and step from the global generator,
+which ``fit_many`` seeds (in a forked RNG) from the group's first seed. So a group of one draws
+the masks ``fit`` draws, but in a larger group model i's masks depend on the whole group: its
+init and data order are still those of its seed, its masks are independent of the others'
+and equally distributed, yet not the ones ``fit`` alone would draw.
 """
 
 from __future__ import annotations
@@ -66,7 +73,7 @@ class ModuleStack:
         self.buffers = [b.detach().to(device).contiguous() for b in buffers.values()]
         self.best = [t.clone() for t in self.params + self.buffers]  # indexed by model id
         self.optimizer = StackedOptimizer(self.params, config)  # keeps self.params on keep
-        self._grads = vmap(grad(self._loss))
+        self._grads = vmap(grad(self._loss), randomness="different")
         self._logits = vmap(self._forward, in_dims=(0, 0, None))
 
     def _dicts(self, params, buffers):
