@@ -110,8 +110,9 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
         out[f"table9/{t9['dataset']}/{init}"] = dict(common, part="table9",
                                                      dataset=t9["dataset"], cells=cells)
     f5 = s["fig5"]
-    out["fig5/ms-7"] = dict(common, part="fig5", dataset="ms-7", model=f5["model"],
-                            alphas=f5["alphas"], random_seed=f5["random_seed"] + seed)
+    out["fig5/ms-7"] = dict(common, part="fig5", dataset="ms-7", model=f5["model"], d=f5["d"],
+                            alphas=f5["alphas"], random_seed=f5["random_seed"] + seed,
+                            slab_train=f5["slab_train"])
     return out
 
 
@@ -179,11 +180,11 @@ def _train_config(cfg: dict, overrides: dict):
     return TrainConfig(**dict(cfg["train"], **overrides))
 
 
-def _fit(models, data, cfg, overrides, device):
+def _fit(models, data, cfg, overrides, device, seeds=None):
     from sbcore.training import fit_many
 
-    return fit_many(models, data, _train_config(cfg, overrides), cfg["seeds"], device=device,
-                    progress=False)
+    return fit_many(models, data, _train_config(cfg, overrides), seeds or cfg["seeds"],
+                    device=device, progress=False)
 
 
 def _keys(cfg: dict, cell: dict, d: int, seed: int) -> dict:
@@ -216,17 +217,34 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     if cfg["part"] == "fig5":
         return compute_fig5(cfg, device)
     metrics, runs = [], []
-    for cell in tqdm(cfg["cells"], desc=f"toolbox {cfg['part']} {cfg['dataset']}",
-                     leave=False):
-        data = cell_data(cfg, cell)
-        spec = ModelSpec(**cell["spec"])
-        models = [spec.build(data.d, s) for s in cfg["seeds"]]
-        for r in _fit(models, data, cfg, cell["train"], device):
+    for group in tqdm(train_groups(cfg["cells"]), desc=f"toolbox {cfg['part']} {cfg['dataset']}",
+                      leave=False):
+        data = cell_data(cfg, group[0])
+        models, seeds, owners = [], [], []
+        for cell in group:
+            spec = ModelSpec(**cell["spec"])
+            models += [spec.build(data.d, s) for s in cfg["seeds"]]
+            seeds += cfg["seeds"]
+            owners += [cell] * len(cfg["seeds"])
+        for r, cell in zip(_fit(models, data, cfg, group[0]["train"], device, seeds), owners):
             keys = _keys(cfg, cell, data.d, r.seed)
             metrics += _rows(keys, _measure(r.model, data, device, r.seed))
             runs.append(_run_row(keys, r))
             r.model.cpu()
     return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs)}
+
+
+def train_groups(cells: list[dict]) -> list[list[dict]]:
+    """The cells whose networks can train together in one stacked group: same architecture
+    (the spec but for its initialisation, which only sets the starting weights), same training
+    settings and same data. Table 9's eight initialisations are one group, for example."""
+    groups: dict[tuple, list[dict]] = {}
+    for cell in cells:
+        arch = {k: v for k, v in cell["spec"].items() if k not in ("init", "init_scale")}
+        key = (repr(sorted(arch.items())), repr(sorted(cell["train"].items())), cell.get("d"),
+               cell["factors"].get("n_sc"))
+        groups.setdefault(key, []).append(cell)
+    return list(groups.values())
 
 
 def interpolate(a, b, alpha: float):
@@ -255,7 +273,7 @@ def compute_fig5(cfg: dict, device: str = "cpu") -> dict:
     ms7 = make_dataset("ms-7", n_train=cfg["n_train"], n_test=cfg["n_test"], n_val=cfg["n_val"],
                        d=cfg["d"], rotate=False, seed=cfg["data_seed"])
     seeds = cfg["seeds"]
-    slab = _fit([spec.build(ms7.d, s) for s in seeds], ms7, cfg, {}, device)
+    slab = _fit([spec.build(ms7.d, s) for s in seeds], ms7, cfg, cfg["slab_train"], device)
     metrics, runs, coords = [], [], []
     per_coord = []
     for r in slab:

@@ -1,0 +1,248 @@
+"""What the toolbox chapter (05_toolbox) shows, from the study's results: the comparison
+tables beside the paper's Tables 4 and 6-9, Fig. 5's numbers, and the numbers the prose glues.
+
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``study.parts``
+gives them, for this run (``results``) and for the stored paper-scale run (``stored``). No
+plotting here (that is ``figures.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.paper import paper_numbers
+from sbcore.profiles import quick_reductions, section
+from sbcore.studies.toolbox import study as tb
+from sbcore.studies.toolbox.settings import OPTIMIZERS
+
+NAMES = {"lms-5": "LMS-5", "lms-7": "LMS-7", "ms-5-7": "MS-(5,7)", "ms-7": "MS-7"}
+KEYS = ("dataset", "d", "cell", "metric")
+RELIANCE = ["standard AUC", "S-randomized AUC", "Sc-randomized AUC"]
+SOURCES = {"table4": "Table 4", "table6": "Table 6", "table7": "Table 7", "table8": "Table 8",
+           "table9": "Table 9"}
+# A network reaches the stop rule's accuracy when it learned the task; a cell whose mean test
+# accuracy stays below this is flagged (its randomised AUCs say nothing about reliance).
+LEARNED = 0.95
+
+
+def _metrics(part):
+    return part.metrics if part is not None else None
+
+
+def paper_table(part: str) -> pd.DataFrame:
+    """The paper's numbers of a part, keyed like this study's metrics (``cell`` is the
+    paper's row name). Table 6's LMS-7 column is also set beside LMS-5: its header says LMS-7,
+    its caption LMS-5, and both run."""
+    p = paper_numbers(SOURCES[part]).rename(columns={"model": "cell"})
+    if part == "table4":
+        p = p[p["cell"].str.contains("CNN|GRU")]
+    if part == "table6":
+        p = pd.concat([p, p[p["dataset"] == "lms-7"].assign(dataset="lms-5")], ignore_index=True)
+    return p
+
+
+def compare(results: dict, stored: dict, part: str, metrics=None) -> pd.DataFrame:
+    """paper | stored paper-scale run | this run for one part, one row per (dataset, d, cell,
+    metric), with the cell's grid factors as columns (for the wide tables)."""
+    this = results[part].metrics
+    st = _metrics(stored[part])
+    if metrics is not None:
+        this = this[this["metric"].isin(metrics)]
+        st = None if st is None else st[st["metric"].isin(metrics)]
+    out = compare_table(paper_table(part), this, st, keys=KEYS)
+    factors = pd.concat([m for m in (this, st) if m is not None])
+    factors = factors[["dataset", "d", "cell", "model", *tb.FACTORS]].drop_duplicates(
+        ["dataset", "d", "cell"])
+    return out.merge(factors, on=["dataset", "d", "cell"], how="left")
+
+
+def _label(long: pd.DataFrame) -> pd.DataFrame:
+    out = long.copy()
+    out["dataset"] = out["dataset"].map(NAMES)
+    return out
+
+
+def table4_view(results, stored, profile):
+    """Table 4: rows dataset and model; S- and S^c-randomised AUC, test accuracy."""
+    long = _label(compare(results, stored, "table4"))
+    return wide_table(long, ["dataset", "model"],
+                      ["S-randomized AUC", "Sc-randomized AUC", "standard accuracy"],
+                      stored["table4"], "CNNs and GRUs (Table 4)", profile)
+
+
+def table6_view(results, stored, profile):
+    """Table 6: rows dataset and activation, a column group per optimiser (S-randomised AUC)."""
+    long = _label(compare(results, stored, "table6", ["S-randomized AUC"]))
+    long["activation"] = long["activation"].map(tb.ACTIVATION_NAMES)
+    long["metric"] = long["optimizer"]
+    return wide_table(long, ["dataset", "activation"], list(OPTIMIZERS), stored["table6"],
+                      "S-randomised AUC of the (100,2)-FCN by activation and optimiser "
+                      "(Table 6)", profile)
+
+
+def table7_view(results, stored, profile):
+    """Table 7: rows model and dropout, a column group per l2 (S-randomised AUC)."""
+    long = _label(compare(results, stored, "table7", ["S-randomized AUC"]))
+    long["dropout"] = long["dropout"].map("{:g}".format)
+    long["metric"] = long["weight_decay"].map("l2 = {:g}".format)
+    groups = [f"l2 = {w:g}" for w in sorted(long["weight_decay"].unique(), reverse=True)]
+    return wide_table(long, ["model", "dropout"], groups, stored["table7"],
+                      "S-randomised AUC on LMS-7 by dropout and l2 (Table 7)", profile) \
+        if len(long) else None
+
+
+def table8_view(results, stored, profile):
+    """Table 8: rows d and |S^c|; standard, S- and S^c-randomised AUC."""
+    long = _label(compare(results, stored, "table8", RELIANCE))
+    long["|Sᶜ|"] = long["n_sc"].astype(int)
+    long["filler"] = long["d"] - 1 - long["|Sᶜ|"]
+    return wide_table(long.sort_values(["d", "|Sᶜ|"]), ["d", "|Sᶜ|", "filler"], RELIANCE,
+                      stored["table8"], "LMS-7 with few coordinates, the rest uniform [0, 1) "
+                      "filler (Table 8)", profile)
+
+
+def table9_view(results, stored, profile):
+    """Table 9: rows scale, a column group per scheme (S-randomised AUC)."""
+    long = _label(compare(results, stored, "table9", ["S-randomized AUC"]))
+    long["metric"] = long["init"].map(tb.INIT_NAMES)
+    long["scale"] = long["scale"].map("{:g}".format)
+    return wide_table(long, ["scale"], list(tb.INIT_NAMES.values()), stored["table9"],
+                      "S-randomised AUC of the (100,1)-FCN on LMS-7 by initialisation "
+                      "(Table 9)", profile)
+
+
+def training(results: dict) -> pd.DataFrame:
+    """Per part: cells, runs, how many met the stop rule, diverged, and the updates run."""
+    rows = []
+    for part, merged in results.items():
+        if merged is None:
+            continue
+        runs = merged.tables["runs"]
+        rows.append({"part": part, "cells": runs["cell"].nunique(), "runs": len(runs),
+                     "met the stop rule": int(runs["converged"].sum()),
+                     "diverged": int(runs["diverged"].sum()),
+                     "updates": mean_std(runs["updates"], count=False, places=0),
+                     "wall time (s)": float(runs["wall_time_s"].sum())})
+    return pd.DataFrame(rows)
+
+
+def fig5_table(results: dict) -> pd.DataFrame:
+    """Fig. 5 per alpha: MS-7 accuracy before training, and after training on LMS-7 the test
+    accuracy and the S- (linear) and S^c- (7-slabs) randomised AUC (mean ± std over seeds)."""
+    m = results["fig5"].metrics
+    m = m[m["alpha"].notna()]
+    cols = ["MS-7 accuracy before training", "standard accuracy", "S-randomized AUC",
+            "Sc-randomized AUC"]
+    out = (m[m["metric"].isin(cols)].groupby(["alpha", "metric"])["value"]
+           .apply(mean_std).unstack("metric")[cols])
+    return out.rename(columns={"S-randomized AUC": "linear randomised AUC",
+                               "Sc-randomized AUC": "7-slabs randomised AUC",
+                               "standard accuracy": "LMS-7 test accuracy"})
+
+
+def all_reliance(results: dict) -> pd.DataFrame:
+    """Every trained configuration of Tables 4 and 6-9 (one row per cell and seed): its
+    part, dataset, cell and S-randomised AUC, for the summary figure."""
+    frames = [r.metrics for p, r in results.items() if r is not None and p != "fig5"]
+    m = pd.concat(frames, ignore_index=True)
+    m = m[m["metric"] == "S-randomized AUC"].copy()
+    m["table"] = m["part"].map(SOURCES)
+    return m
+
+
+def not_learned(results: dict, learned: float = LEARNED) -> list[str]:
+    """The cells (any part but Fig. 5) whose mean test accuracy stays below ``learned``."""
+    out = []
+    for part, r in results.items():
+        if r is None or part == "fig5":
+            continue
+        acc = r.metrics[r.metrics["metric"] == "standard accuracy"]
+        mean = acc.groupby(["dataset", "d", "cell"], sort=False)["value"].mean()
+        out += [f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), {cell}: test accuracy {v:.3f}"
+                for (ds, d, cell), v in mean.items() if v < learned]
+    return out
+
+
+def table6_match(results: dict) -> dict:
+    """How close this run's LMS-5 and LMS-7 cells of Table 6 are to the paper's column (mean
+    absolute difference of the S-randomised AUC means), so the page can say which matches."""
+    long = compare(results, {p: None for p in tb.PARTS}, "table6", ["S-randomized AUC"])
+    out = {}
+    for name in ("lms-5", "lms-7"):
+        sub = long[(long["dataset"] == name) & (long["paper"] != "")]
+        if len(sub):
+            paper = sub["paper"].str.split(" ± ").str[0].astype(float)
+            ours = sub["this run"].str.split(" ").str[0].astype(float)
+            out[name] = float(np.mean(np.abs(paper - ours)))
+    return out
+
+
+def filler_effect(results: dict) -> pd.DataFrame:
+    """Table 8's filler: each (d, |S^c|) with filler beside its filler-free twin (d = 1 +
+    |S^c|): mean S-randomised AUC and test accuracy of both."""
+    m = results["table8"].metrics
+    m = m[m["metric"].isin(["S-randomized AUC", "standard accuracy"])]
+    mean = m.groupby(["d", "n_sc", "metric"])["value"].mean().unstack("metric")
+    rows = []
+    for (d, k), r in mean.iterrows():
+        twin = (1 + k, k)
+        if d != 1 + k and twin in mean.index:
+            t = mean.loc[twin]
+            rows.append({"d": int(d), "|Sᶜ|": int(k), "filler": int(d - 1 - k),
+                         "S-randomised AUC": r["S-randomized AUC"],
+                         "without filler": t["S-randomized AUC"],
+                         "test accuracy": r["standard accuracy"],
+                         "test accuracy without filler": t["standard accuracy"]})
+    return pd.DataFrame(rows)
+
+
+def numbers(results: dict, stored: dict, profile: str) -> dict:
+    """Every number and text the chapter's prose glues, by name."""
+    s = section(profile, tb.NAME)
+    t = s["train"]
+    rel = all_reliance(results)
+    out = dict(n_train=s["n_train"], n_test=s["n_test"], d=s["d"], n_seeds=len(s["seeds"]),
+               lr=t["lr"], batch=t["batch_size"], eps=t["eps"], max_updates=t["max_updates"],
+               n_cells=int(rel.groupby(["part", "dataset", "d", "cell"]).ngroups),
+               n_runs=len(rel), s_auc_lo=float(rel["value"].min()),
+               s_auc_hi=float(rel["value"].max()),
+               adam=", ".join(f"{k}={v}" for k, v in OPTIMIZERS["Adam"].items()),
+               rmsprop=", ".join(f"{k}={v}" for k, v in OPTIMIZERS["RMSProp"].items()))
+    sc = pd.concat([r.metrics for p, r in results.items() if r is not None and p != "fig5"])
+    out["sc_auc_lo"] = float(sc[sc["metric"] == "Sc-randomized AUC"]["value"].min())
+    runs = pd.concat([r.tables["runs"] for r in results.values() if r is not None])
+    out.update(n_converged=int(runs["converged"].sum()), n_all_runs=len(runs))
+    match = table6_match(results)
+    out["table6_match"] = (", ".join(f"{NAMES[k]} {v:.3f}" for k, v in match.items())
+                           if match else "–")
+    f5 = results["fig5"].metrics
+    for a in (0.0, 1.0):
+        sub = f5[f5["alpha"] == a]
+        for metric, name in (("S-randomized AUC", "lin"), ("Sc-randomized AUC", "slab"),
+                             ("MS-7 accuracy before training", "ms7")):
+            out[f"fig5_{name}_{int(a)}"] = float(sub[sub["metric"] == metric]["value"].mean())
+    out["fig5_coord"] = int(results["fig5"].tables["coordinates"]["linear_at"].iloc[0])
+    out["not_learned"] = len(not_learned(results))
+    return out
+
+
+def caveats(results: dict) -> list[str]:
+    """A warning naming the cells where the networks did not learn (empty when all did)."""
+    cells = not_learned(results)
+    if not cells:
+        return []
+    return [":::{warning}\nIn these cells the networks did not learn the task (mean test "
+            f"accuracy below {LEARNED}), so their randomised AUCs say nothing about reliance:"
+            "\n\n" + "\n".join(f"* {c}" for c in cells) + "\n:::"]
+
+
+def profile_notes(profile: str) -> list[str]:
+    """Markdown: what the quick or smoke profile reduces."""
+    if profile == "quick":
+        return ["**Reductions of the quick profile.** " + quick_reductions()["toolbox"]]
+    if profile == "smoke":
+        return ["**The smoke profile** shrinks everything (d = 10, small networks, a few "
+                "hundred updates) only to exercise the code."]
+    return []

@@ -1,0 +1,164 @@
+"""The toolbox study (Tables 4, 6-9, Fig. 5): configs, data, the Fig. 5 interpolation, and the
+chapter's tables and figures on the smoke results (computed once per session)."""
+
+from __future__ import annotations
+
+import matplotlib.figure
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from sbcore.data import make_dataset
+from sbcore.models import ModelSpec
+from sbcore.reliance import accuracy, as_scorer
+from sbcore.studies.toolbox import figures, views
+from sbcore.studies.toolbox import study as tb
+
+NONE_STORED = {part: None for part in tb.PARTS}
+
+
+@pytest.fixture(scope="module")
+def results(smoke_run):
+    return tb.parts(smoke_run("toolbox"))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# ---------------------------------------------------------------------------- configs and data
+
+def test_paper_profile_has_every_cell_of_the_paper():
+    c = tb.configs("paper")
+    cells = {(cfg["part"], cfg["dataset"], cell["label"])
+             for cfg in c.values() for cell in cfg.get("cells", [])}
+    paper = {(p, r.dataset, r.cell) for p in views.SOURCES
+             for r in views.paper_table(p).itertuples()}
+    missing = {x for x in paper - cells if not (x[0] == "table4" and "FCN" in x[2])}
+    assert not missing, f"paper cells with no config: {sorted(missing)[:5]}"
+    assert len([k for k in c if k.startswith("table6/")]) == 9  # 3 datasets x 3 optimisers
+    t7 = [cell for k, cfg in c.items() if k.startswith("table7/") for cell in cfg["cells"]]
+    assert {cell["factors"]["weight_decay"] for cell in t7} == {1e-2, 1e-3, 1e-4}  # the union
+    assert all(len(cfg["seeds"]) == 5 for cfg in c.values())
+    assert all(len(cfg["seeds"]) >= 3 for cfg in tb.configs("quick").values())
+
+
+def test_settings_reach_the_cells():
+    c = tb.configs("paper")
+    adam = c["table6/lms-7/Adam"]["cells"][3]
+    assert adam["label"] == "(100,2)-FCN, Tanh, Adam"
+    assert adam["spec"]["activation"] == "tanh" and adam["train"]["optimizer"] == "adam"
+    x = c["table9/lms-7/xavier"]["cells"][2]
+    assert (x["spec"]["init"], x["spec"]["init_scale"], x["label"]) == (
+        "xavier", 2.0, "(100,1)-FCN, Xavier x2")
+    shifted = tb.configs("paper", seed=3)["fig5/ms-7"]
+    assert shifted["seeds"] == [3, 4, 5, 6, 7] and shifted["data_seed"] == 3
+
+
+def test_table8_data_has_the_asked_slabs_and_uniform_filler():
+    cfg = tb.configs("smoke")["table8/lms-7/(16,1)-FCN"]
+    cell = next(c for c in cfg["cells"] if c["d"] == 5)
+    data = tb.cell_data(cfg, cell)
+    kinds = [b.kind for b in data.blocks]
+    assert kinds == ["linear", "slab", "slab", "slab", "uniform"] and data.S == [0]
+    Z = data.unrotate(data.train.X.astype(np.float64))
+    filler = Z[:, 4]
+    assert 0 <= filler.min() and filler.max() < 1  # uniform [0, 1), as the official code
+    assert abs(np.corrcoef(filler, data.train.y)[0, 1]) < 0.1  # no label information
+
+
+def test_with_linear_at_replaces_one_coordinate_and_keeps_the_rest():
+    ms7 = make_dataset("ms-7", n_train=2_000, n_test=500, d=6, rotate=False, seed=1)
+    lms7 = tb.with_linear_at(ms7, 3, seed=2)
+    assert lms7.S == [3] and lms7.Sc == [0, 1, 2, 4, 5]
+    keep = [0, 1, 2, 4, 5]
+    assert np.array_equal(lms7.train.X[:, keep], ms7.train.X[:, keep])
+    # the linear coordinate: its sign is the label
+    assert np.all((lms7.train.X[:, 3] > 0) == (lms7.train.y == 1))
+    with pytest.raises(ValueError, match="unrotated"):
+        tb.with_linear_at(make_dataset("ms-7", 100, 100, d=4, seed=0), 0, 0)
+
+
+def test_interpolation_ends_are_the_two_models():
+    data = make_dataset("ms-7", n_train=10, n_test=2_000, d=8, rotate=False, seed=0)
+    spec = ModelSpec.parse("(16,1)-FCN")
+    slab, rand = spec.build(8, 0), spec.build(8, 1)
+    torch.manual_seed(5)
+    with torch.no_grad():  # make the 'slab' model differ clearly from a fresh one
+        for p in slab.parameters():
+            p.add_(torch.randn_like(p))
+
+    def acc(m):
+        return accuracy(as_scorer(m)(data.test.X), data.test.y)
+
+    assert acc(tb.interpolate(slab, rand, 1.0)) == acc(slab)
+    assert acc(tb.interpolate(slab, rand, 0.0)) == acc(rand)
+    half = tb.interpolate(slab, rand, 0.5).state_dict()
+    w = "net.0.weight" if "net.0.weight" in half else next(iter(half))
+    assert torch.allclose(half[w], (slab.state_dict()[w] + rand.state_dict()[w]) / 2)
+
+
+def test_least_used_coordinate_is_the_one_every_model_ignores():
+    per = np.array([[0.5, 0.9, 1.0, 0.7], [0.6, 1.0, 0.99, 0.5]])
+    assert tb.least_used_coordinate(per) == 2
+
+
+# ---------------------------------------------------------------------------- smoke results
+
+def test_every_cell_is_measured(results):
+    for part in tb.PARTS:
+        assert results[part] is not None, part
+    m = results["table6"].metrics
+    assert set(m["optimizer"]) == {"SGD", "Adam"} and set(m["activation"]) == {"relu", "tanh"}
+    assert len(m[m["metric"] == "S-randomized AUC"]) == 2 * 2 * 2  # 2 act x 2 opt x 2 seeds
+    f5 = results["fig5"].metrics
+    assert set(f5["alpha"].dropna()) == {0.0, 1.0}
+    assert "MS-7 accuracy before training" in set(f5["metric"])
+
+
+def test_tables_put_the_paper_beside_each_cell(results):
+    t6 = views.table6_view(results, NONE_STORED, "smoke").data
+    assert ("SGD", "paper") not in t6.columns  # the smoke model is not the paper's
+    assert set(t6[("activation", "")]) == {"ReLU", "Tanh"}
+    long = views.compare(results, NONE_STORED, "table8", views.RELIANCE)
+    assert (long["paper"] == "").all()  # the smoke model, (16,1), is not the paper's
+    t8 = views.table8_view(results, NONE_STORED, "smoke").data
+    assert sorted(t8[("filler", "")].tolist()) == [0, 0, 1]
+    assert len(views.filler_effect(results)) == 1  # (5, 3) beside (4, 3)
+    for view in (views.table4_view, views.table7_view, views.table9_view):
+        assert len(view(results, NONE_STORED, "smoke").data)
+    assert list(views.fig5_table(results).index) == [0.0, 1.0]
+
+
+def test_a_paper_cell_meets_its_number():
+    import pandas as pd
+
+    rows = [dict(experiment="toolbox", part="table8", dataset="lms-7", d=5,
+                 model="(100,1)-FCN", cell="(100,1)-FCN, |S^c| = 3", n_sc=3, seed=s,
+                 metric="S-randomized AUC", value=v) for s, v in ((0, 0.49), (1, 0.51))]
+    for f in tb.FACTORS:
+        for r in rows:
+            r.setdefault(f, float("nan"))
+    part = type("Part", (), {"metrics": pd.DataFrame(rows)})()
+    long = views.compare(dict(NONE_STORED, table8=part), NONE_STORED, "table8")
+    assert long["paper"].tolist() == ["0.50 ± 0.00"]
+    assert long["this run"].tolist() == ["0.500 ± 0.014 (n=2)"] and long["n_sc"].tolist() == [3]
+
+
+def test_table6_lms5_rows_meet_the_papers_lms7_column():
+    p = views.paper_table("table6")
+    lms5 = p[p["dataset"] == "lms-5"].set_index("cell")["mean"]
+    lms7 = p[p["dataset"] == "lms-7"].set_index("cell")["mean"]
+    assert len(lms5) == 12 and lms5.equals(lms7)
+
+
+def test_numbers_and_figures(results):
+    n = views.numbers(results, NONE_STORED, "smoke")
+    assert n["n_runs"] == len(views.all_reliance(results))
+    assert 0 <= n["s_auc_lo"] <= n["s_auc_hi"] <= 1
+    assert n["n_converged"] <= n["n_all_runs"]
+    for make in (figures.all_reliance, figures.fig5):
+        assert isinstance(make(results), matplotlib.figure.Figure)
