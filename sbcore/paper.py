@@ -25,7 +25,13 @@ def paper_numbers(source: str | None = None) -> pd.DataFrame:
     return df
 
 
-def format_paper(mean: float, std: float) -> str:
+def format_paper(mean: float, std: float = float("nan")) -> str:
+    """The paper's number as it prints it: two decimals, three where the number has them
+    (Table 2's 0.947 ± 0.002, Table 6's 0.499 ± 0.001); mean and std with the same decimals;
+    "" for no number."""
     if pd.isna(mean):
         return ""
-    return f"{mean:.2f}" if pd.isna(std) else f"{mean:.2f} ± {std:.2f}"
+    present = [float(x) for x in (mean, std) if not pd.isna(x)]
+    places = 3 if any(round(x, 2) != round(x, 3) for x in present) else 2
+    text = f"{float(mean):.{places}f}"
+    return text if pd.isna(std) else f"{text} ± {float(std):.{places}f}"

@@ -444,6 +444,12 @@ def test_wide_table_groups_metrics_and_states_shared_seed_counts():
     assert "Reliance." in html and ">0<" not in html  # no raw index
     with pytest.raises(ValueError, match="metrics"):
         wide_table(long, ["dataset"], ["standard AUC"])
+    one_key = wide_table(long[long["dataset"] == "LMS-5"], ["dataset"], ["train accuracy"]).data
+    assert one_key[("train accuracy", "this run")].tolist() == ["0.510 ± 0.010"]
+    nothing_stored = long.assign(**{"stored paper-scale run": "not yet run"})
+    styled = wide_table(nothing_stored, ["dataset", "model"], ["train accuracy"], None)
+    assert list(styled.data.columns)[2:] == [("train accuracy", "this run")]
+    assert "stored: the paper-scale run (not yet run)" in styled.to_html()
 
 
 def test_status_lists_the_store_entries_each_chapter_used():

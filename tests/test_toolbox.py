@@ -128,8 +128,11 @@ def test_tables_put_the_paper_beside_each_cell(results):
     t8 = views.table8_view(results, NONE_STORED, "smoke").data
     assert sorted(t8[("filler", "")].tolist()) == [0, 0, 1]
     assert len(views.filler_effect(results)) == 1  # (5, 3) beside (4, 3)
-    for view in (views.table4_view, views.table7_view, views.table9_view):
-        assert len(view(results, NONE_STORED, "smoke").data)
+    for view in (views.table4_view, views.table6_view, views.table7_view, views.table8_view,
+                 views.table9_view):
+        t = view(results, NONE_STORED, "smoke").data
+        this_run = [c for c in t.columns if c[1] == "this run"]
+        assert len(t) and this_run and (t[this_run] != "–").all().all(), view.__name__
     assert list(views.fig5_table(results).index) == [0.0, 1.0]
 
 

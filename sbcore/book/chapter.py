@@ -210,7 +210,8 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
     Rows: the distinct values of ``rows`` (e.g. dataset, model), in the order met. Columns:
     one group per metric of ``metrics`` (in that order, spelt as the prose spells them), each
     with the sub-columns paper | stored | this run; a metric for which the paper gives no
-    number has no paper sub-column. Seed counts: a source with one count for the whole table
+    number has no paper sub-column, and one with no stored paper-scale run anywhere in the
+    table no stored sub-column (the caption says 'not yet run'). Seed counts: a source with one count for the whole table
     says it once in the caption, one with a count per row in a 'seeds' column group, and only
     counts that differ within a row stay in the cells. The caption also names the device and date
     of the stored paper-scale run (``stored``, as for ``page_table``). Returns a Styler."""
@@ -240,8 +241,11 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
         for source, short in SOURCES.items():
             if source == "paper" and not (m["paper"].astype(str) != "").any():
                 continue  # the paper gives no number for this metric
+            if source == STORED and m[source].astype(str).isin(["not yet run", "nan"]).all():
+                continue  # nothing stored yet: the caption says so
             pieces[(prose_spelling(metric), short)] = m.set_index(rows)[source]
-    table = pd.DataFrame(pieces).reindex(pd.MultiIndex.from_frame(order)).fillna("–")
+    index = pd.MultiIndex.from_frame(order) if len(rows) > 1 else pd.Index(order[rows[0]])
+    table = pd.DataFrame(pieces).reindex(index).fillna("–")
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table = table.reset_index()
     table.columns = pd.MultiIndex.from_tuples(

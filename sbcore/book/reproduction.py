@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sbcore.book.chapter import mean_std
-from sbcore.paper import paper_numbers
+from sbcore.paper import format_paper, paper_numbers
 
 PAPER_ITEMS = Path(__file__).resolve().parents[1] / "paper_items.csv"
 ITEM_COUNT = 19  # Tables 1-11, Figures 1-7 and Theorem 1
@@ -87,12 +87,8 @@ def paper_row(item: pd.Series) -> pd.Series | None:
 
 
 def as_printed(mean: float, std: float = np.nan) -> str:
-    """The paper's number as it prints it: two decimals, three where the number has them
-    (Table 2's 0.947 ± 0.002, Fig. 4's 0.996); mean and std with the same decimals."""
-    present = [float(x) for x in (mean, std) if not pd.isna(x)]
-    places = 3 if any(round(x, 2) != round(x, 3) for x in present) else 2
-    text = f"{float(mean):.{places}f}"
-    return text if pd.isna(std) else f"{text} ± {float(std):.{places}f}"
+    """The paper's number as it prints it (``sbcore.paper.format_paper``)."""
+    return format_paper(mean, std)
 
 
 def chapter_link(name: str) -> str:

@@ -49,7 +49,7 @@ PAPER = dict(
 PROFILES = {
     "paper": PAPER,
     "quick": derive(
-        PAPER, n_train=10_000, n_val=1_000, n_test=2_000, seeds=[0, 1, 2],
+        PAPER, n_train=5_000, n_val=500, n_test=2_000, seeds=[0, 1, 2],
         train=dict(eps=1e-3, patience=100, max_updates=6_000, eval_every=100),
         table4=dict(datasets=["lms-5"], d=20),  # a GRU update costs 10x an FCN's on a CPU
         table6=dict(datasets=["lms-5", "lms-7"])),
@@ -68,7 +68,7 @@ PROFILES = {
 VIEWS = {"paper": {}, "quick": {}, "smoke": {}}
 
 QUICK_REDUCTION = (
-    "10,000 training points instead of 50,000 and 3 seeds instead of 5; update cap 6,000 "
+    "5,000 training points instead of 50,000 and 3 seeds instead of 5; update cap 6,000 "
     "instead of 100,000; stop rule train accuracy >= 0.999 (paper 0.9999) with 100 patience "
     "updates (paper 1,000), evaluated every 100 updates (paper 500); Table 4's CNNs and GRUs "
     "at d = 20 instead of 50 (the GRU then reads 2 steps of 10 features instead of 5: on a "
