@@ -26,7 +26,7 @@ DESCRIPTIONS = {
     "smoke": "tiny sizes that run every code path, for the tests",
 }
 # Each study's settings per profile live beside it: sbcore/studies/<study>/settings.py.
-STUDY_SETTINGS = ("datasets", "measuring", "extreme_sb", "theory", "toolbox")
+STUDY_SETTINGS = ("datasets", "measuring", "extreme_sb", "theory", "toolbox", "plateau")
 
 
 # Paper-versus-code conflicts (digest section 3.8) and the choice made for the paper profile.

@@ -1,0 +1,158 @@
+"""What the plateau chapter (06_plateau) shows: the plateau per d and sample size, its trend
+in d, and the two extreme-SB cells (this run's reruns and the stored ones). No plotting here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sbcore.book.chapter import mean_std
+from sbcore.profiles import quick_reductions, section
+from sbcore.studies.plateau import study as pl
+
+
+def sweeps(result) -> pd.DataFrame:
+    """One row per (d, n_train) of the sweeps (reruns left out): seeds, how many escaped the
+    plateau within the cap, the escape update (mean ± std over those that did), how many ran
+    into the cap without escaping, how many memorised (met the stop rule at chance validation
+    accuracy), and the final validation accuracy."""
+    runs = result.tables["runs"]
+    runs = runs[runs["rerun"].fillna("") == ""]
+    rows = []
+    for (d, n), r in runs.groupby(["d", "n_train"]):
+        escaped = r["escape_update"].dropna()
+        rows.append({"d": int(d), "training points": int(n), "seeds": len(r),
+                     "escaped": len(escaped),
+                     "escape update": mean_std(escaped, count=False, places=0),
+                     "capped": int((r["escape_update"].isna() & ~r["memorised"]).sum()),
+                     "memorised": int(r["memorised"].sum()),
+                     "validation accuracy": mean_std(r["val_accuracy"], count=False)})
+    return pd.DataFrame(rows)
+
+
+def d_sweep(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows (runs or history) of the sweep over d: not reruns, and at the sample size
+    that most values of d share (the sample-size sweep adds others at some d)."""
+    table = table[table["rerun"].fillna("") == ""]
+    if not len(table):
+        return table
+    n = table.groupby("n_train")["d"].nunique().idxmax()
+    return table[table["n_train"] == n]
+
+
+def trend(result) -> dict:
+    """A power law fitted to the escape updates of the d sweep (runs that escaped):
+    escape ~ a d^b, by least squares on log-log; with the extrapolation to d = 250 and the
+    share of runs that were capped (their escape lies beyond the cap, so the fit, which leaves
+    them out, underestimates the trend)."""
+    sweep = d_sweep(result.tables["runs"])
+    ok = sweep.dropna(subset=["escape_update"])
+    out = dict(n_fit=len(ok), n_censored=int(sweep["escape_update"].isna().sum()),
+               exponent=np.nan, at_250=np.nan, ds=sorted(int(d) for d in sweep["d"].unique()))
+    if ok["d"].nunique() >= 2:
+        b, log_a = np.polyfit(np.log(ok["d"]), np.log(ok["escape_update"]), 1)
+        out.update(exponent=float(b), at_250=float(np.exp(log_a) * 250 ** b))
+    return out
+
+
+def reruns(result) -> pd.DataFrame:
+    """The two extreme-SB cells rerun (paper profile): per cell, the sample, cap, escaped and
+    memorised counts, and test accuracy and S-randomised AUC (mean ± std)."""
+    runs = result.tables["runs"]
+    runs = runs[runs["rerun"].fillna("") != ""]
+    if not len(runs):
+        return pd.DataFrame()
+    m = result.tables.get("metrics")
+    rows = []
+    for name, r in runs.groupby("rerun", sort=False):
+        row = {"cell": name, "d": int(r["d"].iloc[0]), "model": r["model"].iloc[0],
+               "training points": int(r["n_train"].iloc[0]), "cap": int(r["cap"].iloc[0]),
+               "seeds": len(r), "escaped": int(r["escape_update"].notna().sum()),
+               "memorised": int(r["memorised"].sum())}
+        if m is not None:
+            mm = m[m["rerun"] == name]
+            for metric in ("standard accuracy", "S-randomized AUC"):
+                v = mm[mm["metric"] == metric]["value"]
+                row[metric.replace("randomized", "randomised")] = mean_std(v, count=False) \
+                    if len(v) else "–"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def numbers(result, profile: str) -> dict:
+    """The numbers the chapter glues."""
+    s = section(profile, pl.NAME)
+    t = trend(result)
+    table = sweeps(result)
+    return dict(cap=s["train"]["max_updates"], escape=s["escape"], n_seeds=len(s["seeds"]),
+                lr=s["train"]["lr"], batch=s["train"]["batch_size"],
+                model=f"({s['model'][0]},{s['model'][1]})-FCN",
+                exponent=t["exponent"], at_250=t["at_250"], n_fit=t["n_fit"],
+                n_censored=t["n_censored"], d_max=max(t["ds"]),
+                ds=", ".join(map(str, t["ds"])),
+                n_capped=int(table["capped"].sum()), n_memorised=int(table["memorised"].sum()))
+
+
+def profile_notes(profile: str) -> list[str]:
+    if profile == "quick":
+        return ["**Reductions of the quick profile.** " + quick_reductions()["plateau"]]
+    if profile == "smoke":
+        return ["**The smoke profile** shrinks everything only to exercise the code."]
+    return []
+
+
+def stored_cells(esb_stored: dict) -> dict:
+    """The two extreme-SB cells as the stored paper-scale run has them: MS-(5,7) at d = 250
+    with the (2000,1)-FCN (train and test accuracy) and the S-removed control on MS-(5,7)
+    (test accuracy), with the update cap they ran under. Empty where not stored."""
+    from sbcore.profiles import section as settings
+
+    out = dict(esb_cap=settings("paper", "extreme_sb")["train"]["max_updates"])
+    wide, control = esb_stored.get("wide"), esb_stored.get("control")
+    if wide is not None:
+        m = wide.metrics[(wide.metrics["dataset"] == "ms-5-7")]
+        for metric, key in (("train accuracy", "wide_train"), ("standard accuracy", "wide_test")):
+            v = m[m["metric"] == metric]["value"]
+            if len(v):
+                out[key] = mean_std(v)
+    if control is not None:
+        m = control.metrics[(control.metrics["dataset"] == "ms-5-7")
+                            & (control.metrics["metric"] == "standard accuracy")]
+        if len(m):
+            out["control_test"] = mean_std(m["value"])
+    return out
+
+
+def answer(result, esb_cap: int) -> str:
+    """What the measured trend says about the d = 250 cell: the extrapolated escape update
+    against the cap that cell ran under (markdown)."""
+    t = trend(result)
+    if np.isnan(t["at_250"]):
+        return ("Too few runs escaped the plateau to fit a trend at this profile; the paper "
+                "profile's sweep answers it.")
+    text = (f"Fitted on d = {', '.join(map(str, t['ds']))} ({t['n_fit']} runs that escaped), "
+            f"the escape update grows like $d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 "
+            f"it is about {t['at_250']:,.0f} updates")
+    if t["n_censored"]:
+        text += (f", and more than that, since {t['n_censored']} run(s) did not escape within "
+                 "the cap and the fit leaves them out")
+    text += f". The stored d = 250 run had a cap of {esb_cap:,} updates: "
+    if t["at_250"] > esb_cap:
+        text += ("the trend puts the end of the plateau beyond it, so that run stopped while "
+                 "it was still on the plateau, where fitting the training set by memorising "
+                 "is the only progress SGD makes.")
+    else:
+        text += ("the trend puts the end of the plateau within it, so the cap alone does not "
+                 "explain that run; the sample size does (see the right panel).")
+    return text
+
+
+def stored_text(cells: dict) -> str:
+    """The two cells as stored (markdown bullets), or that they are not stored."""
+    lines = []
+    if "wide_test" in cells:
+        lines.append(f"* d = 250, MS-(5,7), (2000,1)-FCN: train accuracy {cells['wide_train']}, "
+                     f"test accuracy {cells['wide_test']}.")
+    if "control_test" in cells:
+        lines.append(f"* MS-(5,7) with S removed: test accuracy {cells['control_test']}.")
+    return "\n".join(lines) or "*No paper-scale run of the extreme-SB chapter is stored.*"

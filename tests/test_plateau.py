@@ -1,0 +1,62 @@
+"""The MS-(5,7) plateau study: escape detection on histories with known answers, the trend
+fit on runs with a known power law, configs, and the chapter's views on the smoke results."""
+
+from __future__ import annotations
+
+import matplotlib.figure
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from sbcore.studies import runner
+from sbcore.studies.plateau import figures, views
+from sbcore.studies.plateau import study as pl
+
+
+@pytest.fixture(scope="module")
+def result(smoke_run):
+    return runner.merge(smoke_run("plateau"))
+
+
+def test_escape_is_the_first_evaluation_at_the_threshold():
+    h = pd.DataFrame({"update": [0, 250, 500, 750], "val_accuracy": [0.5, 0.6, 0.8, 0.99]})
+    assert pl.escape_update(h, 0.75) == 500
+    assert np.isnan(pl.escape_update(h, 0.999))
+
+
+def test_trend_recovers_a_known_power_law():
+    ds = [20, 50, 100]
+    runs = pd.DataFrame([dict(d=d, n_train=1000, rerun="", seed=s, cap=10**7,
+                              escape_update=3.0 * d ** 1.5, memorised=False)
+                         for d in ds for s in (0, 1)])
+    runs = pd.concat([runs, runs.iloc[:1].assign(d=50, n_train=4000)])  # a sample-size point
+    t = views.trend(type("R", (), {"tables": {"runs": runs}})())
+    assert t["exponent"] == pytest.approx(1.5) and t["at_250"] == pytest.approx(3 * 250 ** 1.5)
+    assert t["ds"] == ds and t["n_censored"] == 0
+    fake = type("R", (), {"tables": {"runs": runs}})()
+    assert "within it" in views.answer(fake, 100_000)  # 3 * 250^1.5 = 11,859 < 100,000
+    assert "beyond it" in views.answer(fake, 10_000)
+
+
+def test_configs_cover_the_sweeps_and_the_two_cells():
+    paper = pl.configs("paper")
+    assert {c["d"] for c in paper.values()} >= {20, 50, 100, 150, 250}
+    assert paper["rerun/wide"]["model"] == [2000, 1] and paper["rerun/wide"]["d"] == 250
+    assert paper["rerun/control"]["drop_S"] and paper["rerun/wide"]["train"]["max_updates"] \
+        == 800_000
+    assert not any(k.startswith("rerun/") for k in pl.configs("quick"))  # a GPU's work
+
+
+def test_views_and_figures(result):
+    t = views.sweeps(result)
+    assert len(t) == 3 and (t["seeds"] == 2).all()
+    assert (t["escaped"] + t["capped"] + t["memorised"] <= t["seeds"]).all()
+    r = views.reruns(result)
+    assert set(r["cell"]) == {"wide", "control"}
+    assert r.set_index("cell").loc["control", "S-randomised AUC"] == "–"  # S removed
+    for make in (figures.escape_trend, figures.curves):
+        assert isinstance(make(result), matplotlib.figure.Figure)
+    plt.close("all")
+    cells = {"esb_cap": 100_000, "wide_train": "0.764", "wide_test": "0.497"}
+    assert "d = 250" in views.stored_text(cells) and "S removed" not in views.stored_text(cells)
