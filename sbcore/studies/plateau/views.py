@@ -142,8 +142,10 @@ def answer(result, esb_cap: int) -> str:
                  "it was still on the plateau, where fitting the training set by memorising "
                  "is the only progress SGD makes.")
     else:
-        text += ("the trend puts the end of the plateau within it, so the cap alone does not "
-                 "explain that run; the sample size does (see the right panel).")
+        text += ("this trend puts the end of the plateau within it, so by this measurement the "
+                 "cap alone would not explain that run. The sweep here is of a narrower "
+                 "network at a smaller sample and small d; the paper profile's sweep up to "
+                 "d = 250 and the reruns below settle it.")
     return text
 
 
