@@ -156,11 +156,6 @@ display(viz.styled_table(views.training(results), {"wall time (s)": "{:.1f}"}))
 
 # %% [markdown]
 # ## Recap
-#
-# * CNNs and GRUs, four activations, three optimisers, dropout, $\ell_2$ regularisation,
-#   fewer complex coordinates and eight initialisations: in every configuration that learned
-#   the task the networks read $S$ alone.
-# * Table 6's LMS-5 and LMS-7 readings both reproduce the paper's column; the filler of
-#   Table 8 adds dimensions without information.
-# * A network initialised close to one that uses the slabs keeps some of them; one initialised
-#   at random ignores them (Fig. 5).
+
+# %% tags=["remove-input"]
+display(Markdown(views.recap(results)))

@@ -163,5 +163,8 @@ def test_numbers_and_figures(results):
     assert n["n_runs"] == len(views.all_reliance(results))
     assert 0 <= n["s_auc_lo"] <= n["s_auc_hi"] <= 1
     assert n["n_converged"] <= n["n_all_runs"]
+    n_only, n_learned = views.relies_on_S_alone(results)
+    assert 0 <= n_only <= n_learned <= n["n_cells"]
+    assert views.recap(results).count("\n* ") >= 1
     for make in (figures.all_reliance, figures.fig5):
         assert isinstance(make(results), matplotlib.figure.Figure)
