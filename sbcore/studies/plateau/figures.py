@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
 from sbcore.book import viz
 from sbcore.studies.plateau import views
@@ -24,7 +25,7 @@ def escape_trend(result):
         d = np.linspace(min(t["ds"]), 250, 50)
         scale = t["at_250"] / 250 ** t["exponent"]
         axes[0].plot(d, scale * d ** t["exponent"], color="0.4", ls="--", lw=1,
-                     label=f"fit: d^{t['exponent']:.2f}")
+                     label=f"fit: $d^{{{t['exponent']:.2f}}}$")
         axes[0].legend(fontsize=8)
     axes[0].set(xscale="log", yscale="log", xlabel="d", ylabel="updates to escape",
                 title="Against d")
@@ -35,8 +36,21 @@ def escape_trend(result):
                 title="Against the sample size")
     if axes[1].get_legend_handles_labels()[0]:
         axes[1].legend(fontsize=8)
+    _plain_ticks(axes[0].xaxis, sorted(set(t["ds"]) | {250}))
+    _plain_ticks(axes[1].xaxis, sorted(runs["n_train"].unique()))
+    axes[0].yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))  # 1, 2, 5 x 10^k
+    for ax in axes:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     fig.tight_layout()
     return fig
+
+
+def _plain_ticks(axis, values) -> None:
+    """Ticks of a log axis at the measured values, written as plain numbers."""
+    axis.set_major_locator(FixedLocator(values))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _points(ax, runs, x: str, label: str | None = None) -> None:
@@ -61,6 +75,6 @@ def curves(result):
     ax.axhline(0.5, color="0.5", ls=":", lw=1)
     ax.set(xlabel="update", ylabel="validation accuracy", ylim=(0.4, 1.02),
            title="MS-(5,7): the plateau at chance, then the 5-slab")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper right")  # the curves end below it
     fig.tight_layout()
     return fig
