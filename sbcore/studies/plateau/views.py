@@ -128,8 +128,8 @@ def answer(result, esb_cap: int) -> str:
     against the cap that cell ran under (markdown)."""
     t = trend(result)
     if np.isnan(t["at_250"]):
-        return ("Too few runs escaped the plateau to fit a trend at this profile; the paper "
-                "profile's sweep answers it.")
+        return ("Too few runs escaped the plateau, at too few values of d, to fit a trend "
+                "here; the paper profile's full sweep answers it.")
     text = (f"Fitted on d = {', '.join(map(str, t['ds']))} ({t['n_fit']} runs that escaped), "
             f"the escape update grows like $d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 "
             f"it is about {t['at_250']:,.0f} updates")
@@ -158,3 +158,16 @@ def stored_text(cells: dict) -> str:
     if "control_test" in cells:
         lines.append(f"* MS-(5,7) with S removed: test accuracy {cells['control_test']}.")
     return "\n".join(lines) or "*No paper-scale run of the extreme-SB chapter is stored.*"
+
+
+def stored_sweep(stored) -> bool:
+    """Whether the stored paper-scale run has sweep entries (not only reruns)."""
+    return stored is not None and len(d_sweep(stored.tables["runs"])) > 0
+
+
+def stored_from(stored) -> str:
+    """'NVIDIA H100 80GB HBM3, 2026-11-27' or 'cpu (...), 2026-11-27': where and when the
+    stored paper-scale sweep was computed."""
+    from sbcore.book.chapter import stored_label
+
+    return stored_label(stored)
