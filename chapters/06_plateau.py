@@ -114,9 +114,6 @@ display(viz.styled_table(table) if table is not None and len(table) else
 
 # %% [markdown]
 # ## Recap
-#
-# * On MS-(5,7), SGD spends a plateau at chance before it finds the 5-slab, and the plateau
-#   lengthens with d (the fitted exponent above).
-# * A run stopped before the plateau ends looks like a failure to learn: it either sits at
-#   chance or memorises the training set. Whether a cell "reproduces" depends on the cap and
-#   the sample as much as on the network.
+
+# %% tags=["remove-input"]
+display(Markdown(views.recap(result, stored)))

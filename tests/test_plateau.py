@@ -37,6 +37,7 @@ def test_trend_recovers_a_known_power_law():
     fake = type("R", (), {"tables": {"runs": runs}})()
     assert "within it" in views.answer(fake, 100_000)  # 3 * 250^1.5 = 11,859 < 100,000
     assert "beyond it" in views.answer(fake, 10_000)
+    assert "lengthens with d, like $d^{1.50}$" in views.recap(fake, None)
 
 
 def test_configs_cover_the_sweeps_and_the_two_cells():

@@ -171,3 +171,21 @@ def stored_from(stored) -> str:
     from sbcore.book.chapter import stored_label
 
     return stored_label(stored)
+
+
+def recap(result, stored) -> str:
+    """The chapter's recap (markdown bullets), from the measured trends."""
+    lines = []
+    for label, r in (("this run", result), ("the stored paper-scale sweep", stored)):
+        if r is None or not len(d_sweep(r.tables["runs"])):
+            continue
+        t = trend(r)
+        if np.isnan(t["exponent"]):
+            continue
+        grows = "lengthens" if t["exponent"] > 0 else "does not lengthen"
+        lines.append(f"* In {label} (d = {', '.join(map(str, t['ds']))}) the plateau {grows} "
+                     f"with d, like $d^{{{t['exponent']:.2f}}}$.")
+    lines.append("* A run stopped before its plateau ends looks like a failure to learn: it sits "
+                 "at chance or memorises its training set. Whether such a cell reproduces "
+                 "depends on the update cap and the sample as much as on the network.")
+    return "\n".join(lines)
