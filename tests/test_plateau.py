@@ -27,7 +27,7 @@ def test_escape_is_the_first_evaluation_at_the_threshold():
 
 def test_trend_recovers_a_known_power_law():
     ds = [20, 50, 100]
-    runs = pd.DataFrame([dict(d=d, n_train=1000, rerun="", seed=s, cap=10**7,
+    runs = pd.DataFrame([dict(d=d, n_train=1000, rerun="", seed=s, cap=10**7, model="(9,1)-FCN",
                               escape_update=3.0 * d ** 1.5, memorised=False)
                          for d in ds for s in (0, 1)])
     runs = pd.concat([runs, runs.iloc[:1].assign(d=50, n_train=4000)])  # a sample-size point
@@ -35,8 +35,12 @@ def test_trend_recovers_a_known_power_law():
     assert t["exponent"] == pytest.approx(1.5) and t["at_250"] == pytest.approx(3 * 250 ** 1.5)
     assert t["ds"] == ds and t["n_censored"] == 0
     fake = type("R", (), {"tables": {"runs": runs}})()
-    assert "within it" in views.answer(fake, 100_000)  # 3 * 250^1.5 = 11,859 < 100,000
-    assert "beyond it" in views.answer(fake, 10_000)
+    assert "would have escaped within that cap." in views.answer(fake, 100_000)  # 11,859
+    assert "still be on the plateau" in views.answer(fake, 10_000)
+    stuck = runs.copy()
+    stuck.loc[stuck.index[-2], "escape_update"] = np.nan  # one run at d = 100 never escapes
+    text = views.answer(type("R", (), {"tables": {"runs": stuck}})(), 100_000)
+    assert "at d = 100, 1 of 2 runs did not escape within 10,000,000 updates" in text
     assert "lengthens with d, like $d^{1.50}$" in views.recap(fake, None)
 
 

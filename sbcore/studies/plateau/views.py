@@ -124,29 +124,38 @@ def stored_cells(esb_stored: dict) -> dict:
 
 
 def answer(result, esb_cap: int) -> str:
-    """What the measured trend says about the d = 250 cell: the extrapolated escape update
-    against the cap that cell ran under (markdown)."""
+    """What the measured trend says about the d = 250 cell (markdown): the fitted growth of
+    the escape update, its extrapolation to d = 250 against the cap that cell ran under, and
+    the runs that never escaped, whose share the fit cannot see."""
     t = trend(result)
     if np.isnan(t["at_250"]):
         return ("Too few runs escaped the plateau, at too few values of d, to fit a trend "
                 "here; the paper profile's full sweep answers it.")
-    text = (f"Fitted on d = {', '.join(map(str, t['ds']))} ({t['n_fit']} runs that escaped), "
-            f"the escape update grows like $d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 "
-            f"it is about {t['at_250']:,.0f} updates")
-    if t["n_censored"]:
-        text += (f", and more than that, since {t['n_censored']} run(s) did not escape within "
-                 "the cap and the fit leaves them out")
-    text += f". The stored d = 250 run had a cap of {esb_cap:,} updates: "
+    sweep = d_sweep(result.tables["runs"])
+    model, n = sweep["model"].iloc[0], int(sweep["n_train"].iloc[0])
+    text = (f"For the {model} on {n:,} training points, fitted on d = "
+            f"{', '.join(map(str, t['ds']))} ({t['n_fit']} runs that escaped), the escape "
+            f"update grows like $d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 that is "
+            f"about {t['at_250']:,.0f} updates, against the cap of {esb_cap:,} under which "
+            "the stored d = 250 cell ran. ")
+    stuck = sweep[sweep["escape_update"].isna()]
     if t["at_250"] > esb_cap:
-        text += ("the trend puts the end of the plateau beyond it, so that run stopped while "
-                 "it was still on the plateau, where fitting the training set by memorising "
-                 "is the only progress SGD makes.")
+        text += ("The typical run would still be on the plateau when that cap stops it.")
     else:
-        text += ("this trend puts the end of the plateau within it, so by this measurement the "
-                 "cap alone would not explain that run. The sweep here is of a narrower "
-                 "network at a smaller sample and small d; the paper profile's sweep up to "
-                 "d = 250 and the reruns below settle it.")
-    return text
+        text += "The typical run would have escaped within that cap"
+        text += (", but not every run does: " if len(stuck) else ".")
+    for d, r in stuck.groupby("d"):
+        total = int((sweep["d"] == d).sum())
+        text += (f"at d = {d}, {len(r)} of {total} runs did not escape within "
+                 f"{int(r['cap'].iloc[0]):,} updates. ")
+    spread = sweep.groupby("d")["escape_update"].std()
+    if len(stuck) and t["at_250"] <= esb_cap and spread.iloc[-1] > spread.iloc[0]:
+        text += (f"The spread of the escape update grows with d (std {spread.iloc[0]:,.0f} at "
+                 f"d = {spread.index[0]}, {spread.iloc[-1]:,.0f} at d = {spread.index[-1]}, "
+                 "over the runs that escaped), so a run at d = 250 that is still on the "
+                 f"plateau at {esb_cap:,} updates, fitting its training set instead, is "
+                 "consistent with this sweep.")
+    return text.strip()
 
 
 def stored_text(cells: dict) -> str:
