@@ -208,8 +208,8 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
                n_cells=int(rel.groupby(["part", "dataset", "d", "cell"]).ngroups),
                n_runs=len(rel), s_auc_lo=float(rel["value"].min()),
                s_auc_hi=float(rel["value"].max()),
-               adam=", ".join(f"{k}={v}" for k, v in OPTIMIZERS["Adam"].items()),
-               rmsprop=", ".join(f"{k}={v}" for k, v in OPTIMIZERS["RMSProp"].items()))
+               adam=f"learning rate {OPTIMIZERS['Adam']['lr']:g}",
+               rmsprop=f"learning rate {OPTIMIZERS['RMSProp']['lr']:g}")
     sc = pd.concat([r.metrics for p, r in results.items() if r is not None and p != "fig5"])
     out["sc_auc_lo"] = float(sc[sc["metric"] == "Sc-randomized AUC"]["value"].min())
     runs = pd.concat([r.tables["runs"] for r in results.values() if r is not None])
