@@ -35,7 +35,7 @@ info = setup_chapter(profile, device, seed, recompute)
 # %% tags=["remove-cell"]
 from IPython.display import Markdown, display
 
-from sbcore.book import glue_all, show_problems, viz
+from sbcore.book import glue_all, show_problems, stored_label, viz
 from sbcore.studies import runner
 from sbcore.studies.extreme_sb import study as esb
 from sbcore.studies.plateau import figures, views
@@ -85,7 +85,7 @@ display(viz.styled_table(views.sweeps(result)))
 
 # %% tags=["remove-input"]
 if views.stored_sweep(stored):
-    display(Markdown(f"*Stored paper-scale sweep ({views.stored_from(stored)}):*"))
+    display(Markdown(f"*Stored paper-scale sweep ({stored_label(stored)}):*"))
     fig = figures.escape_trend(stored)
     display(viz.styled_table(views.sweeps(stored)))
 else:

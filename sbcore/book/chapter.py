@@ -292,9 +292,7 @@ def summary_view(table: pd.DataFrame, title: str = ""):
     said once in the caption. Used by 04_theory's sweeps."""
     out = table.reset_index()
     cells = [c for c in out.columns if c not in table.index.names]
-    counts = set()
-    for c in cells:
-        counts |= set(out[c].astype(str).str.extract(_COUNT, expand=False).dropna())
+    counts = set().union(*(_seed_counts(out[c]) for c in cells))
     caption = f"{title}. " if title else ""
     if len(counts) == 1:
         n = counts.pop()

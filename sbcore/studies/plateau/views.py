@@ -174,13 +174,6 @@ def stored_sweep(stored) -> bool:
     return stored is not None and len(d_sweep(stored.tables["runs"])) > 0
 
 
-def stored_from(stored) -> str:
-    """'NVIDIA H100 80GB HBM3, 2026-11-27' or 'cpu (...), 2026-11-27': where and when the
-    stored paper-scale sweep was computed."""
-    from sbcore.book.chapter import stored_label
-
-    return stored_label(stored)
-
 
 def recap(result, stored) -> str:
     """The chapter's recap (markdown bullets), from the measured trends."""

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from sbcore.data import SlabData, Split, dataset_blocks, make_dataset
 from sbcore.data.synthetic import sample_block
 from sbcore.models import ModelSpec
-from sbcore.profiles import check_device, check_profile, section
+from sbcore.profiles import check_device, section
 from sbcore.reliance import accuracy, as_scorer, per_coordinate_accuracy, randomized_metrics
 from sbcore.studies.runner import seeds_from
 from sbcore.studies.toolbox.settings import OPTIMIZERS
@@ -124,14 +124,6 @@ def cost(cfg: dict) -> float:
     slow = 10 if cfg["dataset"] == "ms-5-7" or cfg["part"] == "fig5" else 1
     return sum(weight[c["spec"]["family"]] for c in cells) * len(cfg["seeds"]) \
         * cfg["n_train"] * slow
-
-
-def config(profile: str, part: str, seed: int = 0) -> dict[str, dict]:
-    """The entries of one part: {entry name: config}."""
-    check_profile(profile)
-    if part not in PARTS:
-        raise ValueError(f"part {part!r} is unknown; allowed: {', '.join(PARTS)}")
-    return {k: v for k, v in configs(profile, seed).items() if v["part"] == part}
 
 
 # --------------------------------------------------------------------------------------------
