@@ -151,6 +151,31 @@ def test_a_paper_cell_meets_its_number():
     assert long["this run"].tolist() == ["0.500 ± 0.014 (n=2)"] and long["n_sc"].tolist() == [3]
 
 
+def _part(d: int, values, model="(32,7,1)-CNN"):
+    """A stand-in for one stored part: Table 4 metrics of one CNN cell at dimension d."""
+    import pandas as pd
+
+    rows = [dict(experiment="toolbox", part="table4", dataset="lms-5", d=d, model=model,
+                 cell=model, seed=s, metric="S-randomized AUC", value=v)
+            for s, v in enumerate(values)]
+    for r in rows:
+        r.update({f: float("nan") for f in tb.FACTORS})
+    return type("Part", (), {"metrics": pd.DataFrame(rows)})()
+
+
+def test_table4_at_a_smaller_d_still_sits_beside_the_paper_and_the_stored_run():
+    # quick runs Table 4 at d = 20; the paper and the stored run are at d = 50
+    view = views.table4_view(dict(NONE_STORED, table4=_part(20, (0.49, 0.51))),
+                             dict(NONE_STORED, table4=_part(50, (0.50, 0.50, 0.50))), "quick")
+    long = views.compare(dict(NONE_STORED, table4=_part(20, (0.49, 0.51))),
+                         dict(NONE_STORED, table4=_part(50, (0.50, 0.50, 0.50))), "table4",
+                         keys=("dataset", "cell", "metric"))
+    assert long["paper"].tolist() == ["0.50"]
+    assert long["stored paper-scale run"].tolist() == ["0.500 ± 0.000 (n=3)"]
+    assert long["this run"].tolist() == ["0.500 ± 0.014 (n=2)"]
+    assert "this run at d = 20, the paper and the stored run at d = 50" in view.caption
+
+
 def test_table6_lms5_rows_meet_the_papers_lms7_column():
     p = views.paper_table("table6")
     lms5 = p[p["dataset"] == "lms-5"].set_index("cell")["mean"]

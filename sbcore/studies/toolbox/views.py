@@ -43,19 +43,19 @@ def paper_table(part: str) -> pd.DataFrame:
     return p
 
 
-def compare(results: dict, stored: dict, part: str, metrics=None) -> pd.DataFrame:
-    """paper | stored paper-scale run | this run for one part, one row per (dataset, d, cell,
-    metric), with the cell's grid factors as columns (for the wide tables)."""
+def compare(results: dict, stored: dict, part: str, metrics=None, keys=KEYS) -> pd.DataFrame:
+    """paper | stored paper-scale run | this run for one part, one row per ``keys`` (dataset,
+    d, cell, metric), with the cell's grid factors as columns (for the wide tables)."""
     this = results[part].metrics
     st = _metrics(stored[part])
     if metrics is not None:
         this = this[this["metric"].isin(metrics)]
         st = None if st is None else st[st["metric"].isin(metrics)]
-    out = compare_table(paper_table(part), this, st, keys=KEYS)
+    out = compare_table(paper_table(part), this, st, keys=keys)
+    on = [k for k in keys if k != "metric"]
     factors = pd.concat([m for m in (this, st) if m is not None])
-    factors = factors[["dataset", "d", "cell", "model", *tb.FACTORS]].drop_duplicates(
-        ["dataset", "d", "cell"])
-    return out.merge(factors, on=["dataset", "d", "cell"], how="left")
+    factors = factors[list(dict.fromkeys(["dataset", "d", "cell", "model", *tb.FACTORS]))]
+    return out.merge(factors.drop_duplicates(on), on=on, how="left")
 
 
 def _label(long: pd.DataFrame) -> pd.DataFrame:
@@ -66,10 +66,18 @@ def _label(long: pd.DataFrame) -> pd.DataFrame:
 
 def table4_view(results, stored, profile):
     """Table 4: rows dataset and model; S- and S^c-randomised AUC, test accuracy."""
-    long = _label(compare(results, stored, "table4"))
+    # quick runs Table 4 at a smaller d (QUICK_REDUCTION): its rows sit beside the paper's
+    # and the stored run's at d = 50, and the caption says so
+    long = _label(compare(results, stored, "table4", keys=("dataset", "cell", "metric")))
+    d_this = sorted(results["table4"].metrics["d"].unique())
+    d_paper = sorted(paper_table("table4")["d"].astype(int).unique())
+    title = "CNNs and GRUs (Table 4)"
+    if d_this != d_paper:
+        title += (f"; this run at d = {', '.join(map(str, d_this))}, the paper and the stored "
+                  f"run at d = {', '.join(map(str, d_paper))}")
     return wide_table(long, ["dataset", "model"],
                       ["S-randomized AUC", "Sc-randomized AUC", "standard accuracy"],
-                      stored["table4"], "CNNs and GRUs (Table 4)", profile)
+                      stored["table4"], title, profile)
 
 
 def table6_view(results, stored, profile):
