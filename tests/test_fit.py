@@ -129,6 +129,20 @@ def test_fit_trains_a_conv_model_to_the_stop_rule(seq):
     assert isinstance(r.model, TinyConv)
 
 
+def test_step_schedule_multiplies_the_step_size(seq):
+    # a decay to ~0 after 3 updates freezes the model: 10 updates end where 3 plain ones do
+    frozen = fit(tiny_conv(0), seq, fast(max_updates=10, eval_every=10, lr_decay=1e-12,
+                                         lr_decay_every=3), seed=0, progress=False)
+    three = fit(tiny_conv(0), seq, fast(max_updates=3, eval_every=10), seed=0, progress=False)
+    ten = fit(tiny_conv(0), seq, fast(max_updates=10, eval_every=10), seed=0, progress=False)
+    np.testing.assert_allclose(flat(frozen.model), flat(three.model), atol=1e-6)
+    assert np.abs(flat(ten.model) - flat(three.model)).max() > 1e-3
+    with pytest.raises(ValueError, match="lr_decay_every must be 0 for train_many and fit_many"):
+        fit_many([tiny_conv(0)], seq, fast(lr_decay=0.2, lr_decay_every=30), [0])
+    with pytest.raises(ValueError, match="lr_decay must be"):
+        fast(lr_decay=2.0)
+
+
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("opt", [dict(lr=0.2, momentum=0.0),
                                  dict(lr=0.05, momentum=0.9),
