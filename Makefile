@@ -31,12 +31,12 @@ $(STAMP): requirements.txt
 	@touch $@
 
 # Execute every chapter with papermill into book/, then render the site.
-book: venv
+book: venv data
 	OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
 	$(PY) -m sbcore.book.pipeline build
 
 # One chapter (and the status page), then the site.
-chapter: venv
+chapter: venv data
 	@test -n "$(NAME)" || { echo "make chapter needs NAME=<chapter>; chapters:"; \
 		$(PY) -m sbcore.book.pipeline list; exit 2; }
 	OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute "$(NAME)" $(RUN_ARGS)
@@ -65,7 +65,7 @@ lab: $(LAB_STAMP)
 data: venv
 	$(PY) -m sbcore.data.fetch
 
-test: venv
+test: venv data
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests
 
 lint: venv

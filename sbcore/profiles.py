@@ -26,7 +26,8 @@ DESCRIPTIONS = {
     "smoke": "tiny sizes that run every code path, for the tests",
 }
 # Each study's settings per profile live beside it: sbcore/studies/<study>/settings.py.
-STUDY_SETTINGS = ("datasets", "measuring", "extreme_sb", "theory", "toolbox", "plateau")
+STUDY_SETTINGS = ("datasets", "measuring", "extreme_sb", "theory", "toolbox", "plateau",
+                  "images")
 
 
 # Paper-versus-code conflicts (digest section 3.8) and the choice made for the paper profile.

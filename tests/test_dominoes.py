@@ -65,7 +65,11 @@ def test_pairs_stack_top_over_bottom_by_class_and_cut_to_the_smallest_pool():
 def test_a_randomised_set_makes_its_block_independent_of_the_label(randomize):
     top = (*digits({0: 2000, 1: 2000}), (0, 1))
     bottom = (*cifar({1: 2000, 9: 2000}), (1, 9))
-    s = dm.stack_pairs(top, bottom, np.random.default_rng(1), randomize=randomize)
+    s, classes = dm.stack_pairs(top, bottom, np.random.default_rng(1), randomize=randomize,
+                                with_classes=True)
+    # the block classes it reports are the ones drawn
+    assert (classes["mnist"] == top_class(s.X)).all()
+    assert (classes["complex"] == (bottom_class(s.X) == 9)).all()
     shown = top_class(s.X) if randomize == "mnist" else bottom_class(s.X)
     kept = bottom_class(s.X) if randomize == "mnist" else top_class(s.X)
     # halves of the two-class pool: n = 2000 per label, and the block's class says nothing

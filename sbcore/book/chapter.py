@@ -203,7 +203,7 @@ def _seed_counts(column: pd.Series) -> set[str]:
 
 
 def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
-               profile: str = ""):
+               profile: str = "", paper_label: str = "paper"):
     """A long comparison table (``compare_table``'s columns: the row keys, ``metric``,
     paper, stored paper-scale run, this run) as one wide table for the page.
 
@@ -214,7 +214,9 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
     table no stored sub-column (the caption says 'not yet run'). Seed counts: a source with one count for the whole table
     says it once in the caption, one with a count per row in a 'seeds' column group, and only
     counts that differ within a row stay in the cells. The caption also names the device and date
-    of the stored paper-scale run (``stored``, as for ``page_table``). Returns a Styler."""
+    of the stored paper-scale run (``stored``, as for ``page_table``). ``paper_label`` heads
+    the paper sub-columns (the images chapter marks the paper's MNIST-CIFAR numbers set beside
+    another dataset). Returns a Styler."""
     rows = list(rows)
     metrics = [m for m in metrics if m in set(long["metric"].astype(str))]
     if not metrics:
@@ -238,7 +240,7 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
     pieces = dict(per_row)
     for metric in metrics:
         m = sub[sub["metric"] == metric].drop_duplicates(rows)
-        for source, short in SOURCES.items():
+        for source, short in dict(SOURCES, paper=paper_label).items():
             if source == "paper" and not (m["paper"].astype(str) != "").any():
                 continue  # the paper gives no number for this metric
             if source == STORED and m[source].astype(str).isin(["not yet run", "nan"]).all():

@@ -94,11 +94,13 @@ def class_pools(y: np.ndarray, classes: tuple[int, int], rng: np.random.Generato
 
 
 def stack_pairs(top: tuple, bottom: tuple, rng: np.random.Generator, randomize: str | None = None,
-                per_class: int | None = None) -> Split:
+                per_class: int | None = None, with_classes: bool = False):
     """One split of dominoes from a top source and a bottom source, each ``(X, y, classes)``
     with X uint8 images and classes the ids of label 0 and label 1. ``randomize`` names the
     source whose pools are random halves ("mnist" the top, "complex" the bottom); ``per_class``
-    caps the pool size n (the quick profile's smaller sets)."""
+    caps the pool size n (the quick profile's smaller sets). With ``with_classes`` also each
+    domino's block classes, {"mnist": ..., "complex": ...} as 0/1 (the position of the block's
+    class in its ``classes``): in a randomised set they differ from the label."""
     if randomize is not None:
         check_choice("randomize", randomize, RANDOMIZE)
     (Xt, yt, ct), (Xb, yb, cb) = top, bottom
@@ -112,7 +114,13 @@ def stack_pairs(top: tuple, bottom: tuple, rng: np.random.Generator, randomize: 
                         for c in (0, 1)])
     y = np.repeat(np.array([0, 1], dtype=np.int64), n)
     order = rng.permutation(2 * n)
-    return Split(np.ascontiguousarray(X[order]), y[order])
+    split = Split(np.ascontiguousarray(X[order]), y[order])
+    if not with_classes:
+        return split
+    rows = {"mnist": (yt, ct, pools_t), "complex": (yb, cb, pools_b)}
+    classes = {k: (np.concatenate([labels[p[c][:n]] for c in (0, 1)]) == cls[1])
+               .astype(np.int64)[order] for k, (labels, cls, p) in rows.items()}
+    return split, classes
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,6 +141,9 @@ class Dominoes:
     randomized: dict[str, Split]  # "mnist", "complex": the regenerated randomised test sets
     seed: int
     info: dict = field(default_factory=dict)
+    # per randomised test set, each domino's block classes (stack_pairs' with_classes): the
+    # linear probe asks whether a network's features still tell the complex block's class
+    block_classes: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @property
     def complex_name(self) -> str:
@@ -165,7 +176,7 @@ class Dominoes:
 
         return Dominoes(self.name, self.variant, blank(self.train), blank(self.val),
                         blank(self.test), {k: blank(v) for k, v in self.randomized.items()},
-                        self.seed, dict(self.info, only=block))
+                        self.seed, dict(self.info, only=block), self.block_classes)
 
 
 def check_domino(name: str, variant: str) -> None:
@@ -200,10 +211,10 @@ def make_dominoes(name: str = "mnist-fashion", variant: str = "A", seed: int = 0
     classes = VARIANTS[name][variant]
     rng = np.random.default_rng([seed, 31])
 
-    def build(split: str, cap, randomize=None) -> Split:
+    def build(split: str, cap, randomize=None, with_classes=False):
         (Xt, yt), (Xb, yb) = sources(name, split, cifar_root)
         return stack_pairs((Xt, yt, classes["top"]), (Xb, yb, classes["bottom"]), rng,
-                           randomize, None if cap is None else cap // 2)
+                           randomize, None if cap is None else cap // 2, with_classes)
 
     full = build("train", None if n_train is None else n_train + n_val)
     if n_val >= len(full):
@@ -211,11 +222,13 @@ def make_dominoes(name: str = "mnist-fashion", variant: str = "A", seed: int = 0
     train = Split(full.X[n_val:], full.y[n_val:])
     val = Split(full.X[:n_val], full.y[:n_val])
     test = build("test", n_test)
-    randomized = {r: build("test", n_test, r) for r in RANDOMIZE}
+    built = {r: build("test", n_test, r, with_classes=True) for r in RANDOMIZE}
+    randomized = {r: b[0] for r, b in built.items()}
     info = dict(classes=classes, sizes=dict(train=len(train), val=len(val), test=len(test),
                                             **{f"test {r}-randomized": len(s)
                                                for r, s in randomized.items()}))
-    return Dominoes(name, variant, train, val, test, randomized, seed, info)
+    return Dominoes(name, variant, train, val, test, randomized, seed, info,
+                    {r: b[1] for r, b in built.items()})
 
 
 def class_names(name: str, variant: str) -> tuple[str, str]:

@@ -392,12 +392,13 @@ def googlenet(num_classes: int = 2) -> GoogLeNet:
 class SmallCNN(_ImageClassifier):
     """A small CNN for the images chapter's quick profile, cheap enough to train on a CPU.
 
-    One stage per entry of ``channels``: 3x3 conv (no bias), batch norm, ReLU; a 2x2 max-pool
-    between consecutive stages; then a global average pool and a linear head to num_classes.
-    PyTorch's default initialisation. With the default (16, 32, 64) it has 23,826 parameters
-    at 2 classes. The forward pass works on a channels-last copy of the batch: on a CPU the
-    max-pool and the first convolution are markedly faster in that layout (the logits are the
-    same up to rounding).
+    One stage per entry of ``channels``: a 3x3 conv with stride 2 (no bias), batch norm,
+    ReLU; then a global average pool and a linear head to num_classes. Every stage halves the
+    image (64 x 32 -> 8 x 4 with three stages): stride-2 convolutions instead of a stride-1
+    conv and a max-pool per stage make a training step about 4x cheaper on a CPU (0.55 against
+    2.0 ms per image, one thread, batch 256). PyTorch's default initialisation. With the
+    default (16, 32, 64) it has 23,826 parameters at 2 classes. The forward pass works on a
+    channels-last copy of the batch, faster on a CPU (the logits are the same up to rounding).
     """
 
     def __init__(self, channels=(16, 32, 64), num_classes: int = 2):
@@ -415,11 +416,9 @@ class SmallCNN(_ImageClassifier):
         self.channels = tuple(int(c) for c in channels)
         layers: list[nn.Module] = []
         previous = 3
-        for i, c in enumerate(self.channels):
-            if i > 0:
-                layers.append(nn.MaxPool2d(2))
-            layers += [nn.Conv2d(previous, c, 3, padding=1, bias=False), nn.BatchNorm2d(c),
-                       nn.ReLU(inplace=True)]
+        for c in self.channels:
+            layers += [nn.Conv2d(previous, c, 3, stride=2, padding=1, bias=False),
+                       nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
             previous = c
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(previous, num_classes)
@@ -433,8 +432,15 @@ class SmallCNN(_ImageClassifier):
 # by name
 # ------------------------------------------------------------------------------------------
 
+def medium_cnn(num_classes: int = 2) -> SmallCNN:
+    """A wider, deeper SmallCNN (five stride-2 stages, 32 to 256 channels, 979,746 parameters
+    at 2 classes): the images chapter's quick profile trains it beside SmallCNN to show how
+    the residual use of the complex half changes with capacity (about 3x SmallCNN's cost)."""
+    return SmallCNN((32, 64, 128, 256, 256), num_classes)
+
+
 IMAGE_MODELS = {"MobileNetV2": mobilenet_v2, "GoogLeNet": googlenet, "ResNet50": resnet50,
-                "DenseNet121": densenet121, "SmallCNN": SmallCNN}
+                "DenseNet121": densenet121, "SmallCNN": SmallCNN, "MediumCNN": medium_cnn}
 
 
 def build_image_model(name: str, num_classes: int = 2, seed: int = 0) -> nn.Module:

@@ -1,0 +1,67 @@
+"""The images chapter's figures (07_images): example dominoes, the logit histograms (Fig. 3a
+for images) and the probe against its baseline."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from sbcore.book import viz
+from sbcore.data.dominoes import class_names
+from sbcore.studies.images.views import dataset_label
+
+SETS = {"standard": "original", "mnist": "MNIST half randomised",
+        "complex": "complex half randomised"}
+
+
+def examples(data, per_class: int = 4):
+    """A grid of test dominoes: for each test set (original, MNIST-randomised,
+    complex-randomised) ``per_class`` images of each label, labelled with the dataset."""
+    names = class_names(data.name, data.variant)
+    splits = {"standard": data.test, **data.randomized}
+    fig, axes = plt.subplots(2, 3 * per_class, figsize=(viz.COLUMN_IN * 1.25, 3.3))
+    for j, (key, split) in enumerate(splits.items()):
+        for label in (0, 1):
+            rows = np.flatnonzero(split.y == label)[:per_class]
+            for i, r in enumerate(rows):
+                ax = axes[label, j * per_class + i]
+                ax.imshow(np.clip(split.X[r].transpose(1, 2, 0), 0, 1), interpolation="nearest")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if i == 0 and j == 0:
+                    ax.set_ylabel(f"label {label}\n({names[label]})", fontsize=8)
+        axes[0, j * per_class].set_title(SETS[key], fontsize=9, loc="left")
+    fig.suptitle(f"{dataset_label(f'{data.name}-{data.variant}')}: test dominoes", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def logit_histograms(main, variant: str = "A"):
+    """Fig. 3a for images: scores of the label-1 test dominoes, original versus each half
+    randomised, one panel per dataset and model (variant ``variant``)."""
+    lg = main.tables["logits"]
+    lg = lg[(lg["y"] == 1) & (lg["variant"] == variant)].copy()
+    lg["panel"] = lg["dataset"].map(dataset_label) + ", " + lg["model"]
+    lg = lg.rename(columns={"variant": "domino_variant", "test_set": "variant"})
+    return viz.plot_logit_histograms(lg, "panel", panel_size=(4.2, 2.8))
+
+
+def probe(main):
+    """The probe's accuracy for the complex half's class, trained versus untrained features,
+    per dataset and model (one dot per seed, chance at 0.5)."""
+    m = main.metrics[main.metrics["metric"].str.startswith("probe accuracy, complex")].copy()
+    m["features"] = np.where(m["metric"].str.endswith("untrained"), "untrained", "trained")
+    m["row"] = m["dataset"].map(dataset_label) + ", " + m["model"]
+    rows = list(dict.fromkeys(m["row"]))
+    fig, ax = plt.subplots(figsize=(viz.COLUMN_IN, 0.6 + 0.45 * len(rows)))
+    for k, (feats, color) in enumerate((("trained", "#1f77b4"), ("untrained", "#999999"))):
+        sub = m[m["features"] == feats]
+        y = np.array([rows.index(r) for r in sub["row"]]) + (k - 0.5) * 0.25
+        ax.scatter(sub["value"], y, color=color, s=22, label=f"{feats} network's features")
+    ax.axvline(0.5, color="#777777", ls="--", lw=1)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_xlabel("probe accuracy: the complex half's class (chance 0.5)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
