@@ -118,7 +118,7 @@ def count_small_cnn(channels, classes: int) -> int:
 CLOSED_FORM = {"ResNet50": count_resnet50, "DenseNet121": count_densenet121,
                "MobileNetV2": count_mobilenet_v2, "GoogLeNet": count_googlenet,
                "SmallCNN": lambda classes: count_small_cnn((16, 32, 64), classes),
-               "MediumCNN": lambda classes: count_small_cnn((32, 64, 128, 256, 256), classes)}
+               "MediumCNN": lambda classes: count_small_cnn((16, 32, 64, 128, 128), classes)}
 
 # torchvision's ImageNet models (1000 classes, no auxiliary heads) as a cross-check: their
 # documented parameter counts, minus their stems and 1000-way heads, plus the CIFAR stems and
@@ -136,7 +136,7 @@ STEM_CHANGE = {  # CIFAR stem minus ImageNet stem
 FEATURES = {"ResNet50": 2048, "DenseNet121": 1024, "MobileNetV2": 1280, "GoogLeNet": 1024}
 AT_TWO_CLASSES = {"ResNet50": 23_504_450, "DenseNet121": 6_948_226,
                   "MobileNetV2": 2_226_434, "GoogLeNet": 5_482_786, "SmallCNN": 23_826,
-                  "MediumCNN": 979_746}
+                  "MediumCNN": 245_650}
 
 
 def test_two_class_counts_follow_from_torchvision():

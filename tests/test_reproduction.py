@@ -52,7 +52,7 @@ def test_every_built_items_paper_number_is_a_row_of_paper_numbers_csv():
     # the built items with a number
     with_number = reg[(reg["study"] != "") & (reg["source"] != "")]
     assert set(with_number["item"]) == {"Table 1", "Table 4", "Fig. 3", "Theorem 1", "Table 6",
-                                        "Table 7", "Table 8", "Table 9"}
+                                        "Table 7", "Table 8", "Table 9", "Table 5"}
 
 
 def test_a_selector_that_picks_no_row_is_refused():
@@ -105,7 +105,12 @@ def test_the_table_from_smoke_results(smoke_table):
                "this build", "verdict (this build)"]
     assert (t.loc[not_built, results] == rep.NOT_YET).all().all()
     for item in reg.index[reg["study"] != ""]:
-        assert t.loc[item, "this build"] != rep.NOT_YET, item
+        mod = runner.study(reg.loc[item, "study"])
+        runnable = getattr(mod, "runnable", None)
+        here = runnable("smoke") if runnable else list(mod.configs("smoke"))
+        # an item runs at smoke unless its data is absent here (MNIST-CIFAR without CIFAR-10)
+        ran = any(e.startswith(reg.loc[item, "entries"]) for e in here)
+        assert (t.loc[item, "this build"] != rep.NOT_YET) == ran, item
         assert t.loc[item, "reproduced in"].startswith("[")
     allowed = (rep.REPRODUCED, rep.WITHIN_SPREAD, rep.DEPARTS, rep.NOT_YET, rep.SHOWN)
     for column in ("verdict (paper scale)", "verdict (this build)"):

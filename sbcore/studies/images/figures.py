@@ -19,20 +19,29 @@ def examples(data, per_class: int = 4):
     complex-randomised) ``per_class`` images of each label, labelled with the dataset."""
     names = class_names(data.name, data.variant)
     splits = {"standard": data.test, **data.randomized}
-    fig, axes = plt.subplots(2, 3 * per_class, figsize=(viz.COLUMN_IN * 1.25, 3.3))
+    # three groups of per_class columns, a narrow blank column between groups
+    ratios = ([1.0] * per_class + [0.35]) * 2 + [1.0] * per_class
+    fig, axes = plt.subplots(2, len(ratios), figsize=(viz.COLUMN_IN * 1.15, 3.5),
+                             gridspec_kw=dict(width_ratios=ratios, wspace=0.06, hspace=0.08))
+    fig.subplots_adjust(left=0.1, right=0.995, top=0.8, bottom=0.02)
+    for ax in axes.ravel():
+        ax.axis("off")
     for j, (key, split) in enumerate(splits.items()):
+        first = j * (per_class + 1)
         for label in (0, 1):
             rows = np.flatnonzero(split.y == label)[:per_class]
             for i, r in enumerate(rows):
-                ax = axes[label, j * per_class + i]
+                ax = axes[label, first + i]
                 ax.imshow(np.clip(split.X[r].transpose(1, 2, 0), 0, 1), interpolation="nearest")
-                ax.set_xticks([])
-                ax.set_yticks([])
                 if i == 0 and j == 0:
-                    ax.set_ylabel(f"label {label}\n({names[label]})", fontsize=8)
-        axes[0, j * per_class].set_title(SETS[key], fontsize=9, loc="left")
+                    ax.axis("on")
+                    ax.set_xticks([])
+                    ax.set_yticks([])
+                    for side in ax.spines.values():
+                        side.set_visible(False)
+                    ax.set_ylabel(f"label {label}\n{names[label]}", fontsize=8)
+        axes[0, first].set_title(SETS[key], fontsize=9, loc="left")
     fig.suptitle(f"{dataset_label(f'{data.name}-{data.variant}')}: test dominoes", fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -53,15 +62,16 @@ def probe(main):
     m["features"] = np.where(m["metric"].str.endswith("untrained"), "untrained", "trained")
     m["row"] = m["dataset"].map(dataset_label) + ", " + m["model"]
     rows = list(dict.fromkeys(m["row"]))
-    fig, ax = plt.subplots(figsize=(viz.COLUMN_IN, 0.6 + 0.45 * len(rows)))
+    fig, ax = plt.subplots(figsize=(viz.COLUMN_IN, 1.4 + 0.45 * len(rows)))
     for k, (feats, color) in enumerate((("trained", "#1f77b4"), ("untrained", "#999999"))):
         sub = m[m["features"] == feats]
         y = np.array([rows.index(r) for r in sub["row"]]) + (k - 0.5) * 0.25
         ax.scatter(sub["value"], y, color=color, s=22, label=f"{feats} network's features")
     ax.axvline(0.5, color="#777777", ls="--", lw=1)
+    ax.set_xlim(0.45, 1.0)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
     ax.set_xlabel("probe accuracy: the complex half's class (chance 0.5)")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.invert_yaxis()
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     return fig

@@ -50,6 +50,7 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
                 out[f"{part}/{domino}-A/{model}"] = dict(
                     common, seeds=common["seeds"][:side["n_seeds"]], part=part,
                     domino=domino, variant="A", model=model, probe=False,
+                    n_val=side.get("n_val", 0),
                     train=dict(s["train"], **changes, max_epochs=side["max_epochs"]))
     return out
 
@@ -64,7 +65,8 @@ def runnable(profile: str, seed: int = 0) -> list[str]:
             if cfg["domino"] != "mnist-cifar" or have_cifar]
 
 
-WEIGHT = {"SmallCNN": 1, "MediumCNN": 3, "MobileNetV2": 20, "GoogLeNet": 60, "ResNet50": 50, "DenseNet121": 40}
+WEIGHT = {"SmallCNN": 1, "MediumCNN": 1.3, "MobileNetV2": 20, "GoogLeNet": 60, "ResNet50": 50,
+          "DenseNet121": 40}
 
 
 def cost(cfg: dict) -> float:
@@ -88,8 +90,11 @@ def dataset(cfg: dict):
     """The entry's dominoes (for ``alone``, with MNIST blanked)."""
     from sbcore.data.dominoes import make_dominoes
 
+    # n_train counts the held-out validation images too (the alone part holds some out)
+    n_val = cfg.get("n_val", 0)
+    n_train = None if cfg["n_train"] is None else cfg["n_train"] - n_val
     data = make_dominoes(cfg["domino"], cfg["variant"], seed=cfg["data_seed"],
-                         n_train=cfg["n_train"], n_test=cfg["n_test"])
+                         n_train=n_train, n_val=n_val, n_test=cfg["n_test"])
     return data.with_only(data.complex_name) if cfg["part"] == "alone" else data
 
 
