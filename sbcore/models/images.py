@@ -395,9 +395,10 @@ class SmallCNN(_ImageClassifier):
     One stage per entry of ``channels``: a 3x3 conv with stride 2 (no bias), batch norm,
     ReLU; then a global average pool and a linear head to num_classes. Every stage halves the
     image (64 x 32 -> 8 x 4 with three stages): stride-2 convolutions instead of a stride-1
-    conv and a max-pool per stage make a training step about 4x cheaper on a CPU (0.55 against
-    2.0 ms per image, one thread, batch 256). PyTorch's default initialisation. With the
-    default (16, 32, 64) it has 23,826 parameters at 2 classes. The forward pass works on a
+    conv and a max-pool per stage make a training step about 4.8x cheaper on a CPU (0.30
+    against 1.44 ms per image, one thread, batch 256: benchmarks/small_cnn.py). PyTorch's
+    default initialisation. With the default (16, 32, 64) it has 23,826 parameters at 2
+    classes. The forward pass works on a
     channels-last copy of the batch, faster on a CPU (the logits are the same up to rounding).
     """
 
@@ -435,7 +436,8 @@ class SmallCNN(_ImageClassifier):
 def medium_cnn(num_classes: int = 2) -> SmallCNN:
     """A deeper SmallCNN (five stride-2 stages, 16 to 128 channels, 245,650 parameters at 2
     classes): the images chapter's quick profile trains it beside SmallCNN to show how the
-    residual use of the complex half changes with depth (about 1.3x SmallCNN's cost)."""
+    residual use of the complex half changes with depth (1.37x SmallCNN's cost per step,
+    benchmarks/small_cnn.py)."""
     return SmallCNN((16, 32, 64, 128, 128), num_classes)
 
 

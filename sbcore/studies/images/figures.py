@@ -21,7 +21,7 @@ def examples(data, per_class: int = 4):
     splits = {"standard": data.test, **data.randomized}
     # three groups of per_class columns, a narrow blank column between groups
     ratios = ([1.0] * per_class + [0.35]) * 2 + [1.0] * per_class
-    fig, axes = plt.subplots(2, len(ratios), figsize=(viz.COLUMN_IN * 1.15, 3.5),
+    fig, axes = plt.subplots(2, len(ratios), figsize=(viz.COLUMN_IN, 3.3),
                              gridspec_kw=dict(width_ratios=ratios, wspace=0.06, hspace=0.08))
     fig.subplots_adjust(left=0.1, right=0.995, top=0.8, bottom=0.02)
     for ax in axes.ravel():
