@@ -1,0 +1,15 @@
+"""Attacks (chapter "Small perturbations, large failures"): per-example PGD (``pgd``), universal
+adversarial perturbations (``uap``: SVD-UAP and AS-UAP, the paper's label-signed convention),
+the share of a perturbation's budget on a set of features (``budget``) and the averaging
+classifier the paper argues in words (``averaging``)."""
+
+from sbcore.attacks.averaging import AveragingClassifier  # noqa: F401
+from sbcore.attacks.budget import (  # noqa: F401
+    budget_shares,
+    canonical,
+    feature_indices,
+    share_l2_mass,
+    share_norm_ratio,
+)
+from sbcore.attacks.pgd import NORMS, pgd  # noqa: F401
+from sbcore.attacks.uap import apply_uap, as_uap, best_sign, svd_uap, uap_accuracy  # noqa: F401
