@@ -76,6 +76,32 @@ def test_pgd_stays_in_ball_and_bounds(norm, kind):
     assert loss(X + D) > loss(X)
 
 
+class TorchGRU(nn.Module):
+    """A torch nn.GRU over a row read as 4 steps of d/4 features, then a linear head."""
+
+    def __init__(self, d: int):
+        super().__init__()
+        torch.manual_seed(0)
+        self.gru, self.head = nn.GRU(d // 4, 8, batch_first=True), nn.Linear(8, 2)
+
+    def forward(self, x):
+        out, _ = self.gru(x.unflatten(-1, (4, -1)))
+        return self.head(out[:, -1])
+
+
+def test_pgd_on_the_projects_models():
+    from sbcore.models import CNN, GRU
+
+    X, y = toy(n=40, shape=(8,))
+    for model in (CNN(8, 4, 3, 1), GRU(8, 6, 2, 1), TorchGRU(8)):
+        before = [p.detach().clone() for p in model.parameters()]
+        D = pgd(model, X, y, 0.5, iters=5)
+        assert np.linalg.norm(D, axis=1).max() <= 0.5 + 1e-5
+        assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+        u = as_uap(model, X, y, 0.5, iters=3, epochs=1, batch_size=16)
+        assert u.shape == (8,) and np.linalg.norm(u) <= 0.5 + 1e-5
+
+
 def test_pgd_bounds_as_arrays():
     model, (X, y) = small_mlp(6), toy()
     low, high = np.full(6, 0.0), np.linspace(0.96, 1.0, 6)

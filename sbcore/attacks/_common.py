@@ -55,11 +55,19 @@ def check_batch_size(batch_size) -> int:
 
 @contextlib.contextmanager
 def eval_mode(model):
-    """The model in eval mode for the block, then back in the mode it was in."""
+    """The model in eval mode for the block, then back in the mode it was in. With a torch
+    recurrent layer (nn.RNNBase) cuDNN is switched off for the block: cuDNN's RNN cannot run
+    backward in eval mode (the project's own GRU is built from nn.Linear and needs no such
+    care)."""
+    import torch
+    from torch import nn
+
     was_training = model.training
     model.eval()
+    rnn = any(isinstance(m, nn.RNNBase) for m in model.modules())
     try:
-        yield model
+        with torch.backends.cudnn.flags(enabled=False) if rnn else contextlib.nullcontext():
+            yield model
     finally:
         model.train(was_training)
 
