@@ -1,0 +1,112 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Small perturbations, large failures
+#
+# A network that relies on $S$ alone has a small margin along $S$: a perturbation that moves a
+# point along $S$ by about the width of the linear block's gap crosses its decision boundary,
+# whatever the other $d - 1$ coordinates say. The paper shows it with universal adversarial
+# perturbations (Fig. 4): one perturbation for the whole test set, of l2 norm about 1, spends
+# almost all of its budget on $S$ and takes the networks to chance or below. A classifier
+# that averaged the linear classifier with the $d - 1$ per-slab classifiers would have a
+# margin of order $\sqrt{d}$; this chapter builds it and attacks it too.
+
+# %% tags=["parameters", "remove-cell"]
+profile = "quick"
+device = "cpu"
+seed = 0
+recompute = False
+
+# %% tags=["remove-input"]
+from sbcore.book import setup_chapter
+
+info = setup_chapter(profile, device, seed, recompute)
+
+# %% tags=["remove-cell"]
+from IPython.display import Markdown, display
+
+from sbcore.book import glue_all, show_problems
+from sbcore.studies import runner
+from sbcore.studies.perturbations import figures, views
+
+this_run = runner.run("perturbations", profile, device, seed, recompute)
+paper_run = runner.lookup("perturbations", "paper")
+result, stored = runner.merge(this_run), runner.merge(paper_run)
+glue_all(views.numbers(result, profile))
+
+# %% tags=["remove-input", "remove-stderr"]
+problems = show_problems(this_run, paper_run)
+
+# %% [markdown]
+# ## Setup
+#
+# LMS-5 and MS-(5,7) at d = {glue:text}`d` with {glue:text}`n_train:,d` training points; an
+# FCN, a CNN and a GRU on LMS-5 and the FCN on MS-(5,7), {glue:text}`n_seeds` seeds each,
+# trained as in the extreme simplicity bias chapter. Each attacks the first
+# {glue:text}`n_attack:,d` test points:
+#
+# * **PGD**, per example: l2 projected gradient ascent on the loss, radius
+#   {glue:text}`pgd_eps` times the data's range, as the official notebook 06;
+# * **SVD-UAP**: the top right-singular vector of the PGD perturbations of the whole test set,
+#   scaled to the norm, the sign that hurts more kept;
+# * **AS-UAP**: one perturbation trained by normalised gradient steps on batches of the test
+#   set, projected onto the l2 ball;
+# * **shifts** of the same norms along $S$ and along a random direction of $S^c$.
+#
+# A universal perturbation is added with the label's sign, $+u$ to class 1 and $-u$ to class 0
+# (the paper's convention: one direction, its sign set by the label). The share of a
+# perturbation's budget on $S$ is $\lVert P_S \rVert / \lVert P \rVert$ in the blocks'
+# coordinates (before the rotation), as the notebook computes it; the store also keeps the
+# l2-mass reading $\lVert P_S \rVert^2 / \lVert P \rVert^2$.
+
+# %% tags=["remove-input"]
+display(*map(Markdown, views.profile_notes(profile)))
+
+# %% [markdown]
+# ## The UAPs ride $S$ (Fig. 4)
+
+# %% tags=["remove-input"]
+display(views.summary(result, stored, profile))
+
+# %% [markdown]
+# One perturbation of norm 1 takes the networks to {glue:text}`uap_acc_lo:.3f`–
+# {glue:text}`uap_acc_hi:.3f` accuracy, with {glue:text}`uap_share_lo:.3f`–
+# {glue:text}`uap_share_hi:.3f` of its budget on $S$. The averaging classifier keeps at least
+# {glue:text}`avg_uap_acc_lo:.3f`.
+
+# %% tags=["remove-input"]
+fig = figures.accuracy_vs_norm(result)
+
+# %% [markdown]
+# ## The models learn the same perturbation
+#
+# The paper says FCNs, CNNs and GRUs learn essentially the same UAP. The cosine between their
+# SVD-UAP directions:
+
+# %% tags=["remove-input"]
+table = views.uap_cosines(result)
+display(table if table is not None else Markdown("*One model only at this profile.*"))
+
+# %% [markdown]
+# ## A small shift along $S$, a large one along $S^c$
+#
+# A distribution shift is a perturbation too. Moving every test point by 1 along $S$ (towards
+# the other class) leaves the networks {glue:text}`shift_s:.3f` accuracy; the same shift
+# along a direction of $S^c$ leaves {glue:text}`shift_sc:.3f`, and even a shift of
+# {glue:text}`shift_norm` along $S^c$ leaves {glue:text}`shift_sc_big:.3f`: the networks are
+# as fragile along $S$ as they are indifferent to $S^c$.
+#
+# ## Recap
+
+# %% tags=["remove-input"]
+display(Markdown(views.recap(result, profile)))

@@ -1,0 +1,136 @@
+"""Small perturbations, large failures (see ``settings``): train a model on LMS-5 or MS-(5,7),
+then attack its test set with per-example l2 PGD, the SVD-UAP and the AS-UAP at a range of l2
+norms (the paper's label-signed convention: +u for class 1, -u for class 0), and shift it by
+the same norms along S and along S^c. The averaging classifier (``sbcore.attacks``) meets the
+same attacks. One store entry per (dataset, model), its seeds one after another.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sbcore.data import make_dataset
+from sbcore.profiles import check_device, section
+from sbcore.studies.runner import seeds_from
+
+NAME = EXPERIMENT = "perturbations"
+VERSION = 1
+AVERAGING = "averaging classifier"
+
+
+def configs(profile: str, seed: int = 0) -> dict[str, dict]:
+    """{"<dataset>/<model>": config}; the chapter seed shifts the data seed and the seeds."""
+    s = section(profile, NAME)
+    common = {k: s[k] for k in ("d", "n_train", "n_val", "n_test", "train", "n_attack", "pgd",
+                                "as_uap", "norms")}
+    common.update(data_seed=s["data_seed"] + seed, seeds=seeds_from(s["seeds"], seed))
+    return {f"{ds}/{model}": dict(common, dataset=ds, model=model, svd_pgd=s["svd_pgd"][ds])
+            for ds in s["datasets"] for model in s["models"][ds]}
+
+
+def cost(cfg: dict) -> float:
+    """Relative work: seeds x training points, the CNN and GRU heavier, MS-(5,7) slower."""
+    weight = 8 if "GRU" in cfg["model"] else 4 if "CNN" in cfg["model"] else 1
+    return len(cfg["seeds"]) * cfg["n_train"] * weight * (10 if cfg["dataset"] == "ms-5-7" else 1)
+
+
+def _canonical_unit(data, direction: np.ndarray) -> np.ndarray:
+    """A unit direction given in canonical coordinates, as the model sees it (rotated)."""
+    u = direction / np.linalg.norm(direction)
+    return data.rotate(u[None])[0].astype(np.float32)
+
+
+def attack_curves(model, data, cfg: dict, seed: int, label: str) -> tuple[list, dict]:
+    """Accuracy and budget share on S of one model under every attack and shift, at each norm;
+    and the model's SVD-UAP direction (unit, canonical coordinates)."""
+    from sbcore.attacks import as_uap, best_sign, budget_shares, pgd, svd_uap, uap_accuracy
+
+    X, y = data.test.X[: cfg["n_attack"]], data.test.y[: cfg["n_attack"]]
+    allX = np.concatenate([data.train.X, data.test.X])
+    bounds = (float(allX.min()), float(allX.max()))
+    drange = bounds[1] - bounds[0]
+    rows = []
+
+    def row(attack, norm, accuracy, P=None):
+        shares = budget_shares(data, P, data.S) if P is not None else {}
+        rows.append(dict(model=label, seed=seed, attack=attack, norm=float(norm),
+                         accuracy=float(accuracy), share_norm_ratio=shares.get("norm_ratio"),
+                         share_l2_mass=shares.get("l2_mass")))
+
+    from sbcore.reliance import accuracy, as_scorer
+
+    scorer = as_scorer(model)
+    row("none", 0.0, accuracy(scorer(X), y))
+    p = cfg["pgd"]
+    deltas = pgd(model, X, y, p["eps"] * drange, step=p["step"] * drange, iters=p["iters"],
+                 bounds=bounds, seed=seed)
+    row("PGD (per example)", p["eps"] * drange, accuracy(scorer(X + deltas), y), deltas)
+    s = cfg["svd_pgd"]
+    unit = svd_uap(pgd(model, X, y, s["eps"] * drange, iters=s["iters"], bounds=bounds,
+                       seed=seed + 1), 1.0).astype(np.float32)
+    rng = np.random.default_rng([seed, 5])
+    sc_dir = np.zeros(data.d)
+    sc_dir[data.Sc] = rng.normal(size=len(data.Sc))
+    s_dir = np.zeros(data.d)
+    s_dir[data.S] = 1.0
+    directions = {"shift along S": _canonical_unit(data, s_dir),
+                  "shift along Sᶜ": _canonical_unit(data, sc_dir)}
+    a = cfg["as_uap"]
+    for norm in cfg["norms"]:
+        u = best_sign(model, X, y, norm * unit, bounds=bounds)
+        row("SVD-UAP", norm, uap_accuracy(model, X, y, u, bounds=bounds), u)
+        v = as_uap(model, X, y, norm, iters=a["iters"], lr=a["lr"], epochs=a["epochs"],
+                   batch_size=a["batch_size"], bounds=bounds)
+        row("AS-UAP", norm, uap_accuracy(model, X, y, v, bounds=bounds), v)
+        for name, dvec in directions.items():
+            w = best_sign(model, X, y, norm * dvec, bounds=bounds)
+            row(name, norm, uap_accuracy(model, X, y, w, bounds=bounds), w)
+    return rows, {"unit_uap": data.unrotate(unit[None])[0]}
+
+
+def compute(cfg: dict, device: str = "cpu") -> dict:
+    """Train the seeds of one (dataset, model), attack each and the averaging classifier:
+    tidy ``metrics`` (clean accuracy, PGD accuracy and share, UAP accuracy and share at the
+    notebook's norm), ``curves`` (accuracy and shares against the norm, every attack) and
+    ``directions`` (each seed's SVD-UAP direction in canonical coordinates)."""
+    from sbcore.attacks import AveragingClassifier
+    from sbcore.models import ModelSpec
+    from sbcore.training import TrainConfig, fit
+
+    check_device(device)
+    data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
+                        n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"])
+    config = TrainConfig(**cfg["train"])
+    curves, directions, runs = [], [], []
+    for seed in cfg["seeds"]:
+        r = fit(ModelSpec.parse(cfg["model"]).build(cfg["d"], seed), data, config, seed,
+                device, progress=True)
+        runs.append(dict(model=cfg["model"], seed=seed, updates=r.updates,
+                         converged=r.converged, wall_time_s=round(r.wall_time_s, 2)))
+        rows, extra = attack_curves(r.model.cpu().eval(), data, cfg, seed, cfg["model"])
+        curves += rows
+        directions += [dict(model=cfg["model"], seed=seed, coordinate=i, value=float(v))
+                       for i, v in enumerate(extra["unit_uap"])]
+    if "FCN" in cfg["model"]:  # once per dataset: it does not depend on the network
+        rows, _ = attack_curves(AveragingClassifier(data).eval(), data, cfg, 0, AVERAGING)
+        curves += rows
+    curves = pd.DataFrame(curves).assign(dataset=cfg["dataset"])
+    metrics = []
+    for (model, seed), g in curves.groupby(["model", "seed"], sort=False):
+        keys = dict(experiment=EXPERIMENT, dataset=cfg["dataset"], d=cfg["d"], model=model,
+                    seed=seed)
+        at = g.set_index(["attack", "norm"])
+        pgd_row = g[g["attack"] == "PGD (per example)"].iloc[0]
+        values = {"standard accuracy": g[g["attack"] == "none"]["accuracy"].iloc[0],
+                  "PGD accuracy": pgd_row["accuracy"],
+                  "PGD share on S": pgd_row["share_norm_ratio"]}
+        norm = 1.0 if cfg["dataset"] == "lms-5" else 0.5  # notebook 06's UAP norms
+        if ("SVD-UAP", norm) in at.index:
+            for attack in ("SVD-UAP", "AS-UAP"):
+                values[f"{attack} accuracy"] = at.loc[(attack, norm), "accuracy"]
+                values[f"{attack} share on S"] = at.loc[(attack, norm), "share_norm_ratio"]
+        metrics += [dict(keys, metric=m, value=float(v)) for m, v in values.items()]
+    return {"metrics": pd.DataFrame(metrics), "curves": curves,
+            "directions": pd.DataFrame(directions).assign(dataset=cfg["dataset"]),
+            "runs": pd.DataFrame(runs).assign(dataset=cfg["dataset"])}

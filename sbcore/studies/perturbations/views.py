@@ -1,0 +1,122 @@
+"""What the perturbations chapter (08_perturbations) shows, from the study's results: the
+summary beside the paper's Fig. 4 and the official notebook 06, the cosine between the UAPs of
+different models, and the numbers the prose glues. No plotting here (``figures.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sbcore.book.chapter import compare_table, summary_view, wide_table
+from sbcore.paper import paper_numbers
+from sbcore.profiles import quick_reductions, section
+from sbcore.studies.perturbations import study as pt
+
+NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
+SUMMARY = ["PGD accuracy", "PGD share on S", "SVD-UAP accuracy", "SVD-UAP share on S",
+           "AS-UAP accuracy"]
+
+
+def paper_table() -> pd.DataFrame:
+    """The notebook-06 outputs and Fig. 4's shares, set beside the (100,1)-FCN (the paper's
+    FCN; it gives no width for this experiment); Fig. 4's share is that of both UAPs."""
+    nb = paper_numbers("Notebook 06")
+    fig = paper_numbers("Fig. 4")
+    fig = fig[fig["dataset"].isin(NAMES)]
+    fig = pd.concat([fig.assign(metric=f"{a} share on S") for a in ("SVD-UAP", "AS-UAP")])
+    return pd.concat([nb, fig]).assign(model="(100,1)-FCN")
+
+
+def summary(results, stored, profile: str):
+    """Rows dataset and model (the averaging classifier last): accuracy under PGD and the
+    UAPs at the notebook's norms, and the share of each on S; paper | stored | this run."""
+    this = results.metrics
+    st = stored.metrics if stored is not None else None
+    long = compare_table(paper_table(), this, st, keys=("dataset", "model", "metric"))
+    long["dataset"] = long["dataset"].map(NAMES)
+    return wide_table(long, ["dataset", "model"], SUMMARY, stored,
+                      "Accuracy after each attack, and the share of its l2 budget on S "
+                      "(mean |P_S| / ‖P‖ in canonical coordinates); UAPs of norm 1.0 on LMS-5 "
+                      "and 0.5 on MS-(5,7), as notebook 06", profile)
+
+
+def curves(results) -> pd.DataFrame:
+    """Accuracy against the norm, every attack, mean over seeds."""
+    c = results.tables["curves"]
+    return c[c["attack"] != "none"].groupby(["dataset", "model", "attack", "norm"],
+                                            sort=False)["accuracy"].mean().reset_index()
+
+
+def uap_cosines(results):
+    """|cosine| between the SVD-UAP directions of the models trained on LMS-5 (seed-averaged
+    sign-aligned directions; the sign of a UAP is free), one row per pair."""
+    d = results.tables["directions"]
+    d = d[d["dataset"] == "lms-5"]
+    vecs = {}
+    for model, g in d.groupby("model", sort=False):
+        per_seed = [s.sort_values("coordinate")["value"].to_numpy()
+                    for _, s in g.groupby("seed")]
+        ref = per_seed[0]
+        aligned = [v * np.sign(v @ ref or 1.0) for v in per_seed]
+        mean = np.mean(aligned, axis=0)
+        vecs[model] = mean / np.linalg.norm(mean)
+    models = list(vecs)
+    rows = {(a, b): f"{abs(vecs[a] @ vecs[b]):.3f}" for i, a in enumerate(models)
+            for b in models[i + 1:]}
+    if not rows:
+        return None
+    table = pd.Series(rows, name="|cosine|").to_frame()
+    table.index.names = ["model", "other model"]
+    return summary_view(table, "The SVD-UAPs of the models trained on LMS-5: |cosine| between "
+                               "their directions (1 is the same direction)")
+
+
+def numbers(results, profile: str) -> dict:
+    """Every number the prose glues, by name."""
+    s = section(profile, pt.NAME)
+    m = results.metrics
+    nets = m[m["model"] != pt.AVERAGING]
+    avg = m[m["model"] == pt.AVERAGING]
+
+    def span(frame, metric):
+        v = frame[frame["metric"] == metric]["value"]
+        return float(v.min()), float(v.max())
+
+    out = dict(d=s["d"], n_train=s["n_train"], n_seeds=len(s["seeds"]),
+               n_attack=s["n_attack"], pgd_eps=s["pgd"]["eps"])
+    for metric, name in (("SVD-UAP accuracy", "uap_acc"), ("SVD-UAP share on S", "uap_share"),
+                         ("PGD share on S", "pgd_share"), ("standard accuracy", "acc")):
+        out[f"{name}_lo"], out[f"{name}_hi"] = span(nets, metric)
+    out["avg_uap_acc_lo"], _ = span(avg, "SVD-UAP accuracy")
+    c = results.tables["curves"]
+    shift = c[c["attack"].str.startswith("shift") & (c["model"] != pt.AVERAGING)]
+    big = shift["norm"].max()
+    out["shift_norm"] = float(big)
+    for attack, name in (("shift along S", "shift_s"), ("shift along Sᶜ", "shift_sc")):
+        out[name] = float(shift[(shift["attack"] == attack) & (shift["norm"] == 1.0)]
+                          ["accuracy"].mean())
+        out[name + "_big"] = float(shift[(shift["attack"] == attack) & (shift["norm"] == big)]
+                                   ["accuracy"].mean())
+    return out
+
+
+def profile_notes(profile: str) -> list[str]:
+    if profile == "quick":
+        return ["**Reductions of the quick profile.** " + quick_reductions()["perturbations"]]
+    if profile == "smoke":
+        return ["**The smoke profile** trains tiny networks briefly, only to exercise the code."]
+    return []
+
+
+def recap(results, profile: str) -> str:
+    n = numbers(results, profile)
+    return "\n".join([
+        f"* One perturbation for the whole test set, of l2 norm 1 on LMS-5 (0.5 on MS-(5,7)), "
+        f"takes the networks to {n['uap_acc_lo']:.3f}–{n['uap_acc_hi']:.3f} accuracy, and "
+        f"{n['uap_share_lo']:.3f}–{n['uap_share_hi']:.3f} of its budget lies on S.",
+        f"* The averaging classifier, which reads every coordinate, keeps at least "
+        f"{n['avg_uap_acc_lo']:.3f} accuracy under the same budgets: the failure is the "
+        "networks' reliance on S, not the data's.",
+        f"* A shift of norm 1 along S leaves the networks {n['shift_s']:.3f} accuracy; along "
+        f"Sᶜ {n['shift_sc']:.3f}, and even a shift of norm {n['shift_norm']:g} along Sᶜ leaves "
+        f"{n['shift_sc_big']:.3f}."])
