@@ -7,8 +7,12 @@ from sbcore.book import viz
 from sbcore.studies.perturbations import study as pt
 from sbcore.studies.perturbations.views import NAMES, curves
 
-STYLE = {"SVD-UAP": ("#1f77b4", "-"), "AS-UAP": ("#ff7f0e", "--"),
-         "shift along S": ("#d62728", "-"), "shift along Sᶜ": ("#2ca02c", "-")}
+# drawn in this order: the shifts first, the UAPs on top (a UAP along S and the shift along S
+# nearly coincide, so the UAPs are thick and dashed to stay visible)
+STYLE = {"shift along S": dict(color="#d62728", ls=":", lw=1.6, marker="s"),
+         "shift along Sᶜ": dict(color="#2ca02c", ls="-", lw=1.4, marker="s"),
+         "SVD-UAP": dict(color="#1f77b4", ls="-", lw=3.0, marker="o", alpha=0.6),
+         "AS-UAP": dict(color="#ff7f0e", ls="--", lw=1.6, marker="o")}
 
 
 def accuracy_vs_norm(results):
@@ -21,10 +25,9 @@ def accuracy_vs_norm(results):
     fig, axes = viz.panel_grid(len(panels), (3.4, 2.7))
     for ax, (ds, model) in zip(axes, panels):
         sub = nets[(nets["dataset"] == ds) & (nets["model"] == model)]
-        for attack, (color, ls) in STYLE.items():
+        for attack, style in STYLE.items():
             a = sub[sub["attack"] == attack]
-            ax.plot(a["norm"], a["accuracy"], color=color, ls=ls, marker="o", ms=3,
-                    label=attack)
+            ax.plot(a["norm"], a["accuracy"], ms=3, label=attack, **style)
         avg = c[(c["dataset"] == ds) & (c["model"] == pt.AVERAGING)
                 & (c["attack"] == "SVD-UAP")]
         ax.plot(avg["norm"], avg["accuracy"], color="#777777", lw=2.2, alpha=0.7,
@@ -34,6 +37,7 @@ def accuracy_vs_norm(results):
         ax.set_title(f"{NAMES[ds]}, {model}", fontsize=10)
         ax.set_xlabel("l2 norm of the perturbation")
     axes[0].set_ylabel("test accuracy")
-    axes[-1].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     return fig

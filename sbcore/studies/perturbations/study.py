@@ -130,6 +130,8 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
             for attack in ("SVD-UAP", "AS-UAP"):
                 values[f"{attack} accuracy"] = at.loc[(attack, norm), "accuracy"]
                 values[f"{attack} share on S"] = at.loc[(attack, norm), "share_norm_ratio"]
+            # Fig. 4's quantity under the paper's name (the overview reads it): the SVD-UAP's
+            values["UAP l2 share on S"] = values["SVD-UAP share on S"]
         metrics += [dict(keys, metric=m, value=float(v)) for m, v in values.items()]
     return {"metrics": pd.DataFrame(metrics), "curves": curves,
             "directions": pd.DataFrame(directions).assign(dataset=cfg["dataset"]),

@@ -1,0 +1,59 @@
+"""The perturbations study (chapter "Small perturbations, large failures"): configs, the
+notebook-06 settings, and the chapter's views and figure on the smoke results. The paper's
+finding at a CI scale is asserted in tests/test_attacks.py."""
+
+from __future__ import annotations
+
+import matplotlib.figure
+import matplotlib.pyplot as plt
+import pytest
+
+from sbcore.studies import runner
+from sbcore.studies.perturbations import figures, views
+from sbcore.studies.perturbations import study as pt
+
+
+@pytest.fixture(scope="module")
+def result(smoke_run):
+    return runner.merge(smoke_run("perturbations"))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_paper_profile_follows_notebook_06():
+    cfgs = pt.configs("paper")
+    assert set(cfgs) == {"lms-5/(100,1)-FCN", "lms-5/(32,7,1)-CNN", "lms-5/(100,10,1)-GRU",
+                         "ms-5-7/(100,1)-FCN"}
+    lms, ms = cfgs["lms-5/(100,1)-FCN"], cfgs["ms-5-7/(100,1)-FCN"]
+    assert (lms["pgd"]["eps"], lms["pgd"]["step"], lms["pgd"]["iters"]) == (0.5, 0.05, 20)
+    assert (lms["svd_pgd"], ms["svd_pgd"]) == (dict(eps=1.0, iters=30), dict(eps=0.5, iters=50))
+    assert 1.0 in lms["norms"] and 0.5 in ms["norms"] and lms["d"] == 50
+
+
+def test_every_attack_is_measured(result):
+    c = result.tables["curves"]
+    assert set(c["attack"]) == {"none", "PGD (per example)", "SVD-UAP", "AS-UAP",
+                                "shift along S", "shift along Sᶜ"}
+    assert pt.AVERAGING in set(c["model"])
+    # a shift along S spends its whole budget on S, one along Sᶜ none of it
+    shifts = c[c["attack"].str.startswith("shift")].groupby("attack")["share_norm_ratio"]
+    assert shifts.min()["shift along S"] > 0.999 and shifts.max()["shift along Sᶜ"] < 1e-6
+    assert (c["accuracy"].between(0, 1)).all()
+
+
+def test_views_and_figure(result):
+    acc = views.summary(result, None, "smoke", "accuracy").data
+    share = views.summary(result, None, "smoke", "share").data
+    assert ("SVD-UAP accuracy", "paper") in acc.columns  # notebook 06's 0.0066 beside the FCN
+    assert ("SVD-UAP share on S", "paper") in share.columns  # Fig. 4's 99.6%
+    table = views.uap_cosines(result).data
+    assert len(table) == 1 and 0 <= float(table["|cosine|"].iloc[0]) <= 1
+    n = views.numbers(result, "smoke")
+    assert 0 <= n["uap_acc_lo"] <= n["uap_acc_hi"] <= 1
+    assert views.recap(result, "smoke").count("\n* ") == 2
+    fig = figures.accuracy_vs_norm(result)
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) >= 3
