@@ -27,7 +27,7 @@ def _close_figures():
 def test_paper_profile_follows_notebook_06():
     cfgs = pt.configs("paper")
     assert set(cfgs) == {"lms-5/(100,1)-FCN", "lms-5/(32,7,1)-CNN", "lms-5/(100,10,1)-GRU",
-                         "ms-5-7/(100,1)-FCN"}
+                         "ms-5-7/(100,1)-FCN", "images/mnist-fashion-A/DenseNet121"}
     lms, ms = cfgs["lms-5/(100,1)-FCN"], cfgs["ms-5-7/(100,1)-FCN"]
     assert (lms["pgd"]["eps"], lms["pgd"]["step"], lms["pgd"]["iters"]) == (0.5, 0.05, 20)
     assert (lms["svd_pgd"], ms["svd_pgd"]) == (dict(eps=1.0, iters=30), dict(eps=0.5, iters=50))
@@ -57,3 +57,16 @@ def test_views_and_figure(result):
     assert views.recap(result, "smoke").count("\n* ") == 2
     fig = figures.accuracy_vs_norm(result)
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) >= 3
+
+
+def test_the_image_part(result):
+    """The domino CNN's UAP: its share on the MNIST pixels by both readings (the l2 mass is
+    the square of the norm ratio's per-perturbation value), the table and the drawing."""
+    n = views.image_numbers(result)
+    assert 0 <= n["img_mass"] <= 1 and abs(n["img_mass"] - n["img_share"] ** 2) < 1e-9
+    assert n["img_paper"] == 0.993
+    table = views.image_table(result)
+    assert list(table["dataset"]) == ["MNIST-Fashion A"] and "UAP norm 8" in table.columns
+    u = result.tables["uap"]
+    assert len(u) == 3 * 64 * 32 and abs((u["value"] ** 2).sum() - 1) < 1e-4  # unit norm
+    assert isinstance(figures.image_uap(result), matplotlib.figure.Figure)

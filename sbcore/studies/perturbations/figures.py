@@ -41,3 +41,27 @@ def accuracy_vs_norm(results):
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     return fig
+
+
+def image_uap(results):
+    """The SVD-UAP of each image model drawn as an image (the mean over the three colour
+    channels, signed; red and blue are the two signs), the MNIST half on top."""
+    import numpy as np
+
+    from sbcore.studies.images.views import dataset_label
+
+    u = results.tables["uap"]
+    panels = list(dict.fromkeys(zip(u["dataset"], u["model"])))
+    fig, axes = viz.panel_grid(len(panels), (2.2, 3.6))
+    for ax, (ds, model) in zip(axes, panels):
+        v = u[(u["dataset"] == ds) & (u["model"] == model)].sort_values("pixel")["value"]
+        img = v.to_numpy().reshape(3, 64, 32).mean(0)
+        lim = float(np.abs(img).max()) or 1.0
+        ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+        ax.grid(False)
+        ax.axhline(31.5, color="#333333", lw=0.8, ls="--")
+        ax.set_xticks([])
+        ax.set_yticks([16, 48], ["MNIST", "complex"], fontsize=8)
+        ax.set_title(f"{dataset_label(ds)}, {model}", fontsize=9)
+    fig.tight_layout()
+    return fig

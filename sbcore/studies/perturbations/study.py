@@ -25,12 +25,20 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
     common = {k: s[k] for k in ("d", "n_train", "n_val", "n_test", "train", "n_attack", "pgd",
                                 "as_uap", "norms")}
     common.update(data_seed=s["data_seed"] + seed, seeds=seeds_from(s["seeds"], seed))
-    return {f"{ds}/{model}": dict(common, dataset=ds, model=model, svd_pgd=s["svd_pgd"][ds])
-            for ds in s["datasets"] for model in s["models"][ds]}
+    out = {f"{ds}/{model}": dict(common, dataset=ds, model=model, svd_pgd=s["svd_pgd"][ds])
+           for ds in s["datasets"] for model in s["models"][ds]}
+    im = s["images"]
+    for model in im["models"]:
+        out[f"images/{im['domino']}-A/{model}"] = dict(
+            im, dataset=f"{im['domino']}-A", model=model, data_seed=common["data_seed"],
+            seed=common["seeds"][0], images=True)
+    return out
 
 
 def cost(cfg: dict) -> float:
     """Relative work: seeds x training points, the CNN and GRU heavier, MS-(5,7) slower."""
+    if cfg.get("images"):
+        return 50 * (cfg["n_train"] or 12_000)
     weight = 8 if "GRU" in cfg["model"] else 4 if "CNN" in cfg["model"] else 1
     return len(cfg["seeds"]) * cfg["n_train"] * weight * (10 if cfg["dataset"] == "ms-5-7" else 1)
 
@@ -99,6 +107,8 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     from sbcore.training import TrainConfig, fit
 
     check_device(device)
+    if cfg.get("images"):
+        return compute_images(cfg, device)
     data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
                         n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"])
     config = TrainConfig(**cfg["train"])
@@ -136,3 +146,51 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     return {"metrics": pd.DataFrame(metrics), "curves": curves,
             "directions": pd.DataFrame(directions).assign(dataset=cfg["dataset"]),
             "runs": pd.DataFrame(runs).assign(dataset=cfg["dataset"])}
+
+
+def compute_images(cfg: dict, device: str = "cpu") -> dict:
+    """One CNN trained on a domino (the images chapter's recipe), its SVD-UAP from l2 PGD
+    perturbations (pixels clipped to [0, 1]) at each norm: accuracy and the share of the UAP
+    on the MNIST pixels, both readings; the unit UAP itself (``uap``, one row per pixel)."""
+    from sbcore.attacks import best_sign, budget_shares, pgd, svd_uap, uap_accuracy
+    from sbcore.models import build_image_model
+    from sbcore.reliance import accuracy, as_scorer
+    from sbcore.studies.images import study as im
+    from sbcore.studies.images.settings import RECIPE
+    from sbcore.training import fit
+
+    domino = cfg["dataset"][:-2]
+    data = im.dataset(dict(part="main", domino=domino, variant="A", data_seed=cfg["data_seed"],
+                           n_train=cfg["n_train"], n_test=cfg["n_test"]))
+    config = im.train_config(dict(RECIPE, max_epochs=cfg["max_epochs"]), len(data.train))
+    seed = cfg["seed"]
+    r = fit(build_image_model(cfg["model"], seed=seed), data, config, seed, device,
+            progress=True)
+    model = r.model.to(device).eval()
+    X, y = data.test.X[: cfg["n_attack"]], data.test.y[: cfg["n_attack"]]
+    bounds = (0.0, 1.0)
+    clean = accuracy(as_scorer(model, device, batch_size=500)(X), y)
+    unit = svd_uap(pgd(model, X, y, cfg["pgd"]["eps"], iters=cfg["pgd"]["iters"],
+                       bounds=bounds, seed=seed, batch_size=250, device=device), 1.0)
+    unit = unit.astype(np.float32)
+    rows = [dict(attack="none", norm=0.0, accuracy=clean)]
+    for norm in cfg["norms"]:
+        u = best_sign(model, X, y, norm * unit, bounds=bounds, batch_size=500, device=device)
+        shares = budget_shares(data, u, "mnist")
+        rows.append(dict(attack="SVD-UAP", norm=float(norm),
+                         accuracy=uap_accuracy(model, X, y, u, bounds=bounds, batch_size=500,
+                                               device=device),
+                         share_norm_ratio=shares["norm_ratio"], share_l2_mass=shares["l2_mass"]))
+    keys = dict(dataset=cfg["dataset"], model=cfg["model"], seed=seed)
+    curves = pd.DataFrame(rows).assign(**keys)
+    ref = curves[curves["attack"] == "SVD-UAP"].iloc[-1]  # the largest norm
+    metrics = [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v)) for m, v in (
+        ("standard accuracy", clean), ("image UAP accuracy", ref["accuracy"]),
+        ("image UAP norm", ref["norm"]),
+        ("UAP share on MNIST pixels", ref["share_norm_ratio"]),
+        ("UAP l2 mass on MNIST pixels", ref["share_l2_mass"]))]
+    return {"metrics": pd.DataFrame(metrics), "curves": curves,
+            "uap": pd.DataFrame(dict(pixel=np.arange(unit.size), value=unit.ravel()))
+            .assign(**keys),
+            "runs": pd.DataFrame([dict(**keys, updates=r.updates, converged=r.converged,
+                                       wall_time_s=round(r.wall_time_s, 2))])}

@@ -10,6 +10,7 @@ import pandas as pd
 from sbcore.book.chapter import compare_table, summary_view, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.profiles import quick_reductions, section
+from sbcore.studies.images.views import dataset_label
 from sbcore.studies.perturbations import study as pt
 
 NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
@@ -29,12 +30,17 @@ def paper_table(models) -> pd.DataFrame:
                      [pd.concat([nb, fig]).iloc[:0]])
 
 
+def _synthetic(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the synthetic datasets (not the images part)."""
+    return frame[frame["dataset"].isin(NAMES)]
+
+
 def summary(results, stored, profile: str, what: str = "accuracy"):
     """Rows dataset and model: accuracy after PGD and the UAPs at the notebook's norms
     (``what="accuracy"``), or the share of each one's l2 budget on S (``what="share"``);
     paper | stored | this run."""
-    this = results.metrics
-    st = stored.metrics if stored is not None else None
+    this = _synthetic(results.metrics)
+    st = _synthetic(stored.metrics) if stored is not None else None
     long = compare_table(paper_table(this["model"]), this, st,
                          keys=("dataset", "model", "metric"))
     long["dataset"] = long["dataset"].map(NAMES)
@@ -48,7 +54,7 @@ def summary(results, stored, profile: str, what: str = "accuracy"):
 
 def curves(results) -> pd.DataFrame:
     """Accuracy against the norm, every attack, mean over seeds."""
-    c = results.tables["curves"]
+    c = _synthetic(results.tables["curves"])
     return c[c["attack"] != "none"].groupby(["dataset", "model", "attack", "norm"],
                                             sort=False)["accuracy"].mean().reset_index()
 
@@ -80,7 +86,7 @@ def uap_cosines(results):
 def numbers(results, profile: str) -> dict:
     """Every number the prose glues, by name."""
     s = section(profile, pt.NAME)
-    m = results.metrics
+    m = _synthetic(results.metrics)
     nets = m[m["model"] != pt.AVERAGING]
     avg = m[m["model"] == pt.AVERAGING]
 
@@ -95,7 +101,7 @@ def numbers(results, profile: str) -> dict:
         out[f"{name}_lo"], out[f"{name}_hi"] = span(nets, metric)
     out["avg_svd_acc"], _ = span(avg, "SVD-UAP accuracy")
     out["avg_as_acc"], _ = span(avg, "AS-UAP accuracy")
-    c = results.tables["curves"]
+    c = _synthetic(results.tables["curves"])
     shift = c[c["attack"].str.startswith("shift") & (c["model"] != pt.AVERAGING)]
     big = shift["norm"].max()
     out["shift_norm"] = float(big)
@@ -105,6 +111,43 @@ def numbers(results, profile: str) -> dict:
         out[name + "_big"] = float(shift[(shift["attack"] == attack) & (shift["norm"] == big)]
                                    ["accuracy"].mean())
     return out
+
+
+def image_table(results) -> pd.DataFrame | None:
+    """The images part: per domino and model, clean accuracy, accuracy under the SVD-UAP at
+    each norm, and the share of the UAP on the MNIST pixels (both readings). None if absent."""
+    c = results.tables["curves"]
+    c = c[~c["dataset"].isin(NAMES)]
+    if not len(c):
+        return None
+    rows = []
+    for (dataset, model), g in c.groupby(["dataset", "model"], sort=False):
+        row = {"dataset": dataset_label(dataset), "model": model,
+               "clean accuracy": f"{g[g['attack'] == 'none']['accuracy'].iloc[0]:.3f}"}
+        uap = g[g["attack"] == "SVD-UAP"]
+        for r in uap.itertuples():
+            row[f"UAP norm {r.norm:g}"] = f"{r.accuracy:.3f}"
+        row["share on MNIST (‖P_S‖/‖P‖)"] = f"{uap['share_norm_ratio'].iloc[-1]:.3f}"
+        row["share on MNIST (l2 mass)"] = f"{uap['share_l2_mass'].iloc[-1]:.3f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def image_numbers(results) -> dict:
+    """The images part's glued numbers: the UAP's share on the MNIST pixels (both readings)
+    and the paper's 99.3% (DenseNet121, MNIST-CIFAR)."""
+    m = results.metrics
+    m = m[~m["dataset"].isin(NAMES)]
+    paper = paper_numbers("Fig. 4")
+    paper = paper[paper["dataset"] == "mnist-cifar"]["mean"]
+    if not len(m):
+        return {}
+    pick = m.set_index("metric")["value"]
+    return dict(img_share=float(pick["UAP share on MNIST pixels"].min()),
+                img_mass=float(pick["UAP l2 mass on MNIST pixels"].min()),
+                img_norm=float(pick["image UAP norm"].max()),
+                img_acc=float(pick["image UAP accuracy"].max()),
+                img_paper=float(paper.iloc[0]))
 
 
 def profile_notes(profile: str) -> list[str]:
