@@ -33,7 +33,7 @@ from sbcore.book import setup_chapter
 info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-cell"]
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
@@ -90,6 +90,15 @@ display(views.summary(result, stored, profile, "accuracy"),
 
 # %% tags=["remove-input"]
 fig = figures.accuracy_vs_norm(result)
+
+# %% [markdown]
+# How the points cross: the FCN's decision regions over $S$ and the $S^c$ coordinate whose
+# randomisation costs it most (the other coordinates at a test point's), and the test points
+# pushed by its SVD-UAP, norm by norm (a hollow marker is a point it now gets wrong). The
+# points move along $S$, where the UAP spends its budget, and cross the boundary together.
+
+# %% tags=["remove-input"]
+display(HTML(viz.animation_html(figures.crossing_animation(result))))
 
 # %% [markdown]
 # ## The models learn the same perturbation

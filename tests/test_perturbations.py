@@ -8,6 +8,7 @@ import matplotlib.figure
 import matplotlib.pyplot as plt
 import pytest
 
+from sbcore.book import viz
 from sbcore.studies import runner
 from sbcore.studies.perturbations import figures, views
 from sbcore.studies.perturbations import study as pt
@@ -57,6 +58,21 @@ def test_views_and_figure(result):
     assert views.recap(result, "smoke").count("\n* ") == 2
     fig = figures.accuracy_vs_norm(result)
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) >= 3
+
+
+def test_the_slider_frames(result):
+    pts = result.tables["crossing_points"]
+    lms = pts[pts["dataset"] == "lms-5"]
+    norms = pt.configs("smoke")["lms-5/(16,1)-FCN"]["norms"]
+    assert sorted(lms["norm"].unique()) == [0.0, *norms]
+    # a UAP of norm r moves each point by at most r in the plane it is drawn in
+    base = lms[lms["norm"] == 0.0][["s_value", "c_value"]].to_numpy()
+    for norm, g in lms.groupby("norm"):
+        moved = ((g[["s_value", "c_value"]].to_numpy() - base) ** 2).sum(1) ** 0.5
+        assert moved.max() <= norm + 1e-4
+    anim = figures.crossing_animation(result)
+    assert len(list(anim.new_frame_seq())) == len(norms) + 1
+    assert viz.animation_html(anim).count("frames[") >= len(norms) + 1  # every frame embedded
 
 
 def test_the_image_part(result):

@@ -3,6 +3,8 @@ norm for every attack, the networks beside the averaging classifier."""
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+
 from sbcore.book import viz
 from sbcore.studies.perturbations import study as pt
 from sbcore.studies.perturbations.views import NAMES, curves
@@ -65,3 +67,41 @@ def image_uap(results):
         ax.set_title(f"{dataset_label(ds)}, {model}", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def crossing_animation(results, dataset: str = "lms-5"):
+    """The slider over the UAP's norm (precomputed frames; render with
+    ``viz.animation_html``): the FCN's decision regions over (S, its most influential S^c
+    coordinate) and the test points pushed by its SVD-UAP; a hollow marker is a point the
+    network now gets wrong."""
+    from matplotlib import animation
+
+    from sbcore.book.viz import CLASS_COLORS
+
+    grid = results.tables["crossing_grid"]
+    pts = results.tables["crossing_points"]
+    grid, pts = grid[grid["dataset"] == dataset], pts[pts["dataset"] == dataset]
+    norms = sorted(pts["norm"].unique())
+    s_coord, c_coord = int(grid["s_coord"].iloc[0]), int(grid["c_coord"].iloc[0])
+    fig, ax = plt.subplots(figsize=(4.6, 4.0), dpi=viz.DPI)
+
+    def draw(i):
+        ax.clear()
+        p = pts[pts["norm"] == norms[i]]
+        viz.plot_decision_boundary(grid, p.iloc[:0], ax=ax,
+                                   s_label=f"S: coordinate {s_coord + 1}",
+                                   c_label=f"Sᶜ: coordinate {c_coord + 1}")
+        for c in (0, 1):
+            for ok, face in ((True, CLASS_COLORS[c]), (False, "none")):
+                q = p[(p["y"] == c) & (p["correct"] == ok)]
+                ax.scatter(q["s_value"], q["c_value"], s=9, facecolors=face,
+                           edgecolors=CLASS_COLORS[c], lw=0.6)
+        ax.set_title(f"{NAMES[dataset]}, {p['model'].iloc[0]}: UAP of norm {norms[i]:g}, "
+                     f"accuracy {p['correct'].mean():.2f}", fontsize=9)
+        return [ax]
+
+    draw(len(norms) - 1)
+    fig.tight_layout()
+    anim = animation.FuncAnimation(fig, draw, frames=len(norms), interval=900, blit=False)
+    plt.close(fig)
+    return anim

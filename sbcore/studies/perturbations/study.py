@@ -120,6 +120,8 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
                          converged=r.converged, wall_time_s=round(r.wall_time_s, 2)))
         rows, extra = attack_curves(r.model.cpu().eval(), data, cfg, seed, cfg["model"])
         curves += rows
+        if seed == cfg["seeds"][0] and "FCN" in cfg["model"]:
+            crossing = crossing_frames(r.model.cpu().eval(), data, cfg, extra["unit_uap"])
         directions += [dict(model=cfg["model"], seed=seed, coordinate=i, value=float(v))
                        for i, v in enumerate(extra["unit_uap"])]
     if "FCN" in cfg["model"]:  # once per dataset: it does not depend on the network
@@ -143,9 +145,45 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
             # Fig. 4's quantity under the paper's name (the overview reads it): the SVD-UAP's
             values["UAP l2 share on S"] = values["SVD-UAP share on S"]
         metrics += [dict(keys, metric=m, value=float(v)) for m, v in values.items()]
-    return {"metrics": pd.DataFrame(metrics), "curves": curves,
-            "directions": pd.DataFrame(directions).assign(dataset=cfg["dataset"]),
-            "runs": pd.DataFrame(runs).assign(dataset=cfg["dataset"])}
+    out = {"metrics": pd.DataFrame(metrics), "curves": curves,
+           "directions": pd.DataFrame(directions).assign(dataset=cfg["dataset"]),
+           "runs": pd.DataFrame(runs).assign(dataset=cfg["dataset"])}
+    if "FCN" in cfg["model"]:
+        out.update({k: v.assign(dataset=cfg["dataset"], model=cfg["model"])
+                    for k, v in crossing.items()})
+    return out
+
+
+def crossing_frames(model, data, cfg: dict, unit_canonical: np.ndarray,
+                    n_points: int = 400) -> dict:
+    """The frames of the chapter's slider: the model's decision regions over (S, its most
+    influential S^c coordinate; the other coordinates at the first test point's), and the
+    first ``n_points`` test points pushed by the SVD-UAP at each norm (0 and the profile's),
+    projected on the same two coordinates, with whether the model still gets each right."""
+    from sbcore.attacks import apply_uap, best_sign
+    from sbcore.reliance import as_scorer, per_coordinate_accuracy
+    from sbcore.studies.extreme_sb.study import decision_boundary
+
+    scorer = as_scorer(model)
+    acc = per_coordinate_accuracy(scorer, data, "test", seed=0)
+    sc = np.array(data.Sc)
+    c_coord = int(sc[np.argmin(acc[sc])])  # randomising it costs the most accuracy
+    X, y = data.test.X[:n_points], data.test.y[:n_points]
+    allX = np.concatenate([data.train.X, data.test.X])
+    bounds = (float(allX.min()), float(allX.max()))
+    unit = data.rotate(unit_canonical[None])[0].astype(np.float32)
+    Z0 = data.unrotate(X.astype(np.float64))
+    span = float(np.abs(Z0[:, [data.S[0], c_coord]]).max()) * 1.1
+    grid = decision_boundary(scorer, data, c_coord, grid=41, bases=1, span=span)
+    points = []
+    for norm in [0.0, *cfg["norms"]]:
+        Xp = X if norm == 0 else apply_uap(X, y, best_sign(model, X, y, norm * unit,
+                                                           bounds=bounds), bounds=bounds)
+        Z = data.unrotate(Xp.astype(np.float64))
+        points.append(pd.DataFrame(dict(norm=norm, s_value=Z[:, data.S[0]],
+                                        c_value=Z[:, c_coord], y=y,
+                                        correct=(scorer(Xp) > 0) == (y == 1))))
+    return {"crossing_grid": grid, "crossing_points": pd.concat(points, ignore_index=True)}
 
 
 def compute_images(cfg: dict, device: str = "cpu") -> dict:
