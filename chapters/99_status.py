@@ -41,7 +41,7 @@ status, summary = overview.execution_status()
 for key in ("n_chapters", "n_failed", "total_minutes"):
     glue(key, summary[key], display=False)
 display(viz.styled_table(status.drop(columns="store entries used").rename_axis("chapter")
-                        .reset_index(), {"execution time (s)": "{:.1f}"}) if len(status) else
+                        .reset_index(), {"time (s)": "{:.1f}"}) if len(status) else
         Markdown(f"No execution has been recorded yet in `{summary['source']}`."))
 display(Markdown(overview.usage_markdown(status)))
 

@@ -105,13 +105,13 @@ def execution_status(book_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
                    errors={n: r.get("error", "") for n, r in records.items()
                            if r.get("status") != "ok"})
     table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m-%d %H:%M")
-    table = table.rename(columns={"seconds": "execution time (s)", "date": "date (UTC)",
+    table = table.rename(columns={"seconds": "time (s)", "date": "date (UTC)",
                                   "used": "store entries used"})
     for column in ("torch", "store entries used"):  # records of older pipelines lack them
         if column not in table:
             table[column] = ""
     table = table.fillna({"torch": "", "store entries used": ""})
-    return table[["profile", "device", "seed", "torch", "execution time (s)", "status",
+    return table[["profile", "device", "seed", "torch", "time (s)", "status",
                   "date (UTC)", "store entries used"]], summary
 
 

@@ -448,7 +448,7 @@ def plot_execution_times(table):
     set_style()
     colors = ["#00798c" if s == "ok" else "#d1495b" for s in table["status"]]
     fig, ax = plt.subplots(figsize=(COLUMN_IN, 0.45 * len(table) + 1.2))
-    ax.barh(table.index[::-1], table["execution time (s)"][::-1], color=colors[::-1])
+    ax.barh(table.index[::-1], table["time (s)"][::-1], color=colors[::-1])
     ax.set_xlabel("execution time (s)")
     ax.set_title("Execution time per chapter (red: last execution failed)")
     fig.tight_layout()
