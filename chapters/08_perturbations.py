@@ -87,6 +87,12 @@ display(views.summary(result, stored, profile, "accuracy"),
 # trained against it (lowest over the two datasets). Per-example PGD, with a budget of half
 # the data's range, breaks every model, the averaging classifier included: that budget is far
 # beyond its margin.
+#
+# Added with one sign to every point, whatever its label, the same SVD-UAP leaves the LMS-5
+# networks {glue:text}`unsigned_lms_5:.3f` accuracy on average: half of the points move away
+# from the boundary, so on LMS-5 the paper's universal perturbation is a direction whose sign
+# the label sets. On MS-(5,7) the unsigned one leaves {glue:text}`unsigned_ms_5_7:.3f`: there a
+# shift of one slab width along $S$ puts a point of either class on a slab of the other.
 
 # %% tags=["remove-input"]
 fig = figures.accuracy_vs_norm(result)

@@ -38,7 +38,7 @@ def test_paper_profile_follows_notebook_06():
 def test_every_attack_is_measured(result):
     c = result.tables["curves"]
     assert set(c["attack"]) == {"none", "PGD (per example)", "SVD-UAP", "AS-UAP",
-                                "shift along S", "shift along Sᶜ"}
+                                "SVD-UAP, unsigned", "shift along S", "shift along Sᶜ"}
     assert pt.AVERAGING in set(c["model"])
     # a shift along S spends its whole budget on S, one along Sᶜ none of it
     shifts = c[c["attack"].str.startswith("shift")].groupby("attack")["share_norm_ratio"]

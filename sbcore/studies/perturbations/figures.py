@@ -14,7 +14,8 @@ from sbcore.studies.perturbations.views import NAMES, curves
 STYLE = {"shift along S": dict(color="#d62728", ls=":", lw=1.6, marker="s"),
          "shift along Sᶜ": dict(color="#2ca02c", ls="-", lw=1.4, marker="s"),
          "SVD-UAP": dict(color="#1f77b4", ls="-", lw=3.0, marker="o", alpha=0.6),
-         "AS-UAP": dict(color="#ff7f0e", ls="--", lw=1.6, marker="o")}
+         "AS-UAP": dict(color="#ff7f0e", ls="--", lw=1.6, marker="o"),
+         "SVD-UAP, unsigned": dict(color="#9467bd", ls="-.", lw=1.2, marker="^")}
 
 
 def accuracy_vs_norm(results):

@@ -14,7 +14,7 @@ from sbcore.studies.images.views import dataset_label
 from sbcore.studies.perturbations import study as pt
 
 NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
-ACCURACY = ["PGD accuracy", "SVD-UAP accuracy", "AS-UAP accuracy"]
+ACCURACY = ["PGD accuracy", "SVD-UAP accuracy", "AS-UAP accuracy", "unsigned SVD-UAP accuracy"]
 SHARE = ["PGD share on S", "SVD-UAP share on S", "AS-UAP share on S"]
 
 
@@ -99,6 +99,9 @@ def numbers(results, profile: str) -> dict:
     for metric, name in (("SVD-UAP accuracy", "uap_acc"), ("SVD-UAP share on S", "uap_share"),
                          ("PGD share on S", "pgd_share"), ("standard accuracy", "acc")):
         out[f"{name}_lo"], out[f"{name}_hi"] = span(nets, metric)
+    for ds in NAMES:
+        v = nets[(nets["dataset"] == ds) & (nets["metric"] == "unsigned SVD-UAP accuracy")]
+        out[f"unsigned_{ds.replace('-', '_')}"] = float(v["value"].mean())
     out["avg_svd_acc"], _ = span(avg, "SVD-UAP accuracy")
     out["avg_as_acc"], _ = span(avg, "AS-UAP accuracy")
     c = _synthetic(results.tables["curves"])
