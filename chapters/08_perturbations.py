@@ -98,10 +98,11 @@ display(views.summary(result, stored, profile, "accuracy"),
 fig = figures.accuracy_vs_norm(result)
 
 # %% [markdown]
-# How the points cross: the FCN's decision regions over $S$ and the $S^c$ coordinate whose
-# randomisation costs it most (the other coordinates at a test point's), and the test points
-# pushed by its SVD-UAP, norm by norm (a hollow marker is a point it now gets wrong). The
-# points move along $S$, where the UAP spends its budget, and cross the boundary together.
+# How the points cross, on each dataset: the FCN's decision regions over $S$ and the $S^c$
+# coordinate whose randomisation costs it most (the other coordinates at a test point's), and
+# the test points pushed by its SVD-UAP, norm by norm (a hollow marker is a point it now gets
+# wrong). The points move along $S$, where the UAP spends its budget, and cross the boundary
+# together.
 
 # %% tags=["remove-input"]
 display(HTML(viz.animation_html(figures.crossing_animation(result))))

@@ -70,36 +70,40 @@ def image_uap(results):
     return fig
 
 
-def crossing_animation(results, dataset: str = "lms-5"):
+def crossing_animation(results):
     """The slider over the UAP's norm (precomputed frames; render with
-    ``viz.animation_html``): the FCN's decision regions over (S, its most influential S^c
-    coordinate) and the test points pushed by its SVD-UAP; a hollow marker is a point the
-    network now gets wrong."""
+    ``viz.animation_html``), one panel per dataset: the FCN's decision regions over (S, its
+    most influential S^c coordinate) and the test points pushed by its SVD-UAP; a hollow
+    marker is a point the network now gets wrong."""
     from matplotlib import animation
 
     from sbcore.book.viz import CLASS_COLORS
 
-    grid = results.tables["crossing_grid"]
-    pts = results.tables["crossing_points"]
-    grid, pts = grid[grid["dataset"] == dataset], pts[pts["dataset"] == dataset]
+    grid, pts = results.tables["crossing_grid"], results.tables["crossing_points"]
+    datasets = [d for d in NAMES if d in set(pts["dataset"])]
     norms = sorted(pts["norm"].unique())
-    s_coord, c_coord = int(grid["s_coord"].iloc[0]), int(grid["c_coord"].iloc[0])
-    fig, ax = plt.subplots(figsize=(4.6, 4.0), dpi=viz.DPI)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(viz.COLUMN_IN, 3.5), dpi=viz.DPI,
+                             squeeze=False)
+    axes = axes[0]
 
     def draw(i):
-        ax.clear()
-        p = pts[pts["norm"] == norms[i]]
-        viz.plot_decision_boundary(grid, p.iloc[:0], ax=ax,
-                                   s_label=f"S: coordinate {s_coord + 1}",
-                                   c_label=f"Sᶜ: coordinate {c_coord + 1}")
-        for c in (0, 1):
-            for ok, face in ((True, CLASS_COLORS[c]), (False, "none")):
-                q = p[(p["y"] == c) & (p["correct"] == ok)]
-                ax.scatter(q["s_value"], q["c_value"], s=9, facecolors=face,
-                           edgecolors=CLASS_COLORS[c], lw=0.6)
-        ax.set_title(f"{NAMES[dataset]}, {p['model'].iloc[0]}: UAP of norm {norms[i]:g}, "
-                     f"accuracy {p['correct'].mean():.2f}", fontsize=9)
-        return [ax]
+        for ax, ds in zip(axes, datasets):
+            ax.clear()
+            g, p = grid[grid["dataset"] == ds], pts[pts["dataset"] == ds]
+            p = p[p["norm"] == norms[i]]
+            s_coord, c_coord = int(g["s_coord"].iloc[0]), int(g["c_coord"].iloc[0])
+            viz.plot_decision_boundary(g, p.iloc[:0], ax=ax,
+                                       s_label=f"S: coordinate {s_coord + 1}",
+                                       c_label=f"Sᶜ: coordinate {c_coord + 1}")
+            for c in (0, 1):
+                for ok, face in ((True, CLASS_COLORS[c]), (False, "none")):
+                    q = p[(p["y"] == c) & (p["correct"] == ok)]
+                    ax.scatter(q["s_value"], q["c_value"], s=8, facecolors=face,
+                               edgecolors=CLASS_COLORS[c], lw=0.6)
+            ax.set_title(f"{NAMES[ds]}, {p['model'].iloc[0]}: accuracy "
+                         f"{p['correct'].mean():.2f}", fontsize=9)
+        fig.suptitle(f"SVD-UAP of norm {norms[i]:g}", fontsize=10)
+        return list(axes)
 
     draw(len(norms) - 1)
     fig.tight_layout()
