@@ -28,11 +28,19 @@ def _close_figures():
 def test_paper_profile_follows_notebook_06():
     cfgs = pt.configs("paper")
     assert set(cfgs) == {"lms-5/(100,1)-FCN", "lms-5/(32,7,1)-CNN", "lms-5/(100,10,1)-GRU",
-                         "ms-5-7/(100,1)-FCN", "images/mnist-fashion-A/DenseNet121"}
+                         "ms-5-7/(100,1)-FCN", "images/mnist-fashion-A/DenseNet121",
+                         "images/mnist-cifar-A/DenseNet121"}
     lms, ms = cfgs["lms-5/(100,1)-FCN"], cfgs["ms-5-7/(100,1)-FCN"]
     assert (lms["pgd"]["eps"], lms["pgd"]["step"], lms["pgd"]["iters"]) == (0.5, 0.05, 20)
     assert (lms["svd_pgd"], ms["svd_pgd"]) == (dict(eps=1.0, iters=30), dict(eps=0.5, iters=50))
     assert 1.0 in lms["norms"] and 0.5 in ms["norms"] and lms["d"] == 50
+
+
+def test_mnist_cifar_is_attacked_only_where_cifar_is_found(monkeypatch):
+    monkeypatch.delenv("SB_CIFAR10", raising=False)
+    here = pt.runnable("paper")
+    assert "images/mnist-fashion-A/DenseNet121" in here
+    assert not any("mnist-cifar" in name for name in here)
 
 
 def test_every_attack_is_measured(result):

@@ -24,10 +24,12 @@ PAPER = dict(
     as_uap=dict(lr=0.05, iters=30, epochs=2, batch_size=1_000),
     # absolute l2 norms of the UAPs and shifts (notebook 06 used 1.0 for LMS-5, 0.5 for MS-(5,7))
     norms=[0.1, 0.25, 0.5, 1.0, 2.0, 4.0],
-    # images: the SVD-UAP of a CNN trained on the MNIST-Fashion domino (variant A), with the
-    # images chapter's recipe; pixel l2 norms (a domino has 6,144 pixels in [0, 1]); the
-    # paper's Fig. 4 reports 99.3% of DenseNet121's UAP on the MNIST pixels of MNIST-CIFAR
-    images=dict(domino="mnist-fashion", models=["DenseNet121"], n_train=None, n_test=None,
+    # images: the SVD-UAP of a CNN trained on a domino (variant A: MNIST-Fashion everywhere,
+    # MNIST-CIFAR where CIFAR-10 is found), with the images chapter's recipe; pixel l2 norms
+    # (a domino has 6,144 pixels in [0, 1]); the paper's Fig. 4 reports 99.3% of
+    # DenseNet121's UAP on the MNIST pixels of MNIST-CIFAR
+    images=dict(dominoes=["mnist-fashion", "mnist-cifar"], models=["DenseNet121"],
+                n_train=None, n_test=None,
                 max_epochs=500, n_attack=1_960, pgd=dict(eps=8.0, iters=20),
                 norms=[1.0, 2.0, 4.0, 8.0]),
 )
@@ -39,15 +41,15 @@ PROFILES = {
         models={"lms-5": ["(100,1)-FCN", "(32,7,1)-CNN", "(100,10,1)-GRU"],
                 "ms-5-7": ["(100,1)-FCN"]},
         train=dict(eps=1e-3, patience=200, max_updates=8_000, eval_every=200),
-        images=dict(models=["SmallCNN"], n_train=2_000, n_test=1_000, max_epochs=20,
-                    n_attack=500)),
+        images=dict(dominoes=["mnist-fashion"], models=["SmallCNN"], n_train=2_000,
+                    n_test=1_000, max_epochs=20, n_attack=500)),
     "smoke": derive(
         PAPER, d=10, n_train=1_000, n_val=200, n_test=400, seeds=[0], n_attack=400,
         models={"lms-5": ["(16,1)-FCN", "(4,3,1)-CNN"], "ms-5-7": ["(16,1)-FCN"]},
         train=dict(eps=1e-2, patience=20, max_updates=400, eval_every=50),
         norms=[0.5, 1.0, 2.0], as_uap=dict(iters=5, epochs=1),
-        images=dict(models=["SmallCNN"], n_train=200, n_test=100, max_epochs=2, n_attack=100,
-                    pgd=dict(iters=3), norms=[2.0, 8.0])),
+        images=dict(dominoes=["mnist-fashion"], models=["SmallCNN"], n_train=200, n_test=100,
+                    max_epochs=2, n_attack=100, pgd=dict(iters=3), norms=[2.0, 8.0])),
 }
 
 VIEWS = {"paper": {}, "quick": {}, "smoke": {}}

@@ -27,12 +27,23 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
     common.update(data_seed=s["data_seed"] + seed, seeds=seeds_from(s["seeds"], seed))
     out = {f"{ds}/{model}": dict(common, dataset=ds, model=model, svd_pgd=s["svd_pgd"][ds])
            for ds in s["datasets"] for model in s["models"][ds]}
-    im = s["images"]
-    for model in im["models"]:
-        out[f"images/{im['domino']}-A/{model}"] = dict(
-            im, dataset=f"{im['domino']}-A", model=model, data_seed=common["data_seed"],
-            seed=common["seeds"][0], images=True)
+    im = {k: v for k, v in s["images"].items() if k != "dominoes"}
+    for domino in s["images"]["dominoes"]:
+        for model in im["models"]:
+            out[f"images/{domino}-A/{model}"] = dict(
+                im, dataset=f"{domino}-A", model=model, data_seed=common["data_seed"],
+                seed=common["seeds"][0], images=True)
     return out
+
+
+def runnable(profile: str, seed: int = 0) -> list[str]:
+    """The entries whose data this machine has: MNIST-CIFAR's only where CIFAR-10 is found
+    (``SB_CIFAR10``), as in the images study."""
+    from sbcore.data.images import cifar10_root
+
+    have_cifar = cifar10_root() is not None
+    return [name for name, cfg in configs(profile, seed).items()
+            if not cfg["dataset"].startswith("mnist-cifar") or have_cifar]
 
 
 def cost(cfg: dict) -> float:
