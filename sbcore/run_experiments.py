@@ -6,7 +6,8 @@
 
 ``--list`` prints, per study and entry, whether it is stored (with the device and date that
 made it), missing, stale (stored for another version or other settings) or damaged: the ledger
-of paper-scale work still owed. ``--missing`` computes what is not stored, largest first,
+of paper-scale work still owed. ``--missing`` computes what is not stored, largest first
+(``--cheapest-first``: cheapest first, which stores the most entries in a short GPU lease),
 storing each entry as soon as it finishes (an interrupted run resumes where it stopped), and
 starts no entry that its time budget cannot hold. Without either, every entry of the named
 studies is run through the store (stored ones are reused, unless ``--recompute``).
@@ -56,6 +57,9 @@ def main(argv=None) -> int:
     parser.add_argument("--budget-min", default=None,
                         help="with --missing: start no entry that would end after this many "
                              "minutes")
+    parser.add_argument("--cheapest-first", action="store_true",
+                        help="with --missing: run the cheapest entries first (a short GPU "
+                             "lease then stores the most entries)")
     parser.add_argument("--recompute", action="store_true")
     args = parser.parse_args(argv)
     try:  # every argument checked before any work
@@ -84,7 +88,8 @@ def main(argv=None) -> int:
         return 0
     start = time.perf_counter()
     if args.missing:
-        runner.run_missing(args.profile, args.device, args.studies, budget, seed)
+        runner.run_missing(args.profile, args.device, args.studies, budget, seed,
+                           order="cheapest" if args.cheapest_first else "largest")
         print(f"== done in {time.perf_counter() - start:.1f} s; the ledger now:")
         print_ledger(args.profile, args.studies, seed)
         return 0

@@ -141,6 +141,16 @@ def test_run_missing_runs_largest_first_and_keeps_to_the_budget(tmp_path):
     assert any("skip" in line for line in log)
 
 
+def test_missing_entries_come_largest_or_cheapest_first(tmp_path):
+    costs = {o: [e.cost for e in runner.missing_in_order("paper", ["toolbox", "images"],
+                                                          root=tmp_path, order=o)]
+             for o in runner.ORDERS}
+    assert costs["largest"] == sorted(costs["largest"], reverse=True)
+    assert costs["cheapest"] == sorted(costs["cheapest"]) and len(set(costs["cheapest"])) > 1
+    with pytest.raises(ValueError, match="order 'random' is unknown; allowed: largest, cheapest"):
+        runner.missing_in_order("paper", ["toolbox"], root=tmp_path, order="random")
+
+
 CHAPTERS = sorted((ROOT / "chapters").glob("*.py"))
 COMPARISON_WITH_NUMBER = r"(<=|>=|<|>|==)\s*-?\d*\.?\d+\b"
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from sbcore import store
-from sbcore.checks import check_bool, check_seed
+from sbcore.checks import check_bool, check_choice, check_seed
 from sbcore.profiles import PROFILE_NAMES, STUDY_SETTINGS, check_device, check_profile
 
 STUDIES = STUDY_SETTINGS  # every study keeps its settings beside it: one list of both
@@ -238,17 +238,31 @@ def ledger(profile: str, studies=STUDIES, seed: int = 0,
                                        "wall_time_s", "detail"])
 
 
-def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | None = None,
-                seed: int = 0, root: Path | None = None, report=print) -> list[Entry]:
-    """Compute the entries not stored (missing, stale or damaged), largest first, each stored
-    as soon as it finishes (so an interrupted run resumes where it stopped). With a budget,
-    an entry is started only if the time it should take, by the rate of the entries run so
-    far (seconds per unit of ``cost``), fits in what is left. Returns the entries run."""
-    check_profile(profile)
-    check_device(device)
+ORDERS = ("largest", "cheapest")
+
+
+def missing_in_order(profile: str, studies=STUDIES, seed: int = 0, root: Path | None = None,
+                     order: str = "largest") -> list[Entry]:
+    """The entries not stored (missing, stale or damaged), largest ``cost`` first or cheapest
+    first (a short GPU lease stores the most entries cheapest first, and the rate the small
+    ones measure then says which large ones still fit)."""
+    check_choice("order", order, ORDERS)
     todo = [e for name in studies for e in entries(name, profile, seed, root)
             if e.status != "stored"]
-    todo.sort(key=lambda e: -e.cost)
+    return sorted(todo, key=lambda e: -e.cost if order == "largest" else e.cost)
+
+
+def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | None = None,
+                seed: int = 0, root: Path | None = None, report=print,
+                order: str = "largest") -> list[Entry]:
+    """Compute the entries not stored (missing, stale or damaged), in ``order`` (largest or
+    cheapest first), each stored as soon as it finishes (so an interrupted run resumes where
+    it stopped). With a budget, an entry is started only if the time it should take, by the
+    rate of the entries run so far (seconds per unit of ``cost``), fits in what is left.
+    Returns the entries run."""
+    check_profile(profile)
+    check_device(device)
+    todo = missing_in_order(profile, studies, seed, root, order)
     start, rate, done = time.perf_counter(), None, []
     for e in todo:
         left = None if budget_s is None else budget_s - (time.perf_counter() - start)
@@ -267,5 +281,5 @@ def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | No
     return done
 
 
-__all__ = ["PROFILE_NAMES", "STUDIES", "Entry", "StudyResults", "collect", "entries",
-           "ledger", "lookup", "run", "run_missing", "seeds_from", "study"]
+__all__ = ["ORDERS", "PROFILE_NAMES", "STUDIES", "Entry", "StudyResults", "collect", "entries",
+           "ledger", "lookup", "missing_in_order", "run", "run_missing", "seeds_from", "study"]
