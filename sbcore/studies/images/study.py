@@ -98,18 +98,23 @@ def dataset(cfg: dict):
     return data.with_only(data.complex_name) if cfg["part"] == "alone" else data
 
 
-def _measure(model, data, device: str) -> tuple[dict, dict]:
-    """Accuracy and AUC on the standard and (unless a half is blanked) the two regenerated
-    randomised test sets, and the scores themselves."""
-    from sbcore.reliance import accuracy, as_scorer, roc_auc
-
-    scorer = as_scorer(model, device, batch_size=SCORE_BATCH)
+def eval_sets(data) -> dict:
+    """The standard test set and, unless a half is blanked, the two regenerated randomised
+    ones, by the metric names' variant ("standard", "S-randomized", "Sc-randomized")."""
     sets = {"standard": data.test}
     if data.info.get("only") is None:
         sets.update({"S-randomized": data.randomized["mnist"],
                      "Sc-randomized": data.randomized["complex"]})
+    return sets
+
+
+def _measure(model, data, device: str) -> tuple[dict, dict]:
+    """Accuracy and AUC on each of ``eval_sets``, and the scores themselves."""
+    from sbcore.reliance import accuracy, as_scorer, roc_auc
+
+    scorer = as_scorer(model, device, batch_size=SCORE_BATCH)
     values, scores = {}, {}
-    for name, split in sets.items():
+    for name, split in eval_sets(data).items():
         scores[name] = scorer(split.X)
         values[f"{name} accuracy"] = accuracy(scores[name], split.y)
         values[f"{name} AUC"] = roc_auc(scores[name], split.y)
@@ -164,11 +169,10 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
         runs.append(dict(**keys, n_train=len(data.train), epochs=r.updates / per_epoch,
                          updates=r.updates, converged=r.converged, diverged=r.diverged,
                          train_loss=values["train loss"], wall_time_s=round(r.wall_time_s, 2)))
+        sets = eval_sets(data)
         for name, s in scores.items():
-            split = {"standard": data.test, "S-randomized": data.randomized["mnist"],
-                     "Sc-randomized": data.randomized["complex"]}[name]
             k = min(cfg["n_logits"], len(s))
-            logits.append(pd.DataFrame(dict(**keys, test_set=name, y=split.y[:k],
+            logits.append(pd.DataFrame(dict(**keys, test_set=name, y=sets[name].y[:k],
                                             score=np.round(s[:k], 4))))
     return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs),
             "logits": pd.concat(logits, ignore_index=True)}

@@ -60,14 +60,23 @@ def _canonical_unit(data, direction: np.ndarray) -> np.ndarray:
     return data.rotate(u[None])[0].astype(np.float32)
 
 
-def attack_curves(model, data, cfg: dict, seed: int, label: str) -> tuple[list, dict]:
+def data_bounds(data) -> tuple[float, float]:
+    """The global min and max of the data (train and test): perturbed inputs are clipped to
+    them, and attack budgets are set in units of their range, as notebook 06 does."""
+    lo = min(float(data.train.X.min()), float(data.test.X.min()))
+    hi = max(float(data.train.X.max()), float(data.test.X.max()))
+    return lo, hi
+
+
+def attack_curves(model, data, cfg: dict, seed: int, label: str,
+                  bounds: tuple[float, float]) -> tuple[list, dict]:
     """Accuracy and budget share on S of one model under every attack and shift, at each norm;
-    and the model's SVD-UAP direction (unit, canonical coordinates)."""
+    and the model's SVD-UAP direction (unit), as the model sees it (``unit``) and in canonical
+    coordinates (``unit_uap``)."""
     from sbcore.attacks import as_uap, best_sign, budget_shares, pgd, svd_uap, uap_accuracy
+    from sbcore.reliance import accuracy, as_scorer
 
     X, y = data.test.X[: cfg["n_attack"]], data.test.y[: cfg["n_attack"]]
-    allX = np.concatenate([data.train.X, data.test.X])
-    bounds = (float(allX.min()), float(allX.max()))
     drange = bounds[1] - bounds[0]
     rows = []
 
@@ -76,8 +85,6 @@ def attack_curves(model, data, cfg: dict, seed: int, label: str) -> tuple[list, 
         rows.append(dict(model=label, seed=seed, attack=attack, norm=float(norm),
                          accuracy=float(accuracy), share_norm_ratio=shares.get("norm_ratio"),
                          share_l2_mass=shares.get("l2_mass")))
-
-    from sbcore.reliance import accuracy, as_scorer
 
     scorer = as_scorer(model)
     row("none", 0.0, accuracy(scorer(X), y))
@@ -99,8 +106,8 @@ def attack_curves(model, data, cfg: dict, seed: int, label: str) -> tuple[list, 
     for norm in cfg["norms"]:
         u = best_sign(model, X, y, norm * unit, bounds=bounds)
         row("SVD-UAP", norm, uap_accuracy(model, X, y, u, bounds=bounds), u)
-        # the same direction added to every point whatever its label: no longer universal
-        # in the paper's sense, and far weaker (half the points move away from the boundary)
+        # the same direction added to every point whatever its label (on LMS-5 half of the
+        # points then move away from the boundary; on a 5-slab either way crosses a slab)
         u = best_sign(model, X, y, norm * unit, signed=False, bounds=bounds)
         row("SVD-UAP, unsigned", norm,
             uap_accuracy(model, X, y, u, signed=False, bounds=bounds), u)
@@ -110,7 +117,7 @@ def attack_curves(model, data, cfg: dict, seed: int, label: str) -> tuple[list, 
         for name, dvec in directions.items():
             w = best_sign(model, X, y, norm * dvec, bounds=bounds)
             row(name, norm, uap_accuracy(model, X, y, w, bounds=bounds), w)
-    return rows, {"unit_uap": data.unrotate(unit[None])[0]}
+    return rows, {"unit": unit, "unit_uap": data.unrotate(unit[None])[0]}
 
 
 def compute(cfg: dict, device: str = "cpu") -> dict:
@@ -128,20 +135,23 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
                         n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"])
     config = TrainConfig(**cfg["train"])
+    bounds = data_bounds(data)
     curves, directions, runs = [], [], []
     for seed in cfg["seeds"]:
         r = fit(ModelSpec.parse(cfg["model"]).build(cfg["d"], seed), data, config, seed,
                 device, progress=True)
         runs.append(dict(model=cfg["model"], seed=seed, updates=r.updates,
                          converged=r.converged, wall_time_s=round(r.wall_time_s, 2)))
-        rows, extra = attack_curves(r.model.cpu().eval(), data, cfg, seed, cfg["model"])
+        model = r.model.cpu().eval()
+        rows, extra = attack_curves(model, data, cfg, seed, cfg["model"], bounds)
         curves += rows
         if seed == cfg["seeds"][0] and "FCN" in cfg["model"]:
-            crossing = crossing_frames(r.model.cpu().eval(), data, cfg, extra["unit_uap"])
+            crossing = crossing_frames(model, data, cfg, extra["unit"], bounds)
         directions += [dict(model=cfg["model"], seed=seed, coordinate=i, value=float(v))
                        for i, v in enumerate(extra["unit_uap"])]
     if "FCN" in cfg["model"]:  # once per dataset: it does not depend on the network
-        rows, _ = attack_curves(AveragingClassifier(data).eval(), data, cfg, 0, AVERAGING)
+        rows, _ = attack_curves(AveragingClassifier(data).eval(), data, cfg, 0, AVERAGING,
+                                bounds)
         curves += rows
     curves = pd.DataFrame(curves).assign(dataset=cfg["dataset"])
     metrics = []
@@ -172,7 +182,7 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     return out
 
 
-def crossing_frames(model, data, cfg: dict, unit_canonical: np.ndarray,
+def crossing_frames(model, data, cfg: dict, unit: np.ndarray, bounds: tuple[float, float],
                     n_points: int = 400) -> dict:
     """The frames of the chapter's slider: the model's decision regions over (S, its most
     influential S^c coordinate; the other coordinates at the first test point's), and the
@@ -187,9 +197,6 @@ def crossing_frames(model, data, cfg: dict, unit_canonical: np.ndarray,
     sc = np.array(data.Sc)
     c_coord = int(sc[np.argmin(acc[sc])])  # randomising it costs the most accuracy
     X, y = data.test.X[:n_points], data.test.y[:n_points]
-    allX = np.concatenate([data.train.X, data.test.X])
-    bounds = (float(allX.min()), float(allX.max()))
-    unit = data.rotate(unit_canonical[None])[0].astype(np.float32)
     Z0 = data.unrotate(X.astype(np.float64))
     span = float(np.abs(Z0[:, [data.S[0], c_coord]]).max()) * 1.1
     grid = decision_boundary(scorer, data, c_coord, grid=41, bases=1, span=span)
