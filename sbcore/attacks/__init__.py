@@ -1,8 +1,10 @@
 """Attacks (chapter "Small perturbations, large failures"): per-example PGD (``pgd``), universal
 adversarial perturbations (``uap``: SVD-UAP and AS-UAP, the paper's label-signed convention),
 the share of a perturbation's budget on a set of features (``budget``) and the averaging
-classifier the paper argues in words (``averaging``)."""
+classifier the paper argues in words (``averaging``), and adversarial training's inner attack
+(``adversarial``)."""
 
+from sbcore.attacks.adversarial import PGDAdversary  # noqa: F401
 from sbcore.attacks.averaging import AveragingClassifier  # noqa: F401
 from sbcore.attacks.budget import (  # noqa: F401
     budget_shares,

@@ -107,22 +107,33 @@ def pgd(model, X, y, eps, norm: str = "l2", step=None, iters: int = 20,
                 delta = _random_start(xb.shape, eps, norm, gen).to(device, torch.float32)
             else:
                 delta = torch.zeros_like(xb)
-            for it in range(iters + 1):
-                if lims is not None:  # X + delta back into the bounds (stays in the ball)
-                    delta = torch.minimum(torch.maximum(xb + delta, lo), hi) - xb
-                if it == iters:
-                    break
-                delta.requires_grad_(True)
-                logits = model(xb + delta)
-                if it == 0 and i == 0:
-                    check_logits(logits, len(xb))
-                loss = F.cross_entropy(logits, yb, reduction="sum")
-                (grad,) = torch.autograd.grad(loss, delta)
+            if i == 0:
                 with torch.no_grad():
-                    if norm == "l2":
-                        move = grad / _per_example_norm(grad).clamp_min(1e-30)
-                    else:
-                        move = grad.sign()
-                    delta = _project(delta.detach() + step * move, eps, norm)
+                    check_logits(model(xb[:2]), len(xb[:2]))
+            delta = pgd_steps(model, xb, yb, delta, eps, norm, step, iters,
+                              (lo, hi) if lims is not None else None)
             out[sl] = delta.detach().cpu().numpy()
     return out
+
+
+def pgd_steps(model, xb: torch.Tensor, yb: torch.Tensor, delta: torch.Tensor, eps: float,
+              norm: str, step: float, iters: int, bounds=None) -> torch.Tensor:
+    """The PGD iterations on one batch of tensors from the start ``delta``: ``iters`` ascent
+    steps on the summed cross-entropy, each projected onto the ball and, with ``bounds`` =
+    (low, high) tensors, X + delta clipped into them. Returns the detached delta. The model's
+    mode is the caller's (``pgd`` and adversarial training run it in eval mode)."""
+    for it in range(iters + 1):
+        if bounds is not None:  # X + delta back into the bounds (stays in the ball)
+            delta = torch.minimum(torch.maximum(xb + delta, bounds[0]), bounds[1]) - xb
+        if it == iters:
+            break
+        delta.requires_grad_(True)
+        loss = F.cross_entropy(model(xb + delta), yb, reduction="sum")
+        (grad,) = torch.autograd.grad(loss, delta)
+        with torch.no_grad():
+            if norm == "l2":
+                move = grad / _per_example_norm(grad).clamp_min(1e-30)
+            else:
+                move = grad.sign()
+            delta = _project(delta.detach() + step * move, eps, norm)
+    return delta.detach()

@@ -1,5 +1,6 @@
 """Training (core): one trainer for any model (fit), the FCN trainer (train) and the fast
-paths for many models of one shape (train_many for FCNs, fit_many for any small model)."""
+paths for many models of one shape (train_many for FCNs, fit_many for any small model,
+train_grid for a grid of SGD settings)."""
 
 from sbcore.training.trainer import (  # noqa: F401
     OPTIMIZERS,
@@ -11,5 +12,6 @@ from sbcore.training.trainer import (  # noqa: F401
     init_fcn,
     order_generator,
     train,
+    train_grid,
     train_many,
 )

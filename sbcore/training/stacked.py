@@ -85,10 +85,20 @@ class StackedOptimizer:
     can be dropped with ``keep`` when they finish; the rest continue untouched.
     """
 
-    def __init__(self, params: list[torch.Tensor], config):
+    def __init__(self, params: list[torch.Tensor], config, per_model: dict | None = None):
         self.params, self.cfg, self.step_count = params, config, 0
         self.state: dict[str, list[torch.Tensor]] = {}
         kind = config.optimizer
+        # per_model: {"lr", "momentum", "weight_decay": one value per model} overriding the
+        # config's, for a grid of SGD settings trained together (``train_grid``)
+        self.per_model = None
+        if per_model is not None:
+            if kind != "sgd":
+                raise ValueError(f"per-model hyperparameters need optimizer 'sgd', got {kind!r}")
+            self.per_model = {k: torch.as_tensor(v, dtype=params[0].dtype,
+                                                 device=params[0].device)
+                              for k, v in per_model.items()}
+            self.state["buf"] = [torch.zeros_like(p) for p in params]
         if kind == "sgd" and config.momentum:
             self.state["buf"] = [torch.zeros_like(p) for p in params]
         elif kind == "adam":
@@ -104,11 +114,28 @@ class StackedOptimizer:
         self.params[:] = [p[rows].contiguous() for p in self.params]
         for key, tensors in self.state.items():
             self.state[key] = [t[rows].contiguous() for t in tensors]
+        if self.per_model is not None:
+            self.per_model = {k: v[rows] for k, v in self.per_model.items()}
+
+    def _per_model_sgd_step(self, grads: list[torch.Tensor]) -> None:
+        """torch.optim.SGD's rule with each model's own lr, momentum and weight decay: the
+        buffer starts at the first gradient (momentum 0 keeps it equal to the gradient)."""
+        hp = self.per_model
+        for p, g, buf in zip(self.params, grads, self.state["buf"]):
+            shape = (-1,) + (1,) * (p.ndim - 1)  # one value per model, broadcast over its rows
+            g.addcmul_(hp["weight_decay"].view(shape), p)
+            if self.step_count == 1:
+                buf.copy_(g)
+            else:
+                buf.mul_(hp["momentum"].view(shape)).add_(g)
+            p.addcmul_(hp["lr"].view(shape), buf, value=-1.0)
 
     @torch.no_grad()
     def step(self, grads: list[torch.Tensor]) -> None:
         cfg, params = self.cfg, self.params
         self.step_count += 1
+        if self.per_model is not None:
+            return self._per_model_sgd_step(grads)
         if cfg.weight_decay:
             torch._foreach_add_(grads, params, alpha=cfg.weight_decay)
         if cfg.optimizer == "sgd":
@@ -208,10 +235,11 @@ class FCNStack:
     (``trainer._run_group``: step, evaluate, save_best, keep, scorer, result_model)."""
 
     def __init__(self, params: list[torch.Tensor], config, shape: tuple[int, int, int],
-                 chunk: int):
+                 chunk: int, per_model: dict | None = None):
         self.params, self.shape, self.chunk = params, shape, chunk  # shape: d_in, width, depth
         self.best = [p.clone() for p in params]  # selected checkpoint, indexed by model id
-        self.optimizer = StackedOptimizer(params, config)  # keeps self.params in step on keep
+        # keeps self.params in step on keep
+        self.optimizer = StackedOptimizer(params, config, per_model)
 
     def step(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
         self.optimizer.step(forward_backward(self.params, xb, yb))

@@ -327,8 +327,10 @@ def _model_rng(seed: int, device):
 # --------------------------------------------------------------------------------------------
 
 def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, progress: bool,
-               desc: str, start_time: float) -> list[TrainResult]:
-    """Train a group of models, model i with seeds[i]'s data order, to their own stop rules.
+               desc: str, start_time: float,
+               model_configs: list[TrainConfig] | None = None) -> list[TrainResult]:
+    """Train a group of models, model i with seeds[i]'s data order, to their own stop rules
+    (model_configs[i]'s when given: a grid whose points share the batch and evaluation steps).
 
     ``group`` holds the models as rows of a stack and knows how to ``step`` every active row on
     its own minibatch (xb of shape (rows, batch, ...)), ``evaluate`` some rows on (X, y) (summed
@@ -340,7 +342,7 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
     Xtr, ytr, Xva, yva = tensors
     n, n_models = len(ytr), len(seeds)
     orders = [order_generator(s) for s in seeds]
-    schedules = [_Schedule(config) for _ in seeds]
+    schedules = [_Schedule(c) for c in (model_configs or [config] * n_models)]
     best_val = np.full(n_models, -math.inf)
     selected = np.zeros(n_models, dtype=np.int64)
     rows: list[list[dict]] = [[] for _ in seeds]
@@ -446,8 +448,9 @@ def _make_optimizer(params, config: TrainConfig):
 class _OneModule:
     """A group of one: an nn.Module trained by torch.optim (see _run_group)."""
 
-    def __init__(self, model: nn.Module, config: TrainConfig, device, chunk: int):
-        self.model, self.device, self.chunk = model, device, chunk
+    def __init__(self, model: nn.Module, config: TrainConfig, device, chunk: int,
+                 perturb=None):
+        self.model, self.device, self.chunk, self.perturb = model, device, chunk, perturb
         self.optimizer = _make_optimizer([p for p in model.parameters() if p.requires_grad],
                                          config)
         self.best = self._state()
@@ -456,9 +459,13 @@ class _OneModule:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     def step(self, xb, yb) -> None:
+        x = xb[0]
+        if self.perturb is not None:  # adversarial training: the batch's attacked version
+            self.model.eval()
+            x = self.perturb(self.model, x, yb[0]).detach()
         if not self.model.training:  # evaluation and scorers switch it to eval mode
             self.model.train()
-        loss = nn.functional.cross_entropy(self.model(xb[0]), yb[0])
+        loss = nn.functional.cross_entropy(self.model(x), yb[0])
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -487,7 +494,7 @@ class _OneModule:
 
 
 def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str = "cpu",
-        track=None, progress: bool = True) -> TrainResult:
+        track=None, progress: bool = True, perturb=None) -> TrainResult:
     """Train any nn.Module that maps a batch of inputs to (n, 2) logits on data.train.
 
     ``data`` is any object with ``.train`` and ``.val`` splits of numpy ``X`` (n, ...): vectors,
@@ -497,17 +504,24 @@ def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str 
     module is left as it was; the result holds the selected checkpoint on the CPU. Semantics
     as in the module docstring. ``train`` (every chapter's FCNs) is fit of a fresh FCN; use fit
     directly for other architectures.
+
+    ``perturb``: adversarial training. A callable (model, xb, yb) -> xb' (such as
+    ``sbcore.attacks.PGDAdversary``) that replaces every minibatch before its step, called with
+    the model in eval mode; evaluation, the stop rule and model selection stay on clean data.
     """
     start_time = time.perf_counter()
     _check_module("model", model)
     _check_run(data, config, device)
     seed = check_seed(seed)
+    if perturb is not None and not callable(perturb):
+        raise ValueError(f"perturb must be None or a callable (model, xb, yb) -> xb, such as "
+                         f"sbcore.attacks.PGDAdversary; got {type(perturb).__name__}")
     tensors = _tensors(data, device)
     model = copy.deepcopy(model).to(device)
     _check_output("model", model, tensors[0])
     chunk = _eval_chunk(device, 1, _row_floats(model, tensors[0]))
     with _model_rng(seed, device):
-        group = _OneModule(model, config, device, chunk)
+        group = _OneModule(model, config, device, chunk, perturb)
         return _run_group(group, tensors, config, [seed], track, progress,
                           f"train seed {seed}", start_time)[0]
 
@@ -583,3 +597,56 @@ def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int
     with _model_rng(seeds[0], device):
         return _run_group(group, tensors, config, seeds, track, progress,
                           f"train {len(seeds)} models", start_time)
+
+
+# The settings a grid of train_grid may vary per model; all others must agree.
+GRID_SETTINGS = ("lr", "momentum", "weight_decay")
+
+
+def train_grid(data: SlabData, width: int, depth: int, configs: list[TrainConfig],
+               seeds: list[int], device: str = "cpu", progress: bool = True) -> list[TrainResult]:
+    """Train one (width, depth)-FCN per (config, seed) pair, configs[i] with seeds[i]: a grid of
+    SGD settings vectorised over models (chapter "Simplicity bias can hurt generalisation").
+
+    Models with the same batch size train together as one stack in which each has its own
+    learning rate, momentum and weight decay (``GRID_SETTINGS``); every other setting must agree
+    across the grid. Model i matches ``train(data, width, depth, configs[i], seeds[i])`` up to
+    float rounding: same init, data order, stop rule, divergence rule and checkpoint selection.
+    """
+    _check_fcn_inputs(data, width, depth)
+    if not isinstance(configs, (list, tuple)) or len(configs) == 0:
+        raise ValueError(f"configs must be a non-empty list of TrainConfigs, got "
+                         f"{type(configs).__name__}")
+    for config in configs:
+        _check_run(data, config, device)
+        _check_constant_lr(config)
+    seeds = _check_seeds(seeds)
+    if len(seeds) != len(configs):
+        raise ValueError(f"seeds must give one seed per config: {len(configs)} configs, "
+                         f"{len(seeds)} seeds")
+    shared = [k for k in configs[0].as_dict() if k not in GRID_SETTINGS + ("batch_size",)]
+    for i, config in enumerate(configs):
+        if config.optimizer != "sgd":
+            raise ValueError(f"configs[{i}].optimizer must be 'sgd' for train_grid, got "
+                             f"{config.optimizer!r}")
+        differ = [k for k in shared if getattr(config, k) != getattr(configs[0], k)]
+        if differ:
+            raise ValueError(f"configs[{i}] differs from configs[0] in {', '.join(differ)}; a "
+                             f"grid may vary only {', '.join(GRID_SETTINGS)} and batch_size")
+    start_time = time.perf_counter()
+    tensors = _tensors(data, device)
+    results: list[TrainResult | None] = [None] * len(configs)
+    for batch in sorted({c.batch_size for c in configs}):
+        ids = [i for i, c in enumerate(configs) if c.batch_size == batch]
+        group_configs = [configs[i] for i in ids]
+        params = batched.stack_fcns([init_fcn(data.d, width, depth, seeds[i]) for i in ids],
+                                    device)
+        per_model = {k: [getattr(c, k) for c in group_configs] for k in GRID_SETTINGS}
+        group = batched.FCNStack(params, group_configs[0], (data.d, width, depth),
+                                 _eval_chunk(device, len(ids), width), per_model)
+        out = _run_group(group, tensors, group_configs[0], [seeds[i] for i in ids], None,
+                         progress, f"grid batch {batch}: {len(ids)} models", start_time,
+                         group_configs)
+        for i, r in zip(ids, out):
+            results[i] = r
+    return results  # type: ignore[return-value]
