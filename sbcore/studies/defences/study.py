@@ -1,0 +1,337 @@
+"""Ensembles and adversarial training do not help (App. E of the paper; see ``settings``).
+
+Three parts, each a set of store entries a GPU runs in minutes:
+
+* ``ensembles/<dataset>`` (Fig. 6): a pool of (100,2)-FCNs trained together (``train_many``)
+  on MS-5 or on noisy LMS-7 (p = 0.5), cut into disjoint ensembles of each size; each
+  ensemble aggregated by averaging the members' logits and by a linear stacker fit on the
+  validation split; every member's per-coordinate randomised accuracy (which coordinates it
+  reads);
+* ``advms/<model>/eps=<e>`` (Fig. 7): l2 adversarial training on AdvMS-(5,7) at one radius,
+  the seeds together (``adversarial.train_adversarial``): standard and eps-robust accuracy, and
+  the reliance on the 5-slabs (S) and on the 7-slabs (S^c);
+* ``table11/<domino>-A/<model>/<method>`` (Table 11): the image CNNs trained with SGD or with
+  l-infinity adversarial training (eps 0.3, pixels in [0, 1]; ``fit(perturb=PGDAdversary)``),
+  with standard, eps-robust and MNIST-randomised accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sbcore.profiles import check_device, section
+from sbcore.studies.defences.settings import ATTACKS
+from sbcore.studies.runner import seeds_from
+
+NAME = EXPERIMENT = "defences"
+VERSION = 1
+PARTS = ("ensembles", "advms", "table11")
+AGGREGATIONS = {"averaged logits": "averaged logits", "linear stacker": "linear stacker"}
+
+
+def _fcn_shape(model: str) -> tuple[int, int]:
+    """'(200,2)-FCN' -> (200, 2)."""
+    from sbcore.models import ModelSpec
+
+    spec = ModelSpec.parse(model)
+    if spec.family != "fcn":
+        raise ValueError(f"model {model!r} must be a (width,depth)-FCN")
+    return int(spec.sizes[0]), int(spec.sizes[1])
+
+
+# --------------------------------------------------------------------------------------------
+# Configs
+# --------------------------------------------------------------------------------------------
+
+def configs(profile: str, seed: int = 0) -> dict[str, dict]:
+    """{"<part>/...": config}; the chapter seed shifts the data seed and every network's seed."""
+    s = section(profile, NAME)
+    seeds = seeds_from(s["seeds"], seed)
+    data_seed = s["data_seed"] + seed
+    out = {}
+    e = s["ensembles"]
+    for name in e["datasets"]:
+        members = e["members"]
+        if max(e["sizes"]) > members:
+            raise ValueError(f"ensembles: the largest size {max(e['sizes'])} exceeds the pool "
+                             f"of {members} members")
+        out[f"ensembles/{name}"] = dict(
+            part="ensembles", dataset=name, d=e["d"], p=e["p"] if "noisy" in name else 0.1,
+            n_train=e["n_train"][name], n_val=e["n_val"], n_test=e["n_test"],
+            data_seed=data_seed, width=e["width"], depth=e["depth"],
+            member_seeds=seeds_from(range(members), 100 * seed), sizes=e["sizes"],
+            train=e["train"])
+    a = s["advms"]
+    for model in a["models"]:
+        _fcn_shape(model)
+        for eps in a["eps"]:
+            out[f"advms/{model}/eps={eps:g}"] = dict(
+                part="advms", dataset=a["dataset"], model=model, eps=float(eps), seeds=seeds,
+                data_seed=data_seed, **{k: a[k] for k in (
+                    "d", "n_train", "n_val", "n_test", "epochs", "lr", "momentum",
+                    "weight_decay", "batch_size", "lr_decay", "lr_decay_epochs", "iters",
+                    "step", "eval_iters")})
+    t = s["table11"]
+    attacks = {name: ATTACKS[name] for name in t["attacks"]}
+    for domino in t["dominoes"]:
+        for model in t["models"]:
+            common = dict(part="table11", domino=domino, variant=t["variant"], model=model,
+                          seeds=seeds, data_seed=data_seed, n_train=t["n_train"],
+                          n_test=t["n_test"], n_eval=t["n_eval"], eps=t["eps"],
+                          attacks=attacks)
+            key = f"table11/{domino}-{t['variant']}/{model}"
+            out[f"{key}/SGD"] = dict(common, method="SGD", attack="", train=t["sgd_train"])
+            for name in attacks:
+                out[f"{key}/AT-{name}"] = dict(common, method="AT", attack=name,
+                                                train=t["train"])
+    return out
+
+
+def runnable(profile: str, seed: int = 0) -> list[str]:
+    """The entries whose data this machine has: MNIST-CIFAR's only where CIFAR-10 is found."""
+    from sbcore.data.images import cifar10_root
+
+    have_cifar = cifar10_root() is not None
+    return [name for name, cfg in configs(profile, seed).items()
+            if cfg.get("domino") != "mnist-cifar" or have_cifar]
+
+
+def cost(cfg: dict) -> float:
+    """Relative work of an entry (an FCN update on 256 points is 1)."""
+    from sbcore.studies.images.study import WEIGHT
+
+    if cfg["part"] == "ensembles":
+        return len(cfg["member_seeds"]) * cfg["train"]["max_updates"] * cfg["width"] / 100
+    if cfg["part"] == "advms":
+        width, _ = _fcn_shape(cfg["model"])
+        per_epoch = math.ceil(cfg["n_train"] / cfg["batch_size"])
+        passes = 1 + (cfg["iters"] if cfg["eps"] > 0 else 0)
+        return len(cfg["seeds"]) * cfg["epochs"] * per_epoch * passes * (width / 100) ** 2
+    passes = 1 + (cfg["attacks"][cfg["attack"]]["iters"] if cfg["method"] == "AT" else 0)
+    return len(cfg["seeds"]) * (cfg["n_train"] or 10_000) * WEIGHT.get(cfg["model"], 1) \
+        * passes * cfg["train"]["max_epochs"] / 10
+
+
+def compute(cfg: dict, device: str = "cpu") -> dict:
+    """Train and measure one entry (see the module docstring)."""
+    check_device(device)
+    part = cfg.get("part")
+    if part == "ensembles":
+        return compute_ensembles(cfg, device)
+    if part == "advms":
+        return compute_advms(cfg, device)
+    if part == "table11":
+        return compute_table11(cfg, device)
+    raise ValueError(f"config part {part!r} is unknown; parts: {', '.join(PARTS)}")
+
+
+def _rows(keys: dict, values: dict) -> list[dict]:
+    return [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+            for m, v in values.items()]
+
+
+# --------------------------------------------------------------------------------------------
+# Ensembles (Fig. 6)
+# --------------------------------------------------------------------------------------------
+
+def fit_stacker(margins: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndarray:
+    """A linear stacker over the members' margins (logit1 - logit0; rows: points, columns:
+    members): logistic regression with a bias and a small l2 penalty on the weights, fit by
+    L-BFGS from equal weights 1/k. Returns [w_1, ..., w_k, bias]. With two classes a linear
+    map of the 2k logits acts on the prediction only through such a combination of margins
+    (up to the members' logit sums, which carry no class information)."""
+    import torch
+
+    if margins.ndim != 2 or len(margins) != len(y) or not len(y):
+        raise ValueError(f"margins must be (points, members) with one label per point, got "
+                         f"{margins.shape} and {len(y)} labels")
+    Xt = torch.as_tensor(margins, dtype=torch.float64)
+    yt = torch.as_tensor(y, dtype=torch.float64)
+    k = margins.shape[1]
+    w = torch.cat([torch.full((k,), 1.0 / k), torch.zeros(1)]).double().requires_grad_(True)
+    opt = torch.optim.LBFGS([w], lr=1.0, max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        z = Xt @ w[:k] + w[k]
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(z, yt) \
+            + l2 * (w[:k] ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w.detach().numpy()
+
+
+def stack_scores(weights: np.ndarray, margins: np.ndarray) -> np.ndarray:
+    """The stacker's score of each point (rows of ``margins``)."""
+    return margins @ weights[:-1] + weights[-1]
+
+
+def ensemble_groups(n_members: int, size: int) -> list[list[int]]:
+    """Disjoint ensembles of ``size`` members from a pool of ``n_members``, in pool order."""
+    return [list(range(j * size, (j + 1) * size)) for j in range(n_members // size)]
+
+
+def compute_ensembles(cfg: dict, device: str = "cpu") -> dict:
+    """Train the pool together, then score every ensemble of each size: ``metrics`` (per
+    ensemble: averaged-logit and stacker accuracy, its members' mean and best accuracy; per
+    member: train and test accuracy), ``coordinates`` (per member and canonical coordinate:
+    test accuracy with that coordinate randomised) and ``runs``."""
+    from sbcore.data import make_dataset
+    from sbcore.reliance import accuracy, per_coordinate_accuracy
+    from sbcore.training import TrainConfig, train_many
+
+    data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
+                        n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"], p=cfg["p"])
+    model = f"({cfg['width']},{cfg['depth']})-FCN"
+    results = train_many(data, cfg["width"], cfg["depth"], TrainConfig(**cfg["train"]),
+                         cfg["member_seeds"], device=device, progress=False)
+    test = np.stack([r.scorer(data.test.X) for r in results])
+    val = np.stack([r.scorer(data.val.X) for r in results])
+    keys0 = dict(part="ensembles", dataset=cfg["dataset"], d=data.d, model=model)
+    metrics, runs, coords = [], [], []
+    for i, r in enumerate(results):
+        keys = dict(keys0, size=0, ensemble=i, aggregation="member", seed=r.seed)
+        metrics += _rows(keys, {"train accuracy": accuracy(r.scorer(data.train.X),
+                                                           data.train.y),
+                                "test accuracy": accuracy(test[i], data.test.y)})
+        runs.append(dict(keys0, member=i, seed=r.seed, updates=r.updates,
+                         converged=r.converged, wall_time_s=round(r.wall_time_s, 2)))
+        acc = per_coordinate_accuracy(r.scorer, data, "test", seed=r.seed)
+        coords.append(pd.DataFrame(dict(keys0, member=i, seed=r.seed,
+                                        coordinate=np.arange(data.d), accuracy=acc)))
+    member_acc = np.array([accuracy(s, data.test.y) for s in test])
+    for size in cfg["sizes"]:
+        for j, group in enumerate(ensemble_groups(len(results), size)):
+            keys = dict(keys0, size=size, ensemble=j, seed=j)
+            weights = fit_stacker(val[group].T, data.val.y)
+            values = {"averaged logits accuracy": accuracy(test[group].mean(0), data.test.y),
+                      "linear stacker accuracy": accuracy(stack_scores(weights, test[group].T),
+                                                          data.test.y),
+                      "mean member accuracy": member_acc[group].mean(),
+                      "best member accuracy": member_acc[group].max()}
+            metrics += _rows(dict(keys, aggregation="ensemble"), values)
+    return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs),
+            "coordinates": pd.concat(coords, ignore_index=True)}
+
+
+# --------------------------------------------------------------------------------------------
+# Adversarial training on AdvMS-(5,7) (Fig. 7)
+# --------------------------------------------------------------------------------------------
+
+def advms_schedule(cfg: dict) -> dict:
+    """The entry's schedule in updates: epochs of ceil(n_train / batch) updates."""
+    per_epoch = math.ceil(cfg["n_train"] / cfg["batch_size"])
+    return dict(per_epoch=per_epoch, updates=cfg["epochs"] * per_epoch,
+                lr_decay_every=cfg["lr_decay_epochs"] * per_epoch,
+                eval_every=per_epoch * max(1, cfg["epochs"] // 20))
+
+
+def compute_advms(cfg: dict, device: str = "cpu") -> dict:
+    """Adversarially train the entry's seeds at its radius; ``metrics`` per seed (standard,
+    eps-robust, S- and S^c-randomised accuracy, train accuracy) and ``history`` (clean train
+    and validation accuracy along training)."""
+    from sbcore.attacks import pgd
+    from sbcore.data import make_dataset
+    from sbcore.reliance import accuracy, as_scorer, randomized_metrics
+    from sbcore.studies.defences.adversarial import train_adversarial
+
+    data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
+                        n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"])
+    width, depth = _fcn_shape(cfg["model"])
+    sched = advms_schedule(cfg)
+    seeds, eps = cfg["seeds"], cfg["eps"]
+    models, histories = train_adversarial(
+        data, width, depth, [eps] * len(seeds), seeds, sched["updates"], lr=cfg["lr"],
+        momentum=cfg["momentum"], weight_decay=cfg["weight_decay"],
+        batch_size=cfg["batch_size"], lr_decay=cfg["lr_decay"],
+        lr_decay_every=sched["lr_decay_every"], iters=cfg["iters"], step=cfg["step"],
+        eval_every=sched["eval_every"], attack_seed=cfg["data_seed"], device=device)
+    keys0 = dict(part="advms", dataset=cfg["dataset"], d=data.d, model=cfg["model"], eps=eps)
+    metrics, history = [], []
+    for seed, model, h in zip(seeds, models, histories):
+        model = model.to(device)
+        scorer = as_scorer(model, device)
+        values = {"train accuracy": accuracy(scorer(data.train.X), data.train.y)}
+        rel = randomized_metrics(scorer, data, "test", seed=seed)
+        values.update({k: v for k, v in rel.items()})
+        if eps > 0:
+            delta = pgd(model, data.test.X, data.test.y, eps, "l2", iters=cfg["eval_iters"],
+                        seed=seed, device=device)
+            values["robust accuracy"] = accuracy(scorer(data.test.X + delta), data.test.y)
+        else:
+            values["robust accuracy"] = values["standard accuracy"]
+        metrics += _rows(dict(keys0, seed=seed), values)
+        history.append(pd.DataFrame(dict(keys0, seed=seed, update=h["update"],
+                                         train_accuracy=h["train_accuracy"],
+                                         val_accuracy=h["val_accuracy"])))
+        model.cpu()
+    runs = pd.DataFrame([dict(keys0, seed=s, updates=sched["updates"],
+                              wall_time_s=round(h["wall_time_s"], 2))
+                         for s, h in zip(seeds, histories)])
+    return {"metrics": pd.DataFrame(metrics), "history": pd.concat(history, ignore_index=True),
+            "runs": runs}
+
+
+# --------------------------------------------------------------------------------------------
+# Adversarial training of the image CNNs (Table 11)
+# --------------------------------------------------------------------------------------------
+
+def adversary(cfg: dict, attack: str, seed: int):
+    """The l-infinity PGD of one of the entry's attacks (pixels stay in [0, 1])."""
+    from sbcore.attacks import PGDAdversary
+
+    a = cfg["attacks"][attack]
+    return PGDAdversary(cfg["eps"], "linf", step=a["step"], iters=a["iters"], bounds=(0.0, 1.0),
+                        seed=seed)
+
+
+def compute_table11(cfg: dict, device: str = "cpu") -> dict:
+    """Train the entry's seeds (SGD, or adversarially with its attack) and measure standard,
+    MNIST- and complex-randomised accuracy on the regenerated test sets, and the eps-robust
+    accuracy under each attack of the profile on the first ``n_eval`` test dominoes."""
+    from sbcore.attacks import pgd
+    from sbcore.models import build_image_model
+    from sbcore.reliance import accuracy, as_scorer
+    from sbcore.studies.images.study import SCORE_BATCH, dataset, eval_sets, train_config
+    from sbcore.training import fit
+
+    data = dataset(dict(domino=cfg["domino"], variant=cfg["variant"], n_train=cfg["n_train"],
+                        n_test=cfg["n_test"], data_seed=cfg["data_seed"], part="main"))
+    config = train_config(cfg["train"], len(data.train))
+    keys0 = dict(part="table11", dataset=f"{cfg['domino']}-{cfg['variant']}",
+                 domino=cfg["domino"], model=cfg["model"], method=cfg["method"],
+                 attack=cfg["attack"])
+    metrics, runs = [], []
+    X_eval, y_eval = data.test.X[:cfg["n_eval"]], data.test.y[:cfg["n_eval"]]
+    for seed in cfg["seeds"]:
+        perturb = adversary(cfg, cfg["attack"], seed) if cfg["method"] == "AT" else None
+        r = fit(build_image_model(cfg["model"], seed=seed), data, config, seed, device,
+                progress=False, perturb=perturb)
+        model = r.model.to(device)
+        scorer = as_scorer(model, device, batch_size=SCORE_BATCH)
+        values = {f"{name} accuracy": accuracy(scorer(split.X), split.y)
+                  for name, split in eval_sets(data).items()}
+        values["train loss"] = float(r.history["train_loss"].iloc[-1])
+        for name, a in cfg["attacks"].items():
+            delta = pgd(model, X_eval, y_eval, cfg["eps"], "linf", step=a["step"],
+                        iters=a["iters"], bounds=(0.0, 1.0), seed=seed,
+                        batch_size=SCORE_BATCH, device=device)
+            values[f"robust accuracy ({name} PGD)"] = accuracy(scorer(X_eval + delta), y_eval)
+        model.cpu()
+        metrics += _rows(dict(keys0, seed=seed), values)
+        runs.append(dict(keys0, seed=seed, epochs=r.updates / config.eval_every,
+                         updates=r.updates, converged=r.converged, diverged=r.diverged,
+                         wall_time_s=round(r.wall_time_s, 2)))
+    return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs)}
+
+
+def parts(results: dict) -> dict:
+    """{part: runner.Merged} from a study's {entry: Result}; None for a part with no entry."""
+    from sbcore.studies.runner import merge
+
+    return {part: merge(results, f"{part}/") for part in PARTS}
