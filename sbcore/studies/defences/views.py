@@ -1,0 +1,363 @@
+"""What the defences chapter (10_defences) shows, from the study's results: the tables beside
+the paper's Fig. 6, Fig. 7 and Table 11, and the numbers the prose glues.
+
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``study.parts``
+gives them, for this run (``results``) and for the stored paper-scale run (``stored``). No
+plotting here (that is ``figures.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.paper import paper_numbers
+from sbcore.profiles import quick_reductions, section
+from sbcore.studies.defences import study as ds
+
+NAMES = {"ms-5": "MS-5", "noisy-lms-7": "noisy LMS-7", "advms-5-7": "AdvMS-(5,7)",
+         "mnist-fashion-A": "MNIST-Fashion A", "mnist-cifar-A": "MNIST-CIFAR A"}
+ENSEMBLE_METRICS = ["mean member accuracy", "averaged logits accuracy", "averaged logits gain",
+                    "linear stacker accuracy", "linear stacker gain"]
+ADV_METRICS = ["standard accuracy", "robust accuracy", "S-randomized accuracy",
+               "Sc-randomized accuracy"]
+T11_METRICS = ["standard accuracy", "robust accuracy", "S-randomized accuracy"]
+KEYS = ("dataset", "cell", "metric")
+
+
+def _metrics(part):
+    return None if part is None else part.metrics
+
+
+def ensemble_label(size: int, model: str = "(100,2)-FCN") -> str:
+    """'single (100,2)-FCN' for size 1, else 'ensemble of k': the paper_numbers.csv cells."""
+    return f"single {model}" if int(size) == 1 else f"ensemble of {int(size)}"
+
+
+def adv_label(model: str, eps: float) -> str:
+    """'(200,2)-FCN, eps = 0.1': Fig. 7's cells in paper_numbers.csv."""
+    return f"{model}, eps = {float(eps):g}"
+
+
+# --------------------------------------------------------------------------------------------
+# Fig. 6: ensembles
+# --------------------------------------------------------------------------------------------
+
+def ensemble_rows(m: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The ensembles' rows of a metrics table, with their cell label (members dropped)."""
+    if m is None:
+        return None
+    out = m[m["aggregation"] == "ensemble"].copy()
+    out["cell"] = [ensemble_label(s, mo) for s, mo in zip(out["size"], out["model"])]
+    return out
+
+
+def fig6_paper() -> pd.DataFrame:
+    """Fig. 6's numbers keyed like this study: the paper names no aggregation (the official
+    notebook averages logits), so each of its numbers stands beside both; a single model's
+    accuracy is both aggregations' accuracy at size 1."""
+    p = paper_numbers("Fig. 6").rename(columns={"model": "cell"})
+    single = p[p["metric"] == "test accuracy"]
+    p = pd.concat([p[p["metric"] != "test accuracy"],
+                   single.assign(metric="averaged logits accuracy"),
+                   single.assign(metric="mean member accuracy")])
+    stacker = p[p["metric"].str.startswith("averaged logits")].copy()
+    stacker["metric"] = stacker["metric"].str.replace("averaged logits", "linear stacker")
+    return pd.concat([p, stacker], ignore_index=True)
+
+
+def ensembles_view(results: dict, stored: dict, profile: str):
+    """Fig. 6 as a table: rows dataset and ensemble size; the members' mean accuracy, each
+    aggregation's accuracy and its gain over its members (mean ± std over ensembles)."""
+    this = ensemble_rows(results["ensembles"].metrics)
+    st = ensemble_rows(_metrics(stored["ensembles"]))
+    long = compare_table(fig6_paper(), this, st, keys=KEYS)
+    long["dataset"] = long["dataset"].map(NAMES)
+    long = long.rename(columns={"cell": "ensemble"})
+    return wide_table(long, ["dataset", "ensemble"], ENSEMBLE_METRICS, stored["ensembles"],
+                      "Ensembles of (100,2)-FCNs (Fig. 6); the paper's numbers are read off "
+                      "its figure and name no aggregation", profile)
+
+
+def ensemble_curves(results: dict) -> pd.DataFrame:
+    """Per dataset, size and aggregation (members' mean, averaged logits, linear stacker):
+    mean and std of the accuracy over the ensembles, and their count."""
+    m = ensemble_rows(results["ensembles"].metrics)
+    m = m[m["metric"].isin(["mean member accuracy", "averaged logits accuracy",
+                            "linear stacker accuracy"])]
+    return (m.groupby(["dataset", "metric", "size"])["value"].agg(["mean", "std", "count"])
+            .reset_index())
+
+
+def fig6_paper_points() -> pd.DataFrame:
+    """The paper's Fig. 6 as accuracy points (dataset, size, accuracy): a single model's
+    accuracy, plus the stated gain where the paper gives a gain."""
+    p = paper_numbers("Fig. 6")
+    rows = []
+    for name, sub in p.groupby("dataset"):
+        single = float(sub.loc[sub["metric"] == "test accuracy", "mean"].iloc[0])
+        rows.append(dict(dataset=name, size=1, accuracy=single))
+        for _, r in sub[sub["metric"] != "test accuracy"].iterrows():
+            size = int(str(r["model"]).split()[-1])
+            value = single + r["mean"] if r["metric"].endswith("gain") else r["mean"]
+            rows.append(dict(dataset=name, size=size, accuracy=float(value)))
+    return pd.DataFrame(rows)
+
+
+def coordinates(results: dict) -> pd.DataFrame:
+    """Per dataset, member and coordinate: the member's test accuracy minus its accuracy with
+    that coordinate randomised (how much it reads the coordinate)."""
+    part = results["ensembles"]
+    c = part.tables["coordinates"]
+    m = part.metrics
+    acc = m[(m["aggregation"] == "member") & (m["metric"] == "test accuracy")]
+    acc = acc.set_index(["dataset", "ensemble"])["value"]
+    c = c.copy()
+    c["drop"] = [acc[(d, i)] - a for d, i, a in zip(c["dataset"], c["member"], c["accuracy"])]
+    return c
+
+
+def coordinate_summary(results: dict, threshold: float = 0.02) -> pd.DataFrame:
+    """Per dataset: how many coordinates a member reads (randomising it costs more than
+    ``threshold``), on average, how many distinct coordinates the pool reads, and how many
+    members read each dataset's most-read coordinate."""
+    c = coordinates(results)
+    rows = []
+    for name, sub in c.groupby("dataset", sort=False):
+        used = sub[sub["drop"] > threshold]
+        per_member = used.groupby("member").size().reindex(sub["member"].unique(), fill_value=0)
+        top = used.groupby("coordinate").size()
+        rows.append({"dataset": NAMES.get(name, name),
+                     "members": int(sub["member"].nunique()),
+                     "coordinates read per member": float(per_member.mean()),
+                     "distinct coordinates read by the pool": int(used["coordinate"].nunique()),
+                     "members reading the most-read coordinate": int(top.max()) if len(top)
+                     else 0,
+                     "most-read coordinate": int(top.idxmax()) if len(top) else -1})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Fig. 7: adversarial training on AdvMS-(5,7)
+# --------------------------------------------------------------------------------------------
+
+def _adv_rows(m: pd.DataFrame | None) -> pd.DataFrame | None:
+    if m is None:
+        return None
+    out = m.copy()
+    out["cell"] = [adv_label(mo, e) for mo, e in zip(out["model"], out["eps"])]
+    return out
+
+
+def advms_view(results: dict, stored: dict, profile: str):
+    """Fig. 7 as a table: rows model and eps; standard and eps-robust accuracy, and the
+    S- (5-slabs) and S^c- (7-slabs) randomised accuracy."""
+    this = _adv_rows(results["advms"].metrics)
+    st = _adv_rows(_metrics(stored["advms"]))
+    paper = paper_numbers("Fig. 7").rename(columns={"model": "cell"})
+    long = compare_table(paper, this, st, keys=KEYS)
+    cells = pd.concat([x for x in (this, st) if x is not None])[["cell", "model", "eps"]]
+    long = long.merge(cells.drop_duplicates("cell"), on="cell", how="left")
+    long = long.sort_values(["model", "eps"], kind="stable")
+    long["ε"] = long["eps"].map("{:g}".format)
+    return wide_table(long, ["model", "ε"], ADV_METRICS, stored["advms"],
+                      "l2 adversarial training on AdvMS-(5,7) (Fig. 7); S: the ten 5-slabs, "
+                      "Sᶜ: the ten 7-slabs; the paper's numbers are read off its figure",
+                      profile)
+
+
+def advms_curves(results: dict) -> pd.DataFrame:
+    """Per model, eps and metric: mean, std and count over seeds."""
+    m = results["advms"].metrics
+    m = m[m["metric"].isin(ADV_METRICS)]
+    return m.groupby(["model", "metric", "eps"])["value"].agg(["mean", "std", "count"]) \
+        .reset_index()
+
+
+def fig7_paper_points() -> pd.DataFrame:
+    """The paper's Fig. 7 statements as points (model, eps, metric, value)."""
+    p = paper_numbers("Fig. 7")
+    model_eps = p["model"].str.extract(r"^(.*), eps = (.*)$")
+    return pd.DataFrame({"model": model_eps[0], "eps": model_eps[1].astype(float),
+                         "metric": p["metric"], "value": p["mean"]})
+
+
+# --------------------------------------------------------------------------------------------
+# Table 11: adversarial training of the image CNNs
+# --------------------------------------------------------------------------------------------
+
+def table11_paper(dataset: str) -> pd.DataFrame:
+    """Table 11's MNIST-CIFAR numbers keyed by this run's dataset (marked on the page)."""
+    p = paper_numbers("Table 11").rename(columns={"model": "cell"})
+    return p.assign(dataset=dataset)
+
+
+def _t11_rows(m: pd.DataFrame | None) -> pd.DataFrame | None:
+    if m is None:
+        return None
+    out = m.copy()
+    out["cell"] = [f"{mo}, {me}" if me == "SGD" else f"{mo}, AT" if a == "code" else
+                   f"{mo}, AT ({a} PGD)" for mo, me, a in zip(out["model"], out["method"],
+                                                              out["attack"])]
+    return out
+
+
+def table11_view(results: dict, stored: dict, profile: str, dataset: str):
+    """Table 11 for one domino: rows model and training (SGD, AT with the code's PGD, AT with
+    the paper's); standard, eps-robust and MNIST-randomised accuracy. The paper column holds
+    the paper's MNIST-CIFAR numbers, or their range over its three CNNs for a model it did
+    not train. A note (markdown) when the domino did not run."""
+    this = _t11_rows(results["table11"].metrics)
+    this = this[this["dataset"] == dataset]
+    if not len(this):
+        from IPython.display import Markdown
+
+        return Markdown(absent_text(dataset))
+    st = _t11_rows(_metrics(stored["table11"]))
+    st = None if st is None else st[st["dataset"] == dataset]
+    paper = table11_paper(dataset)
+    long = compare_table(paper, this, st if st is not None and len(st) else None, keys=KEYS)
+    method = paper["cell"].str.split(", ").str[1]
+    for i, row in long[long["paper"] == ""].iterrows():
+        kind = "SGD" if row["cell"].endswith("SGD") else "AT"
+        vals = paper[(method == kind) & (paper["metric"] == row["metric"])]["mean"]
+        if len(vals):
+            lo, hi = vals.min(), vals.max()
+            long.loc[i, "paper"] = f"{lo:.3f}" if lo == hi else f"{lo:.3f}–{hi:.3f}"
+    long["model"] = long["cell"].str.split(", ").str[0]
+    long["training"] = long["cell"].str.split(", ", n=1).str[1]
+    label = "paper (MNIST-CIFAR)" if not dataset.startswith("mnist-cifar") else "paper"
+    return wide_table(long, ["model", "training"], T11_METRICS, stored["table11"],
+                      f"SGD against l∞ adversarial training (ε = 0.3) on {NAMES[dataset]} "
+                      "(Table 11); S-randomised: the digit randomised, the paper's "
+                      "'CIFAR10-randomised' column read as MNIST-randomised", profile,
+                      paper_label=label)
+
+
+def absent_text(dataset: str) -> str:
+    """Why a domino has no Table 11 on this page."""
+    if dataset.startswith("mnist-cifar"):
+        return ("*MNIST-CIFAR did not run here: it needs CIFAR-10 (point `SB_CIFAR10` at a "
+                "`cifar-10-batches-py` folder) and the paper profile.*")
+    return f"*{NAMES.get(dataset, dataset)} did not run here.*"
+
+
+def training(results: dict) -> pd.DataFrame:
+    """Per part: runs, how many met their stop rule (ensembles, Table 11), updates, time."""
+    rows = []
+    for part, merged in results.items():
+        if merged is None or "runs" not in merged.tables:
+            continue
+        runs = merged.tables["runs"]
+        conv = int(runs["converged"].sum()) if "converged" in runs else None
+        rows.append({"part": part, "runs": len(runs),
+                     "met the stop rule": "fixed schedule" if conv is None else conv,
+                     "updates": mean_std(runs["updates"], count=False, places=0),
+                     "wall time (s)": float(runs["wall_time_s"].sum())})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers for the prose
+# --------------------------------------------------------------------------------------------
+
+def _mean(m: pd.DataFrame, **where) -> float:
+    sel = np.ones(len(m), dtype=bool)
+    for k, v in where.items():
+        sel &= (m[k] == v).to_numpy()
+    return float(m.loc[sel, "value"].mean()) if sel.any() else float("nan")
+
+
+def numbers(results: dict, stored: dict, profile: str) -> dict:
+    """Every number and text the chapter's prose glues, by name."""
+    s = section(profile, ds.NAME)
+    e, a, t = s["ensembles"], s["advms"], s["table11"]
+    em = results["ensembles"].metrics
+    big = max(e["sizes"])
+    out = dict(ms5_n_train=e["n_train"]["ms-5"], lms7_n_train=e["n_train"]["noisy-lms-7"],
+               ens_d=e["d"], ens_members=e["members"], ens_max=big,
+               ens_sizes=", ".join(map(str, [k for k in e["sizes"] if k > 1])),
+               ens_n_test=e["n_test"], ens_n_val=e["n_val"], noise_p=e["p"])
+    for name, key in (("ms-5", "ms5"), ("noisy-lms-7", "lms7")):
+        sub = em[em["dataset"] == name]
+        out[f"{key}_member"] = _mean(sub, aggregation="member", metric="test accuracy")
+        out[f"{key}_member_train"] = _mean(sub, aggregation="member", metric="train accuracy")
+        for agg, short in (("averaged logits", "avg"), ("linear stacker", "stack")):
+            out[f"{key}_{short}_acc"] = _mean(sub, size=big, metric=f"{agg} accuracy")
+            out[f"{key}_{short}_gain"] = _mean(sub, size=big, metric=f"{agg} gain")
+        out[f"{key}_best"] = _mean(sub, size=big, metric="best member accuracy")
+    cs = coordinate_summary(results).set_index("dataset")
+    for name, key in (("ms-5", "ms5"), ("noisy-lms-7", "lms7")):
+        row = cs.loc[NAMES[name]]
+        out[f"{key}_coords_per_member"] = float(row["coordinates read per member"])
+        out[f"{key}_coords_pool"] = int(row["distinct coordinates read by the pool"])
+        out[f"{key}_top_members"] = int(row["members reading the most-read coordinate"])
+    am = results["advms"].metrics
+    sched = ds.advms_schedule(dict(a, n_train=a["n_train"]))
+    out.update(adv_models=", ".join(a["models"]), adv_eps=", ".join(f"{x:g}" for x in a["eps"]),
+               adv_n_train=a["n_train"], adv_epochs=a["epochs"], adv_updates=sched["updates"],
+               adv_lr=a["lr"], adv_momentum=a["momentum"], adv_iters=a["iters"],
+               adv_step="2.5 ε / iterations" if a["step"] is None else f"{a['step']:g}",
+               adv_eval_iters=a["eval_iters"], adv_seeds=a["seeds"],
+               gamma_s=a["gamma_s"], gamma_data=a["gamma_data"])
+    model0 = a["models"][0]
+    for eps in a["eps"]:
+        key = f"{eps:g}".replace(".", "")
+        sub = am[(am["model"] == model0) & (am["eps"] == eps)]
+        for metric, short in (("standard accuracy", "std"), ("robust accuracy", "rob"),
+                              ("S-randomized accuracy", "srand"),
+                              ("Sc-randomized accuracy", "scrand")):
+            out[f"adv_{short}_{key}"] = _mean(sub, metric=metric)
+    tm = results["table11"].metrics
+    out.update(t11_eps=t["eps"], t11_seeds=t["seeds"], t11_n_train=t["n_train"] or 0,
+               t11_models=", ".join(t["models"]), t11_at_epochs=t["train"]["max_epochs"],
+               t11_sgd_epochs=t["sgd_train"]["max_epochs"])
+    for method in ("SGD", "AT"):
+        sub = tm[(tm["method"] == method) & (tm["attack"].isin(["", "code"]))]
+        for metric, short in (("standard accuracy", "std"), ("robust accuracy", "rob"),
+                              ("S-randomized accuracy", "srand")):
+            out[f"t11_{method.lower()}_{short}"] = _mean(sub, metric=metric)
+    runs = results["table11"].tables["runs"]
+    out["t11_at_updates"] = float(runs.loc[runs["method"] == "AT", "updates"].mean())
+    return out
+
+
+def profile_notes(profile: str) -> list[str]:
+    """Markdown: what the quick or smoke profile reduces."""
+    if profile == "quick":
+        return ["**Reductions of the quick profile.** " + quick_reductions()["defences"]]
+    if profile == "smoke":
+        return ["**The smoke profile** shrinks everything (d = 10, tiny networks, a few "
+                "hundred updates) only to exercise the code."]
+    return []
+
+
+def recap(results: dict, stored: dict, profile: str) -> str:
+    """The chapter's recap (markdown bullets), written from this run's numbers."""
+    n = numbers(results, stored, profile)
+    big = n["ens_max"]
+    lines = [
+        f"* Ensembles on MS-5: single (100,2)-FCNs reach {n['ms5_member']:.3f}; an ensemble of "
+        f"{big} gains {n['ms5_avg_gain']:+.3f} by averaging logits and "
+        f"{n['ms5_stack_gain']:+.3f} with a linear stacker fit on the validation split. The "
+        f"members read different 5-slabs (the pool reads {n['ms5_coords_pool']} distinct "
+        "coordinates), so combining them helps.",
+        f"* Ensembles on noisy LMS-7 (p = {n['noise_p']:g}): single models reach "
+        f"{n['lms7_member']:.3f}, an ensemble of {big} {n['lms7_avg_acc']:.3f} (averaged) and "
+        f"{n['lms7_stack_acc']:.3f} (stacker): {n['lms7_top_members']} of "
+        f"{n['ens_members']} members read the same noisy linear coordinate and err together."]
+    eps = [float(x) for x in n["adv_eps"].split(", ")]
+    parts = []
+    for e in eps:
+        key = f"{e:g}".replace(".", "")
+        parts.append(f"ε = {e:g}: standard {n[f'adv_std_{key}']:.3f}, robust "
+                     f"{n[f'adv_rob_{key}']:.3f}, 5-slabs randomised {n[f'adv_srand_{key}']:.3f}")
+    lines.append(f"* l2 adversarial training of the {n['adv_models'].split(', ')[0]} on "
+                 f"AdvMS-(5,7) ({n['adv_updates']:,} updates): " + "; ".join(parts) + ".")
+    lines.append(f"* Table 11 ({n['t11_models']}, l∞ ε = {n['t11_eps']:g}): SGD reaches "
+                 f"{n['t11_sgd_std']:.3f} standard and {n['t11_sgd_rob']:.3f} robust accuracy, "
+                 f"MNIST-randomised {n['t11_sgd_srand']:.3f}; adversarial training "
+                 f"({n['t11_at_updates']:.0f} updates) {n['t11_at_std']:.3f}, "
+                 f"{n['t11_at_rob']:.3f} and {n['t11_at_srand']:.3f}.")
+    return "\n".join(lines)
