@@ -127,10 +127,10 @@ display(views.table11_view(results, stored, profile, "mnist-cifar-A"))
 # %% [markdown]
 # ## Training
 #
-# Per part: the runs, how many met their stop rule, the updates they ran and their time.
+# Per part: the runs, how many met their stop rule and the updates they ran.
 
 # %% tags=["remove-input"]
-display(viz.styled_table(views.training(results), {"wall time (s)": "{:.1f}"}))
+display(viz.styled_table(views.training(results)))
 
 # %% [markdown]
 # ## Recap

@@ -63,7 +63,7 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
             n_train=e["n_train"][name], n_val=e["n_val"], n_test=e["n_test"],
             data_seed=data_seed, width=e["width"], depth=e["depth"],
             member_seeds=seeds_from(range(members), 100 * seed), sizes=e["sizes"],
-            train=e["train"])
+            train=dict(e["train"], max_updates=e["max_updates"][name]))
     a = s["advms"]
     for model in a["models"]:
         _fcn_shape(model)
@@ -153,7 +153,8 @@ def fit_stacker(margins: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndar
     yt = torch.as_tensor(y, dtype=torch.float64)
     k = margins.shape[1]
     w = torch.cat([torch.full((k,), 1.0 / k), torch.zeros(1)]).double().requires_grad_(True)
-    opt = torch.optim.LBFGS([w], lr=1.0, max_iter=200, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS([w], lr=1.0, max_iter=60, tolerance_grad=1e-6,
+                            line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
