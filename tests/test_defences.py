@@ -16,7 +16,7 @@ from sbcore.studies.defences import study as ds
 
 NONE_STORED = {part: None for part in ds.PARTS}
 # Fig. 6 at a CI scale (see the test): MS-5 at d = 20
-CI_MS5_TRAIN = 1_500
+CI_MS5_TRAIN = 800  # members near 0.72, an ensemble of 6 gains about +0.12 (stacker)
 CI_UPDATES = 1_500
 
 
@@ -159,7 +159,8 @@ def test_an_ensemble_gains_on_ms5_and_stays_with_its_members_on_noisy_lms7():
         ens = m[m["aggregation"] == "ensemble"].set_index("metric")["value"]
         gains[cfg["dataset"]] = ens
     ms, noisy = gains["ms-5"], gains["noisy-lms-7"]
-    assert max(ms["averaged logits gain"], ms["linear stacker gain"]) >= 0.05
+    assert ms["linear stacker gain"] >= 0.06
+    assert ms["averaged logits gain"] > noisy["averaged logits gain"]
     assert abs(noisy["averaged logits gain"]) <= 0.02
     assert abs(noisy["linear stacker gain"]) <= 0.03
     assert abs(noisy["mean member accuracy"] - 0.75) <= 0.04
