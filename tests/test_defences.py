@@ -43,7 +43,7 @@ def test_paper_profile_keeps_the_papers_settings():
     assert (adv["iters"], adv["step"]) == (40, 0.1)
     assert {c["model"] for c in cfgs.values() if c["part"] == "advms"} == \
         {"(200,2)-FCN", "(1000,2)-FCN"}
-    at = cfgs["table11/mnist-cifar-A/ResNet50/AT-paper"]
+    at = cfgs["table11/mnist-cifar-A/ResNet50/AT-paper/seed=0"]
     assert at["eps"] == 0.3 and at["attacks"] == {"paper": dict(step=0.1, iters=40),
                                                   "code": dict(step=0.12, iters=7)}
     ens = cfgs["ensembles/noisy-lms-7"]
@@ -113,7 +113,7 @@ def test_stacked_pgd_stays_in_each_models_l2_ball():
 def test_the_image_adversary_stays_in_its_linf_ball_and_the_pixel_range():
     from sbcore.models import build_image_model
 
-    cfg = ds.configs("smoke")["table11/mnist-fashion-A/SmallCNN/AT-code"]
+    cfg = ds.configs("smoke")["table11/mnist-fashion-A/SmallCNN/AT-code/seed=0"]
     adv = ds.adversary(cfg, "code", seed=0)
     model = build_image_model("SmallCNN", seed=0).eval()
     x = torch.rand(4, 3, 64, 32)

@@ -47,7 +47,7 @@ def coordinates(results: dict):
     c = views.coordinates(results)
     names = list(dict.fromkeys(c["dataset"]))
     fig, axes = plt.subplots(len(names), 1, figsize=(viz.COLUMN_IN, 1.5 + 1.3 * len(names)),
-                             squeeze=False)
+                             squeeze=False, sharex=True, layout="constrained")
     vmax = max(0.05, float(c["drop"].max()))
     for ax, name in zip(axes[:, 0], names):
         grid = c[c["dataset"] == name].pivot(index="member", columns="coordinate",
@@ -58,7 +58,7 @@ def coordinates(results: dict):
         ax.set_yticks(np.arange(len(grid)), [str(i) for i in grid.index], fontsize=6)
         ax.grid(False)
     axes[-1, 0].set_xlabel("canonical coordinate randomised")
-    fig.colorbar(im, ax=axes[:, 0].tolist(), label="accuracy drop", shrink=0.9, pad=0.02)
+    fig.colorbar(im, ax=axes[:, 0].tolist(), label="accuracy drop", shrink=0.9, pad=0.01)
     return fig
 
 
@@ -71,13 +71,14 @@ def fig7(results: dict, gamma_s: float = 0.30, gamma_data: float = 0.62):
     paper = views.fig7_paper_points()
     models = list(dict.fromkeys(curves["model"]))
     fig, axes = viz.panel_grid(2, (3.5, 2.9))
-    panels = [[("standard accuracy", "standard", "-"), ("robust accuracy", "ε-robust", "--")],
-              [("S-randomized accuracy", "5-slabs (S) randomised", "-"),
-               ("Sc-randomized accuracy", "7-slabs (Sᶜ) randomised", "--")]]
-    colors = ["#00798c", "#edae49", "#d1495b"]
+    panels = [[("standard accuracy", "standard", "#2e4057"),
+               ("robust accuracy", "ε-robust", "#edae49")],
+              [("S-randomized accuracy", "5-slabs (S) randomised", "#d1495b"),
+               ("Sc-randomized accuracy", "7-slabs (Sᶜ) randomised", "#00798c")]]
+    styles = ["-", "--", ":"]
     for ax, panel in zip(axes, panels):
-        for model, color in zip(models, colors):
-            for metric, label, ls in panel:
+        for model, ls in zip(models, styles):
+            for metric, label, color in panel:
                 c = curves[(curves["model"] == model) & (curves["metric"] == metric)]
                 c = c.sort_values("eps")
                 ax.errorbar(c["eps"], c["mean"], yerr=c["std"].fillna(0), color=color, ls=ls,
@@ -88,8 +89,10 @@ def fig7(results: dict, gamma_s: float = 0.30, gamma_data: float = 0.62):
         for g, name in ((gamma_s, "γ_S"), (gamma_data, "γ_data")):
             ax.axvline(g, color="0.4", ls=":", lw=1)
             ax.text(g, 1.03, name, ha="center", fontsize=8, transform=ax.get_xaxis_transform())
-        ax.set(xlabel="training radius ε (l2)", ylim=(0.4, 1.03), xlim=(-0.02, gamma_data + 0.05))
-        ax.legend(fontsize=7, loc="lower left")
+        ax.set(xlabel="training radius ε (l2)", ylim=(0.35, 1.05),
+               xlim=(-0.02, gamma_data + 0.05))
+        ax.axhline(0.5, color="0.6", ls=":", lw=1)
+        ax.legend(fontsize=7, loc="center right")
     axes[0].set_ylabel("test accuracy")
     axes[0].set_title("Accuracy", pad=14)
     axes[1].set_title("What the model reads", pad=14)

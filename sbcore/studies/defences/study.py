@@ -10,9 +10,9 @@ Three parts, each a set of store entries a GPU runs in minutes:
 * ``advms/<model>/eps=<e>`` (Fig. 7): l2 adversarial training on AdvMS-(5,7) at one radius,
   the seeds together (``adversarial.train_adversarial``): standard and eps-robust accuracy, and
   the reliance on the 5-slabs (S) and on the 7-slabs (S^c);
-* ``table11/<domino>-A/<model>/<method>`` (Table 11): the image CNNs trained with SGD or with
-  l-infinity adversarial training (eps 0.3, pixels in [0, 1]; ``fit(perturb=PGDAdversary)``),
-  with standard, eps-robust and MNIST-randomised accuracy.
+* ``table11/<domino>-A/<model>/<method>/seed=<s>`` (Table 11): an image CNN trained with SGD
+  or with l-infinity adversarial training (eps 0.3, pixels in [0, 1];
+  ``fit(perturb=PGDAdversary)``), with standard, eps-robust and MNIST-randomised accuracy.
 """
 
 from __future__ import annotations
@@ -84,10 +84,14 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
                           n_test=t["n_test"], n_eval=t["n_eval"], eps=t["eps"],
                           attacks=attacks)
             key = f"table11/{domino}-{t['variant']}/{model}"
-            out[f"{key}/SGD"] = dict(common, method="SGD", attack="", train=t["sgd_train"])
-            for name in attacks:
-                out[f"{key}/AT-{name}"] = dict(common, method="AT", attack=name,
-                                                train=t["train"])
+            # one entry per seed: an adversarially trained ResNet50 is a GPU slice by itself
+            for s_ in common["seeds"]:
+                one = dict(common, seeds=[s_])
+                out[f"{key}/SGD/seed={s_}"] = dict(one, method="SGD", attack="",
+                                                   train=t["sgd_train"])
+                for name in attacks:
+                    out[f"{key}/AT-{name}/seed={s_}"] = dict(one, method="AT", attack=name,
+                                                             train=t["train"])
     return out
 
 
