@@ -293,6 +293,7 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
         out[f"{key}_coords_per_member"] = float(row["coordinates read per member"])
         out[f"{key}_coords_pool"] = int(row["distinct coordinates read by the pool"])
         out[f"{key}_top_members"] = int(row["members reading the most-read coordinate"])
+        out[f"{key}_top_coord"] = int(row["most-read coordinate"])
     am = results["advms"].metrics
     sched = ds.advms_schedule(dict(a, n_train=a["n_train"]))
     out.update(adv_models=", ".join(a["models"]), adv_eps=", ".join(f"{x:g}" for x in a["eps"]),
