@@ -365,14 +365,17 @@ def recap(results: dict, stored: dict, profile: str, learned: float = 0.95,
         std, rob, srand = n[f"adv_std_{key}"], n[f"adv_rob_{key}"], n[f"adv_srand_{key}"]
         parts.append(f"ε = {e:g}: standard {std:.3f}, robust {rob:.3f}, 5-slabs randomised "
                      f"{srand:.3f}")
+        scrand = n[f"adv_scrand_{key}"]
         if e > 0 and rob >= learned:
-            robust.append(f"{e:g}")
+            robust.append((f"{e:g}", abs(srand - 0.5) <= 0.06 and scrand >= learned))
         if e > 0 and std < 0.6:
             failed.append(f"{e:g}")
     lines.append(f"* l2 adversarial training of the {n['adv_models'].split(', ')[0]} on "
                  f"AdvMS-(5,7) ({n['adv_updates']:,} updates): " + "; ".join(parts) + ". "
-                 + (f"Robust at ε = {', '.join(robust)}, and still reading the 5-slabs alone "
-                    "where its 5-slabs-randomised accuracy sits near 0.5. " if robust else "")
+                 + (f"Robust at ε = {', '.join(e for e, _ in robust)}; "
+                    + ("there it reads the 5-slabs alone (5-slabs randomised: chance; 7-slabs "
+                       "randomised: unchanged). " if all(only for _, only in robust) else
+                       "not every robust model reads the 5-slabs alone. ") if robust else "")
                  + (f"At ε = {', '.join(failed)} training fails (near chance)." if failed
                     else ""))
     at_ok = n["t11_at_rob"] >= 0.6
@@ -384,6 +387,6 @@ def recap(results: dict, stored: dict, profile: str, learned: float = 0.95,
                  + (". Robust, yet at chance without the digit: it still reads the digit alone."
                     if at_ok and n["t11_at_srand"] < 0.6 else
                     ": at this budget adversarial training does not get off the ground, so "
-                    "this run says nothing about what a robust network reads (the paper "
-                    "profile's stored run does)." if not at_ok else "."))
+                    "this run says nothing about what a robust network reads (that needs the "
+                    "paper profile)." if not at_ok else "."))
     return "\n".join(lines)
