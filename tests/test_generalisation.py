@@ -92,6 +92,7 @@ def test_best_linear_accuracy_and_the_table10_flag():
     m = _metrics([("(300,2)-FCN", 0.3, 0, 0.95)])
     table = views.table10_view({"grid": Part(m)}, {"grid": None}).data
     paper_lr = table[("learning rate", "paper")].iloc[0]
-    assert paper_lr == "1.00 (outside the grid)"
+    assert paper_lr == "1 (outside the grid)"
+    assert list(table[("weight decay", "paper")]) == ["0.0005"]
     assert table[("learning rate", "this run")].iloc[0] == "0.3"
     assert np.isfinite(float(table[("validation accuracy", "this run")].iloc[0]))

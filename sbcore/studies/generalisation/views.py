@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
-from sbcore.paper import format_paper, paper_numbers
+from sbcore.paper import paper_numbers
 from sbcore.profiles import quick_reductions, section
 from sbcore.studies.generalisation import study as gs
 
@@ -84,9 +84,7 @@ def table10_view(results: dict, stored: dict):
         row = {("network", ""): model}
         for name, label in SETTING_NAMES.items():
             p = paper[(paper["model"] == model) & (paper["metric"] == name)]["mean"]
-            text = format_paper(float(p.iloc[0])) if len(p) else ""
-            if name == "batch_size" and text:
-                text = f"{int(float(p.iloc[0]))}"
+            text = _setting_text(name, float(p.iloc[0])) if len(p) else ""
             if name == "lr" and len(p) and float(p.iloc[0]) not in grid_lrs:
                 text += " (outside the grid)"
             row[(label, "paper")] = text
