@@ -257,6 +257,11 @@ class FCNStack:
     def keep(self, rows: torch.Tensor) -> None:
         self.optimizer.keep(rows)
 
+    def finite_rows(self) -> torch.Tensor:
+        """Per row: are its parameters still finite? A NaN or infinite loss makes the output
+        bias's gradient NaN, so one small tensor tells after the step."""
+        return torch.isfinite(self.params[-1]).all(dim=1)
+
     def scorer(self, row: int):
         return scorer_of(self.params, row)
 

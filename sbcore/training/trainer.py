@@ -37,6 +37,7 @@ import contextlib
 import copy
 import math
 import time
+import warnings
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -409,12 +410,22 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
         update += 1
         if config.lr_decay_every and update % config.lr_decay_every == 0:
             group.decay_lr(config.lr_decay)
-        due = [r for r, m in enumerate(active) if schedules[m].due(update)]
+        # a model whose step loss became NaN or infinite is evaluated (and ended) at once
+        finite = group.finite_rows().tolist()
+        due = [r for r, m in enumerate(active) if schedules[m].due(update) or not finite[r]]
         if due:
             bar.update(update - bar.n)
             evaluate(due)
             finish([r for r in due if schedules[active[r]].finished(update)])
     bar.close()
+    diverged = [r for r in results if r is not None and r.diverged]
+    if diverged:
+        warnings.warn(
+            f"training diverged for {len(diverged)} of {n_models} model(s) (seed "
+            f"{', '.join(str(r.seed) for r in diverged[:5])}{', ...' if len(diverged) > 5 else ''}"
+            f", first at update {min(r.updates for r in diverged)}): the loss became NaN or "
+            f"infinite, so each stopped there, marked diverged (a smaller lr may help)",
+            RuntimeWarning, stacklevel=3)
     return results  # type: ignore[return-value]
 
 
@@ -469,6 +480,10 @@ class _OneModule:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        self.last_loss = loss.detach()
+
+    def finite_rows(self) -> torch.Tensor:
+        return torch.isfinite(self.last_loss).view(1)
 
     def evaluate(self, stack_rows, X, y):
         self.model.eval()

@@ -92,6 +92,11 @@ class ModuleStack:
         grads = self._grads(*self._dicts(self.params, self.buffers), xb, yb)
         self.optimizer.step([grads[k] for k in self.names[:self.n_params]])
 
+    def finite_rows(self) -> torch.Tensor:
+        """Per row: is its last parameter tensor still finite (a NaN loss poisons every
+        gradient, so one tensor tells after the step)?"""
+        return torch.isfinite(self.params[-1].flatten(1)).all(dim=1)
+
     @torch.no_grad()
     def evaluate(self, rows: list[int], X: torch.Tensor, y: torch.Tensor):
         """Summed cross-entropy and number correct of these stack rows on (X, y), as float64
