@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -251,7 +252,52 @@ def test_the_suite_counts_every_handled_fault():
 
     prepared = [name for name in globals() if name.startswith(("test_store_",
                                                                 "test_pipeline_",
-                                                                "test_training_"))]
+                                                                "test_training_", "test_make_"))]
     total = len(FAULTS) + len(CASES) + len(prepared)
     print(f"fault suite: {total} kinds of bad input and fault, each handled")
     assert total >= 41
+
+
+def test_pipeline_ctrl_c_says_one_line_and_keeps_what_was_built(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    book = tmp_path / "book"
+    env = dict(os.environ, SB_RESULTS=str(tmp_path / "results"), OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, "-m", "sbcore.book.pipeline", "execute",
+                             "03_extreme_sb", "02_measuring", "--profile", "smoke", "--jobs",
+                             "2", "--no-status", "--out", str(book)],
+                            cwd=ROOT, env=env, start_new_session=True, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not list(book.glob(".03_extreme_sb.*.ipynb")):
+        assert time.monotonic() < deadline and proc.poll() is None, "the chapter never started"
+        time.sleep(0.2)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert "Traceback" not in out and len(lines) <= 4, out
+    assert lines[-1].startswith("interrupted while executing chapters")
+    assert not (book / "03_extreme_sb.ipynb").exists()  # no half-executed page
+
+
+def test_make_recreates_a_venv_left_without_pip(tmp_path):
+    import subprocess
+    import sys
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "requirements.txt").write_text("pip\n")  # satisfied offline
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / ".venv")],
+                   check=True, timeout=120)
+    done = subprocess.run(["make", "venv"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "has no working pip" in done.stdout
+    check = subprocess.run([str(tmp_path / ".venv" / "bin" / "python"), "-m", "pip",
+                            "--version"], capture_output=True, timeout=60)
+    assert check.returncode == 0
