@@ -26,6 +26,9 @@ venv: $(STAMP)
 
 # Re-installs only when requirements.txt changes (the stamp is older than it).
 $(STAMP): requirements.txt
+	@if test -x $(PY) && ! $(PY) -m pip --version >/dev/null 2>&1; then \
+		echo "$(VENV) has no working pip (an interrupted venv creation?): recreating it"; \
+		rm -rf $(VENV); fi
 	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -r requirements.txt
 	@touch $@

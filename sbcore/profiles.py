@@ -27,7 +27,7 @@ DESCRIPTIONS = {
 }
 # Each study's settings per profile live beside it: sbcore/studies/<study>/settings.py.
 STUDY_SETTINGS = ("datasets", "measuring", "extreme_sb", "theory", "toolbox", "plateau",
-                  "images", "perturbations", "defences")
+                  "images", "perturbations", "generalisation", "defences")
 
 
 # Paper-versus-code conflicts (digest section 3.8) and the choice made for the paper profile.

@@ -11,8 +11,9 @@ Only compute settings are hashed (the key): how a chapter draws a result never c
 Writes are atomic and safe under concurrency: an entry is written into a temporary folder,
 then swapped into place under a lock on the key, so a failed or interrupted run never leaves a
 half-written entry, never replaces a good one, and two processes saving one key both succeed.
-An entry whose files do not match their checksums is *damaged*: reported (a warning, and
-``problems`` for the page and the pipeline) and recomputed, never silently used.
+An entry whose files do not match their checksums, or whose provenance does not match its
+digest, is *damaged*; one stored by another sbcore version is *stale*. Both are reported (a
+warning, and ``problems`` for the page and the pipeline) and recomputed, never silently used.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ MIN_FREE_BYTES = 50 * 2**20  # a store with less free space is refused before th
 
 class CorruptResult(RuntimeError):
     """A stored entry that fails its checks (damaged)."""
+
+
+class StaleResult(CorruptResult):
+    """A sound entry stored by another version of sbcore: reported and recomputed, never
+    silently reused (a change of the library may change what a config computes)."""
 
 
 class StoreUnwritable(RuntimeError):
@@ -115,11 +121,30 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def provenance_digest(prov: dict) -> str:
+    """SHA-256 of everything the provenance claims (config, versions, device, the checksums
+    of the tables and tensors), but the digest itself: an entry whose values were edited and
+    whose table checksum was updated to match still fails this one."""
+    claims = {k: v for k, v in prov.items() if k != "digest"}
+    return _sha(json.dumps(claims, sort_keys=True, default=str).encode())
+
+
 def _read_provenance(path: Path) -> dict:
     prov = json.loads((path / "provenance.json").read_text())
     if not isinstance(prov, dict) or not isinstance(prov.get("tables"), dict):
         raise CorruptResult("provenance.json has no table checksums")
+    if prov.get("digest") != provenance_digest(prov):
+        raise CorruptResult("provenance.json does not match its digest (edited by hand, or "
+                            "written by an older sbcore)")
     return prov
+
+
+def stale_reason(prov: dict) -> str:
+    """Why a sound entry may not be reused as it is ('' when it may)."""
+    stored = prov.get("sbcore_version")
+    if stored != sbcore.__version__:
+        return f"stored by sbcore {stored}, this is sbcore {sbcore.__version__}"
+    return ""
 
 
 def load(experiment: str, config: dict, profile: str, root: Path | None = None,
@@ -141,6 +166,11 @@ def load(experiment: str, config: dict, profile: str, root: Path | None = None,
         if prov.get("config_key") != config_key(config):
             raise CorruptResult("stored config key differs from the folder's")
         tensors = _load_tensors(path, prov) if with_tensors else None
+        stale = stale_reason(prov)
+        if stale:
+            raise StaleResult(f"stale: {stale}")
+    except StaleResult as err:
+        raise StaleResult(f"{path}: {err}") from None
     except CorruptResult as err:
         raise CorruptResult(f"{path}: {err}") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as err:
@@ -230,6 +260,8 @@ def save(experiment: str, config: dict, profile: str, tables: dict, device: str 
             torch.save(tensors, buf)
             (tmp / "tensors.pt").write_bytes(buf.getvalue())
             prov["tensors"] = _sha(buf.getvalue())
+        prov = json.loads(json.dumps(prov, default=str))  # as it will be read back
+        prov["digest"] = provenance_digest(prov)
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
         _swap_into_place(tmp, path)
     except BaseException:
@@ -263,6 +295,9 @@ def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profi
     if not recompute:
         try:
             hit = load(experiment, config, profile, root)
+        except StaleResult as err:
+            warnings.warn(f"recomputing a stale stored result: {err}", stacklevel=2)
+            hit = None
         except CorruptResult as err:
             warnings.warn(f"recomputing a corrupt stored result: {err}", stacklevel=2)
             hit = None

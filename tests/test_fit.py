@@ -137,8 +137,12 @@ def test_step_schedule_multiplies_the_step_size(seq):
     ten = fit(tiny_conv(0), seq, fast(max_updates=10, eval_every=10), seed=0, progress=False)
     np.testing.assert_allclose(flat(frozen.model), flat(three.model), atol=1e-6)
     assert np.abs(flat(ten.model) - flat(three.model)).max() > 1e-3
-    with pytest.raises(ValueError, match="lr_decay_every must be 0 for train_many and fit_many"):
-        fit_many([tiny_conv(0)], seq, fast(lr_decay=0.2, lr_decay_every=30), [0])
+    # the stacked trainers follow the same schedule (adam here: its step size decays too)
+    cfg = fast(max_updates=10, eval_every=10, lr_decay=0.1, lr_decay_every=4, optimizer="adam",
+               lr=1e-2)
+    alone = fit(tiny_conv(1), seq, cfg, seed=1, progress=False)
+    stacked = fit_many([tiny_conv(0), tiny_conv(1)], seq, cfg, [0, 1], progress=False)[1]
+    np.testing.assert_allclose(flat(stacked.model), flat(alone.model), atol=1e-5)
     with pytest.raises(ValueError, match="lr_decay must be"):
         fast(lr_decay=2.0)
 

@@ -8,7 +8,7 @@ import torch
 
 from sbcore.attacks import PGDAdversary
 from sbcore.data import make_dataset
-from sbcore.training import TrainConfig, fit, init_fcn, train, train_grid
+from sbcore.training import TrainConfig, fit, fit_many, init_fcn, train, train_grid, train_many
 
 
 @pytest.fixture(scope="module")
@@ -59,24 +59,30 @@ def test_grid_refuses_what_it_cannot_vary(noisy, change, message):
 
 
 @pytest.mark.parametrize("norm", ["l2", "linf"])
-def test_adversary_stays_in_its_ball_and_bounds(norm):
+def test_adversary_stays_in_each_models_ball_and_the_bounds(norm):
     torch.manual_seed(0)
-    model = init_fcn(12, 16, 1, 0).eval()
-    x = torch.rand(64, 12)
-    y = torch.randint(0, 2, (64,))
-    adv = PGDAdversary(0.3, norm=norm, step=0.1, iters=5, bounds=(0.0, 1.0), seed=0)
-    delta = adv(model, x, y) - x
-    size = delta.norm(dim=1) if norm == "l2" else delta.abs().amax(dim=1)
-    assert float(size.max()) <= 0.3 + 1e-6
+    models = [init_fcn(12, 16, 1, s).eval() for s in (0, 1)]
+
+    def logits(x):  # (2, b, 12) -> (2, b, 2): each model on its own rows
+        return torch.stack([m(xi) for m, xi in zip(models, x)])
+
+    x = torch.rand(2, 64, 12)
+    y = torch.randint(0, 2, (2, 64))
+    adv = PGDAdversary([0.3, 0.1], norm=norm, iters=5, bounds=(0.0, 1.0), seed=0)
+    delta = adv(logits, x, y, [0, 1]) - x
+    size = delta.norm(dim=-1) if norm == "l2" else delta.abs().amax(dim=-1)
+    assert float(size[0].max()) <= 0.3 + 1e-6 and float(size[1].max()) <= 0.1 + 1e-6
+    assert float(size[0].max()) > 0.1  # the larger ball is used
     assert float((x + delta).min()) >= 0.0 and float((x + delta).max()) <= 1.0
-    # the attack raises the loss over the clean batch
+    # the attack raises each model's loss over its clean batch
     ce = torch.nn.functional.cross_entropy
     with torch.no_grad():
-        assert float(ce(model(x + delta), y)) > float(ce(model(x), y))
-    # reproducible from its seed; the model's parameters are untouched
-    again = PGDAdversary(0.3, norm=norm, step=0.1, iters=5, bounds=(0.0, 1.0), seed=0)
-    assert torch.equal(again(model, x, y) - x, delta)
-    assert all(p.grad is None for p in model.parameters())
+        for i, m in enumerate(models):
+            assert float(ce(m(x[i] + delta[i]), y[i])) > float(ce(m(x[i]), y[i]))
+    # reproducible from its seed; the models' parameters are untouched
+    again = PGDAdversary([0.3, 0.1], norm=norm, iters=5, bounds=(0.0, 1.0), seed=0)
+    assert torch.equal(again(logits, x, y, [0, 1]) - x, delta)
+    assert all(p.grad is None for m in models for p in m.parameters())
 
 
 def test_adversarial_training_changes_training_and_is_reproducible(noisy):
@@ -91,8 +97,29 @@ def test_adversarial_training_changes_training_and_is_reproducible(noisy):
         fit(start, noisy, config, 0, progress=False, perturb=0.3)
 
 
+@pytest.mark.parametrize("many", ["train_many", "fit_many"])
+def test_stacked_adversarial_training_with_a_radius_per_model_matches_each_alone(noisy, many):
+    """A sweep over radii as one stack (the AdvMS part of chapter 10): with a fixed start
+    (no random draw), model i trains as fit does alone at its radius; a step schedule too."""
+    config = TrainConfig(lr=0.1, batch_size=64, stop="none", max_updates=40, eval_every=20,
+                         lr_decay=0.5, lr_decay_every=15)
+    radii, seeds = [0.0, 0.2, 0.5], [0, 1, 2]  # radius 0: clean batches
+    adv = PGDAdversary(radii, norm="l2", iters=3, random_start=False)
+    if many == "train_many":
+        together = train_many(noisy, 16, 1, config, seeds, progress=False, perturb=adv)
+    else:
+        together = fit_many([init_fcn(noisy.d, 16, 1, s) for s in seeds], noisy, config, seeds,
+                            progress=False, perturb=adv)
+    for eps, seed, r in zip(radii, seeds, together):
+        alone = fit(init_fcn(noisy.d, 16, 1, seed), noisy, config, seed, progress=False,
+                    perturb=PGDAdversary(eps, norm="l2", iters=3, random_start=False))
+        assert r.updates == alone.updates == 40 and not r.converged
+        assert torch.allclose(_flat(r.model), _flat(alone.model), atol=1e-4)
+    assert not torch.allclose(_flat(together[0].model), _flat(together[2].model))
+
+
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(eps=0.0), "eps"), (dict(eps=0.1, norm="l1"), "norm"),
+    (dict(eps=-0.1), "eps"), (dict(eps=0.1, norm="l1"), "norm"),
     (dict(eps=0.1, iters=0), "iters"), (dict(eps=0.1, bounds=(1.0, 0.0)), "bounds"),
     (dict(eps=0.1, step=-1.0), "step"),
 ])

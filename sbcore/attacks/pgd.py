@@ -50,10 +50,14 @@ def _per_example_norm(t: torch.Tensor) -> torch.Tensor:
     return t.flatten(1).norm(dim=1).view(-1, *([1] * (t.ndim - 1)))
 
 
-def _project(delta: torch.Tensor, eps: float, norm: str) -> torch.Tensor:
+def _project(delta: torch.Tensor, eps, norm: str) -> torch.Tensor:
+    """Onto the ball of radius eps (a number, or a tensor of one radius per example shaped to
+    broadcast against delta)."""
     if norm == "l2":
         scale = (eps / _per_example_norm(delta).clamp_min(1e-30)).clamp(max=1.0)
         return delta * scale
+    if isinstance(eps, torch.Tensor):
+        return torch.maximum(torch.minimum(delta, eps), -eps)
     return delta.clamp(-eps, eps)
 
 
@@ -116,12 +120,14 @@ def pgd(model, X, y, eps, norm: str = "l2", step=None, iters: int = 20,
     return out
 
 
-def pgd_steps(model, xb: torch.Tensor, yb: torch.Tensor, delta: torch.Tensor, eps: float,
-              norm: str, step: float, iters: int, bounds=None) -> torch.Tensor:
+def pgd_steps(model, xb: torch.Tensor, yb: torch.Tensor, delta: torch.Tensor, eps, norm: str,
+              step, iters: int, bounds=None) -> torch.Tensor:
     """The PGD iterations on one batch of tensors from the start ``delta``: ``iters`` ascent
     steps on the summed cross-entropy, each projected onto the ball and, with ``bounds`` =
-    (low, high) tensors, X + delta clipped into them. Returns the detached delta. The model's
-    mode is the caller's (``pgd`` and adversarial training run it in eval mode)."""
+    (low, high) tensors, X + delta clipped into them. ``eps`` and ``step`` are numbers, or
+    tensors of shape (n, 1, ..., 1) giving each example its own (adversarial training of
+    several models at once). Returns the detached delta. The model's mode is the caller's
+    (``pgd`` and adversarial training run it in eval mode)."""
     for it in range(iters + 1):
         if bounds is not None:  # X + delta back into the bounds (stays in the ball)
             delta = torch.minimum(torch.maximum(xb + delta, bounds[0]), bounds[1]) - xb

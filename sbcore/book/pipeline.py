@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -173,12 +174,20 @@ def execute_chapter(source: Path, out_dir: Path, parameters: dict,
     return Outcome(source.stem, False, seconds, error)
 
 
+def _quiet_interrupt(signum, frame):
+    """Ctrl-C in a chapter's process: silence its stderr (papermill, nbclient and asyncio would
+    each print a traceback of the interrupted cell) and stop; the parent says it in one line."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    raise KeyboardInterrupt
+
+
 def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_dir,
                       cell_timeout) -> None:
     # the kernel (our child) lists the store entries it uses here; this process is the
     # chapter's own, so setting its environment touches no other chapter
     from sbcore.studies.runner import USAGE_FILE
 
+    signal.signal(signal.SIGINT, _quiet_interrupt)
     fd, usage = tempfile.mkstemp(prefix=".usage.", suffix=".jsonl")
     os.close(fd)
     os.environ[USAGE_FILE] = usage
@@ -186,6 +195,8 @@ def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_
         outcome = _execute_once(Path(source), Path(out_dir), parameters, failed_dir,
                                 cell_timeout)
         outcome.used = summarize_usage(Path(usage))
+    except KeyboardInterrupt:  # Ctrl-C reaches every process: the parent says it once
+        sys.exit(130)
     finally:
         Path(usage).unlink(missing_ok=True)
     conn.send(outcome)
@@ -516,6 +527,7 @@ def build(root: Path = ROOT, chapters_dir: Path = CHAPTERS, report=print) -> int
         raise ValueError(f"no executed chapters in {root / 'book'}; run `make book` "
                          "(or python -m sbcore.book.pipeline execute) first")
     missing = [n for n in names if n not in present]
+    check_notebooks(root / "book", present)
     cmd = [_jupyter_book(), "build", "-W", "-n", "--keep-going"]
     if missing:
         report("warning: not executed yet, left out of this build: " + ", ".join(missing)
@@ -530,6 +542,25 @@ def build(root: Path = ROOT, chapters_dir: Path = CHAPTERS, report=print) -> int
     if rc == 0:
         report(f"open {(_build_dir(root) / 'html' / 'index.html').resolve()}")
     return rc
+
+
+def check_notebooks(book_dir: Path, names: list[str]) -> None:
+    """ValueError naming every executed notebook that cannot be read (truncated, edited by
+    hand) and the command that re-executes it; Sphinx would fail on it naming no file."""
+    import nbformat
+
+    bad = []
+    for name in names:
+        path = Path(book_dir) / f"{name}.ipynb"
+        try:
+            nbformat.validate(nbformat.read(str(path), as_version=4))
+        except Exception as err:  # unreadable JSON, or not a notebook: any reason
+            bad.append(f"{path} ({type(err).__name__}: {str(err).splitlines()[0][:120]})")
+    if bad:
+        names_bad = [Path(b.split(" (")[0]).stem for b in bad]
+        raise ValueError("these executed notebooks cannot be read: " + "; ".join(bad)
+                         + ". Re-execute them: " + "; ".join(
+                             f"make chapter NAME={n}" for n in names_bad))
 
 
 def _build_dir(root: Path) -> Path:
@@ -604,6 +635,15 @@ def main(argv=None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.command == "build":
+            print("\ninterrupted while building the site: the executed notebooks in book/ are "
+                  "kept; run `make site` again", file=sys.stderr)
+        else:
+            print(f"\ninterrupted while executing chapters: the notebooks already in "
+                  f"{args.out} and the results already stored are kept; the chapters that were "
+                  f"running were stopped and kept their previous notebooks", file=sys.stderr)
+        return 130
     failed = [o for o in outcomes if not o.ok]
     print(f"executed {len(outcomes)} chapter(s) in {time.perf_counter() - start:.1f} s "
           f"(profile {args.profile}, device {args.device}, seed {args.seed})")

@@ -113,6 +113,9 @@ def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) ->
                     "device_name", ""), date=prov.get("date", ""),
                     wall_time_s=prov.get("wall_time_s", float("nan")), cost=cost,
                     detail=migrated, result=loaded)
+            except store.StaleResult as err:
+                e = Entry(mod.NAME, entry, cfg, key_cfg, "stale", str(err), cost=cost,
+                          device=prov.get("device_name", ""), date=prov.get("date", ""))
             except store.CorruptResult as err:
                 e = Entry(mod.NAME, entry, cfg, key_cfg, "damaged", str(err), cost=cost)
         elif prov is not None:
@@ -173,7 +176,7 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
                 device=device, recompute=recompute, root=root,
                 meta=dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed))
         problems += [f"{name} {entry}: {w.message}" for w in caught
-                     if "corrupt" in str(w.message)]
+                     if "corrupt" in str(w.message) or "stale" in str(w.message)]
         record_usage(name, profile, entry, "reused" if out[entry].cached else "computed",
                      out[entry])
     out.problems = problems

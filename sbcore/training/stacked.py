@@ -87,6 +87,7 @@ class StackedOptimizer:
 
     def __init__(self, params: list[torch.Tensor], config, per_model: dict | None = None):
         self.params, self.cfg, self.step_count = params, config, 0
+        self.lr = config.lr  # the step size now (a schedule multiplies it: decay)
         self.state: dict[str, list[torch.Tensor]] = {}
         kind = config.optimizer
         # per_model: {"lr", "momentum", "weight_decay": one value per model} overriding the
@@ -116,6 +117,12 @@ class StackedOptimizer:
             self.state[key] = [t[rows].contiguous() for t in tensors]
         if self.per_model is not None:
             self.per_model = {k: v[rows] for k, v in self.per_model.items()}
+
+    def decay(self, factor: float) -> None:
+        """Multiply every model's step size by ``factor`` (TrainConfig's step schedule)."""
+        self.lr *= factor
+        if self.per_model is not None:
+            self.per_model["lr"] = self.per_model["lr"] * factor
 
     def _per_model_sgd_step(self, grads: list[torch.Tensor]) -> None:
         """torch.optim.SGD's rule with each model's own lr, momentum and weight decay: the
@@ -148,14 +155,14 @@ class StackedOptimizer:
                     torch._foreach_mul_(bufs, cfg.momentum)
                     torch._foreach_add_(bufs, grads)
                 grads = bufs
-            torch._foreach_add_(params, grads, alpha=-cfg.lr)
+            torch._foreach_add_(params, grads, alpha=-self.lr)
         elif cfg.optimizer == "adam":
             beta1, beta2 = ADAM_BETAS
             m, v = self.state["m"], self.state["v"]
             torch._foreach_lerp_(m, grads, 1 - beta1)
             torch._foreach_mul_(v, beta2)
             torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
-            step_size = cfg.lr / (1 - beta1 ** self.step_count)
+            step_size = self.lr / (1 - beta1 ** self.step_count)
             bc2_sqrt = (1 - beta2 ** self.step_count) ** 0.5
             denom = torch._foreach_sqrt(v)
             torch._foreach_div_(denom, bc2_sqrt)
@@ -171,11 +178,23 @@ class StackedOptimizer:
                 bufs = self.state["buf"]
                 torch._foreach_mul_(bufs, cfg.momentum)
                 torch._foreach_addcdiv_(bufs, grads, avg)
-                torch._foreach_add_(params, bufs, alpha=-cfg.lr)
+                torch._foreach_add_(params, bufs, alpha=-self.lr)
             else:
-                torch._foreach_addcdiv_(params, grads, avg, value=-cfg.lr)
+                torch._foreach_addcdiv_(params, grads, avg, value=-self.lr)
         else:  # TrainConfig validates this; guard against a hand-made config
             raise ValueError(f"optimizer {cfg.optimizer!r} is unknown")
+
+
+def batch_logits(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """(N, b, 2) logits of every stacked model on its own inputs x (N, b, d), through autograd
+    (adversarial training differentiates them with respect to x)."""
+    n_layers = len(params) // 2
+    h = x
+    for layer in range(n_layers):
+        h = torch.baddbmm(params[2 * layer + 1].unsqueeze(1), h, params[2 * layer])
+        if layer < n_layers - 1:
+            h = h.relu()
+    return h
 
 
 def logits(params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
@@ -256,6 +275,19 @@ class FCNStack:
 
     def keep(self, rows: torch.Tensor) -> None:
         self.optimizer.keep(rows)
+
+    def decay_lr(self, factor: float) -> None:
+        self.optimizer.decay(factor)
+
+    def attack_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(rows, b, 2) logits of the active models on their own inputs, differentiable in x
+        (the parameters are plain tensors: nothing accumulates in them)."""
+        return batch_logits(self.params, x)
+
+    def finite_rows(self) -> torch.Tensor:
+        """Per row: are its parameters still finite? A NaN or infinite loss makes the output
+        bias's gradient NaN, so one small tensor tells after the step."""
+        return torch.isfinite(self.params[-1]).all(dim=1)
 
     def scorer(self, row: int):
         return scorer_of(self.params, row)

@@ -13,8 +13,8 @@ Semantics (digest section 3.4, with the paper profile's choices):
 * Evaluation at update 0, every ``eval_every`` updates and at the last update: loss and
   accuracy on the full training split, accuracy on the validation split, and ``track``.
 * Stop rule, checked after each evaluation: ``"accuracy"``: train accuracy >= 1 - eps;
-  ``"loss"``: train loss < eps. Once met, ``patience`` more updates run; ``max_updates`` caps
-  everything.
+  ``"loss"``: train loss < eps; ``"none"``: never (a fixed schedule of max_updates).
+  Once met, ``patience`` more updates run; ``max_updates`` caps everything.
 * Divergence: an evaluation whose training loss is NaN or infinite ends that model's run there
   (``diverged=True``, ``converged=False``); its scores are NaN, so ``track`` is not called for
   it and it is never the selected checkpoint.
@@ -37,6 +37,7 @@ import contextlib
 import copy
 import math
 import time
+import warnings
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -53,7 +54,7 @@ from sbcore.reliance import as_scorer
 from sbcore.training import stacked as batched
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
-STOP_RULES = ("accuracy", "loss")
+STOP_RULES = ("accuracy", "loss", "none")
 _ORDER_STREAM = 7_777_777  # offsets the data-order generator's seed from the init seed
 _MODEL_STREAM = 3_333_333  # offsets the seed of randomness inside models (dropout)
 # Activation floats per input float, guessed for models other than the FCN (whose widest
@@ -72,7 +73,7 @@ class TrainConfig:
     ``momentum`` is SGD's or RMSprop's momentum (Adam uses torch's betas (0.9, 0.999) and must
     have momentum 0). ``weight_decay`` is torch.optim's L2 term added to the gradient.
     ``lr_decay_every`` > 0 multiplies the step size by ``lr_decay`` after every that many
-    updates (a step schedule: the image recipe's x0.2 every 30 epochs); ``fit`` only.
+    updates (a step schedule: the image recipe's x0.2 every 30 epochs).
     """
 
     optimizer: str = "sgd"
@@ -162,11 +163,12 @@ def _check_run(data, config, device) -> None:
     check_device(device)
 
 
-def _check_constant_lr(config: TrainConfig) -> None:
-    """The stacked trainers keep one step size: a schedule is fit's alone."""
-    if config.lr_decay_every:
-        raise ValueError(f"lr_decay_every must be 0 for train_many and fit_many (a step "
-                         f"schedule is supported by fit), got {config.lr_decay_every!r}")
+def _check_perturb(perturb, n_models: int) -> None:
+    if perturb is not None and not callable(perturb):
+        raise ValueError(f"perturb must be None or a callable (logits, xb, yb, models) -> xb, "
+                         f"such as sbcore.attacks.PGDAdversary; got {type(perturb).__name__}")
+    if hasattr(perturb, "check_models"):  # e.g. one radius per model: as many as models
+        perturb.check_models(n_models)
 
 
 def _check_data(data) -> None:
@@ -258,8 +260,10 @@ class _Schedule:
             return
         if self.cfg.stop == "accuracy":
             met = train_accuracy >= 1.0 - self.cfg.eps
-        else:
+        elif self.cfg.stop == "loss":
             met = train_loss < self.cfg.eps
+        else:  # "none": a fixed schedule, max_updates updates (adversarial training)
+            met = False
         if met:
             self.stop_update = update
             self.end = min(update + self.cfg.patience, self.cfg.max_updates)
@@ -327,8 +331,8 @@ def _model_rng(seed: int, device):
 # --------------------------------------------------------------------------------------------
 
 def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, progress: bool,
-               desc: str, start_time: float,
-               model_configs: list[TrainConfig] | None = None) -> list[TrainResult]:
+               desc: str, start_time: float, model_configs: list[TrainConfig] | None = None,
+               perturb=None) -> list[TrainResult]:
     """Train a group of models, model i with seeds[i]'s data order, to their own stop rules
     (model_configs[i]'s when given: a grid whose points share the batch and evaluation steps).
 
@@ -405,16 +409,29 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
         pos += config.batch_size
         # index_select: a row gather several times faster than Xtr[idx] on the CPU
         xb = Xtr.index_select(0, idx).view(len(active), -1, *Xtr.shape[1:])
-        group.step(xb, ytr.index_select(0, idx).view(len(active), -1))
+        yb = ytr.index_select(0, idx).view(len(active), -1)
+        if perturb is not None:  # adversarial training: each batch replaced by its attack
+            xb = perturb(group.attack_logits, xb, yb, list(active)).detach()
+        group.step(xb, yb)
         update += 1
         if config.lr_decay_every and update % config.lr_decay_every == 0:
             group.decay_lr(config.lr_decay)
-        due = [r for r, m in enumerate(active) if schedules[m].due(update)]
+        # a model whose step loss became NaN or infinite is evaluated (and ended) at once
+        finite = group.finite_rows().tolist()
+        due = [r for r, m in enumerate(active) if schedules[m].due(update) or not finite[r]]
         if due:
             bar.update(update - bar.n)
             evaluate(due)
             finish([r for r in due if schedules[active[r]].finished(update)])
     bar.close()
+    diverged = [r for r in results if r is not None and r.diverged]
+    if diverged:
+        warnings.warn(
+            f"training diverged for {len(diverged)} of {n_models} model(s) (seed "
+            f"{', '.join(str(r.seed) for r in diverged[:5])}{', ...' if len(diverged) > 5 else ''}"
+            f", first at update {min(r.updates for r in diverged)}): the loss became NaN or "
+            f"infinite, so each stopped there, marked diverged (a smaller lr may help)",
+            RuntimeWarning, stacklevel=3)
     return results  # type: ignore[return-value]
 
 
@@ -448,9 +465,8 @@ def _make_optimizer(params, config: TrainConfig):
 class _OneModule:
     """A group of one: an nn.Module trained by torch.optim (see _run_group)."""
 
-    def __init__(self, model: nn.Module, config: TrainConfig, device, chunk: int,
-                 perturb=None):
-        self.model, self.device, self.chunk, self.perturb = model, device, chunk, perturb
+    def __init__(self, model: nn.Module, config: TrainConfig, device, chunk: int):
+        self.model, self.device, self.chunk = model, device, chunk
         self.optimizer = _make_optimizer([p for p in model.parameters() if p.requires_grad],
                                          config)
         self.best = self._state()
@@ -459,16 +475,21 @@ class _OneModule:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     def step(self, xb, yb) -> None:
-        x = xb[0]
-        if self.perturb is not None:  # adversarial training: the batch's attacked version
-            self.model.eval()
-            x = self.perturb(self.model, x, yb[0]).detach()
-        if not self.model.training:  # evaluation and scorers switch it to eval mode
+        if not self.model.training:  # evaluation, attacks and scorers switch to eval mode
             self.model.train()
-        loss = nn.functional.cross_entropy(self.model(x), yb[0])
+        loss = nn.functional.cross_entropy(self.model(xb[0]), yb[0])
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        self.last_loss = loss.detach()
+
+    def finite_rows(self) -> torch.Tensor:
+        return torch.isfinite(self.last_loss).view(1)
+
+    def attack_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(1, b, 2) logits of the model in eval mode on x (1, b, ...), differentiable in x."""
+        self.model.eval()
+        return self.model(x[0]).unsqueeze(0)
 
     def evaluate(self, stack_rows, X, y):
         self.model.eval()
@@ -505,25 +526,25 @@ def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str 
     as in the module docstring. ``train`` (every chapter's FCNs) is fit of a fresh FCN; use fit
     directly for other architectures.
 
-    ``perturb``: adversarial training. A callable (model, xb, yb) -> xb' (such as
-    ``sbcore.attacks.PGDAdversary``) that replaces every minibatch before its step, called with
-    the model in eval mode; evaluation, the stop rule and model selection stay on clean data.
+    ``perturb``: adversarial training. A callable (logits, xb, yb, models) -> xb' (such as
+    ``sbcore.attacks.PGDAdversary``) that replaces every minibatch before its step: ``logits``
+    maps inputs (rows, b, ...) to (rows, b, 2) in eval mode, differentiable in the inputs, and
+    ``models`` are the model ids of the rows (a group of one: [0]). Evaluation, the stop rule
+    and model selection stay on clean data. ``train_many`` and ``fit_many`` take it too.
     """
     start_time = time.perf_counter()
     _check_module("model", model)
     _check_run(data, config, device)
     seed = check_seed(seed)
-    if perturb is not None and not callable(perturb):
-        raise ValueError(f"perturb must be None or a callable (model, xb, yb) -> xb, such as "
-                         f"sbcore.attacks.PGDAdversary; got {type(perturb).__name__}")
+    _check_perturb(perturb, 1)
     tensors = _tensors(data, device)
     model = copy.deepcopy(model).to(device)
     _check_output("model", model, tensors[0])
     chunk = _eval_chunk(device, 1, _row_floats(model, tensors[0]))
     with _model_rng(seed, device):
-        group = _OneModule(model, config, device, chunk, perturb)
+        group = _OneModule(model, config, device, chunk)
         return _run_group(group, tensors, config, [seed], track, progress,
-                          f"train seed {seed}", start_time)[0]
+                          f"train seed {seed}", start_time, perturb=perturb)[0]
 
 
 def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int,
@@ -542,26 +563,28 @@ def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int
 # --------------------------------------------------------------------------------------------
 
 def train_many(data: SlabData, width: int, depth: int, config: TrainConfig, seeds: list[int],
-               device: str = "cpu", track=None, progress: bool = True) -> list[TrainResult]:
+               device: str = "cpu", track=None, progress: bool = True,
+               perturb=None) -> list[TrainResult]:
     """Train one (width, depth)-FCN per seed, all together as stacked tensors (the extreme-SB
     study's seeds of one model). Each model has its own init, data order, stop rule and
     patience, as ``train`` with its seed; see _run_group for how the group runs.
     """
     _check_fcn_inputs(data, width, depth)
     _check_run(data, config, device)
-    _check_constant_lr(config)
     seeds = _check_seeds(seeds)
+    _check_perturb(perturb, len(seeds))
     start_time = time.perf_counter()
     tensors = _tensors(data, device)
     params = batched.stack_fcns([init_fcn(data.d, width, depth, s) for s in seeds], device)
     group = batched.FCNStack(params, config, (data.d, width, depth),
                              _eval_chunk(device, len(seeds), width))
     return _run_group(group, tensors, config, seeds, track, progress,
-                      f"train {len(seeds)} models", start_time)
+                      f"train {len(seeds)} models", start_time, perturb=perturb)
 
 
 def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int],
-             device: str = "cpu", track=None, progress: bool = True) -> list[TrainResult]:
+             device: str = "cpu", track=None, progress: bool = True,
+             perturb=None) -> list[TrainResult]:
     """Train several small models of one architecture together, models[i] with seeds[i]'s data
     order, through torch.func (stack_module_state, functional_call, vmap): model i matches
     ``fit(models[i], data, config, seeds[i])`` up to float rounding. For seeds of the CNNs, GRUs
@@ -585,8 +608,8 @@ def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int
     for i, model in enumerate(models):
         _check_module(f"models[{i}]", model)
     _check_run(data, config, device)
-    _check_constant_lr(config)
     seeds = _check_seeds(seeds)
+    _check_perturb(perturb, len(seeds))
     if len(seeds) != len(models):
         raise ValueError(f"seeds must give one seed per model: {len(models)} models, "
                          f"{len(seeds)} seeds")
@@ -596,7 +619,7 @@ def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int
     _check_output("models[0]", group.template, tensors[0])
     with _model_rng(seeds[0], device):
         return _run_group(group, tensors, config, seeds, track, progress,
-                          f"train {len(seeds)} models", start_time)
+                          f"train {len(seeds)} models", start_time, perturb=perturb)
 
 
 # The settings a grid of train_grid may vary per model; all others must agree.
@@ -619,8 +642,7 @@ def train_grid(data: SlabData, width: int, depth: int, configs: list[TrainConfig
                          f"{type(configs).__name__}")
     for config in configs:
         _check_run(data, config, device)
-        _check_constant_lr(config)
-    seeds = _check_seeds(seeds)
+        seeds = _check_seeds(seeds)
     if len(seeds) != len(configs):
         raise ValueError(f"seeds must give one seed per config: {len(configs)} configs, "
                          f"{len(seeds)} seeds")

@@ -75,6 +75,7 @@ class ModuleStack:
         self.optimizer = StackedOptimizer(self.params, config)  # keeps self.params on keep
         self._grads = vmap(grad(self._loss), randomness="different")
         self._logits = vmap(self._forward, in_dims=(0, 0, None))
+        self._own_logits = vmap(self._forward, in_dims=(0, 0, 0), randomness="different")
 
     def _dicts(self, params, buffers):
         return (dict(zip(self.names[:self.n_params], params)),
@@ -91,6 +92,20 @@ class ModuleStack:
             self.template.train()
         grads = self._grads(*self._dicts(self.params, self.buffers), xb, yb)
         self.optimizer.step([grads[k] for k in self.names[:self.n_params]])
+
+    def decay_lr(self, factor: float) -> None:
+        self.optimizer.decay(factor)
+
+    def attack_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(rows, b, 2) logits of the active models on their own inputs x (rows, b, ...), in
+        eval mode, differentiable in x (adversarial training)."""
+        self.template.eval()
+        return self._own_logits(*self._dicts(self.params, self.buffers), x)
+
+    def finite_rows(self) -> torch.Tensor:
+        """Per row: is its last parameter tensor still finite (a NaN loss poisons every
+        gradient, so one tensor tells after the step)?"""
+        return torch.isfinite(self.params[-1].flatten(1)).all(dim=1)
 
     @torch.no_grad()
     def evaluate(self, rows: list[int], X: torch.Tensor, y: torch.Tensor):

@@ -1,0 +1,203 @@
+"""What the generalisation chapter (09_generalisation) shows, from the study's results: Table 2
+and Table 10 beside the paper, how the grid's runs ended, and the numbers the prose glues.
+
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``study.parts``
+gives them, for this run (``results``) and for the stored paper-scale run (``stored``). A stored
+grid counts only when all its entries are there (a network's choice is over its whole grid).
+No plotting here (that is ``figures.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.paper import paper_numbers
+from sbcore.profiles import quick_reductions, section
+from sbcore.studies.generalisation import study as gs
+
+TABLE2 = ["train accuracy", "standard accuracy", "Sc-randomized accuracy",
+          "S-randomized accuracy"]
+CONTROL = "MS-7 control accuracy"  # the control's test accuracy, as a column of Table 2
+SETTING_NAMES = {"lr": "learning rate", "batch_size": "batch", "weight_decay": "weight decay",
+                 "momentum": "momentum"}
+
+
+def _complete(part):
+    return part if part is not None and part.complete else None
+
+
+def best_linear_accuracy(p: float) -> float:
+    """What S alone allows on noisy LMS-k: the fraction p inside the margin is a coin toss."""
+    return 1.0 - p / 2.0
+
+
+def _table2_long(parts: dict) -> pd.DataFrame | None:
+    """Table 2's tidy rows for one source: the chosen point's runs, and the control's test
+    accuracy renamed ``CONTROL``."""
+    grid, control = _complete(parts.get("grid")), _complete(parts.get("control"))
+    if grid is None:
+        return None
+    out = [gs.chosen_runs(grid.metrics)]
+    if control is not None:
+        c = control.metrics
+        out.append(c[c["metric"] == "standard accuracy"].assign(metric=CONTROL))
+    return pd.concat(out, ignore_index=True)
+
+
+def table2_view(results: dict, stored: dict, profile: str):
+    """Table 2: per network, the chosen point's train, test, Sᶜ- and S-randomised accuracy on
+    noisy LMS-7, and the MS-7 control's test accuracy from the same sample size."""
+    paper = paper_numbers("Table 2")
+    ctrl = paper_numbers("Sec. 5 text")
+    models = list(dict.fromkeys(results["grid"].metrics["model"]))
+    paper = pd.concat([paper] + [ctrl.assign(model=m, metric=CONTROL) for m in models],
+                      ignore_index=True)
+    this = _table2_long(results)
+    st = _table2_long(stored)
+    long = compare_table(paper, this, st, keys=("model", "metric"))
+    return wide_table(long, ["model"], TABLE2 + [CONTROL], stored.get("grid"),
+                      "Noisy LMS-7: the chosen setting of each network (Table 2), and the "
+                      "same network on MS-7", profile)
+
+
+def _setting_text(name: str, value: float) -> str:
+    if name == "batch_size":
+        return f"{int(value)}"
+    return f"{value:g}"
+
+
+def table10_view(results: dict, stored: dict):
+    """Table 10: each network's chosen learning rate, batch, weight decay and momentum: the
+    paper's, the stored paper-scale run's and this run's, with the validation accuracy that
+    chose it. The paper's learning rate 1.00 lies outside its own grid: marked."""
+    paper = paper_numbers("Table 10")
+    sources = {"paper": None, "stored": _complete(stored.get("grid")),
+               "this run": results["grid"]}
+    chosen = {k: gs.select(v.metrics).set_index("model") for k, v in sources.items()
+              if v is not None}
+    models = list(chosen["this run"].index)
+    grid_lrs = set(section("paper", gs.NAME)["grid"]["lr"])
+    rows = []
+    for model in models:
+        row = {("network", ""): model}
+        for name, label in SETTING_NAMES.items():
+            p = paper[(paper["model"] == model) & (paper["metric"] == name)]["mean"]
+            text = _setting_text(name, float(p.iloc[0])) if len(p) else ""
+            if name == "lr" and len(p) and float(p.iloc[0]) not in grid_lrs:
+                text += " (outside the grid)"
+            row[(label, "paper")] = text
+            for source in ("stored", "this run"):
+                if source in chosen:
+                    row[(label, source)] = _setting_text(name, chosen[source].loc[model, name])
+        row[("validation accuracy", "this run")] = \
+            f"{chosen['this run'].loc[model, 'validation accuracy']:.3f}"
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    caption = ("The chosen settings (Table 10): the grid point with the highest mean validation "
+               "accuracy over seeds")
+    if "stored" not in chosen:
+        caption += "; stored paper-scale run: not yet run"
+    return table.style.hide(axis="index").set_table_attributes('class="dataframe wide"') \
+        .set_caption(caption + ".")
+
+
+def runs_table(results: dict) -> pd.DataFrame:
+    """Per network: how the grid's runs ended (stop rule met, diverged, capped) and the best
+    and the median validation accuracy over its grid points."""
+    runs = results["grid"].tables["runs"]
+    ended = runs.pivot_table(index="model", columns="ended", values="seed", aggfunc="size",
+                             fill_value=0, sort=False)
+    for col in ("converged", "diverged", "capped"):
+        if col not in ended:
+            ended[col] = 0
+    points = gs.point_table(results["grid"].metrics).groupby("model", sort=False)
+    out = ended[["converged", "diverged", "capped"]].rename(
+        columns={"converged": "met the stop rule"})
+    out["runs"] = out.sum(axis=1)
+    out["best validation accuracy"] = points["validation accuracy"].max().round(3)
+    out["median validation accuracy"] = points["validation accuracy"].median().round(3)
+    return out.reset_index().rename(columns={"model": "network"})
+
+
+def _span(values) -> str:
+    return f"{np.min(values):.3f} to {np.max(values):.3f}"
+
+
+def numbers(results: dict, profile: str) -> dict:
+    """The values the prose glues."""
+    s = section(profile, gs.NAME)
+    m = results["grid"].metrics
+    chosen = gs.chosen_runs(m)
+    points = gs.point_table(m)
+    runs = results["grid"].tables["runs"]
+    control = results["control"].metrics
+    ctrl_test = control[control["metric"] == "standard accuracy"]["value"]
+
+    def chosen_metric(metric):
+        return chosen[chosen["metric"] == metric]["value"]
+
+    test_means = chosen[chosen["metric"] == "standard accuracy"].groupby("model")["value"].mean()
+    g = s["grid"]
+    return dict(
+        d=s["d"], p=s["p"], n_train=s["n_train"], n_val=s["n_val"], n_test=s["n_test"],
+        n_seeds=len(s["seeds"]), n_models=len(s["models"]),
+        n_points=len(g["lr"]) * len(g["batch_size"]) * len(g["weight_decay"])
+        * len(g["momentum"]),
+        n_runs=len(runs), n_converged=int((runs["ended"] == "converged").sum()),
+        n_diverged=int((runs["ended"] == "diverged").sum()),
+        n_capped=int((runs["ended"] == "capped").sum()),
+        max_updates=s["train"]["max_updates"],
+        best_linear=best_linear_accuracy(s["p"]),
+        test_span=_span(test_means), test_mean=float(chosen_metric("standard accuracy").mean()),
+        s_rand_span=_span(chosen.groupby(["model", "metric"])["value"].mean()
+                          .xs("S-randomized accuracy", level="metric")),
+        train_mean=float(chosen_metric("train accuracy").mean()),
+        best_val=float(points["validation accuracy"].max()),
+        val_span=_span(points["validation accuracy"]),
+        all_test_max=float(m[m["metric"] == "standard accuracy"]["value"].max()),
+        all_s_rand_max=float(m[m["metric"] == "S-randomized accuracy"]["value"].max()),
+        control_min=float(ctrl_test.min()), control_mean=float(ctrl_test.mean()),
+        gap_points=100 * (float(ctrl_test.mean()) - float(chosen_metric("standard accuracy")
+                                                         .mean())),
+    )
+
+
+def control_text(results: dict) -> str:
+    """One sentence on the control, from its numbers (a run that failed is named)."""
+    c = results["control"].metrics
+    test = c[c["metric"] == "standard accuracy"]
+    low = test[test["value"] < 0.98]
+    text = (f"On MS-7 the same networks reach {mean_std(test['value'])} test accuracy from the "
+            f"same sample size.")
+    if len(low):
+        names = ", ".join(f"{r.model} seed {r.seed} ({r.value:.3f})" for r in low.itertuples())
+        text += f" Below 0.98: {names}."
+    return text
+
+
+def profile_notes(profile: str) -> list[str]:
+    """Markdown: what the quick or smoke profile reduces, and the paper profile's update cap."""
+    if profile == "quick":
+        return ["**Reductions of the quick profile.** " + quick_reductions()["generalisation"]]
+    if profile == "smoke":
+        return ["**The smoke profile** shrinks everything (d = 8, two small networks, a few "
+                "hundred updates) only to exercise the code."]
+    return ["**Update cap.** The paper caps each run at 10M updates; the paper profile stops "
+            "at 1M so that each store entry fits a 10-minute GPU slice. Runs that reach the "
+            "cap are counted as such below."]
+
+
+def recap(results: dict, profile: str) -> str:
+    """The chapter's recap, from the numbers."""
+    n = numbers(results, profile)
+    return (f"* On noisy LMS-7 (p = {n['p']:g}) the linear coordinate allows at most "
+            f"{n['best_linear']:.2f}; the 7-slabs allow 1.00.\n"
+            f"* Over {n['n_points']} SGD settings × {n['n_seeds']} seeds for each of "
+            f"{n['n_models']} networks, the best validation accuracy is {n['best_val']:.3f}; "
+            f"the chosen settings reach {n['test_span']} test accuracy, and their "
+            f"S-randomised accuracy is {n['s_rand_span']}: they read S alone.\n"
+            f"* On MS-7 the same networks reach {n['control_mean']:.3f} from the same sample "
+            f"size: simplicity bias costs {n['gap_points']:.1f} points of test accuracy here.")

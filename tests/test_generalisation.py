@@ -1,0 +1,98 @@
+"""The generalisation study (chapter 09): the finding at a small scale, the grid's layout and
+the selection rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sbcore.data import make_dataset
+from sbcore.reliance import accuracy, randomized_metrics
+from sbcore.studies.generalisation import study as gs
+from sbcore.studies.generalisation import views
+from sbcore.training import TrainConfig, train_many
+
+
+def test_noisy_lms7_settles_for_s_while_ms7_is_learnt():
+    """Section 5 at CI scale: on noisy LMS-7 (p = 0.1) the network ends near 0.95 and reads S
+    alone; the same network on MS-7 from the same sample size exceeds 0.98."""
+    sizes = dict(n_train=8_000, n_val=0, n_test=2_000, d=20, seed=0)
+    noisy = make_dataset("noisy-lms-7", p=0.1, **sizes)
+    config = TrainConfig(lr=0.3, batch_size=64, momentum=0.9, weight_decay=0.0, stop="loss",
+                         eps=0.01, patience=0, max_updates=1_500, eval_every=250)
+    r = train_many(noisy, 100, 1, config, [0], progress=False)[0]
+    m = randomized_metrics(r.scorer, noisy, "test", seed=0)
+    assert accuracy(r.scorer(noisy.train.X), noisy.train.y) > 0.96  # past what S allows
+    assert abs(m["standard accuracy"] - 0.95) < 0.02
+    assert abs(m["S-randomized accuracy"] - 0.5) < 0.03
+    assert m["Sc-randomized accuracy"] > 0.92
+    ms7 = make_dataset("ms-7", **sizes)
+    control = TrainConfig(lr=0.3, batch_size=256, momentum=0.9, weight_decay=5e-4,
+                          stop="accuracy", eps=0.005, patience=250, max_updates=3_000,
+                          eval_every=250)
+    for c in train_many(ms7, 100, 1, control, [0, 1], progress=False):
+        assert accuracy(c.scorer(ms7.test.X), ms7.test.y) > 0.98
+
+
+def test_paper_grid_is_the_papers_180_points_per_network():
+    cfgs = gs.configs("paper")
+    grid = {k: v for k, v in cfgs.items() if k.startswith("grid/")}
+    assert len(grid) == 6 * 4 and len(cfgs) == 6 * 4 + 6
+    per_model = {}
+    for cfg in grid.values():
+        per_model[cfg["model"]] = per_model.get(cfg["model"], 0) + len(cfg["points"])
+        assert cfg["n_train"] == 40_000 and cfg["d"] == 50 and cfg["p"] == 0.1
+    assert set(per_model.values()) == {180}
+    assert gs.configs("paper", seed=3)["control/(100,1)-FCN"]["seeds"] == [3, 4, 5]
+
+
+def _metrics(rows):
+    out = []
+    for model, lr, seed, val in rows:
+        keys = dict(model=model, lr=lr, batch_size=16, weight_decay=0.0, momentum=0.0, seed=seed)
+        out += [dict(keys, metric="validation accuracy", value=val),
+                dict(keys, metric="standard accuracy", value=val - 0.01)]
+    return pd.DataFrame(out)
+
+
+def test_select_takes_the_best_mean_validation_and_breaks_ties_by_grid_order():
+    m = _metrics([("A", 0.3, 0, 0.95), ("A", 0.3, 1, 0.93),   # mean 0.94
+                  ("A", 0.1, 0, 0.94), ("A", 0.1, 1, 0.945),  # mean 0.9425: chosen
+                  ("B", 0.3, 0, 0.90), ("B", 0.1, 0, 0.90)])  # tie: the smaller lr
+    chosen = gs.select(m).set_index("model")
+    assert chosen.loc["A", "lr"] == 0.1 and chosen.loc["B", "lr"] == 0.1
+    assert chosen.loc["A", "validation accuracy"] == pytest.approx(0.9425)
+    runs = gs.chosen_runs(m)
+    assert sorted(runs[runs["model"] == "A"]["seed"].unique()) == [0, 1]
+    assert set(runs["lr"]) == {0.1}
+
+
+def test_smoke_entries_keep_the_last_model_and_say_how_runs_ended():
+    cfgs = gs.configs("smoke")
+    grid = gs.compute(cfgs["grid/(16,1)-FCN/batch-32"])
+    runs, metrics = grid["runs"], grid["metrics"]
+    assert len(runs) == len(cfgs["grid/(16,1)-FCN/batch-32"]["points"]) * 2
+    assert set(runs["ended"]) <= {"converged", "diverged", "capped"}
+    assert (runs["selected_update"] == runs["updates"]).all()  # the run's last model
+    assert {"validation accuracy", "S-randomized accuracy", "train accuracy"} \
+        <= set(metrics["metric"])
+    control = gs.compute(cfgs["control/(16,1)-FCN"])["metrics"]
+    assert "S-randomized accuracy" not in set(control["metric"])  # MS-7 has no S
+
+
+def test_best_linear_accuracy_and_the_table10_flag():
+    assert views.best_linear_accuracy(0.1) == pytest.approx(0.95)
+    assert views.best_linear_accuracy(0.5) == pytest.approx(0.75)
+
+    class Part:  # a stand-in for runner.Merged
+        def __init__(self, metrics):
+            self.metrics, self.complete = metrics, True
+
+    m = _metrics([("(300,2)-FCN", 0.3, 0, 0.95)])
+    table = views.table10_view({"grid": Part(m)}, {"grid": None}).data
+    paper_lr = table[("learning rate", "paper")].iloc[0]
+    assert paper_lr == "1 (outside the grid)"
+    assert list(table[("weight decay", "paper")]) == ["0.0005"]
+    assert table[("learning rate", "this run")].iloc[0] == "0.3"
+    assert np.isfinite(float(table[("validation accuracy", "this run")].iloc[0]))
