@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from sbcore.data import make_dataset
-from sbcore.studies.defences import adversarial, figures, views
+from sbcore.studies.defences import figures, views
 from sbcore.studies.defences import study as ds
 
 NONE_STORED = {part: None for part in ds.PARTS}
@@ -62,10 +62,6 @@ def test_mnist_cifar_runs_only_where_cifar_is_found(monkeypatch):
 def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="part 'nope' is unknown"):
         ds.compute({"part": "nope"})
-    with pytest.raises(ValueError, match="one value per model"):
-        adversarial.train_adversarial(None, 4, 2, [0.1, 0.2], [0], 10)
-    with pytest.raises(ValueError, match="eps"):
-        adversarial.train_adversarial(None, 4, 2, [-0.1], [0], 10)
     with pytest.raises(ValueError, match="margins"):
         ds.fit_stacker(np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(ValueError, match="FCN"):
@@ -92,22 +88,28 @@ def test_the_stacker_trusts_the_informative_member():
 
 # --- the attacks stay in their balls ---------------------------------------------------------
 
-def test_stacked_pgd_stays_in_each_models_l2_ball():
-    data = make_dataset("advms-5-7", n_train=64, n_test=2, d=20, seed=0)
+def test_the_advms_adversary_stays_in_each_models_l2_ball():
+    """The stacked FCNs' attack as AdvMS training uses it: each model in its own ball."""
+    from sbcore.attacks import PGDAdversary
     from sbcore.training import init_fcn
-    from sbcore.training.stacked import stack_fcns
+    from sbcore.training.stacked import batch_logits, stack_fcns
 
+    data = make_dataset("advms-5-7", n_train=64, n_test=2, d=20, seed=0)
     params = stack_fcns([init_fcn(20, 8, 2, s) for s in (0, 1, 2)], "cpu")
     x = torch.as_tensor(data.train.X).unsqueeze(0).expand(3, -1, -1).contiguous()
     y = torch.as_tensor(data.train.y).unsqueeze(0).expand(3, -1).contiguous()
     eps = torch.tensor([0.0, 0.1, 0.3])
-    delta = adversarial.stacked_pgd(params, x, y, eps, 2.5 * eps / 5, 5,
-                                    torch.Generator().manual_seed(0))
+    adversary = PGDAdversary(eps.tolist(), norm="l2", iters=5, seed=0)
+    delta = adversary(lambda z: batch_logits(params, z), x, y, [0, 1, 2]) - x
     norms = delta.norm(dim=-1)
     assert torch.all(norms <= eps.view(-1, 1) + 1e-5)
     assert norms[2].mean() > 0.9 * 0.3  # the attack uses its budget
-    # and it hurts: the loss on the attacked batch exceeds the clean loss
-    assert adversarial._loss(params, x + delta, y) > adversarial._loss(params, x, y)
+
+    def loss(z):  # each model's mean cross-entropy, summed
+        out = batch_logits(params, z)
+        return torch.nn.functional.cross_entropy(out.flatten(0, 1), y.flatten())
+
+    assert loss(x + delta) > loss(x)  # and it hurts
 
 
 def test_the_image_adversary_stays_in_its_linf_ball_and_the_pixel_range():
@@ -120,7 +122,7 @@ def test_the_image_adversary_stays_in_its_linf_ball_and_the_pixel_range():
     x[:, :, :8] = 0.0  # pixels at the range's edges
     x[:, :, 8:16] = 1.0
     y = torch.tensor([0, 1, 0, 1])
-    out = adv(model, x, y)
+    out = adv(lambda z: model(z[0]).unsqueeze(0), x.unsqueeze(0), y.unsqueeze(0), [0])[0]
     assert (out - x).abs().max() <= 0.3 + 1e-6
     assert out.min() >= 0.0 and out.max() <= 1.0
     assert (out - x).abs().max() > 0.2  # it moves

@@ -8,7 +8,7 @@ Three parts, each a set of store entries a GPU runs in minutes:
   validation split; every member's per-coordinate randomised accuracy (which coordinates it
   reads);
 * ``advms/<model>/eps=<e>`` (Fig. 7): l2 adversarial training on AdvMS-(5,7) at one radius,
-  the seeds together (``adversarial.train_adversarial``): standard and eps-robust accuracy, and
+  the seeds together (``train_many`` with a ``PGDAdversary``): standard and eps-robust accuracy, and
   the reliance on the 5-slabs (S) and on the 7-slabs (S^c);
 * ``table11/<domino>-A/<model>/<method>/seed=<s>`` (Table 11): an image CNN trained with SGD
   or with l-infinity adversarial training (eps 0.3, pixels in [0, 1];
@@ -241,33 +241,46 @@ def advms_schedule(cfg: dict) -> dict:
 
 
 def compute_advms(cfg: dict, device: str = "cpu") -> dict:
-    """Adversarially train the entry's seeds at its radius; ``metrics`` per seed (standard,
-    eps-robust, S- and S^c-randomised accuracy, train accuracy) and ``history`` (clean train
-    and validation accuracy along training)."""
-    from sbcore.attacks import pgd
-    from sbcore.data import make_dataset
+    """Adversarially train the entry's seeds at its radius, all together (``train_many`` with
+    a ``PGDAdversary``: the one trainer, its step schedule and a fixed number of updates);
+    ``metrics`` per seed (standard, eps-robust, S- and S^c-randomised accuracy, train
+    accuracy) and ``history`` (clean train and validation accuracy along training). Each seed
+    keeps its last iterate, as the paper's fixed schedule does."""
+    import dataclasses
+
+    from sbcore.attacks import PGDAdversary, pgd
+    from sbcore.data import Split, make_dataset
     from sbcore.reliance import accuracy, as_scorer, randomized_metrics
-    from sbcore.studies.defences.adversarial import train_adversarial
+    from sbcore.training import TrainConfig, train_many
 
     data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
                         n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"])
     width, depth = _fcn_shape(cfg["model"])
     sched = advms_schedule(cfg)
     seeds, eps = cfg["seeds"], cfg["eps"]
-    models, histories = train_adversarial(
-        data, width, depth, [eps] * len(seeds), seeds, sched["updates"], lr=cfg["lr"],
-        momentum=cfg["momentum"], weight_decay=cfg["weight_decay"],
-        batch_size=cfg["batch_size"], lr_decay=cfg["lr_decay"],
-        lr_decay_every=sched["lr_decay_every"], iters=cfg["iters"], step=cfg["step"],
-        eval_every=sched["eval_every"], attack_seed=cfg["data_seed"], device=device)
+    config = TrainConfig(optimizer="sgd", lr=cfg["lr"], batch_size=cfg["batch_size"],
+                         momentum=cfg["momentum"], weight_decay=cfg["weight_decay"],
+                         stop="none", patience=0, max_updates=sched["updates"],
+                         eval_every=sched["eval_every"], lr_decay=cfg["lr_decay"],
+                         lr_decay_every=sched["lr_decay_every"])
+    adversary = PGDAdversary(eps, norm="l2", step=cfg["step"], iters=cfg["iters"],
+                             seed=cfg["data_seed"]) if eps > 0 else None
+
+    # the validation accuracy along training is recorded by the track; with no validation
+    # split the trainer keeps each run's last iterate
+    def track(scorer):
+        return {"val_accuracy_": accuracy(scorer(data.val.X), data.val.y)}
+
+    fit_data = dataclasses.replace(data, val=Split(data.val.X[:0], data.val.y[:0]))
+    results = train_many(fit_data, width, depth, config, seeds, device=device, track=track,
+                         progress=False, perturb=adversary)
     keys0 = dict(part="advms", dataset=cfg["dataset"], d=data.d, model=cfg["model"], eps=eps)
     metrics, history = [], []
-    for seed, model, h in zip(seeds, models, histories):
-        model = model.to(device)
+    for seed, r in zip(seeds, results):
+        model = r.model.to(device)
         scorer = as_scorer(model, device)
         values = {"train accuracy": accuracy(scorer(data.train.X), data.train.y)}
-        rel = randomized_metrics(scorer, data, "test", seed=seed)
-        values.update({k: v for k, v in rel.items()})
+        values.update(randomized_metrics(scorer, data, "test", seed=seed))
         if eps > 0:
             delta = pgd(model, data.test.X, data.test.y, eps, "l2", iters=cfg["eval_iters"],
                         seed=seed, device=device)
@@ -275,13 +288,13 @@ def compute_advms(cfg: dict, device: str = "cpu") -> dict:
         else:
             values["robust accuracy"] = values["standard accuracy"]
         metrics += _rows(dict(keys0, seed=seed), values)
+        h = r.history
         history.append(pd.DataFrame(dict(keys0, seed=seed, update=h["update"],
                                          train_accuracy=h["train_accuracy"],
-                                         val_accuracy=h["val_accuracy"])))
+                                         val_accuracy=h["val_accuracy_"])))
         model.cpu()
-    runs = pd.DataFrame([dict(keys0, seed=s, updates=sched["updates"],
-                              wall_time_s=round(h["wall_time_s"], 2))
-                         for s, h in zip(seeds, histories)])
+    runs = pd.DataFrame([dict(keys0, seed=r.seed, updates=r.updates,
+                              wall_time_s=round(r.wall_time_s, 2)) for r in results])
     return {"metrics": pd.DataFrame(metrics), "history": pd.concat(history, ignore_index=True),
             "runs": runs}
 
