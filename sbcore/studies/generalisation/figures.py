@@ -87,7 +87,8 @@ def grid_heatmaps(results: dict, p: float):
     for ax in axes:
         ax.set_xlabel("batch", fontsize=8)
     axes[0].set_ylabel("learning rate", fontsize=8)
-    fig.suptitle(f"Validation accuracy over the grid (white: {ceiling:.2f}, what S alone "
-                 f"allows; dark blue: 1.00, what the slabs allow)", fontsize=9.5)
+    # two short lines: a suptitle wider than the panels would widen the saved figure
+    fig.suptitle(f"Validation accuracy over the grid\nwhite: {ceiling:.2f} (S alone); "
+                 f"dark blue: 1.00 (the slabs)", fontsize=9)
     fig.tight_layout()
     return fig
