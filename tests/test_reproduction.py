@@ -148,3 +148,15 @@ def test_this_build_pools_the_models_a_reduced_profile_lacks(smoke_run):
     found = rep.ours(item, smoke_run("extreme_sb"))
     assert found["n"] > 0 and "all its models pooled" in found["note"]
     assert rep.ours(item, None) is None
+
+
+def test_the_overview_reads_what_the_chapters_stored_even_with_recompute(tmp_path):
+    """The pipeline runs the overview after the chapters: RECOMPUTE=1 must not run every
+    experiment a second time there."""
+    from sbcore.studies import runner
+
+    runner.run("datasets", "smoke", "cpu", 0, root=tmp_path, progress=False)
+    reg = rep.items()
+    reg = reg[reg["study"] == "datasets"]
+    this, _, _ = rep.gather("smoke", "cpu", 0, recompute=True, root=tmp_path, registry=reg)
+    assert this["datasets"] and all(r.cached for r in this["datasets"].values())

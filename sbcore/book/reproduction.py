@@ -182,7 +182,8 @@ def result_text(found: dict | None, with_provenance: bool) -> str:
 def gather(profile: str, device: str = "cpu", seed: int = 0, recompute: bool = False,
            root: Path | None = None, registry: pd.DataFrame | None = None):
     """Every study the registry names: this build's results (``runner.run``, only the entries
-    the items read) and the stored paper-scale ones (``runner.lookup``). Returns
+    the items read; ``recompute`` is accepted for the chapter's uniform parameters but never
+    recomputes) and the stored paper-scale ones (``runner.lookup``). Returns
     ({study: results}, {study: stored}, [the StudyResults, for show_problems])."""
     from sbcore.studies import runner
 
@@ -195,8 +196,10 @@ def gather(profile: str, device: str = "cpu", seed: int = 0, recompute: bool = F
         runnable = getattr(mod, "runnable", None)
         configs = runnable(profile, seed) if runnable else list(mod.configs(profile, seed))
         only = [e for e in configs if any(e.startswith(p) for p in group["entries"])]
-        this[name] = runner.run(name, profile, device, seed, recompute, only=only,
-                                root=root)
+        # never recomputed here: the pipeline executes this page after the chapters, which
+        # recomputed what was asked and stored it; this page reads it (computing only what
+        # is missing), so RECOMPUTE=1 does not run every experiment twice
+        this[name] = runner.run(name, profile, device, seed, False, only=only, root=root)
         stored[name] = runner.lookup(name, "paper", root=root)
     return this, stored, list(this.values()) + list(stored.values())
 
