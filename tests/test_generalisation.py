@@ -70,9 +70,9 @@ def test_select_takes_the_best_mean_validation_and_breaks_ties_by_grid_order():
 
 def test_smoke_entries_keep_the_last_model_and_say_how_runs_ended():
     cfgs = gs.configs("smoke")
-    grid = gs.compute(cfgs["grid/(16,1)-FCN/batch-32"])
+    grid = gs.compute(cfgs["grid/(16,1)-FCN/batch-16"])
     runs, metrics = grid["runs"], grid["metrics"]
-    assert len(runs) == len(cfgs["grid/(16,1)-FCN/batch-32"]["points"]) * 2
+    assert len(runs) == len(cfgs["grid/(16,1)-FCN/batch-16"]["points"]) * 2
     assert set(runs["ended"]) <= {"converged", "diverged", "capped"}
     assert (runs["selected_update"] == runs["updates"]).all()  # the run's last model
     assert {"validation accuracy", "S-randomized accuracy", "train accuracy"} \

@@ -46,7 +46,8 @@ PROFILES = {
     "smoke": derive(
         PAPER, d=8, n_train=600, n_val=200, n_test=200, seeds=[0, 1],
         models=["(16,1)-FCN", "(16,2)-FCN"],
-        grid=dict(lr=[0.05, 0.3], batch_size=[32, 64], weight_decay=[0.0], momentum=[0.9]),
+        # holds the point the overview page reads (lr 0.1, batch 16, no weight decay or momentum)
+        grid=dict(lr=[0.1, 0.3], batch_size=[16, 64], weight_decay=[0.0], momentum=[0.0, 0.9]),
         train=dict(max_updates=200, eval_every=50),
         control=dict(train=dict(patience=20, max_updates=200, eval_every=50))),
 }
