@@ -111,9 +111,6 @@ def pgd(model, X, y, eps, norm: str = "l2", step=None, iters: int = 20,
                 delta = _random_start(xb.shape, eps, norm, gen).to(device, torch.float32)
             else:
                 delta = torch.zeros_like(xb)
-            if i == 0:
-                with torch.no_grad():
-                    check_logits(model(xb[:2]), len(xb[:2]))
             delta = pgd_steps(model, xb, yb, delta, eps, norm, step, iters,
                               (lo, hi) if lims is not None else None)
             out[sl] = delta.detach().cpu().numpy()
@@ -134,7 +131,10 @@ def pgd_steps(model, xb: torch.Tensor, yb: torch.Tensor, delta: torch.Tensor, ep
         if it == iters:
             break
         delta.requires_grad_(True)
-        loss = F.cross_entropy(model(xb + delta), yb, reduction="sum")
+        logits = model(xb + delta)
+        if it == 0:
+            check_logits(logits, len(xb))
+        loss = F.cross_entropy(logits, yb, reduction="sum")
         (grad,) = torch.autograd.grad(loss, delta)
         with torch.no_grad():
             if norm == "l2":

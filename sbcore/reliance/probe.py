@@ -43,11 +43,35 @@ def penultimate_features(model: nn.Module, X: np.ndarray, device: str = "cpu",
     return torch.cat(captured).numpy() if captured else np.zeros((0, head.in_features))
 
 
+def fit_logistic(X, y, l2: float = 1e-3, w0=None, max_iter: int = 200,
+                 tolerance_grad: float = 1e-7) -> tuple[np.ndarray, float]:
+    """Logistic regression of 0/1 ``y`` on the rows of ``X`` (float64): a bias and weights
+    with an L2 penalty ``l2`` on the weights, fit by L-BFGS (strong Wolfe line search) from
+    ``w0`` (default zeros) and bias 0. Returns (weights, bias). The probe below and the
+    ensembles' linear stacker (chapter "Ensembles and adversarial training do not help")."""
+    Xt = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    yt = torch.as_tensor(np.asarray(y), dtype=torch.float64)
+    start = np.zeros(Xt.shape[1]) if w0 is None else np.asarray(w0, dtype=np.float64)
+    w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=max_iter, tolerance_grad=tolerance_grad,
+                            line_search_fn="strong_wolfe")
+
+    def loss():
+        opt.zero_grad()
+        value = nn.functional.binary_cross_entropy_with_logits(Xt @ w + b, yt) + l2 * (w @ w)
+        value.backward()
+        return value
+
+    opt.step(loss)
+    return w.detach().numpy(), float(b.detach())
+
+
 def probe_accuracy(features: np.ndarray, target: np.ndarray, l2: float = 1e-3,
                    seed: int = 0, steps: int = 200) -> float:
     """Held-out accuracy of a logistic regression predicting the 0/1 ``target`` from
-    ``features``: fit (L-BFGS, L2 penalty ``l2`` on the weights, standardised features) on a
-    random half of the rows, scored on the other half."""
+    ``features``: fit (``fit_logistic``: L-BFGS, L2 penalty ``l2`` on the weights,
+    standardised features) on a random half of the rows, scored on the other half."""
     check_number("l2", l2, low=0.0)
     F = np.asarray(features, dtype=np.float64)
     t = np.asarray(target)
@@ -57,20 +81,7 @@ def probe_accuracy(features: np.ndarray, target: np.ndarray, l2: float = 1e-3,
     order = np.random.default_rng(seed).permutation(len(t))
     fit_rows, test_rows = order[: len(t) // 2], order[len(t) // 2:]
     mean, std = F[fit_rows].mean(0), F[fit_rows].std(0) + 1e-8
-    Z = torch.as_tensor((F - mean) / std)
-    y = torch.as_tensor(t, dtype=torch.float64)
-    w = torch.zeros(Z.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
-    Zf, yf = Z[fit_rows], y[fit_rows]
-
-    def loss():
-        opt.zero_grad()
-        value = nn.functional.binary_cross_entropy_with_logits(Zf @ w + b, yf) + l2 * (w @ w)
-        value.backward()
-        return value
-
-    opt.step(loss)
-    with torch.no_grad():
-        guess = (Z[test_rows] @ w + b > 0).double()
-    return float((guess == y[test_rows]).double().mean())
+    Z = (F - mean) / std
+    w, b = fit_logistic(Z[fit_rows], t[fit_rows], l2, max_iter=steps)
+    guess = Z[test_rows] @ w + b > 0
+    return float(np.mean(guess == (t[test_rows] == 1)))

@@ -145,31 +145,19 @@ def _rows(keys: dict, values: dict) -> list[dict]:
 def fit_stacker(margins: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndarray:
     """A linear stacker over the members' margins (logit1 - logit0; rows: points, columns:
     members): logistic regression with a bias and a small l2 penalty on the weights, fit by
-    L-BFGS from equal weights 1/k. Returns [w_1, ..., w_k, bias]. With two classes a linear
-    map of the 2k logits acts on the prediction only through such a combination of margins
-    (up to the members' logit sums, which carry no class information)."""
-    import torch
+    L-BFGS from equal weights 1/k (``sbcore.reliance.probe.fit_logistic``). Returns
+    [w_1, ..., w_k, bias]. With two classes a linear map of the 2k logits acts on the
+    prediction only through such a combination of margins (up to the members' logit sums,
+    which carry no class information)."""
+    from sbcore.reliance.probe import fit_logistic
 
     if margins.ndim != 2 or len(margins) != len(y) or not len(y):
         raise ValueError(f"margins must be (points, members) with one label per point, got "
                          f"{margins.shape} and {len(y)} labels")
-    Xt = torch.as_tensor(margins, dtype=torch.float64)
-    yt = torch.as_tensor(y, dtype=torch.float64)
     k = margins.shape[1]
-    w = torch.cat([torch.full((k,), 1.0 / k), torch.zeros(1)]).double().requires_grad_(True)
-    opt = torch.optim.LBFGS([w], lr=1.0, max_iter=60, tolerance_grad=1e-6,
-                            line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        z = Xt @ w[:k] + w[k]
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(z, yt) \
-            + l2 * (w[:k] ** 2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return w.detach().numpy()
+    w, b = fit_logistic(margins, y, l2, w0=np.full(k, 1.0 / k), max_iter=60,
+                        tolerance_grad=1e-6)
+    return np.append(w, b)
 
 
 def stack_scores(weights: np.ndarray, margins: np.ndarray) -> np.ndarray:
