@@ -90,7 +90,8 @@ if views.stored_sweep(stored):
     display(viz.styled_table(views.sweeps(stored)))
 else:
     display(Markdown("*No paper-scale sweep is stored yet.*"))
-#
+
+# %% [markdown]
 # ## The two cells, answered
 #
 # The stored paper-scale run of the extreme-SB chapter (cap {glue:text}`esb_cap:,d` updates):

@@ -172,3 +172,19 @@ def test_chapters_are_thin(path):
         assert not re.match(r"\s*(def|class)\s", line), f"{path.name}: {line}"
         assert "lambda" not in line, f"{path.name}: {line}"
         assert not re.search(COMPARISON_WITH_NUMBER, line), f"{path.name}: a threshold: {line}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_prose_is_swallowed_by_a_code_cell(path):
+    """A markdown heading or paragraph break written after code without its own ``# %%
+    [markdown]`` marker becomes a comment of a (hidden) code cell and never reaches the page:
+    chapter 06 lost its "The two cells, answered" section that way."""
+    import re
+
+    in_markdown = False
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.startswith("# %%"):
+            in_markdown = "[markdown]" in line
+        elif not in_markdown:
+            assert not re.match(r"#( #+ .*)?$", line), \
+                f"{path.name}:{number}: markdown inside a code cell: {line!r}"
