@@ -25,23 +25,53 @@ def test_escape_is_the_first_evaluation_at_the_threshold():
     assert np.isnan(pl.escape_update(h, 0.999))
 
 
+def _fake(runs):
+    return type("R", (), {"tables": {"runs": runs}})()
+
+
 def test_trend_recovers_a_known_power_law():
     ds = [20, 50, 100]
     runs = pd.DataFrame([dict(d=d, n_train=1000, rerun="", seed=s, cap=10**7, model="(9,1)-FCN",
-                              escape_update=3.0 * d ** 1.5, memorised=False)
-                         for d in ds for s in (0, 1)])
+                              escape_update=3.0 * d ** 1.5 * (1 + 0.1 * s), memorised=False)
+                         for d in ds for s in (-1, 0, 1)])
     runs = pd.concat([runs, runs.iloc[:1].assign(d=50, n_train=4000)])  # a sample-size point
-    t = views.trend(type("R", (), {"tables": {"runs": runs}})())
+    t = views.trend(_fake(runs))
     assert t["exponent"] == pytest.approx(1.5) and t["at_250"] == pytest.approx(3 * 250 ** 1.5)
-    assert t["ds"] == ds and t["n_censored"] == 0
-    fake = type("R", (), {"tables": {"runs": runs}})()
-    assert "would have escaped within that cap." in views.answer(fake, 100_000)  # 11,859
-    assert "still be on the plateau" in views.answer(fake, 10_000)
-    stuck = runs.copy()
-    stuck.loc[stuck.index[-2], "escape_update"] = np.nan  # one run at d = 100 never escapes
-    text = views.answer(type("R", (), {"tables": {"runs": stuck}})(), 100_000)
-    assert "at d = 100, 1 of 2 runs did not escape within 10,000,000 updates" in text
-    assert "lengthens with d, like $d^{1.50}$" in views.recap(fake, None)
+    assert t["ds"] == t["fit_ds"] == ds and t["n_censored"] == 0 and t["beyond"] == []
+    assert "would have escaped within that cap." in views.answer(_fake(runs), 100_000)  # 11,859
+    assert "still be on the plateau" in views.answer(_fake(runs), 10_000)
+    assert "lengthens with d, like $d^{1.50}$" in views.recap(_fake(runs), None)
+
+
+def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
+    """One censored run of three leaves the median where it was (the mean over the runs
+    that escaped would fall); two of three put the median beyond the cap."""
+    assert views.median_escape(np.array([300.0, np.nan, 100.0])) == 300.0
+    assert views.median_escape(np.array([100.0, 200.0, 300.0, 400.0])) == 200.0
+    assert views.median_escape(np.array([100.0, np.nan, np.nan])) == np.inf
+    runs = pd.DataFrame([dict(d=d, n_train=1000, rerun="", seed=s, cap=10**7, model="(9,1)-FCN",
+                              escape_update=float(d ** 2 * (1 + s)), memorised=False)
+                         for d in (20, 50, 100, 150) for s in range(3)])
+    slow = runs.index[(runs["d"] == 100) & (runs["seed"] == 2)]
+    runs.loc[slow, "escape_update"] = np.nan  # the slowest run at d = 100 never escapes
+    t = views.trend(_fake(runs))
+    assert t["exponent"] == pytest.approx(2.0) and t["n_censored"] == 1
+    text = views.answer(_fake(runs), 10**6)
+    assert "At d = 100, 1 of 3 runs did not escape (1 reached the cap of 10,000,000" in text
+    stuck = runs.index[(runs["d"] == 150) & (runs["seed"] >= 1)]
+    runs.loc[stuck, ["escape_update", "memorised"]] = [np.nan, True]  # memorised instead
+    t = views.trend(_fake(runs))
+    assert t["beyond"] == [150] and t["fit_ds"] == [20, 50, 100]
+    text = views.answer(_fake(runs), 10**6)
+    assert "2 of 3 runs did not escape (2 memorised the training set)" in text
+    assert "At d = 150 the median run never left the plateau" in text
+    assert "a larger cap would not have changed them" in text
+    runs.loc[stuck[:1], "memorised"] = False  # one of them capped: the cap may matter
+    assert "a larger cap" not in views.answer(_fake(runs), 10**6)
+    fig = figures.escape_trend(_fake(runs))
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert {"median run", "never escaped (capped)", "never escaped (memorised)"} <= set(labels)
+    plt.close("all")
 
 
 def test_configs_cover_the_sweeps_and_the_two_cells():

@@ -12,15 +12,19 @@ from sbcore.studies.plateau import views
 
 
 def escape_trend(result):
-    """Escape update against d (left, log-log, with the fitted power law) and against the
-    number of training points (right). Dots: seeds that escaped; triangles at the cap: seeds
-    that did not escape within it."""
+    """Escape update against d (left, log-log, with the median run per d and the power law
+    fitted to those medians) and against the number of training points (right). Dots: seeds
+    that escaped; at the cap, seeds that never did: triangles ran into the cap, crosses
+    memorised their training set and stopped."""
     viz.set_style()
     runs = result.tables["runs"]
     runs = runs[runs["rerun"].fillna("") == ""]
     t = views.trend(result)
     fig, axes = viz.panel_grid(2, (3.4, 2.9))
     _points(axes[0], views.d_sweep(runs), "d")
+    medians = {d: m for d, m in t["medians"].items() if np.isfinite(m)}
+    axes[0].plot(list(medians), list(medians.values()), "_", ms=14, mew=2, color="k",
+                 label="median run")
     if not np.isnan(t["exponent"]):
         d = np.linspace(min(t["ds"]), 250, 50)
         scale = t["at_250"] / 250 ** t["exponent"]
@@ -54,11 +58,16 @@ def _plain_ticks(axis, values) -> None:
 
 
 def _points(ax, runs, x: str, label: str | None = None) -> None:
+    """Seeds that escaped at their escape update; those that never did at the cap, as
+    triangles (ran into it) or crosses (memorised the training set and stopped)."""
     done = runs.dropna(subset=["escape_update"])
     lines = ax.plot(done[x], done["escape_update"], "o", ms=5, alpha=0.7, label=label)
     stuck = runs[runs["escape_update"].isna()]
-    ax.plot(stuck[x], stuck["cap"], "^", ms=7, color=lines[0].get_color(), mfc="none",
-            label=None if label else "no escape by the cap")
+    for memorised, marker, words in ((False, "^", "capped"), (True, "x", "memorised")):
+        r = stuck[stuck["memorised"] == memorised]
+        if len(r):
+            ax.plot(r[x], r["cap"], marker, ms=7, color=lines[0].get_color(), mfc="none",
+                    label=None if label else f"never escaped ({words})")
 
 
 def curves(result):

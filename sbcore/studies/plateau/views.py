@@ -40,17 +40,31 @@ def d_sweep(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["n_train"] == n]
 
 
+def median_escape(escape_updates) -> float:
+    """The middle run's escape update (the lower middle one for an even count), with runs
+    that did not escape counted as escaping after every run that did: inf when half or more
+    of the runs did not escape. Unlike the mean over the runs that escaped, it does not fall
+    as more runs are censored by the cap."""
+    values = np.sort(np.where(np.isnan(escape_updates), np.inf, escape_updates))
+    return float(values[(len(values) - 1) // 2]) if len(values) else np.nan
+
+
 def trend(result) -> dict:
-    """A power law fitted to the escape updates of the d sweep (runs that escaped):
-    escape ~ a d^b, by least squares on log-log; with the extrapolation to d = 250 and the
-    share of runs that were capped (their escape lies beyond the cap, so the fit, which leaves
-    them out, underestimates the trend)."""
+    """A power law fitted to the median escape update of each d of the d sweep:
+    escape ~ a d^b, by least squares on log-log over the values of d whose median run
+    escaped; with the extrapolation to d = 250. A d where half or more of the runs did not
+    escape has no median: it is listed in ``beyond`` (its median lies past the cap or the
+    stop) and left out of the fit, which then understates the trend."""
     sweep = d_sweep(result.tables["runs"])
-    ok = sweep.dropna(subset=["escape_update"])
-    out = dict(n_fit=len(ok), n_censored=int(sweep["escape_update"].isna().sum()),
-               exponent=np.nan, at_250=np.nan, ds=sorted(int(d) for d in sweep["d"].unique()))
-    if ok["d"].nunique() >= 2:
-        b, log_a = np.polyfit(np.log(ok["d"]), np.log(ok["escape_update"]), 1)
+    medians = {int(d): median_escape(r["escape_update"].to_numpy(float))
+               for d, r in sweep.groupby("d")}
+    fit = {d: m for d, m in medians.items() if np.isfinite(m)}
+    out = dict(medians=medians, fit_ds=sorted(fit), beyond=[d for d, m in medians.items()
+                                                            if not np.isfinite(m)],
+               n_runs=len(sweep), n_censored=int(sweep["escape_update"].isna().sum()),
+               exponent=np.nan, at_250=np.nan, ds=sorted(medians))
+    if len(fit) >= 2:
+        b, log_a = np.polyfit(np.log(list(fit)), np.log(list(fit.values())), 1)
         out.update(exponent=float(b), at_250=float(np.exp(log_a) * 250 ** b))
     return out
 
@@ -87,7 +101,7 @@ def numbers(result, profile: str) -> dict:
     return dict(cap=s["train"]["max_updates"], escape=s["escape"], n_seeds=len(s["seeds"]),
                 lr=s["train"]["lr"], batch=s["train"]["batch_size"],
                 model=f"({s['model'][0]},{s['model'][1]})-FCN",
-                exponent=t["exponent"], at_250=t["at_250"], n_fit=t["n_fit"],
+                exponent=t["exponent"], at_250=t["at_250"], n_fit=len(t["fit_ds"]),
                 n_censored=t["n_censored"], d_max=max(t["ds"]),
                 ds=", ".join(map(str, t["ds"])),
                 n_capped=int(table["capped"].sum()), n_memorised=int(table["memorised"].sum()))
@@ -125,36 +139,58 @@ def stored_cells(esb_stored: dict) -> dict:
 
 def answer(result, esb_cap: int) -> str:
     """What the measured trend says about the d = 250 cell (markdown): the fitted growth of
-    the escape update, its extrapolation to d = 250 against the cap that cell ran under, and
-    the runs that never escaped, whose share the fit cannot see."""
+    the median escape update, its extrapolation to d = 250 against the cap that cell ran
+    under, and the runs that never escaped (memorised or capped), which no fit can place."""
     t = trend(result)
-    if np.isnan(t["at_250"]):
+    sweep = d_sweep(result.tables["runs"])
+    if np.isnan(t["at_250"]) and not t["beyond"]:
         return ("Too few runs escaped the plateau, at too few values of d, to fit a trend "
                 "here; the paper profile's full sweep answers it.")
-    sweep = d_sweep(result.tables["runs"])
     model, n = sweep["model"].iloc[0], int(sweep["n_train"].iloc[0])
-    text = (f"For the {model} on {n:,} training points, fitted on d = "
-            f"{', '.join(map(str, t['ds']))} ({t['n_fit']} runs that escaped), the escape "
-            f"update grows like $d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 that is "
-            f"about {t['at_250']:,.0f} updates, against the cap of {esb_cap:,} under which "
-            "the stored d = 250 cell ran. ")
-    stuck = sweep[sweep["escape_update"].isna()]
-    if t["at_250"] > esb_cap:
-        text += ("The typical run would still be on the plateau when that cap stops it.")
+    text = f"For the {model} on {n:,} training points"
+    if not np.isnan(t["at_250"]):
+        text += (f", the median escape update at d = {', '.join(map(str, t['fit_ds']))} "
+                 f"(a run that did not escape counted as the latest) grows like "
+                 f"$d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 that is about "
+                 f"{t['at_250']:,.0f} updates, against the cap of {esb_cap:,} under which the "
+                 "stored d = 250 cell ran. ")
     else:
-        text += "The typical run would have escaped within that cap"
-        text += (", but not every run does: " if len(stuck) else ".")
-    for d, r in stuck.groupby("d"):
-        total = int((sweep["d"] == d).sum())
-        text += (f"at d = {d}, {len(r)} of {total} runs did not escape within "
-                 f"{int(r['cap'].iloc[0]):,} updates. ")
-    spread = sweep.groupby("d")["escape_update"].std()
-    if len(stuck) and t["at_250"] <= esb_cap and spread.iloc[-1] > spread.iloc[0]:
-        text += (f"The spread of the escape update grows with d (std {spread.iloc[0]:,.0f} at "
-                 f"d = {spread.index[0]}, {spread.iloc[-1]:,.0f} at d = {spread.index[-1]}, "
-                 "over the runs that escaped), so a run at d = 250 that is still on the "
-                 f"plateau at {esb_cap:,} updates, fitting its training set instead, is "
-                 "consistent with this sweep.")
+        text += (", too few values of d have a median run that escaped to fit a trend. ")
+    for d, r in sweep[sweep["escape_update"].isna()].groupby("d"):
+        total, memorised = int((sweep["d"] == d).sum()), int(r["memorised"].sum())
+        how = []
+        if memorised:
+            how.append(f"{memorised} memorised the training set")
+        if len(r) > memorised:
+            how.append(f"{len(r) - memorised} reached the cap of {int(r['cap'].iloc[0]):,} "
+                       "updates")
+        text += f"At d = {d}, {len(r)} of {total} runs did not escape ({', '.join(how)}). "
+    if t["beyond"]:
+        at = ", ".join(map(str, t["beyond"]))
+        stuck = sweep[sweep["d"].isin(t["beyond"]) & sweep["escape_update"].isna()]
+        text += (f"At d = {at} the median run never left the plateau, so the fit cannot "
+                 "include it and understates the growth. ")
+        if stuck["memorised"].all():
+            text += ("Those runs ended by the stop rule, not the cap: SGD fit the training "
+                     "set before it found the 5-slab, so a larger cap "
+                     "would not have changed them; a larger sample, which is harder to "
+                     "memorise, is the lever. A d = 250 run that memorises, as the stored "
+                     "cell did, is what this sweep predicts at this sample size.")
+        else:
+            text += ("A d = 250 run still on the plateau, or memorising, at the stored "
+                     "cell's cap is what this sweep predicts at this sample size.")
+    elif t["at_250"] > esb_cap:
+        text += "The typical run would still be on the plateau when that cap stops it."
+    else:
+        text += "The typical run would have escaped within that cap."
+        spread = sweep.groupby("d")["escape_update"].std()
+        if sweep["escape_update"].isna().any() and spread.iloc[-1] > spread.iloc[0]:
+            text += (f" Not every run does, and the spread of the escape update grows with d "
+                     f"(std {spread.iloc[0]:,.0f} at d = {spread.index[0]}, "
+                     f"{spread.iloc[-1]:,.0f} at d = {spread.index[-1]}, over the runs that "
+                     f"escaped), so a run at d = 250 still on the plateau at {esb_cap:,} "
+                     "updates, fitting its training set instead, is consistent with this "
+                     "sweep.")
     return text.strip()
 
 
