@@ -13,7 +13,8 @@ from sbcore.studies.plateau import study as pl
 
 def sweeps(result) -> pd.DataFrame:
     """One row per (d, n_train) of the sweeps (reruns left out): seeds, how many escaped the
-    plateau within the cap, the escape update (mean ± std over those that did), how many ran
+    plateau within the cap, the median run's escape update ("never" when half or more did
+    not escape), the escape update (mean ± std over those that did), how many ran
     into the cap without escaping, how many memorised (met the stop rule at chance validation
     accuracy), and the final validation accuracy."""
     runs = result.tables["runs"]
@@ -21,9 +22,11 @@ def sweeps(result) -> pd.DataFrame:
     rows = []
     for (d, n), r in runs.groupby(["d", "n_train"]):
         escaped = r["escape_update"].dropna()
+        median = median_escape(r["escape_update"].to_numpy(float))
         rows.append({"d": int(d), "training points": int(n), "seeds": len(r),
                      "escaped": len(escaped),
-                     "escape update": mean_std(escaped, count=False, places=0),
+                     "median escape": f"{median:,.0f}" if np.isfinite(median) else "never",
+                     "mean escape": mean_std(escaped, count=False, places=0),
                      "capped": int((r["escape_update"].isna() & ~r["memorised"]).sum()),
                      "memorised": int(r["memorised"].sum()),
                      "validation accuracy": mean_std(r["val_accuracy"], count=False)})
