@@ -64,7 +64,7 @@ problems = show_problems(this_run, paper_run)
 
 # %% tags=["remove-input"]
 display(*map(Markdown, views.profile_notes(profile)))
-display(*map(Markdown, views.caveats(results)))
+display(*map(Markdown, views.caveats(results, stored)))
 
 # %% [markdown]
 # ## At a glance

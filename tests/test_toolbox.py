@@ -193,3 +193,28 @@ def test_numbers_and_figures(results):
     assert views.recap(results).count("\n* ") >= 1
     for make in (figures.all_reliance, figures.fig5):
         assert isinstance(make(results), matplotlib.figure.Figure)
+
+
+def _learned_part(accuracies, converged, updates=100_000):
+    """A stand-in Table 6 part: one cell, a seed per accuracy, with its runs table."""
+    import pandas as pd
+
+    keys = dict(experiment="toolbox", part="table6", dataset="ms-5-7", d=50,
+                model="(100,2)-FCN", cell="(100,2)-FCN, Tanh, SGD")
+    metrics = pd.DataFrame([dict(keys, seed=s, metric="standard accuracy", value=a)
+                            for s, a in enumerate(accuracies)])
+    runs = pd.DataFrame([dict(keys, seed=s, converged=c, updates=updates if not c else 9_000)
+                         for s, c in enumerate(converged)])
+    return type("Part", (), {"metrics": metrics, "tables": {"runs": runs}})()
+
+
+def test_caveats_name_the_cells_that_did_not_learn_in_this_run_and_the_stored_one():
+    learned = dict(NONE_STORED, table6=_learned_part([1.0, 1.0], [True, True]))
+    stuck = dict(NONE_STORED, table6=_learned_part([0.5, 1.0, 0.5], [False, True, False]))
+    assert views.caveats(learned, learned) == [] and views.caveats(learned, NONE_STORED) == []
+    [note] = views.caveats(learned, stuck)
+    assert note.startswith(":::{warning}") and note.endswith(":::") and "this run:" not in note
+    assert ("* stored paper-scale run: Table 6, MS-(5,7) (d = 50), (100,2)-FCN, Tanh, SGD: "
+            "test accuracy 0.667; 1 of 3 runs met the stop rule within 100,000 updates") in note
+    [both] = views.caveats(stuck, stuck)
+    assert both.count("* this run: Table 6") == 1 and both.count("* stored paper-scale") == 1

@@ -161,15 +161,22 @@ def all_reliance(results: dict) -> pd.DataFrame:
 
 
 def not_learned(results: dict, learned: float = LEARNED) -> list[str]:
-    """The cells (any part but Fig. 5) whose mean test accuracy stays below ``learned``."""
+    """The cells (any part but Fig. 5) whose mean test accuracy stays below ``learned``, with
+    how many of their runs met the stop rule and the update cap."""
     out = []
     for part, r in results.items():
         if r is None or part == "fig5":
             continue
         acc = r.metrics[r.metrics["metric"] == "standard accuracy"]
         mean = acc.groupby(["dataset", "d", "cell"], sort=False)["value"].mean()
-        out += [f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), {cell}: test accuracy {v:.3f}"
-                for (ds, d, cell), v in mean.items() if v < learned]
+        runs = r.tables["runs"].groupby(["dataset", "d", "cell"], sort=False)
+        for (ds, d, cell), v in mean.items():
+            if v >= learned:
+                continue
+            run = runs.get_group((ds, d, cell))
+            out.append(f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), {cell}: test accuracy "
+                       f"{v:.3f}; {int(run['converged'].sum())} of {len(run)} runs met the "
+                       f"stop rule within {int(run['updates'].max()):,} updates")
     return out
 
 
@@ -236,14 +243,17 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     return out
 
 
-def caveats(results: dict) -> list[str]:
-    """A warning naming the cells where the networks did not learn (empty when all did)."""
-    cells = not_learned(results)
+def caveats(results: dict, stored: dict) -> list[str]:
+    """A warning naming the cells where the networks did not learn, in this run and in the
+    stored paper-scale run (empty when all did)."""
+    cells = [f"* this run: {c}" for c in not_learned(results)]
+    cells += [f"* stored paper-scale run: {c}" for c in not_learned(stored)]
     if not cells:
         return []
     return [":::{warning}\nIn these cells the networks did not learn the task (mean test "
-            f"accuracy below {LEARNED}), so their randomised AUCs say nothing about reliance:"
-            "\n\n" + "\n".join(f"* {c}" for c in cells) + "\n:::"]
+            f"accuracy below {LEARNED}), so their randomised AUCs say nothing about reliance "
+            "(a network at chance is 'invariant' to everything):\n\n" + "\n".join(cells)
+            + "\n:::"]
 
 
 def profile_notes(profile: str) -> list[str]:
