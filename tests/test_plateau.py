@@ -50,20 +50,22 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
     assert views.median_escape(np.array([100.0, 200.0, 300.0, 400.0])) == 200.0
     assert views.median_escape(np.array([100.0, np.nan, np.nan])) == np.inf
     runs = pd.DataFrame([dict(d=d, n_train=1000, rerun="", seed=s, cap=10**7, model="(9,1)-FCN",
-                              escape_update=float(d ** 2 * (1 + s)), memorised=False)
+                              escape_update=float(d ** 2 * (1 + s)), memorised=False,
+                              train_accuracy=0.875, val_accuracy=0.5)
                          for d in (20, 50, 100, 150) for s in range(3)])
     slow = runs.index[(runs["d"] == 100) & (runs["seed"] == 2)]
     runs.loc[slow, "escape_update"] = np.nan  # the slowest run at d = 100 never escapes
     t = views.trend(_fake(runs))
     assert t["exponent"] == pytest.approx(2.0) and t["n_censored"] == 1
     text = views.answer(_fake(runs), 10**6)
-    assert "At d = 100, 1 of 3 runs did not escape (1 reached the cap of 10,000,000" in text
+    assert ("At d = 100, 1 of 3 runs did not escape (1 reached the cap of 10,000,000 updates; "
+            "train accuracy 0.88 at validation accuracy 0.50)") in text
     stuck = runs.index[(runs["d"] == 150) & (runs["seed"] >= 1)]
     runs.loc[stuck, ["escape_update", "memorised"]] = [np.nan, True]  # memorised instead
     t = views.trend(_fake(runs))
     assert t["beyond"] == [150] and t["fit_ds"] == [20, 50, 100]
     text = views.answer(_fake(runs), 10**6)
-    assert "2 of 3 runs did not escape (2 memorised the training set)" in text
+    assert "2 of 3 runs did not escape (2 memorised the training set; train" in text
     assert "At d = 150 the median run never left the plateau" in text
     assert "a larger cap would not have changed them" in text
     runs.loc[stuck[:1], "memorised"] = False  # one of them capped: the cap may matter

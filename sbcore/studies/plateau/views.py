@@ -167,7 +167,9 @@ def answer(result, esb_cap: int) -> str:
         if len(r) > memorised:
             how.append(f"{len(r) - memorised} reached the cap of {int(r['cap'].iloc[0]):,} "
                        "updates")
-        text += f"At d = {d}, {len(r)} of {total} runs did not escape ({', '.join(how)}). "
+        text += (f"At d = {d}, {len(r)} of {total} runs did not escape ({', '.join(how)}; "
+                 f"train accuracy {r['train_accuracy'].mean():.2f} at validation accuracy "
+                 f"{r['val_accuracy'].mean():.2f}). ")
     if t["beyond"]:
         at = ", ".join(map(str, t["beyond"]))
         stuck = sweep[sweep["d"].isin(t["beyond"]) & sweep["escape_update"].isna()]
@@ -180,8 +182,12 @@ def answer(result, esb_cap: int) -> str:
                      "memorise, is the lever. A d = 250 run that memorises, as the stored "
                      "cell did, is what this sweep predicts at this sample size.")
         else:
-            text += ("A d = 250 run still on the plateau, or memorising, at the stored "
-                     "cell's cap is what this sweep predicts at this sample size.")
+            text += ("Those runs were still at chance on validation when the cap stopped "
+                     "them, having fit part of their training set instead: at that d and "
+                     "this sample size the median run does not leave the plateau late, it "
+                     "does not leave it within the cap at all. A d = 250 run that fits its "
+                     "training set without generalising, as the stored cell did, is what this "
+                     "sweep predicts.")
     elif t["at_250"] > esb_cap:
         text += "The typical run would still be on the plateau when that cap stops it."
     else:
@@ -221,11 +227,22 @@ def recap(result, stored) -> str:
         if r is None or not len(d_sweep(r.tables["runs"])):
             continue
         t = trend(r)
-        if np.isnan(t["exponent"]):
-            continue
-        grows = "lengthens" if t["exponent"] > 0 else "does not lengthen"
-        lines.append(f"* In {label} (d = {', '.join(map(str, t['ds']))}) the plateau {grows} "
-                     f"with d, like $d^{{{t['exponent']:.2f}}}$.")
+        if not np.isnan(t["exponent"]):
+            grows = "lengthens" if t["exponent"] > 0 else "does not lengthen"
+            line = (f"* In {label} (d = {', '.join(map(str, t['fit_ds']))}) the median run's "
+                    f"plateau {grows} with d, like $d^{{{t['exponent']:.2f}}}$")
+            if t["beyond"]:
+                line += (f"; at d = {', '.join(map(str, t['beyond']))} the median run never "
+                         "left it")
+            lines.append(line + ".")
+        runs = r.tables["runs"]
+        runs = runs[runs["rerun"].fillna("") == ""]
+        for d, g in runs.groupby("d"):
+            if g["n_train"].nunique() > 1:
+                counts = [f"{int(n):,} points {int(x['escape_update'].notna().sum())} of "
+                          f"{len(x)}" for n, x in g.groupby("n_train")]
+                lines.append(f"* In {label} at d = {d}, runs that escaped by sample size: "
+                             + ", ".join(counts) + ".")
     lines.append("* A run stopped before its plateau ends looks like a failure to learn: it sits "
                  "at chance or memorises its training set. Whether such a cell reproduces "
                  "depends on the update cap and the sample as much as on the network.")
