@@ -11,17 +11,21 @@ from sbcore.book import viz
 from sbcore.studies.plateau import views
 
 
+MARKERS = {"escaped": "o", "capped": "^", "memorised": "x"}
+
+
 def escape_trend(result):
     """Escape update against d (left, log-log, with the median run per d and the power law
-    fitted to those medians) and against the number of training points (right). Dots: seeds
-    that escaped; at the cap, seeds that never did: triangles ran into the cap, crosses
-    memorised their training set and stopped."""
+    fitted to those medians) and against the number of training points (right, one colour
+    per d). Dots: seeds that escaped; at the cap, seeds that never did: triangles ran into
+    the cap, crosses memorised their training set and stopped."""
     viz.set_style()
     runs = result.tables["runs"]
     runs = runs[runs["rerun"].fillna("") == ""]
     t = views.trend(result)
-    fig, axes = viz.panel_grid(2, (3.4, 2.9))
-    _points(axes[0], views.d_sweep(runs), "d")
+    fig, axes = viz.panel_grid(2, (3.4, 3.4))
+    sweep = views.d_sweep(runs)
+    _points(axes[0], sweep, "d", "C0")
     medians = {d: m for d, m in t["medians"].items() if np.isfinite(m)}
     axes[0].plot(list(medians), list(medians.values()), "_", ms=14, mew=2, color="k",
                  label="median run")
@@ -30,44 +34,63 @@ def escape_trend(result):
         scale = t["at_250"] / 250 ** t["exponent"]
         axes[0].plot(d, scale * d ** t["exponent"], color="0.4", ls="--", lw=1,
                      label=f"fit: $d^{{{t['exponent']:.2f}}}$")
-        axes[0].legend(fontsize=8)
-    axes[0].set(xscale="log", yscale="log", xlabel="d", ylabel="updates to escape",
-                title="Against d")
-    for d, r in runs.groupby("d"):
-        if r["n_train"].nunique() > 1:
-            _points(axes[1], r, "n_train", label=f"d = {d}")
-    axes[1].set(xscale="log", xlabel="training points", ylabel="updates to escape",
-                title="Against the sample size")
-    if axes[1].get_legend_handles_labels()[0]:
-        axes[1].legend(fontsize=8)
+    axes[0].set(xlabel="d", ylabel="updates to escape",
+                title=f"Against d ({int(sweep['n_train'].iloc[0]):,} points)")
+    by_n = [(d, r) for d, r in runs.groupby("d") if r["n_train"].nunique() > 1]
+    for i, (d, r) in enumerate(by_n):
+        _points(axes[1], r, "n_train", f"C{i + 1}")
+        axes[1].plot([], [], "s", color=f"C{i + 1}", label=f"d = {d}")
+    axes[1].set(xlabel="training points", title="Against the sample size")
+    # the marker shapes, once, in grey: which runs escaped and how the others ended
+    shown = {k for ax in axes for line in ax.get_lines() for k, m in MARKERS.items()
+             if line.get_marker() == m and len(line.get_xdata())}
+    for kind in ("escaped", "capped", "memorised"):
+        if kind in shown:
+            axes[0].plot([], [], MARKERS[kind], color="0.4", mfc="none" if kind != "escaped"
+                         else "0.4", label="escaped" if kind == "escaped"
+                         else f"never escaped ({kind})")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=7,
+               frameon=False)
+    if by_n:
+        axes[1].legend(fontsize=7, loc="center right")
     _plain_ticks(axes[0].xaxis, sorted(set(t["ds"]) | {250}))
-    _plain_ticks(axes[1].xaxis, sorted(runs["n_train"].unique()))
-    axes[0].yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))  # 1, 2, 5 x 10^k
+    _plain_ticks(axes[1].xaxis, sorted(runs["n_train"].unique()), compact=True)
     for ax in axes:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))  # 1, 2, 5 x 10^k
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _short(v)))
         ax.yaxis.set_minor_formatter(NullFormatter())
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))  # the shared legend below the panels
     return fig
 
 
-def _plain_ticks(axis, values) -> None:
+def _short(v: float) -> str:
+    """12500 -> 12.5k, 800000 -> 800k, 1000000 -> 1M: tick labels that do not collide."""
+    for size, unit in ((1e6, "M"), (1e3, "k")):
+        if v >= size:
+            return f"{v / size:g}{unit}"
+    return f"{v:g}"
+
+
+def _plain_ticks(axis, values, compact: bool = False) -> None:
     """Ticks of a log axis at the measured values, written as plain numbers."""
+    axis.axes.set_xscale("log")
     axis.set_major_locator(FixedLocator(values))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: _short(v) if compact else f"{v:,.0f}"))
     axis.set_minor_formatter(NullFormatter())
 
 
-def _points(ax, runs, x: str, label: str | None = None) -> None:
+def _points(ax, runs, x: str, color: str) -> None:
     """Seeds that escaped at their escape update; those that never did at the cap, as
     triangles (ran into it) or crosses (memorised the training set and stopped)."""
     done = runs.dropna(subset=["escape_update"])
-    lines = ax.plot(done[x], done["escape_update"], "o", ms=5, alpha=0.7, label=label)
+    ax.plot(done[x], done["escape_update"], MARKERS["escaped"], ms=5, alpha=0.7, color=color)
     stuck = runs[runs["escape_update"].isna()]
-    for memorised, marker, words in ((False, "^", "capped"), (True, "x", "memorised")):
+    for memorised, kind in ((False, "capped"), (True, "memorised")):
         r = stuck[stuck["memorised"] == memorised]
         if len(r):
-            ax.plot(r[x], r["cap"], marker, ms=7, color=lines[0].get_color(), mfc="none",
-                    label=None if label else f"never escaped ({words})")
+            ax.plot(r[x], r["cap"], MARKERS[kind], ms=7, color=color, mfc="none")
 
 
 def curves(result):
