@@ -10,7 +10,6 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullForma
 from sbcore.book import viz
 from sbcore.studies.plateau import views
 
-
 MARKERS = {"escaped": "o", "capped": "^", "memorised": "x"}
 
 
