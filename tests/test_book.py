@@ -359,6 +359,22 @@ def test_stored_columns_name_the_device_and_date_of_their_run():
     assert stored_label({"x": None}) == ""
 
 
+def test_a_part_merged_from_entries_of_two_machines_names_both():
+    from sbcore.book import stored_label
+    from sbcore.studies.runner import merge
+
+    def entry(device, date):
+        return type("Result", (), {"tables": {}, "provenance": {"device_name": device,
+                                                                 "date": date}})()
+
+    merged = merge({"t6/lms-5": entry("NVIDIA H100 80GB HBM3", "2026-11-27T13:52:00+00:00"),
+                    "t6/ms-5-7": entry("cpu (x86_64, 2 cores)", "2026-11-28T19:41:22+00:00"),
+                    "t6/lms-7": entry("NVIDIA H100 80GB HBM3", "2026-11-27T14:00:00+00:00"),
+                    "t6/other": None})
+    assert stored_label(merged) == ("NVIDIA H100 80GB HBM3, 2026-11-27; "
+                                    "cpu (x86_64, 2 cores), 2026-11-28")
+
+
 def _png_size(raw: bytes) -> tuple[int, int]:
     import struct
 
@@ -479,3 +495,24 @@ def test_summary_view_puts_a_shared_seed_count_in_the_caption():
     assert '1.337<br><span class="sd">± 0.176</span>' in html
     mixed = table.assign(**{"slab growth": ["1.3 ± 0.1 (n=5)", "1.2 ± 0.1 (n=4)"]})
     assert summary_view(mixed).data["slab growth"].tolist() == mixed["slab growth"].tolist()
+
+
+def test_compare_table_adds_the_cells_only_the_stored_run_has_after_this_runs():
+    import pandas as pd
+
+    from sbcore.book.chapter import compare_table
+
+    def tidy(cells):
+        return pd.DataFrame([dict(dataset=ds, model="m", metric="AUC", seed=s, value=v)
+                             for ds, v in cells for s in (0, 1)])
+
+    paper = pd.DataFrame([dict(dataset="ms-5-7", model="m", metric="AUC", mean=0.5, std=0.01)])
+    this, stored = tidy([("lms-7", 0.49), ("lms-5", 0.51)]), tidy([("ms-5-7", 0.5),
+                                                                   ("lms-5", 0.5)])
+    plain = compare_table(paper, this, stored)
+    assert plain["dataset"].tolist() == ["lms-7", "lms-5"]  # this run's rows only
+    assert plain["stored paper-scale run"].tolist() == ["not yet run", "0.500 ± 0.000 (n=2)"]
+    wide = compare_table(paper, this, stored, stored_rows=True)
+    assert wide["dataset"].tolist() == ["lms-7", "lms-5", "ms-5-7"]
+    assert wide.iloc[2][["paper", "stored paper-scale run", "this run"]].tolist() == \
+        ["0.50 ± 0.01", "0.500 ± 0.000 (n=2)", "–"]

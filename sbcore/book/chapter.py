@@ -105,6 +105,8 @@ def _provenances(stored) -> list[dict]:
         return []
     if isinstance(stored, dict):
         return [p for v in stored.values() for p in _provenances(v)]
+    if getattr(stored, "provenances", None) is not None:  # a Merged: every entry's
+        return list(stored.provenances)
     prov = getattr(stored, "provenance", None)
     return [prov] if prov else []
 
@@ -163,17 +165,23 @@ def summarize(metrics: pd.DataFrame, keys=("dataset", "model", "metric")) -> pd.
 
 def compare_table(paper: pd.DataFrame, this_run: pd.DataFrame,
                   stored: pd.DataFrame | None = None,
-                  keys=("dataset", "model", "metric")) -> pd.DataFrame:
+                  keys=("dataset", "model", "metric"), stored_rows: bool = False) -> pd.DataFrame:
     """Side by side: the paper's number, the stored paper-scale run (when present) and this run.
 
     ``paper`` has the columns of ``paper_numbers.csv`` (mean, std); ``this_run`` and ``stored``
-    are tidy metric tables. Rows are the keys of this run; a key the paper lacks shows blank.
+    are tidy metric tables. Rows are the keys of this run, then (``stored_rows``) the keys only
+    the stored run has, with "–" for this run (cells a smaller profile leaves to the paper
+    profile, e.g. the toolbox's MS-(5,7) cells); a key the paper lacks shows blank.
     """
     keys = list(keys)
     out = summarize(this_run, keys).rename(columns={"value": "this run"})
     if stored is not None and len(stored):
-        out = out.merge(summarize(stored, keys).rename(columns={"value": "stored paper-scale run"}),
-                        on=keys, how="left")
+        st = summarize(stored, keys).rename(columns={"value": "stored paper-scale run"})
+        out = out.merge(st, on=keys, how="left")
+        if stored_rows:  # after this run's rows, in the stored run's order
+            only = st.merge(out[keys], on=keys, how="left", indicator=True)
+            only = only[only.pop("_merge") == "left_only"]
+            out = pd.concat([out, only.assign(**{"this run": "–"})], ignore_index=True)
     else:
         out["stored paper-scale run"] = "not yet run"
     p = paper.copy()

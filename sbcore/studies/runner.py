@@ -209,13 +209,15 @@ def collect(results: dict, table: str = "metrics") -> pd.DataFrame:
 
 
 class Merged:
-    """Several entries' results as one: every table concatenated over the entries, and the
-    provenance of the first (entries of one study made together share it)."""
+    """Several entries' results as one: every table concatenated over the entries, the
+    provenance of each entry (``provenances``: entries of one part may come from different
+    machines and days) and the first one's as ``provenance``."""
 
     def __init__(self, results: dict):
         present = [r for r in results.values() if r is not None]
         names = dict.fromkeys(n for r in present for n in r.tables)
         self.tables = {n: collect(results, n) for n in names}
+        self.provenances = [r.provenance for r in present if r.provenance]
         self.provenance = present[0].provenance if present else {}
         self.complete = bool(present) and len(present) == len(results)
 

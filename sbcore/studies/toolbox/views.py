@@ -51,7 +51,8 @@ def compare(results: dict, stored: dict, part: str, metrics=None, keys=KEYS) -> 
     if metrics is not None:
         this = this[this["metric"].isin(metrics)]
         st = None if st is None else st[st["metric"].isin(metrics)]
-    out = compare_table(paper_table(part), this, st, keys=keys)
+    # cells only the paper profile runs (MS-(5,7) in Tables 4 and 6) still get their row
+    out = compare_table(paper_table(part), this, st, keys=keys, stored_rows=True)
     on = [k for k in keys if k != "metric"]
     factors = pd.concat([m for m in (this, st) if m is not None])
     factors = factors[list(dict.fromkeys(["dataset", "d", "cell", "model", *tb.FACTORS]))]
