@@ -12,23 +12,25 @@ from sbcore.studies.plateau import study as pl
 
 
 def sweeps(result) -> pd.DataFrame:
-    """One row per (d, n_train) of the sweeps (reruns left out): seeds, how many escaped the
-    plateau within the cap, the median run's escape update ("never" when half or more did
-    not escape), the escape update (mean ± std over those that did), how many ran
-    into the cap without escaping, how many memorised (met the stop rule at chance validation
-    accuracy), and the final validation accuracy."""
+    """One row per (d, n_train) of the sweeps (reruns left out): how many of the seeds escaped
+    the plateau, the median run's escape update ("never" when half or more did not escape),
+    the mean ± std over the runs that escaped, how the others ended (ran into the cap, or
+    memorised: met the stop rule at chance validation accuracy), and the final validation
+    accuracy."""
     runs = result.tables["runs"]
     runs = runs[runs["rerun"].fillna("") == ""]
     rows = []
     for (d, n), r in runs.groupby(["d", "n_train"]):
         escaped = r["escape_update"].dropna()
         median = median_escape(r["escape_update"].to_numpy(float))
-        rows.append({"d": int(d), "training points": int(n), "seeds": len(r),
-                     "escaped": len(escaped),
+        stuck = r[r["escape_update"].isna()]
+        ended = [f"{k} {how}" for k, how in ((int((~stuck["memorised"]).sum()), "capped"),
+                                              (int(stuck["memorised"].sum()), "memorised")) if k]
+        rows.append({"d": int(d), "training points": f"{int(n):,}",
+                     "escaped": f"{len(escaped)} of {len(r)}",
                      "median escape": f"{median:,.0f}" if np.isfinite(median) else "never",
                      "mean escape": mean_std(escaped, count=False, places=0),
-                     "capped": int((r["escape_update"].isna() & ~r["memorised"]).sum()),
-                     "memorised": int(r["memorised"].sum()),
+                     "did not escape": ", ".join(ended) or "–",
                      "validation accuracy": mean_std(r["val_accuracy"], count=False)})
     return pd.DataFrame(rows)
 
@@ -73,8 +75,9 @@ def trend(result) -> dict:
 
 
 def reruns(result) -> pd.DataFrame:
-    """The two extreme-SB cells rerun (paper profile): per cell, the sample, cap, escaped and
-    memorised counts, and test accuracy and S-randomised AUC (mean ± std)."""
+    """The two extreme-SB cells rerun (paper profile): per cell, its d and model, the sample,
+    the cap, how many runs escaped (and memorised), and test accuracy and S-randomised AUC
+    (mean ± std)."""
     runs = result.tables["runs"]
     runs = runs[runs["rerun"].fillna("") != ""]
     if not len(runs):
@@ -82,16 +85,18 @@ def reruns(result) -> pd.DataFrame:
     m = result.tables.get("metrics")
     rows = []
     for name, r in runs.groupby("rerun", sort=False):
-        row = {"cell": name, "d": int(r["d"].iloc[0]), "model": r["model"].iloc[0],
-               "training points": int(r["n_train"].iloc[0]), "cap": int(r["cap"].iloc[0]),
-               "seeds": len(r), "escaped": int(r["escape_update"].notna().sum()),
-               "memorised": int(r["memorised"].sum())}
+        escaped, memorised = int(r["escape_update"].notna().sum()), int(r["memorised"].sum())
+        row = {"cell": name, "setting": f"d = {int(r['d'].iloc[0])}, {r['model'].iloc[0]}",
+               "training points": f"{int(r['n_train'].iloc[0]):,}",
+               "cap": f"{int(r['cap'].iloc[0]):,}",
+               "escaped": f"{escaped} of {len(r)}"
+               + (f" ({memorised} memorised)" if memorised else "")}
         if m is not None:
             mm = m[m["rerun"] == name]
-            for metric in ("standard accuracy", "S-randomized AUC"):
+            for metric, column in (("standard accuracy", "test accuracy"),
+                                   ("S-randomized AUC", "S-randomised AUC")):
                 v = mm[mm["metric"] == metric]["value"]
-                row[metric.replace("randomized", "randomised")] = mean_std(v, count=False) \
-                    if len(v) else "–"
+                row[column] = mean_std(v, count=False) if len(v) else "–"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -100,14 +105,16 @@ def numbers(result, profile: str) -> dict:
     """The numbers the chapter glues."""
     s = section(profile, pl.NAME)
     t = trend(result)
-    table = sweeps(result)
+    runs = result.tables["runs"]
+    runs = runs[runs["rerun"].fillna("") == ""]  # the sweeps, as the chapter's table counts
     return dict(cap=s["train"]["max_updates"], escape=s["escape"], n_seeds=len(s["seeds"]),
                 lr=s["train"]["lr"], batch=s["train"]["batch_size"],
                 model=f"({s['model'][0]},{s['model'][1]})-FCN",
                 exponent=t["exponent"], at_250=t["at_250"], n_fit=len(t["fit_ds"]),
                 n_censored=t["n_censored"], d_max=max(t["ds"]),
                 ds=", ".join(map(str, t["ds"])),
-                n_capped=int(table["capped"].sum()), n_memorised=int(table["memorised"].sum()))
+                n_capped=int((runs["escape_update"].isna() & ~runs["memorised"]).sum()),
+                n_memorised=int(runs["memorised"].sum()))
 
 
 def profile_notes(profile: str) -> list[str]:
