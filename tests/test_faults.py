@@ -271,7 +271,10 @@ def test_pipeline_ctrl_c_says_one_line_and_keeps_what_was_built(tmp_path):
                              "03_extreme_sb", "02_measuring", "--profile", "smoke", "--jobs",
                              "2", "--no-status", "--out", str(book)],
                             cwd=ROOT, env=env, start_new_session=True, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            # as a terminal's foreground job: pytest itself may run in a
+                            # background job, which starts with SIGINT ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(book.glob(".03_extreme_sb.*.ipynb")):
         assert time.monotonic() < deadline and proc.poll() is None, "the chapter never started"

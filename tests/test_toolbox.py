@@ -218,3 +218,22 @@ def test_caveats_name_the_cells_that_did_not_learn_in_this_run_and_the_stored_on
             "test accuracy 0.667; 1 of 3 runs met the stop rule within 100,000 updates") in note
     [both] = views.caveats(stuck, stuck)
     assert both.count("* this run: Table 6") == 1 and both.count("* stored paper-scale") == 1
+
+
+def test_stored_cells_on_a_dataset_this_run_skips_get_rows_other_models_do_not():
+    """Quick trains Table 4's CNN on LMS-5 only: the stored MS-(5,7) row of that CNN is
+    shown (with '–' for this run); a stored model this profile never trains is not."""
+    import pandas as pd
+
+    def part(rows):
+        frame = pd.DataFrame([dict(experiment="toolbox", part="table4", dataset=ds, d=50,
+                                   model=m, cell=m, seed=0, metric="S-randomized AUC", value=0.5,
+                                   **{f: float("nan") for f in tb.FACTORS}) for ds, m in rows])
+        return type("Part", (), {"metrics": frame})()
+
+    this = dict(NONE_STORED, table4=part([("lms-5", "(32,7,1)-CNN")]))
+    stored = dict(NONE_STORED, table4=part([("lms-5", "(32,7,1)-CNN"), ("ms-5-7", "(32,7,1)-CNN"),
+                                            ("ms-5-7", "(100,10,1)-GRU")]))
+    long = views.compare(this, stored, "table4", keys=("dataset", "cell", "metric"))
+    assert list(zip(long["dataset"], long["cell"], long["this run"])) == [
+        ("lms-5", "(32,7,1)-CNN", "0.500 (n=1)"), ("ms-5-7", "(32,7,1)-CNN", "–")]

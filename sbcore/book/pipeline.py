@@ -187,7 +187,8 @@ def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_
     # chapter's own, so setting its environment touches no other chapter
     from sbcore.studies.runner import USAGE_FILE
 
-    signal.signal(signal.SIGINT, _quiet_interrupt)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job ignores it
+        signal.signal(signal.SIGINT, _quiet_interrupt)
     fd, usage = tempfile.mkstemp(prefix=".usage.", suffix=".jsonl")
     os.close(fd)
     os.environ[USAGE_FILE] = usage
