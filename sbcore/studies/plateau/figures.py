@@ -19,12 +19,11 @@ def escape_trend(result):
     per d). Dots: seeds that escaped; at the cap, seeds that never did: triangles ran into
     the cap, crosses memorised their training set and stopped."""
     viz.set_style()
-    runs = result.tables["runs"]
-    runs = runs[runs["rerun"].fillna("") == ""]
+    runs = views.sweep_rows(result.tables["runs"])
     t = views.trend(result)
     fig, axes = viz.panel_grid(2, (3.4, 3.4))
     sweep = views.d_sweep(runs)
-    _points(axes[0], sweep, "d", "C0")
+    shown = _points(axes[0], sweep, "d", "C0")
     medians = {d: m for d, m in t["medians"].items() if np.isfinite(m)}
     axes[0].plot(list(medians), list(medians.values()), "_", ms=14, mew=2, color="k",
                  label="median run")
@@ -37,12 +36,10 @@ def escape_trend(result):
                 title=f"Against d ({int(sweep['n_train'].iloc[0]):,} points)")
     by_n = [(d, r) for d, r in runs.groupby("d") if r["n_train"].nunique() > 1]
     for i, (d, r) in enumerate(by_n):
-        _points(axes[1], r, "n_train", f"C{i + 1}")
+        shown |= _points(axes[1], r, "n_train", f"C{i + 1}")
         axes[1].plot([], [], "s", color=f"C{i + 1}", label=f"d = {d}")
     axes[1].set(xlabel="training points", title="Against the sample size")
     # the marker shapes, once, in grey: which runs escaped and how the others ended
-    shown = {k for ax in axes for line in ax.get_lines() for k, m in MARKERS.items()
-             if line.get_marker() == m and len(line.get_xdata())}
     for kind in ("escaped", "capped", "memorised"):
         if kind in shown:
             axes[0].plot([], [], MARKERS[kind], color="0.4", mfc="none" if kind != "escaped"
@@ -80,16 +77,20 @@ def _plain_ticks(axis, values, compact: bool = False) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
-def _points(ax, runs, x: str, color: str) -> None:
+def _points(ax, runs, x: str, color: str) -> set[str]:
     """Seeds that escaped at their escape update; those that never did at the cap, as
-    triangles (ran into it) or crosses (memorised the training set and stopped)."""
+    triangles (ran into it) or crosses (memorised the training set and stopped). Returns the
+    kinds drawn (keys of ``MARKERS``), for the legend."""
     done = runs.dropna(subset=["escape_update"])
     ax.plot(done[x], done["escape_update"], MARKERS["escaped"], ms=5, alpha=0.7, color=color)
+    drawn = {"escaped"} if len(done) else set()
     stuck = runs[runs["escape_update"].isna()]
     for memorised, kind in ((False, "capped"), (True, "memorised")):
         r = stuck[stuck["memorised"] == memorised]
         if len(r):
             ax.plot(r[x], r["cap"], MARKERS[kind], ms=7, color=color, mfc="none")
+            drawn.add(kind)
+    return drawn
 
 
 def curves(result):

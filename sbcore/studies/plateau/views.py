@@ -11,16 +11,19 @@ from sbcore.profiles import quick_reductions, section
 from sbcore.studies.plateau import study as pl
 
 
+def sweep_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows (runs or history) of the sweeps over d and sample size: the reruns left out."""
+    return table[table["rerun"].fillna("") == ""]
+
+
 def sweeps(result) -> pd.DataFrame:
     """One row per (d, n_train) of the sweeps (reruns left out): how many of the seeds escaped
     the plateau, the median run's escape update ("never" when half or more did not escape),
     the mean ± std over the runs that escaped, how the others ended (ran into the cap, or
     memorised: met the stop rule at chance validation accuracy), and the final validation
     accuracy."""
-    runs = result.tables["runs"]
-    runs = runs[runs["rerun"].fillna("") == ""]
     rows = []
-    for (d, n), r in runs.groupby(["d", "n_train"]):
+    for (d, n), r in sweep_rows(result.tables["runs"]).groupby(["d", "n_train"]):
         escaped = r["escape_update"].dropna()
         median = median_escape(r["escape_update"].to_numpy(float))
         stuck = r[r["escape_update"].isna()]
@@ -38,7 +41,7 @@ def sweeps(result) -> pd.DataFrame:
 def d_sweep(table: pd.DataFrame) -> pd.DataFrame:
     """The rows (runs or history) of the sweep over d: not reruns, and at the sample size
     that most values of d share (the sample-size sweep adds others at some d)."""
-    table = table[table["rerun"].fillna("") == ""]
+    table = sweep_rows(table)
     if not len(table):
         return table
     n = table.groupby("n_train")["d"].nunique().idxmax()
@@ -105,8 +108,7 @@ def numbers(result, profile: str) -> dict:
     """The numbers the chapter glues."""
     s = section(profile, pl.NAME)
     t = trend(result)
-    runs = result.tables["runs"]
-    runs = runs[runs["rerun"].fillna("") == ""]  # the sweeps, as the chapter's table counts
+    runs = sweep_rows(result.tables["runs"])  # as the chapter's table counts them
     return dict(cap=s["train"]["max_updates"], escape=s["escape"], n_seeds=len(s["seeds"]),
                 lr=s["train"]["lr"], batch=s["train"]["batch_size"],
                 model=f"({s['model'][0]},{s['model'][1]})-FCN",
@@ -242,9 +244,7 @@ def recap(result, stored) -> str:
                 line += (f"; at d = {', '.join(map(str, t['beyond']))} the median run never "
                          "left it")
             lines.append(line + ".")
-        runs = r.tables["runs"]
-        runs = runs[runs["rerun"].fillna("") == ""]
-        for d, g in runs.groupby("d"):
+        for d, g in sweep_rows(r.tables["runs"]).groupby("d"):
             if g["n_train"].nunique() > 1:
                 counts = [f"{int(n):,} points {int(x['escape_update'].notna().sum())} of "
                           f"{len(x)}" for n, x in g.groupby("n_train")]
