@@ -96,3 +96,37 @@ def test_best_linear_accuracy_and_the_table10_flag():
     assert list(table[("weight decay", "paper")]) == ["0.0005"]
     assert table[("learning rate", "this run")].iloc[0] == "0.3"
     assert np.isfinite(float(table[("validation accuracy", "this run")].iloc[0]))
+
+
+def test_table2_shows_stored_controls_before_the_stored_grid_is_complete():
+    """Each network's MS-7 control is its own store entry, so a stored control shows in Table
+    2 while the stored grid is still partial (its chosen setting needs every grid point, so
+    the grid's columns stay 'not yet run')."""
+    class Part:  # a stand-in for runner.Merged
+        def __init__(self, metrics, complete, provenance=None):
+            self.metrics, self.complete = metrics, complete
+            self.provenance = provenance or {}
+            self.provenances = [self.provenance] if provenance else []
+
+    this = {"grid": Part(_metrics([("(100,1)-FCN", 0.1, 0, 0.95), ("(200,1)-FCN", 0.1, 0, 0.95)]),
+                         True),
+            "control": Part(pd.DataFrame([dict(model=m, seed=0, metric="standard accuracy",
+                                               value=0.99) for m in ("(100,1)-FCN",
+                                                                     "(200,1)-FCN")]), True)}
+    control = pd.DataFrame([dict(model="(100,1)-FCN", seed=s, metric="standard accuracy",
+                                 value=v) for s, v in enumerate([1.0, 0.998, 0.996])])
+    stored = {"grid": Part(_metrics([("(100,1)-FCN", 0.1, 0, 0.9)]), False),
+              "control": Part(control, False, dict(device_name="cpu (x86_64, 2 cores)",
+                                                   date="2026-11-27T22:08:00+00:00"))}
+    table = views.table2_view(this, stored, "quick").data
+    column = [c for c in table.columns if c[1] == "stored"]
+    assert len(column) == 1 and "MS-7" in column[0][0]  # the control's column, no grid's
+    cells = table.set_index(table.columns[0])[column[0]]
+    assert cells["(100,1)-FCN"].startswith("0.998 ± 0.002")
+    assert cells["(200,1)-FCN"] == "not yet run"
+    caption = views.table2_view(this, stored, "quick").caption
+    assert "cpu (x86_64, 2 cores)" in caption
+    # with nothing stored, no stored column and the caption says so
+    empty = views.table2_view(this, {"grid": None, "control": None}, "quick")
+    assert not [c for c in empty.data.columns if c[1] == "stored"]
+    assert "not yet run" in empty.caption

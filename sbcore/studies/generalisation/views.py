@@ -34,16 +34,21 @@ def best_linear_accuracy(p: float) -> float:
 
 
 def _table2_long(parts: dict) -> pd.DataFrame | None:
-    """Table 2's tidy rows for one source: the chosen point's runs, and the control's test
-    accuracy renamed ``CONTROL``."""
-    grid, control = _complete(parts.get("grid")), _complete(parts.get("control"))
-    if grid is None:
-        return None
-    out = [gs.chosen_runs(grid.metrics)]
+    """Table 2's tidy rows for one source: the chosen point's runs (only from a complete grid:
+    the choice needs every point), and the control's test accuracy renamed ``CONTROL`` for
+    every network whose control is stored (each is its own entry, complete on its own)."""
+    grid, control = _complete(parts.get("grid")), parts.get("control")
+    out = [gs.chosen_runs(grid.metrics)] if grid is not None else []
     if control is not None:
         c = control.metrics
         out.append(c[c["metric"] == "standard accuracy"].assign(metric=CONTROL))
-    return pd.concat(out, ignore_index=True)
+    return pd.concat(out, ignore_index=True) if out else None
+
+
+def _table2_stored(stored: dict):
+    """The stored part the Table 2 caption names: the grid when it is complete, else the
+    controls (the only stored cells the table then shows)."""
+    return _complete(stored.get("grid")) or stored.get("control")
 
 
 def table2_view(results: dict, stored: dict, profile: str):
@@ -57,7 +62,7 @@ def table2_view(results: dict, stored: dict, profile: str):
     this = _table2_long(results)
     st = _table2_long(stored)
     long = compare_table(paper, this, st, keys=("model", "metric"))
-    return wide_table(long, ["model"], TABLE2 + [CONTROL], stored.get("grid"),
+    return wide_table(long, ["model"], TABLE2 + [CONTROL], _table2_stored(stored),
                       "Noisy LMS-7: the chosen setting of each network (Table 2), and the "
                       "same network on MS-7", profile)
 
