@@ -72,6 +72,12 @@ display(*map(Markdown, views.profile_notes(profile)))
 fig = figures.fig6(results)
 display(views.ensembles_view(results, stored, profile))
 
+# %% tags=["remove-input"]
+text = views.stored_ensembles_text(stored)
+display(Markdown(text or "*No paper-scale ensembles are stored yet.*"))
+if text:
+    fig = figures.fig6(stored)
+
 # %% [markdown]
 # On MS-5 an ensemble of {glue:text}`ens_max` gains {glue:text}`ms5_avg_gain:+.3f` by
 # averaging logits and {glue:text}`ms5_stack_gain:+.3f` with the stacker (its best member

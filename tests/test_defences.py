@@ -214,3 +214,32 @@ def test_paper_numbers_sit_beside_the_cells():
     assert set(f7["model"]) == {"(200,2)-FCN", "(1000,2)-FCN"}
     paper = views.table11_paper("mnist-fashion-A")
     assert len(paper) == 18 and set(paper["dataset"]) == {"mnist-fashion-A"}
+
+
+def test_a_stored_paper_scale_ensemble_run_is_told_and_recapped(results):
+    """With ensembles stored at the paper scale (here the smoke run stands in for them), the
+    chapter states their members' and largest ensembles' accuracy per dataset beside the
+    paper's figure, and the recap gains one bullet per stored dataset; with nothing stored it
+    says so and the recap keeps its three bullets."""
+    stored = dict(NONE_STORED, ensembles=results["ensembles"])
+    rows = views.stored_ensembles(stored)
+    m = results["ensembles"].metrics
+    assert [r["dataset"] for r in rows] == list(dict.fromkeys(m["dataset"]))
+    for r in rows:
+        sub = m[m["dataset"] == r["dataset"]]
+        members = sub[(sub["aggregation"] == "member") & (sub["metric"] == "test accuracy")]
+        assert r["pool"] == members["seed"].nunique() and r["member"] == members["value"].mean()
+        top = sub[(sub["aggregation"] == "ensemble") & (sub["size"] == sub["size"].max())]
+        assert r["ensembles"] == top["ensemble"].nunique()
+        stack = top[top["metric"] == "linear stacker accuracy"]["value"].mean()
+        assert r["stack_acc"] == pytest.approx(stack)
+        points = views.fig6_paper_points()
+        sizes = set(points.loc[points["dataset"] == r["dataset"], "size"])
+        assert np.isfinite(r["paper"]) == (r["size"] in sizes)  # Fig. 6 gives 1, 3, 5, 10
+    text = views.stored_ensembles_text(stored)
+    assert text.startswith("**The stored paper-scale run**") and "MS-5" in text
+    assert f"{rows[0]['stack_acc']:.3f}" in text
+    recap = views.recap(results, stored, "smoke")
+    assert recap.count("\n* ") == 3 + len(rows) and "At the paper's scale" in recap
+    assert views.stored_ensembles(NONE_STORED) == [] and \
+        views.stored_ensembles_text(NONE_STORED) is None

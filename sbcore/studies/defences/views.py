@@ -89,6 +89,52 @@ def ensembles_view(results: dict, stored: dict, profile: str):
                       "its figure and name no aggregation", profile)
 
 
+def stored_ensembles(stored: dict) -> list[dict]:
+    """Per dataset of the stored paper-scale ensembles: the pool size, the members' mean test
+    accuracy, the number of ensembles of the largest size, their mean accuracy and gain over
+    their members by each aggregation, and the paper's accuracy for that size (read off its
+    figure; NaN where it gives none). Empty when nothing is stored."""
+    part = stored.get("ensembles")
+    if part is None:
+        return []
+    m, paper, out = part.metrics, fig6_paper_points(), []
+    for name in dict.fromkeys(m["dataset"]):
+        sub = m[m["dataset"] == name]
+        big = int(sub.loc[sub["aggregation"] == "ensemble", "size"].max())
+        members = sub[sub["aggregation"] == "member"]
+        p = paper[(paper["dataset"] == name) & (paper["size"] == big)]["accuracy"]
+        row = dict(dataset=name, pool=members["seed"].nunique(), size=big,
+                   member=_mean(members, metric="test accuracy"),
+                   ensembles=sub.loc[(sub["aggregation"] == "ensemble") & (sub["size"] == big),
+                                     "ensemble"].nunique(),
+                   paper=float(p.iloc[0]) if len(p) else float("nan"))
+        for agg, short in (("averaged logits", "avg"), ("linear stacker", "stack")):
+            row[f"{short}_acc"] = _mean(sub, size=big, metric=f"{agg} accuracy")
+            row[f"{short}_gain"] = _mean(sub, size=big, metric=f"{agg} gain")
+        out.append(row)
+    return out
+
+
+def stored_ensembles_text(stored: dict) -> str | None:
+    """Markdown: what the stored paper-scale ensembles show (``stored_ensembles``), with the
+    run's device and date; None when nothing is stored."""
+    from sbcore.book.chapter import stored_label
+
+    rows = stored_ensembles(stored)
+    if not rows:
+        return None
+    sentences = [
+        f"on {NAMES.get(r['dataset'], r['dataset'])} a pool of {r['pool']} networks reaches "
+        f"{r['member']:.3f} on average, and its {r['ensembles']} ensembles of {r['size']} reach "
+        f"{r['avg_acc']:.3f} by averaging logits ({r['avg_gain']:+.3f}) and {r['stack_acc']:.3f} "
+        f"with the stacker ({r['stack_gain']:+.3f})"
+        + (f", against about {r['paper']:.2f} in the paper's figure"
+           if np.isfinite(r["paper"]) else "")
+        for r in rows]
+    return (f"**The stored paper-scale run** ({stored_label(stored['ensembles'])}): "
+            + "; ".join(sentences) + ".")
+
+
 def ensemble_curves(results: dict) -> pd.DataFrame:
     """Per dataset, size and aggregation (members' mean, averaged logits, linear stacker):
     mean and std of the accuracy over the ensembles, and their count."""
@@ -367,6 +413,15 @@ def recap(results: dict, stored: dict, profile: str, learned: float = 0.95,
         f"{n['ens_members']} members read the same coordinate"
         + (": they err together and the ensemble does not help." if not lms7_helps else
            ", yet the ensemble gains here.")]
+    for r in stored_ensembles(stored):  # the paper scale, where it is stored
+        best = max(r["avg_acc"], r["stack_acc"])
+        verdict = ("" if not np.isfinite(r["paper"]) else
+                   f", short of the paper's ≈{r['paper']:.2f}" if best < r["paper"] - helps
+                   else f", as the paper's ≈{r['paper']:.2f}")
+        lines.append(f"* At the paper's scale (stored, a pool of {r['pool']}): on "
+                     f"{NAMES.get(r['dataset'], r['dataset'])} ensembles of {r['size']} reach "
+                     f"{r['avg_acc']:.3f} (averaged) and {r['stack_acc']:.3f} (stacker) from "
+                     f"members at {r['member']:.3f}{verdict}.")
     eps = [float(x) for x in n["adv_eps"].split(", ")]
     parts, robust, failed = [], [], []
     for e in eps:
