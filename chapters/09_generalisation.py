@@ -92,7 +92,7 @@ fig = figures.price(results, nums["p"])
 
 # %% tags=["remove-input"]
 display(views.table2_view(results, stored, profile))
-display(Markdown(views.control_text(results)))
+display(Markdown(views.control_text(results, stored)))
 
 # %% [markdown]
 # ## No setting escapes
