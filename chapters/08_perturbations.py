@@ -116,7 +116,7 @@ display(HTML(viz.animation_html(figures.crossing_animation(result))))
 # SVD-UAP directions:
 
 # %% tags=["remove-input"]
-table = views.uap_cosines(result)
+table = views.uap_cosines(result, stored)
 display(table if table is not None else Markdown("*One model only at this profile.*"))
 
 # %% [markdown]
@@ -147,4 +147,4 @@ if table is not None:
 # ## Recap
 
 # %% tags=["remove-input"]
-display(Markdown(views.recap(result, profile)))
+display(Markdown(views.recap(result, profile, stored)))

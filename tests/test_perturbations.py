@@ -60,7 +60,8 @@ def test_views_and_figure(result):
     assert ("SVD-UAP accuracy", "paper") in acc.columns  # notebook 06's 0.0066 beside the FCN
     assert ("SVD-UAP share on S", "paper") in share.columns  # Fig. 4's 99.6%
     table = views.uap_cosines(result).data
-    assert len(table) == 1 and 0 <= float(table["|cosine|"].iloc[0]) <= 1
+    assert list(table.columns) == ["model", "other model", "|cosine|, this run"]  # none stored
+    assert len(table) == 1 and 0 <= float(table["|cosine|, this run"].iloc[0]) <= 1
     n = views.numbers(result, "smoke")
     assert 0 <= n["uap_acc_lo"] <= n["uap_acc_hi"] <= 1
     assert views.recap(result, "smoke").count("\n* ") == 2
@@ -94,3 +95,23 @@ def test_the_image_part(result):
     u = result.tables["uap"]
     assert len(u) == 3 * 64 * 32 and abs((u["value"] ** 2).sum() - 1) < 1e-4  # unit norm
     assert isinstance(figures.image_uap(result), matplotlib.figure.Figure)
+
+
+def test_a_stored_paper_scale_run_shows_beside_this_one(result):
+    """With a stored paper-scale run (here the smoke run stands in for it) the cosine table
+    gets its column, with the same value for the same pair, and the recap a third bullet
+    naming the stored models and the averaging classifier's accuracy under both UAPs."""
+    table = views.uap_cosines(result, result).data
+    assert list(table.columns)[2:] == ["|cosine|, this run", "|cosine|, stored paper-scale run"]
+    assert (table.iloc[:, 2] == table.iloc[:, 3]).all()
+    only_stored = views.uap_cosines(None, result).data
+    assert only_stored["|cosine|, this run"].iloc[0] == "–"
+    text = views.recap(result, "smoke", result)
+    assert text.count("\n* ") == 3
+    bullet = text.splitlines()[-1]
+    m = result.metrics
+    models = m[(m["model"] != pt.AVERAGING) & m["dataset"].isin(views.NAMES)]["model"].unique()
+    assert bullet.startswith("* At the paper's scale") and all(x in bullet for x in models)
+    avg = m[(m["model"] == pt.AVERAGING) & (m["metric"] == "AS-UAP accuracy")]["value"]
+    assert f"{avg.min():.3f} under an AS-UAP" in bullet
+    assert views.recap(result, "smoke", None).count("\n* ") == 2

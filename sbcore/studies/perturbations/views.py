@@ -59,9 +59,11 @@ def curves(results) -> pd.DataFrame:
                                             sort=False)["accuracy"].mean().reset_index()
 
 
-def uap_cosines(results):
-    """|cosine| between the SVD-UAP directions of the models trained on LMS-5 (seed-averaged
-    sign-aligned directions; the sign of a UAP is free), one row per pair."""
+def _cosines(results) -> dict:
+    """{(model, other model): |cosine|} between the SVD-UAP directions of the models trained
+    on LMS-5 (seed-averaged sign-aligned directions; the sign of a UAP is free)."""
+    if results is None:
+        return {}
     d = results.tables["directions"]
     d = d[d["dataset"] == "lms-5"]
     vecs = {}
@@ -73,12 +75,22 @@ def uap_cosines(results):
         mean = np.mean(aligned, axis=0)
         vecs[model] = mean / np.linalg.norm(mean)
     models = list(vecs)
-    rows = {(a, b): f"{abs(vecs[a] @ vecs[b]):.3f}" for i, a in enumerate(models)
+    return {(a, b): float(abs(vecs[a] @ vecs[b])) for i, a in enumerate(models)
             for b in models[i + 1:]}
-    if not rows:
+
+
+def uap_cosines(results, stored=None):
+    """|cosine| between the SVD-UAP directions of the models trained on LMS-5, one row per
+    pair: this run's, and the stored paper-scale run's beside it once it holds two models."""
+    this, st = _cosines(results), _cosines(stored)
+    if not this and not st:
         return None
-    table = pd.Series(rows, name="|cosine|").to_frame()
-    table.index.names = ["model", "other model"]
+    pairs = list(dict.fromkeys([*this, *st]))
+    table = pd.DataFrame({"|cosine|, this run": [this.get(k) for k in pairs]},
+                         index=pd.MultiIndex.from_tuples(pairs, names=["model", "other model"]))
+    if st:
+        table["|cosine|, stored paper-scale run"] = [st.get(k) for k in pairs]
+    table = table.map(lambda v: "–" if v is None or v != v else f"{v:.3f}")
     return summary_view(table, "The SVD-UAPs of the models trained on LMS-5: |cosine| between "
                                "their directions (1 is the same direction)")
 
@@ -161,8 +173,27 @@ def profile_notes(profile: str) -> list[str]:
     return []
 
 
-def recap(results, profile: str) -> str:
+def stored_recap(stored) -> str | None:
+    """A recap bullet for the stored paper-scale run (whichever of its entries are stored):
+    its models, the SVD-UAP's accuracy and share on S, and what the averaging classifier
+    keeps. None when nothing synthetic is stored."""
+    if stored is None or not len(_synthetic(stored.metrics)):
+        return None
+    n = numbers(stored, "paper")
+    m = _synthetic(stored.metrics)
+    nets = m[m["model"] != pt.AVERAGING][["dataset", "model"]].drop_duplicates()
+    which = ", ".join(f"{r.model} on {NAMES[r.dataset]}" for r in nets.itertuples())
+    return (f"* At the paper's scale (stored: {which}; d = {n['d']}): the SVD-UAPs of the "
+            f"same norms take the networks to {n['uap_acc_lo']:.3f}–{n['uap_acc_hi']:.3f} "
+            f"accuracy with {n['uap_share_lo']:.3f}–{n['uap_share_hi']:.3f} of their budget on "
+            f"S; the "
+            f"averaging classifier keeps {n['avg_svd_acc']:.3f} under it and "
+            f"{n['avg_as_acc']:.3f} under an AS-UAP trained against it.")
+
+
+def recap(results, profile: str, stored=None) -> str:
     n = numbers(results, profile)
+    extra = stored_recap(stored)
     return "\n".join([
         f"* One perturbation for the whole test set, of l2 norm 1 on LMS-5 (0.5 on MS-(5,7)), "
         f"takes the networks to {n['uap_acc_lo']:.3f}–{n['uap_acc_hi']:.3f} accuracy, and "
@@ -176,4 +207,4 @@ def recap(results, profile: str) -> str:
            "already reaches it when the perturbation is trained against it directly."),
         f"* A shift of norm 1 along S leaves the networks {n['shift_s']:.3f} accuracy; along "
         f"Sᶜ {n['shift_sc']:.3f}, and even a shift of norm {n['shift_norm']:g} along Sᶜ leaves "
-        f"{n['shift_sc_big']:.3f}."])
+        f"{n['shift_sc_big']:.3f}.", *([extra] if extra else [])])
