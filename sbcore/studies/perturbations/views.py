@@ -187,7 +187,7 @@ def stored_recap(stored) -> str | None:
             f"same norms take the networks to {n['uap_acc_lo']:.3f}–{n['uap_acc_hi']:.3f} "
             f"accuracy with {n['uap_share_lo']:.3f}–{n['uap_share_hi']:.3f} of their budget on "
             f"S; the "
-            f"averaging classifier keeps {n['avg_svd_acc']:.3f} under it and "
+            f"averaging classifier keeps {n['avg_svd_acc']:.3f} under them and "
             f"{n['avg_as_acc']:.3f} under an AS-UAP trained against it.")
 
 
