@@ -78,8 +78,7 @@ display(*map(Markdown, views.profile_notes(profile)))
 # ## The UAPs ride $S$ (Fig. 4)
 
 # %% tags=["remove-input"]
-display(views.summary(result, stored, profile, "accuracy"),
-        views.summary(result, stored, profile, "share"))
+display(*(views.summary(result, stored, profile, what) for what in ("accuracy", "share", "pgd")))
 
 # %% [markdown]
 # One perturbation of norm 1 takes the networks to {glue:text}`uap_acc_lo:.3f`–
@@ -95,6 +94,9 @@ display(views.summary(result, stored, profile, "accuracy"),
 # from the boundary, so on LMS-5 the paper's universal perturbation is a direction whose sign
 # the label sets. On MS-(5,7) the unsigned one leaves {glue:text}`unsigned_ms_5_7:.3f`: there a
 # shift of one slab width along $S$ puts a point of either class on a slab of the other.
+
+# %% tags=["remove-input"]
+display(views.summary(result, stored, profile, "unsigned"))
 
 # %% tags=["remove-input"]
 fig = figures.accuracy_vs_norm(result)

@@ -91,8 +91,9 @@ fig = figures.price(results, nums["p"])
 # training points instead of learning the slabs that explain them.
 
 # %% tags=["remove-input"]
-display(views.table2_view(results, stored, profile))
-display(Markdown(views.control_text(results, stored)))
+display(views.table2_view(results, stored, profile, "price"),
+        Markdown(views.control_text(results, stored)),
+        views.table2_view(results, stored, profile, "reads"))
 
 # %% [markdown]
 # ## No setting escapes

@@ -512,7 +512,37 @@ def test_compare_table_adds_the_cells_only_the_stored_run_has_after_this_runs():
     plain = compare_table(paper, this, stored)
     assert plain["dataset"].tolist() == ["lms-7", "lms-5"]  # this run's rows only
     assert plain["stored paper-scale run"].tolist() == ["not yet run", "0.500 ± 0.000 (n=2)"]
+    from sbcore.book.chapter import wide_table
+    html = wide_table(plain, ["dataset", "model"], ["AUC"]).to_html()
+    assert "not yet<br>run" in html and "not yet run<" not in html  # two lines, as a number
     wide = compare_table(paper, this, stored, stored_rows=True)
     assert wide["dataset"].tolist() == ["lms-7", "lms-5", "ms-5-7"]
     assert wide.iloc[2][["paper", "stored paper-scale run", "this run"]].tolist() == \
         ["0.50 ± 0.01", "0.500 ± 0.000 (n=2)", "–"]
+
+
+def test_wide_table_seed_counts_ignore_cells_not_yet_run():
+    """A row whose stored cells are partly 'not yet run' still has one stored count: the
+    seeds column says it (and '–' for a row with nothing stored) instead of every stored cell
+    keeping its '(n=3)'."""
+    import pandas as pd
+
+    from sbcore.book import wide_table
+
+    long = pd.DataFrame({
+        "dataset": ["LMS-5"] * 4 + ["MS-(5,7)"] * 2,
+        "model": ["FCN", "FCN", "avg", "avg", "GRU", "GRU"],
+        "metric": ["PGD accuracy", "PGD share on S"] * 3,
+        "paper": [""] * 6,
+        "stored paper-scale run": ["0.000 ± 0.000 (n=3)", "0.956 ± 0.001 (n=3)",
+                                   "0.000 (n=1)", "0.040 (n=1)", "not yet run",
+                                   "not yet run"],
+        "this run": ["0.000 ± 0.000 (n=2)", "0.954 ± 0.001 (n=2)", "0.000 (n=1)",
+                     "0.118 (n=1)", "0.000 ± 0.000 (n=2)", "0.945 ± 0.000 (n=2)"]})
+    t = wide_table(long, ["dataset", "model"], ["PGD accuracy", "PGD share on S"]).data
+    assert t[("seeds", "stored")].tolist() == ["3", "1", "–"]
+    assert t[("seeds", "this run")].tolist() == ["2", "1", "2"]
+    assert t[("PGD accuracy", "stored")].tolist() == ["0.000 ± 0.000", "0.000", "not yet run"]
+    mixed = long.assign(**{"stored paper-scale run": ["0.000 (n=3)", "0.956 (n=2)"] + ["–"] * 4})
+    t = wide_table(mixed, ["dataset", "model"], ["PGD accuracy", "PGD share on S"]).data
+    assert t[("PGD share on S", "stored")].tolist()[0] == "0.956 (n=2)"  # differ: kept

@@ -108,8 +108,11 @@ def test_table2_shows_stored_controls_before_the_stored_grid_is_complete():
             self.provenance = provenance or {}
             self.provenances = [self.provenance] if provenance else []
 
-    this = {"grid": Part(_metrics([("(100,1)-FCN", 0.1, 0, 0.95), ("(200,1)-FCN", 0.1, 0, 0.95)]),
-                         True),
+    grid = _metrics([("(100,1)-FCN", 0.1, 0, 0.95), ("(200,1)-FCN", 0.1, 0, 0.95)])
+    std = grid[grid["metric"] == "standard accuracy"]
+    grid = pd.concat([grid] + [std.assign(metric=m) for m in (
+        "train accuracy", "Sc-randomized accuracy", "S-randomized accuracy")])
+    this = {"grid": Part(grid, True),
             "control": Part(pd.DataFrame([dict(model=m, seed=0, metric="standard accuracy",
                                                value=0.99) for m in ("(100,1)-FCN",
                                                                      "(200,1)-FCN")]), True)}
@@ -118,6 +121,8 @@ def test_table2_shows_stored_controls_before_the_stored_grid_is_complete():
     stored = {"grid": Part(_metrics([("(100,1)-FCN", 0.1, 0, 0.9)]), False),
               "control": Part(control, False, dict(device_name="cpu (x86_64, 2 cores)",
                                                    date="2026-11-27T22:08:00+00:00"))}
+    reads = views.table2_view(this, stored, "quick", "reads").data
+    assert not [c for c in reads.columns if c[1] == "stored"]  # the grid's: not yet run
     table = views.table2_view(this, stored, "quick").data
     column = [c for c in table.columns if c[1] == "stored"]
     assert len(column) == 1 and "MS-7" in column[0][0]  # the control's column, no grid's
@@ -130,6 +135,8 @@ def test_table2_shows_stored_controls_before_the_stored_grid_is_complete():
     empty = views.table2_view(this, {"grid": None, "control": None}, "quick")
     assert not [c for c in empty.data.columns if c[1] == "stored"]
     assert "not yet run" in empty.caption
+    with pytest.raises(ValueError, match="part must be one of price, reads"):
+        views.table2_view(this, stored, "quick", "all")
 
 
 def test_control_text_names_a_stored_run_that_lost_its_fit_after_the_stop_rule():

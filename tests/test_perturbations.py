@@ -59,6 +59,12 @@ def test_views_and_figure(result):
     share = views.summary(result, None, "smoke", "share").data
     assert ("SVD-UAP accuracy", "paper") in acc.columns  # notebook 06's 0.0066 beside the FCN
     assert ("SVD-UAP share on S", "paper") in share.columns  # Fig. 4's 99.6%
+    tables = [views.summary(result, None, "smoke", what).data for what in views.SUMMARIES]
+    shown = [c[0] for v in tables for c in dict.fromkeys((c[0], c[1]) for c in v.columns)
+             if c[0] not in ("dataset", "model", "seeds") and c[1] == "this run"]
+    assert len(shown) == len(set(shown)) == 7  # every attack's metric in exactly one table
+    with pytest.raises(ValueError, match="what must be one of accuracy, share, pgd, unsigned"):
+        views.summary(result, None, "smoke", "curves")
     table = views.uap_cosines(result).data
     assert list(table.columns) == ["model", "other model", "|cosine|, this run"]  # none stored
     assert len(table) == 1 and 0 <= float(table["|cosine|, this run"].iloc[0]) <= 1

@@ -235,9 +235,14 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
     order = sub[rows].drop_duplicates()
     seeds, per_row = {}, {}
     for source in (STORED, "this run"):
-        counts = sub[source].astype(str).str.extract(_COUNT, expand=False)
-        by_row = counts.groupby([sub[k] for k in rows], sort=False).agg(
-            lambda c: c.iloc[0] if c.dropna().nunique() == 1 and c.notna().all() else None)
+        text = sub[source].astype(str)
+        if text.isin(_NO_NUMBER).all():
+            continue  # nothing from this source: no counts to say
+        counts = text.str.extract(_COUNT, expand=False)
+        # a cell without a number ('not yet run', '–') has no count and does not split a row
+        valued = counts.where(~text.isin(_NO_NUMBER), "")
+        by_row = valued.groupby([sub[k] for k in rows], sort=False).agg(
+            lambda c: _one_count(c[c != ""]))
         if counts.dropna().nunique() == 1:  # one count for the whole table: the caption says it
             seeds[source] = counts.dropna().iloc[0]
         elif by_row.notna().all():  # one count per row: a 'seeds' column says it
@@ -270,10 +275,24 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
             .set_caption(_wide_caption(title, stored, seeds, profile)))
 
 
+_NO_NUMBER = ("not yet run", "–", "", "nan")
+
+
+def _one_count(counts: pd.Series):
+    """A row's seed count: the one count its numbered cells share ('–' for a row with none),
+    or None when they differ or one lacks a count."""
+    if not len(counts):
+        return "–"
+    return counts.iloc[0] if counts.notna().all() and counts.nunique() == 1 else None
+
+
 def _std_below(text) -> str:
     """'0.499 ± 0.003' shown as the mean over a smaller '± 0.003' (HTML): a group of three
-    sub-columns then fits the text column; the table's data keep the plain text."""
+    sub-columns then fits the text column; the table's data keep the plain text. A stored
+    cell 'not yet run' takes two lines too, no wider than a number."""
     text = str(text)
+    if text == "not yet run":
+        return "not yet<br>run"
     mean, sep, rest = text.partition(" ± ")
     if sep:
         return f'{mean}<br><span class="sd">± {rest}</span>'

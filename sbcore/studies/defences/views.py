@@ -18,10 +18,10 @@ from sbcore.studies.defences import study as ds
 
 NAMES = {"ms-5": "MS-5", "noisy-lms-7": "noisy LMS-7", "advms-5-7": "AdvMS-(5,7)",
          "mnist-fashion-A": "MNIST-Fashion A", "mnist-cifar-A": "MNIST-CIFAR A"}
-# the table's columns: accuracies (the gains over the members are in the prose and the recap;
-# with them too the table would not fit the text column)
-ENSEMBLE_METRICS = ["mean member accuracy", "averaged logits accuracy",
-                    "linear stacker accuracy"]
+# the table's columns: the two aggregations' accuracy, paper | stored | this run (a single
+# network's row is the members' accuracy; the members' mean per ensemble and the gains over it
+# are in the figure, the prose and the recap: with them the table would not fit the column)
+ENSEMBLE_METRICS = ["averaged logits accuracy", "linear stacker accuracy"]
 ADV_METRICS = ["standard accuracy", "robust accuracy", "S-randomized accuracy",
                "Sc-randomized accuracy"]
 T11_METRICS = ["standard accuracy", "robust accuracy", "S-randomized accuracy"]

@@ -14,8 +14,6 @@ from sbcore.studies.images.views import dataset_label
 from sbcore.studies.perturbations import study as pt
 
 NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
-ACCURACY = ["PGD accuracy", "SVD-UAP accuracy", "AS-UAP accuracy", "unsigned SVD-UAP accuracy"]
-SHARE = ["PGD share on S", "SVD-UAP share on S", "AS-UAP share on S"]
 
 
 def paper_table(models) -> pd.DataFrame:
@@ -35,21 +33,37 @@ def _synthetic(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["dataset"].isin(NAMES)]
 
 
+# The comparison tables: at most two metrics with paper | stored | this run each, plus one
+# without a paper number, so that each fits the text column.
+SUMMARIES = {
+    "accuracy": (["SVD-UAP accuracy", "AS-UAP accuracy"],
+                 "Accuracy under the universal perturbations"),
+    "share": (["SVD-UAP share on S", "AS-UAP share on S"],
+              "Share of each UAP's l2 budget on S (mean ‖P_S‖ / ‖P‖ in the blocks' "
+              "coordinates)"),
+    "pgd": (["PGD accuracy", "PGD share on S"],
+            "Per-example PGD: accuracy, and the share of its budget on S"),
+    "unsigned": (["unsigned SVD-UAP accuracy"],
+                 "Accuracy under the SVD-UAP added with one sign to every point, whatever its "
+                 "label"),
+}
+
+
 def summary(results, stored, profile: str, what: str = "accuracy"):
-    """Rows dataset and model: accuracy after PGD and the UAPs at the notebook's norms
-    (``what="accuracy"``), or the share of each one's l2 budget on S (``what="share"``);
-    paper | stored | this run."""
+    """Rows dataset and model, paper | stored | this run, for one of ``SUMMARIES``: the UAPs'
+    accuracy at the notebook's norms (``"accuracy"``), the share of their l2 budget on S
+    (``"share"``), per-example PGD (``"pgd"``), or the SVD-UAP added with one sign
+    (``"unsigned"``)."""
+    if what not in SUMMARIES:
+        raise ValueError(f"what must be one of {', '.join(SUMMARIES)}, got {what!r}")
+    metrics, title = SUMMARIES[what]
     this = _synthetic(results.metrics)
     st = _synthetic(stored.metrics) if stored is not None else None
     long = compare_table(paper_table(this["model"]), this, st,
                          keys=("dataset", "model", "metric"))
     long["dataset"] = long["dataset"].map(NAMES)
-    title = ("Accuracy after each attack" if what == "accuracy" else
-             "Share of each perturbation's l2 budget on S (mean ‖P_S‖ / ‖P‖ in the blocks' "
-             "coordinates)")
     title += "; UAPs of norm 1.0 on LMS-5 and 0.5 on MS-(5,7), as notebook 06"
-    return wide_table(long, ["dataset", "model"], ACCURACY if what == "accuracy" else SHARE,
-                      stored, title, profile)
+    return wide_table(long, ["dataset", "model"], metrics, stored, title, profile)
 
 
 def curves(results) -> pd.DataFrame:
