@@ -69,6 +69,22 @@ problems = show_problems(this_run, paper_run)
 display(*map(Markdown, views.profile_notes(profile)))
 
 # %% [markdown]
+# ## First, in two dimensions (Fig. 1)
+#
+# The paper opens with a picture in the plane: one coordinate separates the classes with a
+# single threshold, the other with several, and a trained network takes the single
+# threshold. Here that picture is trained rather than drawn: LMS-5 at d =
+# {glue:text}`toy_d`, the linear coordinate $S$ and one 5-slab, each separating the classes
+# on its own (the slab needs four thresholds), with the sample sizes and recipe above.
+# {glue:text}`toy_seeds` {glue:text}`toy_model`s reach {glue:text}`toy_acc` test accuracy;
+# with $S$ randomised they fall to {glue:text}`toy_s_acc`, with $S^c$ randomised they keep
+# {glue:text}`toy_sc_acc`. Every boundary runs across $S$, although the gaps of the slab
+# separate the same points just as well.
+
+# %% tags=["remove-input"]
+fig = figures.toy(results["toy"])
+
+# %% [markdown]
 # ## Networks rely on S alone (Table 4, Fig. 3b)
 #
 # Every row is mean ± std over seeds, with the count. "paper" is the paper's number (Table 4

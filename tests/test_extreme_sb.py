@@ -1,5 +1,6 @@
 """Oracle classifiers (known answers) and the extreme simplicity bias experiment at smoke."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -9,6 +10,7 @@ from sbcore.models import FCN
 from sbcore.profiles import section
 from sbcore.reliance import accuracy, as_scorer, randomized_metrics, relies_only_on_S
 from sbcore.studies import runner
+from sbcore.studies.extreme_sb import figures, views
 from sbcore.studies.extreme_sb import study as esb
 from sbcore.studies.measuring.oracles import (
     KNOWN_ACCURACY,
@@ -111,7 +113,7 @@ def test_one_entry_per_part_dataset_and_model():
     cfgs = esb.configs("smoke")
     s = section("smoke", "extreme_sb")
     assert len(cfgs) == len(s["datasets"]) * (len(s["models"]) + len(s["control_models"])) \
-        + len(s["wide_datasets"]) * len(s["wide_models"])
+        + len(s["wide_datasets"]) * len(s["wide_models"]) + len(s["toy"]["datasets"])
     for name, cfg in cfgs.items():
         part, dataset, model = name.split("/")
         assert (cfg["part"], cfg["dataset"]) == (part, dataset)
@@ -169,6 +171,32 @@ def test_main_part_stores_the_figure_tables_and_the_networks(smoke_results):
     m = first[name].metrics
     stored_acc = m[(m["seed"] == cfg["seeds"][0]) & (m["metric"] == "train accuracy")]["value"]
     assert acc == pytest.approx(float(stored_acc.iloc[0]))
+
+
+def test_fig1_in_two_dimensions_the_networks_take_the_single_threshold(smoke_results):
+    """Fig. 1 trained: on LMS-5 at d = 2 (S linear, one 5-slab) every network is right, at
+    chance with S randomised and unchanged with the slab randomised; the stored grid holds
+    every seed's scores over the plane, and along the slab axis the predicted class never
+    changes at a fixed S away from the boundary (the boundary runs across S)."""
+    toy = esb.parts(smoke_results[0])["toy"]
+    cfg = next(iter(esb.config("smoke", "toy").values()))
+    assert cfg["d"] == 2 and toy.metrics["d"].eq(2).all()
+    wide = toy.metrics.pivot_table(index="seed", columns="metric", values="value")
+    assert (wide["standard accuracy"] >= 0.99).all()
+    assert (wide["S-randomized accuracy"] - 0.5).abs().max() <= 0.06
+    assert (wide["Sc-randomized accuracy"] >= 0.98).all()
+    grid = toy.tables["boundary"]
+    assert len(grid) == len(cfg["seeds"]) * cfg["grid"] ** 2
+    assert set(grid["seed"]) == set(cfg["seeds"]) and (grid["c_coord"] == 1).all()
+    far = grid[grid["s_value"].abs() >= 0.3]  # beyond the linear margin's neighbourhood
+    sides = far.assign(pos=far["score"] > 0).groupby(["seed", "s_value"])["pos"].nunique()
+    assert sides.eq(1).all()
+    assert len(toy.tables["boundary_points"]) > 0
+    fig = figures.toy(toy)
+    assert len(fig.axes) == 2 and fig.get_size_inches()[0] <= 7.0 + 1e-6
+    plt.close(fig)
+    n = views.toy_numbers(toy)
+    assert n["toy_seeds"] == len(cfg["seeds"]) and n["toy_d"] == 2
 
 
 def test_second_run_reuses_the_store(smoke_results):

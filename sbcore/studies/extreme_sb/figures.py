@@ -82,3 +82,36 @@ def dynamics_animation(main, model: str, frames: int) -> str:
     """The training dynamics of ``model`` as ``frames`` precomputed frames (HTML)."""
     return viz.animation_html(viz.dynamics_animation(_history(main, model), "panel",
                                                      frames=frames))
+
+
+def toy(part):
+    """Fig. 1 in two dimensions: (left) LMS-5 at d = 2 with the boundary that reads S alone
+    (one threshold) and the one that reads the 5-slab alone (four thresholds); (right) the
+    trained networks' decision regions (the first seed filled, every other seed's boundary
+    dotted) over the same plane."""
+    from sbcore.data import GAMMA, WIDTH, slab_intervals
+
+    grid, pts = part.tables["boundary"].copy(), part.tables["boundary_points"]
+    seeds = list(dict.fromkeys(grid["seed"]))
+    grid["base"] = grid["seed"].map({s: i for i, s in enumerate(seeds)})
+    name, model = grid["dataset"].iloc[0], grid["model"].iloc[0]
+    s_label = f"S: coordinate {int(grid['s_coord'].iloc[0])} (linear)"
+    c_label = f"Sᶜ: coordinate {int(grid['c_coord'].iloc[0])} (5-slab)"
+    fig, (left, right) = viz.panel_grid(2, (3.5, 3.4))
+    for c in (0, 1):
+        sub = pts[pts["y"] == c]
+        left.scatter(sub["s_value"], sub["c_value"], s=3, color=viz.CLASS_COLORS[c],
+                     alpha=0.6, lw=0, label=viz.CLASS_LABELS[c])
+    left.axvline(0.0, color="k", lw=1.4, ls="--", label="reads S: 1 threshold")
+    iv = slab_intervals(5, GAMMA, WIDTH)
+    for i, ((_, hi), (lo, _)) in enumerate(zip(iv[:-1], iv[1:])):
+        left.axhline((hi + lo) / 2, color="0.35", lw=1.2, ls=":",
+                     label="reads Sᶜ: 4 thresholds" if i == 0 else None)
+    left.set(xlabel=s_label, ylabel=c_label, title=f"{NAMES[name]} at d = 2")
+    left.title.set_fontsize(10)
+    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+                markerscale=3, frameon=False)
+    viz.plot_decision_boundary(grid, pts, ax=right, s_label=s_label, c_label=c_label,
+                               title=f"{model}: {len(seeds)} seeds")
+    fig.tight_layout()
+    return fig

@@ -14,6 +14,9 @@ PAPER = dict(
     control_models=[[100, 1], [2000, 1]], control_seeds=[0, 1, 2, 3, 4],
     track_n=2_000, logit_cap=2_000, boundary_model=[100, 1], grid=61, grid_bases=3,
     influence_n=500,
+    # Fig. 1 in two dimensions: LMS-5 at d = 2 (S linear, S^c one 5-slab), the main part's
+    # sizes, seeds and recipe; the paper draws it as an illustration and gives no setting
+    toy=dict(datasets=["lms-5"], d=2, model=[100, 1]),
     train=dict(SYNTHETIC_SGD, eps=1e-4, patience=1_000, max_updates=100_000, eval_every=500))
 
 PROFILES = {

@@ -14,6 +14,8 @@ Three parts, each one store entry (so each can be run, stored and committed on i
 * ``wide``: Fig. 3b at |S^c| = 249 (d = 250).
 * ``control``: the same networks trained on S^c alone (S removed): the complex features
   are learnable from the same sample.
+* ``toy``: Fig. 1 in two dimensions, LMS-5 at d = 2: the randomised accuracies and every
+  seed's decision boundary over the plane.
 
 Datasets are drawn once per (dataset, d) from ``data_seed``; seeds vary the network's
 initialisation and data order (``train_many`` trains all seeds of one shape together).
@@ -41,7 +43,7 @@ from sbcore.studies.runner import seeds_from
 
 NAME = EXPERIMENT = "extreme_sb"
 VERSION = 2  # 2: one entry per (part, dataset, model); state dicts of the main part stored
-PARTS = ("main", "wide", "control")
+PARTS = ("main", "wide", "control", "toy")
 
 
 # --------------------------------------------------------------------------------------------
@@ -83,6 +85,12 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
                                grid=s["grid"], grid_bases=s["grid_bases"],
                                influence_n=s["influence_n"])
                 out[f"{part}/{name}/{model_label(width, depth)}"] = cfg
+    toy = s["toy"]
+    for name in toy["datasets"]:
+        width, depth = toy["model"]
+        out[f"toy/{name}/{model_label(width, depth)}"] = dict(
+            common, part="toy", dataset=name, d=toy["d"], n_train=s["n_train"],
+            model=[width, depth], seeds=seeds_from(s["seeds"], seed), grid=s["grid"])
     return out
 
 
@@ -207,6 +215,8 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     if part == "main":
         tables.update(per_coordinate=[], influence=[], logits=[], history=[], boundary=[],
                       boundary_points=[])
+    if part == "toy":
+        tables.update(boundary=[], boundary_points=[])
     data = _data(cfg, name)
     if part == "control":
         data = without_coordinates(data, data.S)
@@ -224,6 +234,14 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
             values.update(randomized_metrics(scorer, data, "test", seed=r.seed))
         tables["metrics"] += _metric_rows(keys, values)
         tables["runs"].append(_run_row(keys, r))
+        if part == "toy":  # every seed's boundary over the whole plane (d = 2: no base)
+            c_coord = int(data.Sc[0])
+            grid = decision_boundary(scorer, data, c_coord, cfg["grid"], bases=1)
+            tables["boundary"].append(grid.drop(columns="base").assign(**keys))
+            if r.seed == cfg["seeds"][0]:
+                pts = boundary_points(data, data.S[0], c_coord)
+                tables["boundary_points"].append(pts.assign(**keys, s_coord=data.S[0],
+                                                            c_coord=c_coord))
         if part == "main":
             _main_extras(tables, cfg, data, keys, r, scorer)
             tensors[f"seed {r.seed}"] = {k: v.detach().cpu().clone()

@@ -290,5 +290,17 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     hist = main.tables["history"]
     hist = hist[hist["model"] == out["small"]]
     out["dyn_gap"] = float((hist["standard accuracy"] - hist["Sc-randomized accuracy"]).max())
+    out.update(toy_numbers(results["toy"]))
     out["stored_from"] = stored_from(stored)
     return out
+
+
+def toy_numbers(toy) -> dict:
+    """Fig. 1 at d = 2: the networks' count and model, and their standard, S- and
+    S^c-randomised test accuracy (mean ± std over seeds)."""
+    m = toy.metrics
+    return dict(toy_seeds=int(m["seed"].nunique()), toy_model=m["model"].iloc[0],
+                toy_d=int(m["d"].iloc[0]),
+                toy_acc=mean_std(per_seed(m, "standard accuracy"), count=False),
+                toy_s_acc=mean_std(per_seed(m, "S-randomized accuracy"), count=False),
+                toy_sc_acc=mean_std(per_seed(m, "Sc-randomized accuracy"), count=False))
