@@ -157,7 +157,7 @@ def decision_boundary(scorer, data, c_coord: int, grid: int = 61, bases: int = 3
     other canonical coordinates fixed at those of each of the first ``bases`` test points;
     rotated into the model's input space before scoring."""
     s_coord = data.S[0]
-    values = np.linspace(-span, span, grid)
+    values = np.round(np.linspace(-span, span, grid), 5)  # short in the stored CSV
     U, V = np.meshgrid(values, values, indexing="xy")
     Z0 = data.unrotate(data.test.X[:bases].astype(np.float64))
     frames = []
