@@ -70,6 +70,15 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
     assert "a larger cap would not have changed them" in text
     runs.loc[stuck[:1], "memorised"] = False  # one of them capped: the cap may matter
     assert "a larger cap" not in views.answer(_fake(runs), 10**6)
+    assert "sample-size sweep" not in views.answer(_fake(runs), 10**6)  # none at d = 150
+    # a sample-size sweep at d = 150: most runs escape with 4x the points, not with 2x
+    more = [dict(runs.iloc[0].to_dict(), d=150, n_train=n, seed=s, escape_update=e,
+                 memorised=False) for n, escapes in ((2000, [np.nan, np.nan, 900.0]),
+                                                     (4000, [700.0, np.nan, 500.0]))
+            for s, e in enumerate(escapes)]
+    text = views.answer(_fake(pd.concat([runs, pd.DataFrame(more)], ignore_index=True)), 10**6)
+    assert ("The sample-size sweep shows the lever: at d = 150 with 4,000 training points 2 of 3 "
+            "runs escape, the median after 700 updates.") in text
     fig = figures.escape_trend(_fake(runs))
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert {"median run", "never escaped (capped)", "never escaped (memorised)"} <= set(labels)

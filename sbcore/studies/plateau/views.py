@@ -197,6 +197,7 @@ def answer(result, esb_cap: int) -> str:
                      "does not leave it within the cap at all. A d = 250 run that fits its "
                      "training set without generalising, as the stored cell did, is what this "
                      "sweep predicts.")
+        text += larger_samples(result, t["beyond"], n)
     elif t["at_250"] > esb_cap:
         text += "The typical run would still be on the plateau when that cap stops it."
     else:
@@ -210,6 +211,24 @@ def answer(result, esb_cap: int) -> str:
                      "updates, fitting its training set instead, is consistent with this "
                      "sweep.")
     return text.strip()
+
+
+def larger_samples(result, ds, n: int) -> str:
+    """For each d of ``ds`` (where the median run at ``n`` points never escaped): the
+    smallest larger sample of the sample-size sweep at which most runs escape, with their
+    median escape update (markdown, '' when the sweep has none)."""
+    runs = sweep_rows(result.tables["runs"])
+    text = ""
+    for d in ds:
+        at_d = runs[(runs["d"] == d) & (runs["n_train"] > n)]
+        for m, r in sorted(at_d.groupby("n_train"), key=lambda kv: kv[0]):
+            median = median_escape(r["escape_update"].to_numpy(float))
+            if np.isfinite(median):
+                text += (f" The sample-size sweep shows the lever: at d = {d} with {m:,} "
+                         f"training points {int(r['escape_update'].notna().sum())} of {len(r)} "
+                         f"runs escape, the median after {median:,.0f} updates.")
+                break
+    return text
 
 
 def stored_text(cells: dict) -> str:
