@@ -280,9 +280,27 @@ def test_pipeline_ctrl_c_says_one_line_and_keeps_what_was_built(tmp_path):
         assert time.monotonic() < deadline and proc.poll() is None, "the chapter never started"
         time.sleep(0.2)
     time.sleep(2)
+    import psutil
+
+    def running(p):
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    def command(p):
+        try:
+            return " ".join(p.cmdline())
+        except psutil.Error:
+            return ""
+
+    started = psutil.Process(proc.pid).children(recursive=True)  # chapters and kernels
+    assert any("ipykernel" in command(p) for p in started), "no kernel started"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130
+    # every chapter process and kernel was stopped before the pipeline said its last line
+    assert not [p for p in started if running(p)], "a chapter process or kernel outlived it"
     lines = [line for line in out.splitlines() if line.strip()]
     assert "Traceback" not in out and len(lines) <= 4, out
     assert lines[-1].startswith("interrupted while executing chapters")

@@ -174,6 +174,24 @@ def execute_chapter(source: Path, out_dir: Path, parameters: dict,
     return Outcome(source.stem, False, seconds, error)
 
 
+def stop_descendants(grace: float = 5.0) -> int:
+    """Stop every process this one started, at any depth (the chapters' processes and their
+    kernels): SIGTERM, up to ``grace`` seconds, then SIGKILL. After Ctrl-C a kernel outlives
+    its chapter's process for a moment and would print its own shutdown warning after the
+    pipeline's last line; stopped first, it says nothing and is not left running. Returns
+    how many processes there were."""
+    import psutil
+
+    procs = psutil.Process().children(recursive=True)
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    for proc in psutil.wait_procs(procs, timeout=grace)[1]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    return len(procs)
+
+
 def _quiet_interrupt(signum, frame):
     """Ctrl-C in a chapter's process: silence its stderr (papermill, nbclient and asyncio would
     each print a traceback of the interrupted cell) and stop; the parent says it in one line."""
@@ -229,7 +247,7 @@ def summarize_usage(path: Path) -> str:
 
 def _kill_tree(pid: int) -> None:
     """Kill a process and its descendants (the chapter's kernel among them)."""
-    import psutil  # installed with ipykernel
+    import psutil
 
     with contextlib.suppress(psutil.NoSuchProcess):
         parent = psutil.Process(pid)
@@ -637,6 +655,7 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        stop_descendants()
         if args.command == "build":
             print("\ninterrupted while building the site: the executed notebooks in book/ are "
                   "kept; run `make site` again", file=sys.stderr)
