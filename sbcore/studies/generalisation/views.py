@@ -188,13 +188,14 @@ def _control_sentence(part, lead: str, learned: float) -> str:
     test = c[c["metric"] == "standard accuracy"]
     train = c[c["metric"] == "train accuracy"].set_index(["model", "seed"])["value"]
     runs = part.tables.get("runs")
-    met = ({} if runs is None else
-           runs.dropna(subset=["stop_update"]).set_index(["model", "seed"])["stop_update"])
+    runs = (pd.DataFrame(columns=["model", "seed", "stop_update"]) if runs is None
+            else runs).set_index(["model", "seed"])
+    met = runs["stop_update"].dropna()
     text = f"{lead} reach {mean_std(test['value'])} test accuracy from the same sample size."
     low = test[test["value"] < learned]
     if not len(low):
         return text
-    named, collapsed = [], []
+    named, collapsed = [], None  # the first run that met the rule and then lost it
     for r in low.itertuples():
         key = (r.model, r.seed)
         detail = [f"test {r.value:.3f}"]
@@ -202,15 +203,14 @@ def _control_sentence(part, lead: str, learned: float) -> str:
             detail.append(f"train {train[key]:.3f} at the end")
         if key in met.index:
             detail.append(f"the stop rule met at update {int(met[key]):,}")
-            if key in train.index and train[key] < learned:
-                collapsed.append(runs.set_index(["model", "seed"]).loc[key])
+            if collapsed is None and key in train.index and train[key] < learned:
+                collapsed = runs.loc[key]
         named.append(f"{r.model} seed {r.seed} ({', '.join(detail)})")
     text += f" Below {learned:g}: {'; '.join(named)}."
-    if collapsed:
-        run = collapsed[0]
+    if collapsed is not None:
         text += (" Such a run reached the stop rule's train accuracy and then lost it during "
-                 f"its patience updates (learning rate {run['lr']:g} with momentum "
-                 f"{run['momentum']:g}); the recipe keeps the last model.")
+                 f"its patience updates (learning rate {collapsed['lr']:g} with momentum "
+                 f"{collapsed['momentum']:g}); the recipe keeps the last model.")
     return text
 
 
