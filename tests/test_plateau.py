@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sbcore.profiles import section
 from sbcore.studies import runner
 from sbcore.studies.plateau import figures, views
 from sbcore.studies.plateau import study as pl
@@ -91,6 +92,12 @@ def test_configs_cover_the_sweeps_and_the_two_cells():
     assert paper["rerun/wide"]["model"] == [2000, 1] and paper["rerun/wide"]["d"] == 250
     assert paper["rerun/control"]["drop_S"] and paper["rerun/wide"]["train"]["max_updates"] \
         == 800_000
+    # the S-removed (100,1)-FCN cell on its own sample, only the cap changed
+    long, esb = paper["rerun/control-long"], section("paper", "extreme_sb")
+    assert long["drop_S"] and long["model"] == [100, 1] and long["d"] == esb["d"]
+    assert (long["n_train"], long["n_val"], long["n_test"]) == \
+        (esb["n_train"], esb["n_val"], esb["n_test"])
+    assert long["train"]["max_updates"] > esb["train"]["max_updates"]
     assert not any(k.startswith("rerun/") for k in pl.configs("quick"))  # a GPU's work
 
 
@@ -105,7 +112,7 @@ def test_views_and_figures(result):
         g["escape_update"].notna().all() for _, g in
         runs[runs["rerun"].fillna("") == ""].groupby(["d", "n_train"]))
     r = views.reruns(result)
-    assert set(r["cell"]) == {"wide", "control"}
+    assert set(r["cell"]) == {"wide", "control", "control-long"}
     assert r.set_index("cell").loc["control", "S-randomised AUC"] == "–"  # S removed
     for make in (figures.escape_trend, figures.curves):
         assert isinstance(make(result), matplotlib.figure.Figure)
