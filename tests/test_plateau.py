@@ -119,3 +119,49 @@ def test_views_and_figures(result):
     plt.close("all")
     cells = {"esb_cap": 100_000, "wide_train": "0.764", "wide_test": "0.497"}
     assert "d = 250" in views.stored_text(cells) and "S removed" not in views.stored_text(cells)
+
+
+def _cap_case(after_acc, escapes, memorised, before_acc=(0.998, 0.50, 0.50, 0.51, 0.51)):
+    """A stored control-long rerun of five runs beside the extreme-SB cell it reruns."""
+    keys = dict(rerun="control-long", model="(100,1)-FCN", d=50, n_train=50_000)
+    runs = pd.DataFrame([dict(keys, seed=s, cap=800_000, escape_update=e, memorised=mem)
+                         for s, (e, mem) in enumerate(zip(escapes, memorised))])
+    sweep = runs.iloc[:1].assign(rerun="", n_train=1_000)  # a sweep row: never counted
+    metrics = pd.DataFrame([dict(keys, seed=s, metric="standard accuracy", value=v)
+                            for s, v in enumerate(after_acc)])
+    stored = type("S", (), {"tables": {"runs": pd.concat([runs, sweep]), "metrics": metrics}})()
+    cell = pd.DataFrame([dict(dataset=ds, model=mo, seed=s, metric="standard accuracy", value=v)
+                         for ds in ("ms-5-7", "lms-5") for mo in ("(100,1)-FCN", "(2000,1)-FCN")
+                         for s, v in enumerate(before_acc)])
+    cell.loc[cell["dataset"] == "lms-5", "value"] = 1.0  # other cells must not be counted
+    return stored, type("C", (), {"metrics": cell})()
+
+
+def test_cap_answer_tells_the_cap_from_the_sample():
+    nan = np.nan
+    # four of five escape once the cap is raised: the cap held the cell back
+    stored, cell = _cap_case([1.0, 1.0, 0.999, 1.0, 0.5], [120_000, 90_000, 300_000, 150_000,
+                                                         nan], [False] * 5)
+    c = views.cap_rerun(stored, cell)
+    assert (c["a"], c["na"], c["b"], c["nb"]) == (1, 5, 4, 5)
+    assert (c["esb_cap"], c["cap"], c["median"]) == (100_000, 800_000, 150_000)
+    text = views.cap_answer(stored, cell)
+    assert "under that chapter's cap of 100,000 updates 1 of 5 runs learned" in text
+    assert "with a cap of 800,000, 4 of 5 do, the median run leaving the plateau after " \
+           "150,000 updates" in text
+    assert "the cap, not the sample, kept the cell from reproducing" in text
+    assert "from 1 of 5 to 4 of 5 runs that learn the seven-slabs from the same 50,000 points" \
+        in views.recap(_fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
+    # most memorise: the sample is the lever
+    stored, cell = _cap_case([0.6, 0.5, 0.5, 0.5, 1.0], [nan] * 4 + [50_000],
+                             [True, True, True, False, False])
+    text = views.cap_answer(stored, cell)
+    assert "1 of 5 do, at test accuracy" in text and "3 runs fit their training set" in text
+    # most still on the plateau at the larger cap
+    stored, cell = _cap_case([0.5, 0.5, 0.5, 1.0, 1.0], [nan, nan, nan, 1e5, 2e5], [False] * 5)
+    assert "leave 3 of 5 runs short of the seven-slabs" in views.cap_answer(stored, cell)
+    # nothing stored yet: nothing to say
+    assert views.cap_answer(None, cell) == "" and views.cap_rerun(stored, None) is None
+    empty = type("S", (), {"tables": {"runs": stored.tables["runs"].iloc[5:],
+                                      "metrics": stored.tables["metrics"]}})()
+    assert views.cap_answer(empty, cell) == ""
