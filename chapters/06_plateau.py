@@ -115,6 +115,7 @@ if views.stored_sweep(stored):
 table = views.reruns(stored) if stored is not None else None
 display(viz.styled_table(table) if table is not None and len(table) else
         Markdown("*The reruns are not stored yet.*"))
+fig = figures.rerun_curves(stored, cells["esb_cap"])
 display(Markdown(views.cap_answer(stored, esb_parts["control"])))
 
 # %% [markdown]

@@ -116,6 +116,11 @@ def test_views_and_figures(result):
     assert r.set_index("cell").loc["control", "S-randomised AUC"] == "–"  # S removed
     for make in (figures.escape_trend, figures.curves):
         assert isinstance(make(result), matplotlib.figure.Figure)
+    fig = figures.rerun_curves(result, 100)  # one panel per rerun, the old cap marked
+    assert [ax.get_title().split(":")[0] for ax in fig.axes] == list(r["cell"])
+    assert all(any(list(line.get_xdata()) == [100, 100] for line in ax.lines)
+               for ax in fig.axes)
+    assert figures.rerun_curves(None, 100) is None
     plt.close("all")
     cells = {"esb_cap": 100_000, "wide_train": "0.764", "wide_test": "0.497"}
     assert "d = 250" in views.stored_text(cells) and "S removed" not in views.stored_text(cells)

@@ -110,3 +110,41 @@ def curves(result):
     ax.legend(fontsize=8, loc="upper right")  # the curves end below it
     fig.tight_layout()
     return fig
+
+
+def rerun_curves(result, esb_cap: int):
+    """The stored reruns of the two extreme-SB cells, one panel each: validation (solid) and
+    train (dotted) accuracy of every seed against the update, on a log axis up to the cap,
+    with the cap the extreme-SB chapter ran under marked, so a plateau that ends past it
+    shows as such. None when no rerun is stored."""
+    if result is None:
+        return None
+    h = result.tables["history"]
+    h = h[h["rerun"].fillna("") != ""]
+    if not len(h):
+        return None
+    viz.set_style()
+    runs = result.tables["runs"]
+    fig, axes = viz.panel_grid(h["rerun"].nunique(), (3.4, 2.8), sharey=True)
+    for ax, (name, g) in zip(axes, h.groupby("rerun", sort=False)):
+        cell = runs[runs["rerun"] == name]
+        for i, (_, s) in enumerate(g.groupby("seed")):
+            s = s[s["update"] > 0]  # the log axis starts at the first evaluation
+            ax.plot(s["update"], s["val_accuracy"], color=f"C{i}", lw=1)
+            ax.plot(s["update"], s["train_accuracy"], color=f"C{i}", lw=1, ls=":")
+        ax.axvline(esb_cap, color="k", ls="--", lw=1)
+        ax.text(esb_cap, 0.42, " extreme-SB cap", fontsize=7, va="bottom")
+        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+        cap = int(cell["cap"].iloc[0])
+        _plain_ticks(ax.xaxis, [v for v in (1e3, 1e4, 1e5, 1e6) if v <= cap] + [cap],
+                     compact=True)
+        ax.set(xlabel="update", ylim=(0.4, 1.02),
+               title=f"{name}: d = {int(cell['d'].iloc[0])}, {cell['model'].iloc[0]}, "
+                     f"{_short(int(cell['n_train'].iloc[0]))} points")
+        ax.title.set_fontsize(8)
+    axes[0].set_ylabel("accuracy")
+    axes[0].plot([], [], color="0.3", lw=1, label="validation")
+    axes[0].plot([], [], color="0.3", lw=1, ls=":", label="train")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
