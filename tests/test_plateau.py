@@ -71,7 +71,17 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
     assert "a larger cap would not have changed them" in text
     runs.loc[stuck[:1], "memorised"] = False  # one of them capped: the cap may matter
     assert "a larger cap" not in views.answer(_fake(runs), 10**6)
+    assert "some of the runs that did not escape memorised the training set and" in \
+        views.answer(_fake(runs), 10**6)
     assert "sample-size sweep" not in views.answer(_fake(runs), 10**6)  # none at d = 150
+    # capped at d = 150, memorised at d = 250: each value of d told by how its runs ended
+    wider = runs[runs["d"] == 150].assign(d=250, escape_update=np.nan, memorised=True)
+    both = pd.concat([runs.assign(memorised=False), wider], ignore_index=True)
+    text = views.answer(_fake(both), 10**6)
+    assert "At d = 150, 250 the median run never left the plateau" in text
+    assert "At d = 250 the runs that did not escape ended by the stop rule, not the cap" in text
+    assert ("At d = 150 the runs that did not escape were still at chance on validation when the "
+            "cap stopped them") in text
     # a sample-size sweep at d = 150: most runs escape with 4x the points, not with 2x
     more = [dict(runs.iloc[0].to_dict(), d=150, n_train=n, seed=s, escape_update=e,
                  memorised=False) for n, escapes in ((2000, [np.nan, np.nan, 900.0]),
@@ -129,7 +139,9 @@ def test_views_and_figures(result):
 def _cap_case(after_acc, escapes, memorised, before_acc=(0.998, 0.50, 0.50, 0.51, 0.51)):
     """A stored control-long rerun of five runs beside the extreme-SB cell it reruns."""
     keys = dict(rerun="control-long", model="(100,1)-FCN", d=50, n_train=50_000)
-    runs = pd.DataFrame([dict(keys, seed=s, cap=800_000, escape_update=e, memorised=mem)
+    runs = pd.DataFrame([dict(keys, seed=s, cap=800_000, escape_update=e, memorised=mem,
+                              train_accuracy=0.99 if e == e else 0.65 - 0.01 * s,
+                              val_accuracy=0.97 if e == e else 0.5)
                          for s, (e, mem) in enumerate(zip(escapes, memorised))])
     sweep = runs.iloc[:1].assign(rerun="", n_train=1_000)  # a sweep row: never counted
     metrics = pd.DataFrame([dict(keys, seed=s, metric="standard accuracy", value=v)
@@ -155,6 +167,10 @@ def test_cap_answer_tells_the_cap_from_the_sample():
     assert "with a cap of 800,000, 4 of 5 do, the median run leaving the plateau after " \
            "150,000 updates" in text
     assert "the cap, not the sample, kept the cell from reproducing" in text
+    assert ("The other 1 were still on the plateau at 800,000 updates (train accuracy 0.61 at "
+            "validation accuracy 0.50)") in text
+    every = views.cap_answer(*_cap_case([1.0] * 5, [9e4, 1e5, 2e5, 3e5, 4e5], [False] * 5))
+    assert "800,000, 5 of 5 do" in every and "still on the plateau" not in every  # none left
     assert "from 1 of 5 to 4 of 5 runs that learn the seven-slabs from the same 50,000 points" \
         in views.recap(_fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
     # most memorise: the sample is the lever

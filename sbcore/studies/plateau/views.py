@@ -184,19 +184,9 @@ def answer(result, esb_cap: int) -> str:
         stuck = sweep[sweep["d"].isin(t["beyond"]) & sweep["escape_update"].isna()]
         text += (f"At d = {at} the median run never left the plateau, so the fit cannot "
                  "include it and understates the growth. ")
-        if stuck["memorised"].all():
-            text += ("Those runs ended by the stop rule, not the cap: SGD fit the training "
-                     "set before it found the 5-slab, so a larger cap "
-                     "would not have changed them; a larger sample, which is harder to "
-                     "memorise, is the lever. A d = 250 run that memorises, as the stored "
-                     "cell did, is what this sweep predicts at this sample size.")
-        else:
-            text += ("Those runs were still at chance on validation when the cap stopped "
-                     "them, having fit part of their training set instead: at that d and "
-                     "this sample size the median run does not leave the plateau late, it "
-                     "does not leave it within the cap at all. A d = 250 run that fits its "
-                     "training set without generalising, as the stored cell did, is what this "
-                     "sweep predicts.")
+        text += "".join(_why_stuck(ds, how) for how, ds in _stuck_by_ending(stuck).items())
+        text += ("A d = 250 run that fits its training set without generalising, as the "
+                 "stored cell did, is what this sweep predicts. ")
         text += larger_samples(result, t["beyond"], n)
     elif t["at_250"] > esb_cap:
         text += "The typical run would still be on the plateau when that cap stops it."
@@ -211,6 +201,34 @@ def answer(result, esb_cap: int) -> str:
                      "updates, fitting its training set instead, is consistent with this "
                      "sweep.")
     return text.strip()
+
+
+def _stuck_by_ending(stuck: pd.DataFrame) -> dict:
+    """The values of d whose runs that never escaped all memorised, all reached the cap, or
+    some of each: {'memorised' | 'capped' | 'mixed': [d, ...]}, in that order."""
+    ends = {}
+    for d, g in stuck.groupby("d"):
+        how = ("memorised" if g["memorised"].all() else
+               "capped" if not g["memorised"].any() else "mixed")
+        ends.setdefault(how, []).append(int(d))
+    return {k: ends[k] for k in ("memorised", "capped", "mixed") if k in ends}
+
+
+def _why_stuck(ds: list, how: str) -> str:
+    """One sentence on how the runs that never escaped at these values of d ended (``answer``)."""
+    at = ", ".join(map(str, ds))
+    if how == "memorised":
+        return (f"At d = {at} the runs that did not escape ended by the stop rule, not the "
+                "cap: SGD fit the training set before it found the 5-slab, so a larger cap "
+                "would not have changed them; a larger sample, which is harder to memorise, "
+                "is the lever. ")
+    if how == "capped":
+        return (f"At d = {at} the runs that did not escape were still at chance on "
+                "validation when the cap stopped them, having fit part of their training "
+                "set instead: the median run does not leave the plateau late, it does not "
+                "leave it within the cap at all. ")
+    return (f"At d = {at} some of the runs that did not escape memorised the training set "
+            "and the others were still at chance on validation at the cap. ")
 
 
 def larger_samples(result, ds, n: int) -> str:
@@ -236,7 +254,9 @@ def cap_rerun(stored, esb_control) -> dict | None:
     paper-scale run has the rerun and the extreme-SB run its control part): the model, the
     sample, both caps, and how many runs learned the seven-slabs (test accuracy at least the
     escape level) under each (``a`` of ``na`` before, ``b`` of ``nb`` after), the rerun's
-    median escape update, its test accuracies and how many of its runs memorised."""
+    median escape update, its test accuracies, how many of its runs memorised and how many
+    were still on the plateau at the cap (``stuck``, with their mean train and validation
+    accuracy)."""
     if stored is None or esb_control is None:
         return None
     runs = stored.tables["runs"]
@@ -252,12 +272,14 @@ def cap_rerun(stored, esb_control) -> dict | None:
     if not len(before) or not len(after):
         return None
     level = section("paper", pl.NAME)["escape"]
+    stuck = runs[runs["escape_update"].isna() & ~runs["memorised"].astype(bool)]
     return dict(model=model, n=int(runs["n_train"].iloc[0]), level=level,
                 esb_cap=section("paper", "extreme_sb")["train"]["max_updates"],
                 cap=int(runs["cap"].iloc[0]), a=int((before >= level).sum()), na=len(before),
                 b=int((after >= level).sum()), nb=len(after), after=after,
                 median=median_escape(runs["escape_update"].to_numpy(float)),
-                memorised=int(runs["memorised"].sum()))
+                memorised=int(runs["memorised"].sum()), stuck=len(stuck),
+                stuck_train=stuck["train_accuracy"].mean(), stuck_val=stuck["val_accuracy"].mean())
 
 
 def cap_answer(stored, esb_control) -> str:
@@ -278,6 +300,11 @@ def cap_answer(stored, esb_control) -> str:
         text += ("From the same sample most runs do learn the complex features alone, as the "
                  "paper says, but only after a plateau longer than the cap the cell ran under: "
                  "for this network the cap, not the sample, kept the cell from reproducing.")
+        if c["stuck"]:
+            text += (f" The other {c['stuck']} were still on the plateau at {c['cap']:,} updates "
+                     f"(train accuracy {c['stuck_train']:.2f} at validation accuracy "
+                     f"{c['stuck_val']:.2f}): the plateau's length varies from seed to seed, "
+                     "and some seeds outlast even the official loop's cap.")
     elif 2 * c["memorised"] > c["nb"]:
         text += (f"Raising the cap does not rescue the cell: {c['memorised']} runs fit their "
                  "training set before they found the seven-slabs, so the sample, not the cap, "
