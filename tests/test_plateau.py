@@ -167,7 +167,7 @@ def test_cap_answer_tells_the_cap_from_the_sample():
     assert "with a cap of 800,000, 4 of 5 do, the median run leaving the plateau after " \
            "150,000 updates" in text
     assert "the cap, not the sample, kept the cell from reproducing" in text
-    assert ("The other 1 were still on the plateau at 800,000 updates (train accuracy 0.61 at "
+    assert ("The other run was still on the plateau at 800,000 updates (train accuracy 0.61 at "
             "validation accuracy 0.50)") in text
     every = views.cap_answer(*_cap_case([1.0] * 5, [9e4, 1e5, 2e5, 3e5, 4e5], [False] * 5))
     assert "800,000, 5 of 5 do" in every and "still on the plateau" not in every  # none left

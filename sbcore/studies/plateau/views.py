@@ -161,10 +161,11 @@ def answer(result, esb_cap: int) -> str:
     model, n = sweep["model"].iloc[0], int(sweep["n_train"].iloc[0])
     text = f"For the {model} on {n:,} training points"
     if not np.isnan(t["at_250"]):
+        about = float(f"{t['at_250']:.2g}")  # an extrapolation: two significant figures
         text += (f", the median escape update at d = {', '.join(map(str, t['fit_ds']))} "
                  f"(a run that did not escape counted as the latest) grows like "
                  f"$d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 that is about "
-                 f"{t['at_250']:,.0f} updates, against the cap of {esb_cap:,} under which the "
+                 f"{about:,.0f} updates, against the cap of {esb_cap:,} under which the "
                  "stored d = 250 cell ran. ")
     else:
         text += (", too few values of d have a median run that escaped to fit a trend. ")
@@ -186,7 +187,7 @@ def answer(result, esb_cap: int) -> str:
                  "include it and understates the growth. ")
         text += "".join(_why_stuck(ds, how) for how, ds in _stuck_by_ending(stuck).items())
         text += ("A d = 250 run that fits its training set without generalising, as the "
-                 "stored cell did, is what this sweep predicts. ")
+                 "stored cell did, is what this sweep predicts.")
         text += larger_samples(result, t["beyond"], n)
     elif t["at_250"] > esb_cap:
         text += "The typical run would still be on the plateau when that cap stops it."
@@ -301,9 +302,10 @@ def cap_answer(stored, esb_control) -> str:
                  "paper says, but only after a plateau longer than the cap the cell ran under: "
                  "for this network the cap, not the sample, kept the cell from reproducing.")
         if c["stuck"]:
-            text += (f" The other {c['stuck']} were still on the plateau at {c['cap']:,} updates "
-                     f"(train accuracy {c['stuck_train']:.2f} at validation accuracy "
-                     f"{c['stuck_val']:.2f}): the plateau's length varies from seed to seed, "
+            who = "The other run was" if c["stuck"] == 1 else f"The other {c['stuck']} runs were"
+            text += (f" {who} still on the plateau at {c['cap']:,} updates (train accuracy "
+                     f"{c['stuck_train']:.2f} at validation accuracy {c['stuck_val']:.2f}): the "
+                     "plateau's length varies from seed to seed, "
                      "and some seeds outlast even the official loop's cap.")
     elif 2 * c["memorised"] > c["nb"]:
         text += (f"Raising the cap does not rescue the cell: {c['memorised']} runs fit their "
