@@ -15,8 +15,9 @@ PAPER = dict(
     data_seed=0, n_val=5_000, n_test=10_000, seeds=[0, 1, 2, 3, 4], model=[100, 1],
     # the plateau against d at the extreme-SB chapter's sample size
     sweep_d=dict(ds=[20, 50, 100, 150, 250], n_train=50_000),
-    # and against the sample size at d = 50 and d = 150
-    sweep_n=dict(ds=[50, 150], n_trains=[12_500, 25_000, 100_000, 200_000]),
+    # and against the sample size at d = 50, 150 and 250 (at d = 250 all five runs memorise
+    # 50,000 points: is a larger sample the lever there too?)
+    sweep_n=dict(ds=[50, 150, 250], n_trains=[12_500, 25_000, 100_000, 200_000]),
     # escape: the first evaluation whose validation accuracy reaches this (chance is 0.5, the
     # 5-slab alone gives 1.0)
     escape=0.75,
