@@ -100,8 +100,8 @@ def test_configs_cover_the_sweeps_and_the_two_cells():
     paper = pl.configs("paper")
     assert {c["d"] for c in paper.values()} >= {20, 50, 100, 150, 250}
     # the sample-size sweep reaches d = 250, where 50,000 points are memorised
-    assert {n for k, c in paper.items() if c["d"] == 250 and not k.startswith("rerun/")
-            for n in [c["n_train"]]} == {12_500, 25_000, 50_000, 100_000, 200_000}
+    assert {c["n_train"] for k, c in paper.items() if c["d"] == 250 and
+            not k.startswith("rerun/")} == {12_500, 25_000, 50_000, 100_000, 200_000}
     assert paper["rerun/wide"]["model"] == [2000, 1] and paper["rerun/wide"]["d"] == 250
     assert paper["rerun/control"]["drop_S"] and paper["rerun/wide"]["train"]["max_updates"] \
         == 800_000
