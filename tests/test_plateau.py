@@ -90,6 +90,11 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
     text = views.answer(_fake(pd.concat([runs, pd.DataFrame(more)], ignore_index=True)), 10**6)
     assert ("The sample-size sweep shows the lever: at d = 150 with 4,000 training points 2 of 3 "
             "runs escape, the median after 700 updates.") in text
+    few = [dict(r, escape_update=np.nan) if r["n_train"] == 4000 else r for r in more]
+    text = views.answer(_fake(pd.concat([runs, pd.DataFrame(few)], ignore_index=True)), 10**6)
+    assert "shows the lever" not in text
+    assert ("At d = 150 even 4,000 training points, the sweep's largest, leave the median run on "
+            "the plateau (0 of 3 runs escape).") in text
     fig = figures.escape_trend(_fake(runs))
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert {"median run", "never escaped (capped)", "never escaped (memorised)"} <= set(labels)

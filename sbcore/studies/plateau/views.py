@@ -221,8 +221,8 @@ def _why_stuck(ds: list, how: str) -> str:
     if how == "memorised":
         return (f"At d = {at} the runs that did not escape ended by the stop rule, not the "
                 "cap: SGD fit the training set before it found the 5-slab, so a larger cap "
-                "would not have changed them; a larger sample, which is harder to memorise, "
-                "is the lever. ")
+                "would not have changed them; what is left to change is the sample, a larger "
+                "one being harder to memorise. ")
     if how == "capped":
         return (f"At d = {at} the runs that did not escape were still at chance on "
                 "validation when the cap stopped them, having fit part of their training "
@@ -235,7 +235,8 @@ def _why_stuck(ds: list, how: str) -> str:
 def larger_samples(result, ds, n: int) -> str:
     """For each d of ``ds`` (where the median run at ``n`` points never escaped): the
     smallest larger sample of the sample-size sweep at which most runs escape, with their
-    median escape update (markdown, '' when the sweep has none)."""
+    median escape update, or that even the largest sample did not suffice (markdown, '' when
+    the sweep has no larger sample at that d)."""
     runs = sweep_rows(result.tables["runs"])
     text = ""
     for d in ds:
@@ -247,6 +248,13 @@ def larger_samples(result, ds, n: int) -> str:
                          f"training points {int(r['escape_update'].notna().sum())} of {len(r)} "
                          f"runs escape, the median after {median:,.0f} updates.")
                 break
+        else:
+            if len(at_d):  # the sweep went further at this d, and no sample was enough
+                m = int(at_d["n_train"].max())
+                r = at_d[at_d["n_train"] == m]
+                text += (f" At d = {d} even {m:,} training points, the sweep's largest, leave "
+                         f"the median run on the plateau ({int(r['escape_update'].notna().sum())}"
+                         f" of {len(r)} runs escape).")
     return text
 
 
