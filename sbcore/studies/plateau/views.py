@@ -78,9 +78,9 @@ def trend(result) -> dict:
 
 
 def reruns(result) -> pd.DataFrame:
-    """The two extreme-SB cells rerun (paper profile): per cell, its d and model, the sample,
-    the cap, how many runs escaped (and memorised), and test accuracy and S-randomised AUC
-    (mean ± std)."""
+    """The two extreme-SB cells rerun (paper profile): per cell, its setting (d, model and
+    sample), the cap, how many runs escaped (and memorised), and test accuracy and
+    S-randomised AUC (mean ± std)."""
     runs = result.tables["runs"]
     runs = runs[runs["rerun"].fillna("") != ""]
     if not len(runs):
@@ -89,8 +89,10 @@ def reruns(result) -> pd.DataFrame:
     rows = []
     for name, r in runs.groupby("rerun", sort=False):
         escaped, memorised = int(r["escape_update"].notna().sum()), int(r["memorised"].sum())
-        row = {"cell": name, "setting": f"d = {int(r['d'].iloc[0])}, {r['model'].iloc[0]}",
-               "training points": f"{int(r['n_train'].iloc[0]):,}",
+        # d, model and sample in one wrapping column: a column each made the table wider
+        # than the page's text column
+        row = {"cell": name, "setting": f"d = {int(r['d'].iloc[0])}, {r['model'].iloc[0]}, "
+                                        f"{int(r['n_train'].iloc[0]):,} training points",
                "cap": f"{int(r['cap'].iloc[0]):,}",
                "escaped": f"{escaped} of {len(r)}"
                + (f" ({memorised} memorised)" if memorised else "")}
