@@ -71,7 +71,7 @@ def flat(model) -> np.ndarray:
     return np.concatenate([p.detach().cpu().numpy().ravel() for p in model.parameters()])
 
 
-def assert_same_run(got, ref, atol=2e-3):
+def assert_same_run(got, ref, atol=2e-3, params_atol=1e-4):
     assert got.seed == ref.seed
     assert (got.stop_update, got.updates, got.selected_update) == \
         (ref.stop_update, ref.updates, ref.selected_update)
@@ -81,7 +81,7 @@ def assert_same_run(got, ref, atol=2e-3):
         np.testing.assert_allclose(got.history[col], ref.history[col], atol=atol)
     np.testing.assert_allclose(got.history.train_loss, ref.history.train_loss, rtol=1e-3,
                                atol=1e-4)
-    np.testing.assert_allclose(flat(got.model), flat(ref.model), atol=1e-4)
+    np.testing.assert_allclose(flat(got.model), flat(ref.model), atol=params_atol)
 
 
 # ------------------------------------------------------------------------------------------
@@ -164,7 +164,12 @@ def test_fit_many_matches_fit(seq, opt, device):
                     progress=False)
     for seed, got in zip(seeds, many):
         ref = fit(tiny_conv(seed), seq, cfg, seed, device=device, track=track, progress=False)
-        assert_same_run(got, ref)
+        # The stacked and the lone convolution sum in different orders; where a training
+        # example sits on a ReLU's kink that rounding can flip it, and Adam, which divides by
+        # the gradient's scale, carries the flip forward (seed 1: 1e-7 apart until update 61,
+        # 3e-3 at 70 on one machine, 1e-7 on another). A mixed-up step or state would be
+        # lr = 1e-2 per update apart.
+        assert_same_run(got, ref, params_atol=1e-2 if opt.get("optimizer") == "adam" else 1e-4)
         assert isinstance(got.model, TinyConv) and not got.model.training
         np.testing.assert_allclose(got.history["test accuracy"], ref.history["test accuracy"],
                                    atol=2e-3)
