@@ -94,11 +94,36 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
     text = views.answer(_fake(pd.concat([runs, pd.DataFrame(few)], ignore_index=True)), 10**6)
     assert "shows the lever" not in text
     assert ("At d = 150 even 4,000 training points, the sweep's largest, leave the median run on "
-            "the plateau (0 of 3 runs escape).") in text
+            "the plateau (0 of 3 runs escape; all 3 reached the cap of 10,000,000 updates at "
+            "train accuracy 0.88 and validation accuracy 0.50): the larger sample stopped the "
+            "memorising, not the plateau, which at d = 150 outlasts 10,000,000 updates.") in text
+    few = [dict(r, memorised=r["n_train"] == 4000 and r["seed"] == 0) for r in few]
+    text = views.answer(_fake(pd.concat([runs, pd.DataFrame(few)], ignore_index=True)), 10**6)
+    assert "(0 of 3 runs escape)." in text  # one memorised: the cap did not stop them all
     fig = figures.escape_trend(_fake(runs))
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert {"median run", "never escaped (capped)", "never escaped (memorised)"} <= set(labels)
     plt.close("all")
+
+
+def test_answer_says_where_the_power_law_breaks():
+    """Fitted at d = 20, 50, 100 (escape = d^2 (1 + seed): the median run's 2 d^2 is 125,000
+    at d = 250), the law is said not to carry to d = 250 only when no run there, on any sample,
+    escaped within a cap well past that."""
+    runs = pd.DataFrame([dict(d=d, n_train=n, rerun="", seed=s, cap=10**6, model="(9,1)-FCN",
+                              escape_update=float(d ** 2 * (1 + s)) if d < 250 else np.nan,
+                              memorised=False, train_accuracy=0.7, val_accuracy=0.5)
+                         for d, n in ((20, 1000), (50, 1000), (100, 1000), (250, 1000),
+                                      (250, 4000)) for s in range(3)])
+    text = views.answer(_fake(runs), 10**5)
+    assert ("So the power law fitted at d = 20, 50, 100 does not carry to d = 250: it puts the "
+            "median escape near 120,000 updates, yet none of the 6 runs there, on any sample, "
+            "escaped within 1,000,000.") in text
+    one = runs.copy()
+    one.loc[one.index[-1], "escape_update"] = 900_000.0  # one late escape at 4,000 points
+    assert "does not carry" not in views.answer(_fake(one), 10**5)
+    short = runs.assign(cap=100_000)  # a cap short of twice the extrapolation proves little
+    assert "does not carry" not in views.answer(_fake(short), 10**5)
 
 
 def test_configs_cover_the_sweeps_and_the_two_cells():

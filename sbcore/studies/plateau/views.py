@@ -151,6 +151,11 @@ def stored_cells(esb_stored: dict) -> dict:
     return out
 
 
+def _about(x: float) -> float:
+    """An extrapolation to two significant figures, as the text gives it."""
+    return float(f"{x:.2g}")
+
+
 def answer(result, esb_cap: int) -> str:
     """What the measured trend says about the d = 250 cell (markdown): the fitted growth of
     the median escape update, its extrapolation to d = 250 against the cap that cell ran
@@ -163,7 +168,7 @@ def answer(result, esb_cap: int) -> str:
     model, n = sweep["model"].iloc[0], int(sweep["n_train"].iloc[0])
     text = f"For the {model} on {n:,} training points"
     if not np.isnan(t["at_250"]):
-        about = float(f"{t['at_250']:.2g}")  # an extrapolation: two significant figures
+        about = _about(t["at_250"])
         text += (f", the median escape update at d = {', '.join(map(str, t['fit_ds']))} "
                  f"(a run that did not escape counted as the latest) grows like "
                  f"$d^{{{t['exponent']:.2f}}}$; extrapolated to d = 250 that is about "
@@ -191,6 +196,7 @@ def answer(result, esb_cap: int) -> str:
         text += ("A d = 250 run that fits its training set without generalising, as the "
                  "stored cell did, is what this sweep predicts.")
         text += larger_samples(result, t["beyond"], n)
+        text += _trend_breaks(result, t)
     elif t["at_250"] > esb_cap:
         text += "The typical run would still be on the plateau when that cap stops it."
     else:
@@ -234,6 +240,22 @@ def _why_stuck(ds: list, how: str) -> str:
             "and the others were still at chance on validation at the cap. ")
 
 
+def _trend_breaks(result, t: dict) -> str:
+    """For ``answer``: where no run at d = 250, on any sample, escaped within a cap far
+    beyond the power law's extrapolation there, that the law does not carry to d = 250."""
+    runs = sweep_rows(result.tables["runs"])
+    at_250 = runs[runs["d"] == 250]
+    if np.isnan(t["at_250"]) or not len(at_250) or at_250["escape_update"].notna().any():
+        return ""
+    cap = int(at_250["cap"].max())
+    if cap < 2 * t["at_250"]:
+        return ""
+    return (f" So the power law fitted at d = {', '.join(map(str, t['fit_ds']))} does not "
+            f"carry to d = 250: it puts the median escape near "
+            f"{_about(t['at_250']):,.0f} updates, yet none of the {len(at_250)} runs "
+            f"there, on any sample, escaped within {cap:,}.")
+
+
 def larger_samples(result, ds, n: int) -> str:
     """For each d of ``ds`` (where the median run at ``n`` points never escaped): the
     smallest larger sample of the sample-size sweep at which most runs escape, with their
@@ -256,8 +278,31 @@ def larger_samples(result, ds, n: int) -> str:
                 r = at_d[at_d["n_train"] == m]
                 text += (f" At d = {d} even {m:,} training points, the sweep's largest, leave "
                          f"the median run on the plateau ({int(r['escape_update'].notna().sum())}"
-                         f" of {len(r)} runs escape).")
+                         f" of {len(r)} runs escape"
+                         f"{_largest_ending(d, r, runs_at_d_memorised(runs, d, below=m))}")
     return text
+
+
+def runs_at_d_memorised(runs: pd.DataFrame, d: int, below: int) -> bool:
+    """Whether some run at this d on fewer than ``below`` training points memorised."""
+    return bool(runs[(runs["d"] == d) & (runs["n_train"] < below)]["memorised"].any())
+
+
+def _largest_ending(d: int, r: pd.DataFrame, smaller_memorised: bool) -> str:
+    """The end of ``larger_samples``' sentence on the sweep's largest sample: how its runs
+    that never escaped ended where all of them reached the cap (and, where smaller samples
+    at this d were memorised, that the larger sample stopped that but not the plateau);
+    a closing ')." otherwise."""
+    stuck = r[r["escape_update"].isna()]
+    if not len(stuck) or stuck["memorised"].any():
+        return ")."
+    cap = int(stuck["cap"].max())
+    lesson = ("the larger sample stopped the memorising, not the plateau, which"
+              if smaller_memorised else "the plateau")
+    return (f"; {'all ' if len(stuck) > 1 else ''}{len(stuck)} reached the cap of {cap:,} "
+            f"updates at train accuracy {stuck['train_accuracy'].mean():.2f} and validation "
+            f"accuracy {stuck['val_accuracy'].mean():.2f}): {lesson} at d = {d} outlasts "
+            f"{cap:,} updates.")
 
 
 def cap_rerun(stored, esb_control) -> dict | None:
