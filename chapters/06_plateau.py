@@ -81,8 +81,9 @@ display(viz.styled_table(views.sweeps(result)))
 # {glue:text}`n_capped` runs met the cap without escaping and {glue:text}`n_memorised`
 # memorised their training set (stop rule met, validation at chance).
 #
-# At the paper's scale (50,000 training points, 5 seeds, the official loop's cap of 800,000
-# updates), as far as the stored paper-scale run goes:
+# At the paper's scale (the sweep over d on 50,000 training points, the sample-size sweep
+# from 12,500 to 200,000 points at d = 50, 150 and 250; 5 seeds, the official loop's cap of
+# 800,000 updates), as far as the stored paper-scale run goes:
 
 # %% tags=["remove-input"]
 if views.stored_sweep(stored):
