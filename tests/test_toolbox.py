@@ -195,11 +195,11 @@ def test_numbers_and_figures(results):
         assert isinstance(make(results), matplotlib.figure.Figure)
 
 
-def _learned_part(accuracies, converged, updates=100_000):
+def _learned_part(accuracies, converged, updates=100_000, dataset="ms-5-7"):
     """A stand-in Table 6 part: one cell, a seed per accuracy, with its runs table."""
     import pandas as pd
 
-    keys = dict(experiment="toolbox", part="table6", dataset="ms-5-7", d=50,
+    keys = dict(experiment="toolbox", part="table6", dataset=dataset, d=50,
                 model="(100,2)-FCN", cell="(100,2)-FCN, Tanh, SGD")
     metrics = pd.DataFrame([dict(keys, seed=s, metric="standard accuracy", value=a)
                             for s, a in enumerate(accuracies)])
@@ -218,6 +218,10 @@ def test_caveats_name_the_cells_that_did_not_learn_in_this_run_and_the_stored_on
             "test accuracy 0.667; 1 of 3 runs met the stop rule within 100,000 updates") in note
     [both] = views.caveats(stuck, stuck)
     assert both.count("* this run: Table 6") == 1 and both.count("* stored paper-scale") == 1
+    assert "Every one of them is on MS-(5,7)" in both and "*The MS-(5,7) plateau*" in both
+    lms = dict(NONE_STORED, table6=_learned_part([0.5, 0.5], [False, False], dataset="lms-5"))
+    [mixed] = views.caveats(lms, stuck)  # one cell off MS-(5,7): no plateau to blame
+    assert "LMS-5" in mixed and "Every one of them" not in mixed
 
 
 def test_stored_cells_on_a_dataset_this_run_skips_get_rows_other_models_do_not():

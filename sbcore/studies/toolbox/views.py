@@ -167,6 +167,11 @@ def all_reliance(results: dict) -> pd.DataFrame:
 def not_learned(results: dict, learned: float = LEARNED) -> list[str]:
     """The cells (any part but Fig. 5) whose mean test accuracy stays below ``learned``, with
     how many of their runs met the stop rule and the update cap."""
+    return [text for _, text in _not_learned_cells(results, learned)]
+
+
+def _not_learned_cells(results: dict, learned: float = LEARNED) -> list[tuple[str, str]]:
+    """``not_learned``'s cells as (dataset, text)."""
     out = []
     for part, r in results.items():
         if r is None or part == "fig5":
@@ -178,9 +183,9 @@ def not_learned(results: dict, learned: float = LEARNED) -> list[str]:
             if v >= learned:
                 continue
             run = runs.get_group((ds, d, cell))
-            out.append(f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), {cell}: test accuracy "
-                       f"{v:.3f}; {int(run['converged'].sum())} of {len(run)} runs met the "
-                       f"stop rule within {int(run['updates'].max()):,} updates")
+            out.append((ds, f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), {cell}: test "
+                            f"accuracy {v:.3f}; {int(run['converged'].sum())} of {len(run)} runs "
+                            f"met the stop rule within {int(run['updates'].max()):,} updates"))
     return out
 
 
@@ -250,14 +255,21 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
 def caveats(results: dict, stored: dict) -> list[str]:
     """A warning naming the cells where the networks did not learn, in this run and in the
     stored paper-scale run (empty when all did)."""
-    cells = [f"* this run: {c}" for c in not_learned(results)]
-    cells += [f"* stored paper-scale run: {c}" for c in not_learned(stored)]
-    if not cells:
+    found = [("this run", c) for c in _not_learned_cells(results)]
+    found += [("stored paper-scale run", c) for c in _not_learned_cells(stored)]
+    if not found:
         return []
+    cells = [f"* {where}: {text}" for where, (_, text) in found]
+    plateau = ""
+    if all(ds == "ms-5-7" for _, (ds, _) in found):  # the plateau chapter's subject
+        plateau = ("\n\nEvery one of them is on MS-(5,7), where training first sits on a long "
+                   "plateau at chance, which the next chapter, *The MS-(5,7) plateau*, "
+                   "measures: a run still on it when training stops looks like a network that "
+                   "cannot learn the task.")
     return [":::{warning}\nIn these cells the networks did not learn the task (mean test "
             f"accuracy below {LEARNED}), so their randomised AUCs say nothing about reliance "
             "(a network at chance is 'invariant' to everything):\n\n" + "\n".join(cells)
-            + "\n:::"]
+            + plateau + "\n:::"]
 
 
 def profile_notes(profile: str) -> list[str]:
