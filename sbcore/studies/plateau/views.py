@@ -276,33 +276,29 @@ def larger_samples(result, ds, n: int) -> str:
             if len(at_d):  # the sweep went further at this d, and no sample was enough
                 m = int(at_d["n_train"].max())
                 r = at_d[at_d["n_train"] == m]
+                smaller = runs[(runs["d"] == d) & (runs["n_train"] < m)]
+                capped, lesson = _all_capped(d, r, smaller["memorised"].any())
                 text += (f" At d = {d} even {m:,} training points, the sweep's largest, leave "
                          f"the median run on the plateau ({int(r['escape_update'].notna().sum())}"
-                         f" of {len(r)} runs escape"
-                         f"{_largest_ending(d, r, runs_at_d_memorised(runs, d, below=m))}")
+                         f" of {len(r)} runs escape{capped})" + (f": {lesson}" if lesson else "."))
     return text
 
 
-def runs_at_d_memorised(runs: pd.DataFrame, d: int, below: int) -> bool:
-    """Whether some run at this d on fewer than ``below`` training points memorised."""
-    return bool(runs[(runs["d"] == d) & (runs["n_train"] < below)]["memorised"].any())
-
-
-def _largest_ending(d: int, r: pd.DataFrame, smaller_memorised: bool) -> str:
-    """The end of ``larger_samples``' sentence on the sweep's largest sample: how its runs
-    that never escaped ended where all of them reached the cap (and, where smaller samples
-    at this d were memorised, that the larger sample stopped that but not the plateau);
-    a closing ')." otherwise."""
+def _all_capped(d: int, r: pd.DataFrame, smaller_memorised: bool) -> tuple[str, str]:
+    """For ``larger_samples``, where every run of the sweep's largest sample that never
+    escaped reached the cap: how they ended (a clause) and what that says (a sentence: where
+    smaller samples at this d were memorised, that the larger sample stopped that but not
+    the plateau). ('', '') otherwise."""
     stuck = r[r["escape_update"].isna()]
     if not len(stuck) or stuck["memorised"].any():
-        return ")."
+        return "", ""
     cap = int(stuck["cap"].max())
     lesson = ("the larger sample stopped the memorising, not the plateau, which"
               if smaller_memorised else "the plateau")
     return (f"; {'all ' if len(stuck) > 1 else ''}{len(stuck)} reached the cap of {cap:,} "
             f"updates at train accuracy {stuck['train_accuracy'].mean():.2f} and validation "
-            f"accuracy {stuck['val_accuracy'].mean():.2f}): {lesson} at d = {d} outlasts "
-            f"{cap:,} updates.")
+            f"accuracy {stuck['val_accuracy'].mean():.2f}",
+            f"{lesson} at d = {d} outlasts {cap:,} updates.")
 
 
 def cap_rerun(stored, esb_control) -> dict | None:
