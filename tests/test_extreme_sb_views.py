@@ -174,10 +174,25 @@ def test_caveats_name_this_run_and_the_stored_run():
     assert views.caveats({"main": part(ok)}, {"main": None}, "main") == []
     [note] = views.caveats({"main": part(bad)}, {"main": part(bad)}, "main")
     assert note.startswith(":::{warning}") and note.endswith(":::")
-    assert "* this run: MS-(5,7) (d = 50, b): test accuracy 0.600" in note
-    assert "* stored paper-scale run: MS-(5,7)" in note
+    # at the paper profile this run is the stored run: the cell is named once, for both
+    assert note.count("MS-(5,7)") == 1
+    assert "* this run and the stored paper-scale run: MS-(5,7) (d = 50, b): test accuracy 0.600" \
+        in note
+    worse = tidy({("ms-5-7", "b", 0): {"standard accuracy": 0.5, "train accuracy": 1.0}})
+    [both] = views.caveats({"main": part(bad)}, {"main": part(worse)}, "main")
+    assert "* this run: MS-(5,7) (d = 50, b): test accuracy 0.600" in both
+    assert "* stored paper-scale run: MS-(5,7) (d = 50, b): test accuracy 0.500" in both
     [only_stored] = views.caveats({"main": part(ok)}, {"main": part(bad)}, "main")
     assert "this run:" not in only_stored
+
+
+def test_sourced_bullets_name_a_line_both_runs_give_once():
+    from sbcore.book.chapter import sourced_bullets
+
+    assert sourced_bullets([], []) == []
+    assert sourced_bullets(["a", "b"], ["b", "c"]) == [
+        "* this run: a", "* this run and the stored paper-scale run: b",
+        "* stored paper-scale run: c"]
 
 
 def test_control_verdict_on_known_accuracies():

@@ -195,14 +195,17 @@ def test_numbers_and_figures(results):
         assert isinstance(make(results), matplotlib.figure.Figure)
 
 
-def _learned_part(accuracies, converged, updates=100_000, dataset="ms-5-7"):
-    """A stand-in Table 6 part: one cell, a seed per accuracy, with its runs table."""
+def _learned_part(accuracies, converged, updates=100_000, dataset="ms-5-7", train=None):
+    """A stand-in Table 6 part: one cell, a seed per accuracy (and train accuracy, when
+    given), with its runs table."""
     import pandas as pd
 
     keys = dict(experiment="toolbox", part="table6", dataset=dataset, d=50,
                 model="(100,2)-FCN", cell="(100,2)-FCN, Tanh, SGD")
     metrics = pd.DataFrame([dict(keys, seed=s, metric="standard accuracy", value=a)
-                            for s, a in enumerate(accuracies)])
+                            for s, a in enumerate(accuracies)]
+                           + [dict(keys, seed=s, metric="train accuracy", value=a)
+                              for s, a in enumerate(train or [])])
     runs = pd.DataFrame([dict(keys, seed=s, converged=c, updates=updates if not c else 9_000)
                          for s, c in enumerate(converged)])
     return type("Part", (), {"metrics": metrics, "tables": {"runs": runs}})()
@@ -216,12 +219,31 @@ def test_caveats_name_the_cells_that_did_not_learn_in_this_run_and_the_stored_on
     assert note.startswith(":::{warning}") and note.endswith(":::") and "this run:" not in note
     assert ("* stored paper-scale run: Table 6, MS-(5,7) (d = 50), (100,2)-FCN, Tanh, SGD: "
             "test accuracy 0.667; 1 of 3 runs met the stop rule within 100,000 updates") in note
-    [both] = views.caveats(stuck, stuck)
-    assert both.count("* this run: Table 6") == 1 and both.count("* stored paper-scale") == 1
+    [both] = views.caveats(stuck, stuck)  # the paper profile: this run is the stored run
+    assert both.count("* this run and the stored paper-scale run: Table 6") == 1
+    assert both.count("Table 6") == 1
     assert "Every one of them is on MS-(5,7)" in both and "*The MS-(5,7) plateau*" in both
     lms = dict(NONE_STORED, table6=_learned_part([0.5, 0.5], [False, False], dataset="lms-5"))
     [mixed] = views.caveats(lms, stuck)  # one cell off MS-(5,7): no plateau to blame
     assert "LMS-5" in mixed and "Every one of them" not in mixed
+
+
+def test_caveats_note_learned_cells_whose_runs_stopped_at_the_cap_short_of_the_stop_rule():
+    capped = _learned_part([0.97, 0.99], [False, True], train=[0.96, 1.0])
+    assert views.short_of_stop_rule(dict(NONE_STORED, table6=capped)) == [
+        "Table 6, MS-(5,7) (d = 50), (100,2)-FCN, Tanh, SGD: test accuracy 0.980, train "
+        "accuracy 0.980; 1 of 2 runs met the stop rule within 100,000 updates"]
+    all_met = _learned_part([0.97, 0.99], [True, True], train=[1.0, 1.0])
+    stuck = _learned_part([0.5, 0.5], [False, False], train=[0.5, 0.5])
+    for part in (all_met, stuck):  # every run met the rule; the cell did not learn
+        assert views.short_of_stop_rule(dict(NONE_STORED, table6=part)) == []
+    assert views.caveats(dict(NONE_STORED, table6=all_met), NONE_STORED) == []
+    [note] = views.caveats(dict(NONE_STORED, table6=capped), NONE_STORED)
+    assert note.startswith(":::{note}") and "* this run: Table 6" in note
+    [warning, note] = views.caveats(dict(NONE_STORED, table6=stuck),
+                                    dict(NONE_STORED, table6=capped))
+    assert warning.startswith(":::{warning}") and "* this run: Table 6" in warning
+    assert "* stored paper-scale run: Table 6" in note and "this run" not in note
 
 
 def test_stored_cells_on_a_dataset_this_run_skips_get_rows_other_models_do_not():

@@ -119,6 +119,17 @@ def stored_label(stored) -> str:
     return "; ".join(f"{device}, {day}" for device, day in made)
 
 
+def sourced_bullets(this_run: list[str], stored: list[str]) -> list[str]:
+    """Markdown bullets naming where each finding was made: "* this run: ...", "* stored
+    paper-scale run: ...", or, for a line both give (at the paper profile this run *is* the
+    stored run), "* this run and the stored paper-scale run: ..." once instead of twice.
+    Used by the caveats of the extreme-SB (03) and toolbox (05) chapters."""
+    shared = set(this_run) & set(stored)
+    return ([f"* this run and the stored paper-scale run: {t}" if t in shared else
+             f"* this run: {t}" for t in this_run]
+            + [f"* stored paper-scale run: {t}" for t in stored if t not in shared])
+
+
 def prose_spelling(text: str) -> str:
     """A library label in the prose's spelling: British 'randomised', and S^c as Sᶜ."""
     return (str(text).replace("randomized", "randomised").replace("Sc-", "Sᶜ-")

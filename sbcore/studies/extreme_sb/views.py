@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.book.chapter import compare_table, mean_std, sourced_bullets, wide_table
 from sbcore.models import model_label
 from sbcore.profiles import PAPER_CHOICES, quick_reductions, section
 from sbcore.reliance import relies_only_on_S
@@ -171,9 +171,8 @@ def caveats(results: dict, stored: dict, part: str) -> list[str]:
     """A warning (MyST markdown) naming the cells of a part where the networks did not learn,
     in this run and in the stored paper-scale run: a list of that one block, empty when every
     cell learned (so the page shows nothing then)."""
-    lines = [f"* this run: {c}" for c in not_learned(results[part].metrics)]
-    if stored[part] is not None:
-        lines += [f"* stored paper-scale run: {c}" for c in not_learned(stored[part].metrics)]
+    lines = sourced_bullets(not_learned(results[part].metrics),
+                            [] if stored[part] is None else not_learned(stored[part].metrics))
     if not lines:
         return []
     return [":::{warning}\nIn these cells the networks did not learn the task, so the "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.book.chapter import compare_table, mean_std, sourced_bullets, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.profiles import quick_reductions, section
 from sbcore.studies.toolbox import study as tb
@@ -172,20 +172,42 @@ def not_learned(results: dict, learned: float = LEARNED) -> list[str]:
 
 def _not_learned_cells(results: dict, learned: float = LEARNED) -> list[tuple[str, str]]:
     """``not_learned``'s cells as (dataset, text)."""
+    return [(c["dataset"], f"{c['where']}: test accuracy {c['test']:.3f}; {_stop_clause(c)}")
+            for c in _cell_summaries(results) if c["test"] < learned]
+
+
+def short_of_stop_rule(results: dict, learned: float = LEARNED) -> list[str]:
+    """The cells that learned the task (mean test accuracy at least ``learned``) although
+    some of their runs reached the update cap without meeting the stop rule, with their mean
+    test and train accuracy: the paper trains every run to the stop rule."""
+    return [f"{c['where']}: test accuracy {c['test']:.3f}, train accuracy {c['train']:.3f}; "
+            f"{_stop_clause(c)}" for c in _cell_summaries(results)
+            if c["test"] >= learned and c["met"] < c["runs"]]
+
+
+def _stop_clause(cell: dict) -> str:
+    return (f"{cell['met']} of {cell['runs']} runs met the stop rule within "
+            f"{cell['updates']:,} updates")
+
+
+def _cell_summaries(results: dict) -> list[dict]:
+    """Per cell (any part but Fig. 5): its dataset, where it is ("Table t, dataset (d = ..),
+    cell"), mean test and train accuracy (NaN where not measured), and how many of its runs
+    met the stop rule within the most updates any ran."""
     out = []
     for part, r in results.items():
         if r is None or part == "fig5":
             continue
-        acc = r.metrics[r.metrics["metric"] == "standard accuracy"]
-        mean = acc.groupby(["dataset", "d", "cell"], sort=False)["value"].mean()
+        mean = r.metrics.pivot_table(index=["dataset", "d", "cell"], columns="metric",
+                                     values="value", sort=False)
         runs = r.tables["runs"].groupby(["dataset", "d", "cell"], sort=False)
-        for (ds, d, cell), v in mean.items():
-            if v >= learned:
-                continue
+        for (ds, d, cell), row in mean.iterrows():
             run = runs.get_group((ds, d, cell))
-            out.append((ds, f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), {cell}: test "
-                            f"accuracy {v:.3f}; {int(run['converged'].sum())} of {len(run)} runs "
-                            f"met the stop rule within {int(run['updates'].max()):,} updates"))
+            out.append(dict(dataset=ds, where=f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), "
+                                              f"{cell}",
+                            test=row["standard accuracy"], train=row.get("train accuracy", np.nan),
+                            met=int(run["converged"].sum()), runs=len(run),
+                            updates=int(run["updates"].max())))
     return out
 
 
@@ -253,23 +275,31 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
 
 
 def caveats(results: dict, stored: dict) -> list[str]:
-    """A warning naming the cells where the networks did not learn, in this run and in the
-    stored paper-scale run (empty when all did)."""
-    found = [("this run", c) for c in _not_learned_cells(results)]
-    found += [("stored paper-scale run", c) for c in _not_learned_cells(stored)]
-    if not found:
-        return []
-    cells = [f"* {where}: {text}" for where, (_, text) in found]
-    plateau = ""
-    if all(ds == "ms-5-7" for _, (ds, _) in found):  # the plateau chapter's subject
-        plateau = ("\n\nEvery one of them is on MS-(5,7), where training first sits on a long "
-                   "plateau at chance, which the next chapter, *The MS-(5,7) plateau*, "
-                   "measures: a run still on it when training stops looks like a network that "
-                   "cannot learn the task.")
-    return [":::{warning}\nIn these cells the networks did not learn the task (mean test "
-            f"accuracy below {LEARNED}), so their randomised AUCs say nothing about reliance "
-            "(a network at chance is 'invariant' to everything):\n\n" + "\n".join(cells)
-            + plateau + "\n:::"]
+    """Markdown blocks, in this run and in the stored paper-scale run: a warning naming the
+    cells where the networks did not learn, and a note naming those that learned with some
+    runs short of the stop rule (each block left out when it would be empty)."""
+    this_run, paper_run = _not_learned_cells(results), _not_learned_cells(stored)
+    blocks = []
+    if this_run or paper_run:
+        plateau = ""
+        if all(ds == "ms-5-7" for ds, _ in this_run + paper_run):  # the next chapter's subject
+            plateau = ("\n\nEvery one of them is on MS-(5,7), where training first sits on a "
+                       "long plateau at chance, which the next chapter, *The MS-(5,7) "
+                       "plateau*, measures: a run still on it when training stops looks like a "
+                       "network that cannot learn the task.")
+        cells = sourced_bullets([t for _, t in this_run], [t for _, t in paper_run])
+        blocks.append(":::{warning}\nIn these cells the networks did not learn the task (mean "
+                      f"test accuracy below {LEARNED}), so their randomised AUCs say nothing "
+                      "about reliance (a network at chance is 'invariant' to everything):\n\n"
+                      + "\n".join(cells) + plateau + "\n:::")
+    short = sourced_bullets(short_of_stop_rule(results), short_of_stop_rule(stored))
+    if short:
+        blocks.append(":::{note}\nIn these cells the networks learned the task, but not every "
+                      "run met the stop rule (train accuracy at least 1 − ε) before the update "
+                      "cap, where the paper trains every run to it. Their reliance is read, as "
+                      "for every run, from the checkpoint with the best validation "
+                      "accuracy:\n\n" + "\n".join(short) + "\n:::")
+    return blocks
 
 
 def profile_notes(profile: str) -> list[str]:
