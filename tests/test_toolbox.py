@@ -246,6 +246,20 @@ def test_caveats_note_learned_cells_whose_runs_stopped_at_the_cap_short_of_the_s
     assert "* stored paper-scale run: Table 6" in note and "this run" not in note
 
 
+def test_training_counts_a_setting_on_two_datasets_as_two_cells():
+    import pandas as pd
+
+    def runs(dataset):
+        return [dict(part="table6", dataset=dataset, d=50, cell="(100,2)-FCN, Tanh, SGD",
+                     seed=s, converged=s == 0, diverged=False, updates=1_000 * (s + 1),
+                     wall_time_s=1.0) for s in range(2)]
+
+    part = type("Part", (), {"tables": {"runs": pd.DataFrame(runs("lms-5") + runs("ms-5-7"))}})()
+    [row] = views.training(dict(table6=part)).to_dict("records")
+    assert (row["cells"], row["runs"], row["met the stop rule"]) == (2, 4, 2)
+    assert row["wall time (s)"] == 4.0
+
+
 def test_stored_cells_on_a_dataset_this_run_skips_get_rows_other_models_do_not():
     """Quick trains Table 4's CNN on LMS-5 only: the stored MS-(5,7) row of that CNN is
     shown (with '–' for this run); a stored model this profile never trains is not."""

@@ -126,13 +126,16 @@ def table9_view(results, stored, profile):
 
 
 def training(results: dict) -> pd.DataFrame:
-    """Per part: cells, runs, how many met the stop rule, diverged, and the updates run."""
+    """Per part: cells (one per dataset, d and setting, as the chapter's count of
+    configurations has them), runs, how many met the stop rule, diverged, and the updates
+    run."""
     rows = []
     for part, merged in results.items():
         if merged is None:
             continue
         runs = merged.tables["runs"]
-        rows.append({"part": part, "cells": runs["cell"].nunique(), "runs": len(runs),
+        cells = runs.groupby(["dataset", "d", "cell"]).ngroups
+        rows.append({"part": part, "cells": cells, "runs": len(runs),
                      "met the stop rule": int(runs["converged"].sum()),
                      "diverged": int(runs["diverged"].sum()),
                      "updates": mean_std(runs["updates"], count=False, places=0),
