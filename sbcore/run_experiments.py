@@ -3,6 +3,7 @@
     python -m sbcore.run_experiments --list [--profile paper] [STUDY ...]
     python -m sbcore.run_experiments --missing --profile paper --device cuda --budget-min 10
     python -m sbcore.run_experiments --profile paper --device cuda [STUDY ...]
+    python -m sbcore.run_experiments --profile paper --cpu-workers 2 toolbox
 
 ``--list`` prints, per study and entry, whether it is stored (with the device and date that
 made it), missing, stale (stored for another version or other settings) or damaged: the ledger
@@ -13,12 +14,15 @@ starts no entry that its time budget cannot hold. Without either, every entry of
 studies is run through the store (stored ones are reused, unless ``--recompute``).
 
 This is how paper-scale results are made on a machine without papermill (a lent GPU); later
-book builds at any profile show the stored ``paper`` results beside their own.
+book builds at any profile show the stored ``paper`` results beside their own. On a CPU,
+``--cpu-workers N`` trains the toolbox's seeds alone in N processes at once (one torch thread
+each; ``sbcore.training.fit_each``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -26,6 +30,7 @@ import traceback
 from sbcore.checks import check_number, check_seed
 from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
 from sbcore.studies import runner
+from sbcore.training.parallel import CPU_WORKERS_ENV, cpu_workers
 
 
 def print_ledger(profile: str, studies, seed: int = 0) -> None:
@@ -61,6 +66,9 @@ def main(argv=None) -> int:
                         help="with --missing: run the cheapest entries first (a short GPU "
                              "lease then stores the most entries)")
     parser.add_argument("--recompute", action="store_true")
+    parser.add_argument("--cpu-workers", default=None,
+                        help="on a CPU: train a group's models alone in this many processes "
+                             "at once (default 1, or $SB_CPU_WORKERS)")
     args = parser.parse_args(argv)
     try:  # every argument checked before any work
         check_profile(args.profile)
@@ -80,6 +88,12 @@ def main(argv=None) -> int:
             except ValueError:
                 raise ValueError(f"--budget-min must be a positive number of minutes, got "
                                  f"{args.budget_min!r}") from None
+        if args.cpu_workers is not None:
+            if not args.cpu_workers.isdigit() or int(args.cpu_workers) < 1:
+                raise ValueError(f"--cpu-workers must be a positive integer, got "
+                                 f"{args.cpu_workers!r}")
+            os.environ[CPU_WORKERS_ENV] = str(int(args.cpu_workers))
+        cpu_workers()  # a bad $SB_CPU_WORKERS is refused here, before any work
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

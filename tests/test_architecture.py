@@ -126,6 +126,13 @@ def test_ledger_cli_lists_and_runs_what_is_missing(tmp_path):
     bad = subprocess.run(cli + ["--missing", "--budget-min", "soon"], env=env,
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and "--budget-min must be a positive number" in bad.stderr
+    for args, extra, words in ((["--cpu-workers", "0"], {}, "--cpu-workers must be a positive"),
+                               ([], {"SB_CPU_WORKERS": "many"}, "SB_CPU_WORKERS must be")):
+        bad = subprocess.run(cli + ["--missing", "--profile", "smoke", *args, "measuring"],
+                             env=dict(env, **extra), capture_output=True, text=True, cwd=ROOT,
+                             timeout=120)
+        assert bad.returncode == 2 and words in bad.stderr, bad.stderr[-2000:]
+    assert len(list(tmp_path.rglob("provenance.json"))) == 1  # nothing more was run
 
 
 def test_run_missing_runs_largest_first_and_keeps_to_the_budget(tmp_path):

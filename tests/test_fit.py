@@ -13,8 +13,9 @@ import torch
 from torch import nn
 
 from sbcore.data import Split, make_dataset
+from sbcore.models import ModelSpec
 from sbcore.reliance import accuracy
-from sbcore.training import TrainConfig, fit, fit_many, init_fcn, train, train_many
+from sbcore.training import TrainConfig, fit, fit_each, fit_many, init_fcn, train, train_many
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
@@ -183,6 +184,39 @@ def test_fit_many_refuses_mixed_architectures(seq):
         fit_many([tiny_conv(0), tiny_conv(1)], seq, fast(), [0], progress=False)
     with pytest.raises(ValueError, match="models"):
         fit_many([], seq, fast(), [0], progress=False)
+
+
+def test_fit_each_in_two_processes_matches_fit_in_order(data, monkeypatch):
+    """The toolbox's CPU path: each model alone, over processes of one torch thread; the
+    results come back in the order of the models, each its own seed's fit."""
+    cfg = fast(eps=0.01, patience=30, max_updates=400)
+    spec, seeds = ModelSpec.parse("(4,3,1)-CNN"), [2, 0, 1]
+    models = [spec.build(data.d, s) for s in seeds]
+    spread = fit_each(models, data, cfg, seeds, workers=2)
+    monkeypatch.setenv("SB_CPU_WORKERS", "1")
+    alone = fit_each(models, data, cfg, seeds)  # workers from the environment: one process
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in each worker
+    try:
+        refs = [fit(m, data, cfg, s, progress=False) for m, s in zip(models, seeds)]
+    finally:
+        torch.set_num_threads(threads)
+    assert [r.seed for r in spread] == [r.seed for r in alone] == seeds
+    for got, one, ref in zip(spread, alone, refs):
+        assert_same_run(got, ref)
+        assert_same_run(one, ref)
+    assert len({tuple(flat(r.model)[:5]) for r in spread}) == 3  # three different runs
+
+
+def test_fit_each_refuses_bad_workers_and_seeds_before_any_work(data, monkeypatch):
+    models = [ModelSpec.parse("(4,3,1)-CNN").build(data.d, s) for s in (0, 1)]
+    with pytest.raises(ValueError, match="workers must be a positive integer, got 0"):
+        fit_each(models, data, fast(), [0, 1], workers=0)
+    with pytest.raises(ValueError, match="one seed per model"):
+        fit_each(models, data, fast(), [0], workers=2)
+    monkeypatch.setenv("SB_CPU_WORKERS", "two")
+    with pytest.raises(ValueError, match="SB_CPU_WORKERS must be a positive integer, got 'two'"):
+        fit_each(models, data, fast(), [0, 1])
 
 
 # ------------------------------------------------------------------------------------------

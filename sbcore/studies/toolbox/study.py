@@ -174,15 +174,15 @@ def _train_config(cfg: dict, overrides: dict):
 
 def _fit(models, data, cfg, overrides, device, seeds=None):
     """Train models[i] with seeds[i]. On a GPU the group trains together (``fit_many``); on
-    a CPU one after another (``fit``), which is as fast or faster there: 2.8x for three
-    (100,2)-FCNs, 1.0x for CNNs, 1.2x for GRUs (benchmarks/stacked_cnn_gru.py). The two agree
-    up to float rounding (dropout masks aside)."""
-    from sbcore.training import fit, fit_many
+    a CPU each alone (``fit_each``: one after another, or over ``$SB_CPU_WORKERS``
+    processes), which is as fast or faster there: 2.8x for three (100,2)-FCNs, 1.0x for CNNs,
+    1.2x for GRUs (benchmarks/stacked_cnn_gru.py). The two agree up to float rounding
+    (dropout masks aside)."""
+    from sbcore.training import fit_each, fit_many
 
     seeds, config = seeds or cfg["seeds"], _train_config(cfg, overrides)
     if device == "cpu":
-        return [fit(m, data, config, s, device=device, progress=False)
-                for m, s in zip(models, seeds)]
+        return fit_each(models, data, config, seeds)
     return fit_many(models, data, config, seeds, device=device, progress=False)
 
 

@@ -1,0 +1,73 @@
+"""Train each model of a group alone (``fit``), spread over CPU processes.
+
+On a CPU, stacking small CNNs or GRUs into one batched model (``fit_many``) does not pay
+(benchmarks/stacked_cnn_gru.py), and one torch process uses a second core poorly for a GRU.
+Separate processes, one torch thread each, use every core: on the 2-core development machine
+(benchmarks/fit_each.py, 4 models, 1,000 updates each) two processes ran 1.76x faster than
+one thread for the (100,10,2)-GRU, where two threads in one process gave 1.21x (the
+(32,7,2)-CNN: 1.84x and 1.70x). That is what lets a paper-scale toolbox entry (5 seeds, up
+to 100,000 updates each) fit a working session on a CPU. The number of processes comes from
+``$SB_CPU_WORKERS`` (default 1: the book already executes two chapters at a time, one
+thread each), which ``python -m sbcore.run_experiments --cpu-workers N`` sets.
+
+Used by the toolbox chapter (05_toolbox) through ``sbcore.studies.toolbox.study``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from torch import nn
+
+from sbcore.checks import check_int
+
+CPU_WORKERS_ENV = "SB_CPU_WORKERS"
+
+
+def cpu_workers() -> int:
+    """The processes ``fit_each`` may use on a CPU: ``$SB_CPU_WORKERS``, default 1."""
+    raw = os.environ.get(CPU_WORKERS_ENV, "1")
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"{CPU_WORKERS_ENV} must be a positive integer, got {raw!r}")
+    return n
+
+
+def fit_each(models: list[nn.Module], data, config, seeds: list[int], device: str = "cpu",
+             workers: int | None = None) -> list:
+    """Train models[i] alone with seeds[i] (``fit``, no progress bar) and return their
+    TrainResults in that order. On the CPU with ``workers`` > 1 (default: ``cpu_workers()``)
+    the models train in up to that many processes of one torch thread each; each result then
+    equals its ``fit`` in one thread, up to float rounding. Elsewhere, one after another."""
+    from sbcore.training.trainer import fit
+
+    workers = cpu_workers() if workers is None else check_int("workers", workers)
+    if len(models) != len(seeds):
+        raise ValueError(f"fit_each needs one seed per model, got {len(models)} "
+                         f"models and {len(seeds)} seeds")
+    if workers == 1 or device != "cpu" or len(models) < 2:
+        return [fit(m, data, config, s, device=device, progress=False)
+                for m, s in zip(models, seeds)]
+    n = len(models)
+    # spawn, not fork: a forked child of a process that has run torch can deadlock in its
+    # thread pool, and a Jupyter kernel is such a process
+    with ProcessPoolExecutor(min(workers, n), mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_one_thread) as pool:
+        return list(pool.map(_fit_alone, models, [data] * n, [config] * n, seeds))
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _fit_alone(model, data, config, seed):
+    from sbcore.training.trainer import fit
+
+    return fit(model, data, config, seed, device="cpu", progress=False)
