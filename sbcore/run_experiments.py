@@ -89,10 +89,7 @@ def main(argv=None) -> int:
                 raise ValueError(f"--budget-min must be a positive number of minutes, got "
                                  f"{args.budget_min!r}") from None
         if args.cpu_workers is not None:
-            if not args.cpu_workers.isdigit() or int(args.cpu_workers) < 1:
-                raise ValueError(f"--cpu-workers must be a positive integer, got "
-                                 f"{args.cpu_workers!r}")
-            os.environ[CPU_WORKERS_ENV] = str(int(args.cpu_workers))
+            os.environ[CPU_WORKERS_ENV] = str(cpu_workers(args.cpu_workers, "--cpu-workers"))
         cpu_workers()  # a bad $SB_CPU_WORKERS is refused here, before any work
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

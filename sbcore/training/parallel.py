@@ -26,15 +26,16 @@ from sbcore.checks import check_int
 CPU_WORKERS_ENV = "SB_CPU_WORKERS"
 
 
-def cpu_workers() -> int:
-    """The processes ``fit_each`` may use on a CPU: ``$SB_CPU_WORKERS``, default 1."""
-    raw = os.environ.get(CPU_WORKERS_ENV, "1")
+def cpu_workers(value: str | None = None, name: str = CPU_WORKERS_ENV) -> int:
+    """The processes ``fit_each`` may use on a CPU: ``value`` (a command-line string, refused
+    under ``name``) or else ``$SB_CPU_WORKERS``, default 1."""
+    raw = os.environ.get(CPU_WORKERS_ENV, "1") if value is None else value
     try:
         n = int(raw)
     except ValueError:
         n = 0
     if n < 1:
-        raise ValueError(f"{CPU_WORKERS_ENV} must be a positive integer, got {raw!r}")
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
     return n
 
 
@@ -44,15 +45,12 @@ def fit_each(models: list[nn.Module], data, config, seeds: list[int], device: st
     TrainResults in that order. On the CPU with ``workers`` > 1 (default: ``cpu_workers()``)
     the models train in up to that many processes of one torch thread each; each result then
     equals its ``fit`` in one thread, up to float rounding. Elsewhere, one after another."""
-    from sbcore.training.trainer import fit
-
     workers = cpu_workers() if workers is None else check_int("workers", workers)
     if len(models) != len(seeds):
         raise ValueError(f"fit_each needs one seed per model, got {len(models)} "
                          f"models and {len(seeds)} seeds")
     if workers == 1 or device != "cpu" or len(models) < 2:
-        return [fit(m, data, config, s, device=device, progress=False)
-                for m, s in zip(models, seeds)]
+        return [_fit_alone(m, data, config, s, device) for m, s in zip(models, seeds)]
     n = len(models)
     # spawn, not fork: a forked child of a process that has run torch can deadlock in its
     # thread pool, and a Jupyter kernel is such a process
@@ -67,7 +65,7 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def _fit_alone(model, data, config, seed):
+def _fit_alone(model, data, config, seed, device="cpu"):
     from sbcore.training.trainer import fit
 
-    return fit(model, data, config, seed, device="cpu", progress=False)
+    return fit(model, data, config, seed, device=device, progress=False)
