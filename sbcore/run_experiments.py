@@ -90,7 +90,8 @@ def main(argv=None) -> int:
                                  f"{args.budget_min!r}") from None
         if args.cpu_workers is not None:
             os.environ[CPU_WORKERS_ENV] = str(cpu_workers(args.cpu_workers, "--cpu-workers"))
-        cpu_workers()  # a bad $SB_CPU_WORKERS is refused here, before any work
+        else:
+            cpu_workers()  # a bad $SB_CPU_WORKERS is refused here, before any work
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
