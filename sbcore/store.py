@@ -4,7 +4,9 @@ Layout: ``results/<profile>/<study>/<key>/`` holds one CSV per named table, opti
 ``tensors.pt`` (trained models' state dicts, perturbations: anything a later study reuses), and
 ``provenance.json``: the study, entry name, version, seed, config, sbcore version and git
 commit, torch version, device name, wall time, date, and a SHA-256 of every file. ``paper``
-entries are committed to git; ``quick`` and ``smoke`` entries are build output.
+entries are committed to git; ``quick`` and ``smoke`` entries are build output. An entry
+being computed keeps its training checkpoints in ``results/<profile>/<study>/.partial/<key>/``
+(git-ignored) until it is stored, so an interrupted or paused run resumes.
 
 Only compute settings are hashed (the key): how a chapter draws a result never changes it.
 
@@ -115,6 +117,12 @@ def study_dir(study: str, profile: str, root: Path | None = None) -> Path:
 
 def entry_dir(experiment: str, config: dict, profile: str, root: Path | None = None) -> Path:
     return study_dir(experiment, profile, root) / config_key(config)
+
+
+def partial_dir(experiment: str, config: dict, profile: str, root: Path | None = None) -> Path:
+    """Where an entry being computed keeps its training checkpoints until it is stored
+    (``sbcore.training.resume``): a hidden folder beside the entries, never an entry itself."""
+    return study_dir(experiment, profile, root) / ".partial" / config_key(config)
 
 
 def _sha(data: bytes) -> str:
@@ -286,12 +294,13 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
 
 def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profile: str,
                device: str = "cpu", recompute: bool = False, root: Path | None = None,
-               meta: dict | None = None) -> Result:
+               meta: dict | None = None, earlier_s: float = 0.0) -> Result:
     """Return the stored result for this config, or run ``run(config)`` and store it.
 
     ``recompute=True`` forces a run. A damaged entry is reported with a warning and
     recomputed; it is replaced only once the new result is complete. The store is checked
-    for writing before the run starts."""
+    for writing before the run starts. ``earlier_s``: seconds that earlier, paused parts of
+    this run took, added to its wall time."""
     if not recompute:
         try:
             hit = load(experiment, config, profile, root)
@@ -307,7 +316,7 @@ def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profi
     start = time.perf_counter()
     tables = run(config)
     return save(experiment, config, profile, tables, device=device,
-                wall_time_s=time.perf_counter() - start, root=root, meta=meta)
+                wall_time_s=earlier_s + time.perf_counter() - start, root=root, meta=meta)
 
 
 def lookup(experiment: str, config: dict, profile: str = "paper",

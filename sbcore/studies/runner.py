@@ -19,12 +19,14 @@ The chapter ``seed`` shifts every seed of a study's configs (``seeds_from``), so
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -86,6 +88,7 @@ class Entry:
     wall_time_s: float = float("nan")
     cost: float = 1.0
     result: store.Result | None = None  # the entry as loaded (and checked), when stored
+    begun: bool = False  # not stored, but a paused or interrupted run left checkpoints
 
 
 def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) -> list[Entry]:
@@ -131,8 +134,26 @@ def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) ->
                           device=o.get("device_name", ""), date=o.get("date", ""), cost=cost)
             else:
                 e = Entry(mod.NAME, entry, cfg, key_cfg, "missing", cost=cost)
+        if e.status != "stored":
+            _note_checkpoints(e, store.partial_dir(mod.NAME, key_cfg, profile, root))
         out.append(e)
     return out
+
+
+def _note_checkpoints(e: Entry, partial: Path) -> None:
+    """Mark an entry that a paused or interrupted run began (its checkpoints resume it)."""
+    from sbcore.training import resume
+
+    when = resume.saved_at(partial)
+    if when is None:
+        return
+    parts = resume.parts(partial)
+    e.begun = True
+    date = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M")
+    begun = (f"begun: a checkpoint of {date} UTC resumes it" + (
+        f" ({sum(p.get('seconds', 0.0) for p in parts):.0f} s run in {len(parts)} part(s))"
+        if parts else ""))
+    e.detail = f"{e.detail}; {begun}" if e.detail else begun
 
 
 class StudyResults(dict):
@@ -151,9 +172,15 @@ class StudyResults(dict):
 
 
 def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: bool = False,
-        only=None, progress: bool = True, root: Path | None = None) -> StudyResults:
+        only=None, progress: bool = True, root: Path | None = None,
+        deadline: float | None = None) -> StudyResults:
     """Every entry of a study (or those named in ``only``) from the store, computing and
-    storing what is missing. Checks every argument and the store before any work."""
+    storing what is missing. Checks every argument and the store before any work.
+
+    Training inside a computed entry checkpoints into the store's ``.partial`` folder of that
+    entry (``sbcore.training.resume``), so a run that was killed or paused resumes there; at
+    ``deadline`` (a ``time.perf_counter`` time) it pauses, raising ``resume.Paused``.
+    ``recompute`` starts afresh."""
     mod = study(name)
     check_profile(profile)
     check_device(device)
@@ -165,22 +192,47 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
     if unknown:
         raise ValueError(f"entries {unknown} are not entries of {name} at {profile}; "
                          f"known: {', '.join(configs)}")
+    from sbcore.training import resume  # torch, only once an entry is run
+
     problems = []
     out = StudyResults()
     for entry in chosen:
         key_cfg = entry_key_config(mod, entry, configs[entry], seed)
+        partial = store.partial_dir(mod.NAME, key_cfg, profile, root)
+        if recompute:
+            resume.discard(partial)
+        earlier = resume.parts(partial)
+        meta = dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed)
+        if earlier:  # the provenance says the run came in parts, and from where
+            meta["parts"] = earlier
+        compute = functools.partial(_compute, mod, device=device, folder=partial,
+                                    deadline=deadline)
+        t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out[entry] = store.cached_run(
-                mod.NAME, key_cfg, lambda c: mod.compute(c["config"], device), profile,
-                device=device, recompute=recompute, root=root,
-                meta=dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed))
+            try:
+                out[entry] = store.cached_run(
+                    mod.NAME, key_cfg, compute, profile, device=device, recompute=recompute,
+                    root=root, meta=meta, earlier_s=sum(p.get("seconds", 0.0) for p in earlier))
+            except resume.Paused as err:
+                resume.record_part(partial, time.perf_counter() - t0,
+                                   store.device_name(device), str(err))
+                raise
+        resume.discard(partial)  # stored: the checkpoints are of no further use
         problems += [f"{name} {entry}: {w.message}" for w in caught
                      if "corrupt" in str(w.message) or "stale" in str(w.message)]
         record_usage(name, profile, entry, "reused" if out[entry].cached else "computed",
                      out[entry])
     out.problems = problems
     return out
+
+
+def _compute(mod, key_cfg: dict, device: str, folder: Path, deadline: float | None) -> dict:
+    """The entry's compute, its training resumable from (and checkpointed into) ``folder``."""
+    from sbcore.training import resume
+
+    with resume.resumable(folder, deadline):
+        return mod.compute(key_cfg["config"], device)
 
 
 def lookup(name: str, profile: str = "paper", seed: int = 0,
@@ -248,39 +300,53 @@ ORDERS = ("largest", "cheapest")
 
 def missing_in_order(profile: str, studies=STUDIES, seed: int = 0, root: Path | None = None,
                      order: str = "largest") -> list[Entry]:
-    """The entries not stored (missing, stale or damaged), largest ``cost`` first or cheapest
-    first (a short GPU lease stores the most entries cheapest first, and the rate the small
-    ones measure then says which large ones still fit)."""
+    """The entries not stored (missing, stale or damaged), those begun by an earlier run
+    first (they resume), then largest ``cost`` first or cheapest first (a short GPU lease
+    stores the most entries cheapest first, and the rate the small ones measure then says
+    which large ones still fit)."""
     check_choice("order", order, ORDERS)
     todo = [e for name in studies for e in entries(name, profile, seed, root)
             if e.status != "stored"]
-    return sorted(todo, key=lambda e: -e.cost if order == "largest" else e.cost)
+    return sorted(todo, key=lambda e: (not e.begun, -e.cost if order == "largest" else e.cost))
 
 
 def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | None = None,
                 seed: int = 0, root: Path | None = None, report=print,
                 order: str = "largest") -> list[Entry]:
-    """Compute the entries not stored (missing, stale or damaged), in ``order`` (largest or
-    cheapest first), each stored as soon as it finishes (so an interrupted run resumes where
-    it stopped). With a budget, an entry is started only if the time it should take, by the
-    rate of the entries run so far (seconds per unit of ``cost``), fits in what is left.
-    Returns the entries run."""
+    """Compute the entries not stored (missing, stale or damaged): first those an earlier run
+    began (they resume from their checkpoints), then in ``order`` (largest or cheapest first),
+    each stored as soon as it finishes. With a budget, training pauses when it is spent (a
+    checkpoint; the next call resumes there), and an entry is started only if the time it
+    should take, by the rate of the entries run so far (seconds per unit of ``cost``), fits in
+    what is left, or if it could never fit in a whole budget (it then runs in parts, one per
+    call). Returns the entries stored."""
+    from sbcore.training import resume
+
     check_profile(profile)
     check_device(device)
     todo = missing_in_order(profile, studies, seed, root, order)
     start, rate, done = time.perf_counter(), None, []
+    deadline = None if budget_s is None else start + budget_s
     for e in todo:
         left = None if budget_s is None else budget_s - (time.perf_counter() - start)
-        if left is not None and (left <= 0 or (rate is not None and rate * e.cost > left)):
-            report(f"   skip {e.study} {e.name}: about {rate * e.cost if rate else 0:.0f} s, "
+        need = None if rate is None else rate * e.cost
+        if left is not None and (left <= 0 or (need is not None and not e.begun
+                                               and left < need <= budget_s)):
+            report(f"   skip {e.study} {e.name}: about {need or 0:.0f} s, "
                    f"{max(left, 0):.0f} s of the budget left")
             continue
         t0 = time.perf_counter()
-        report(f"== {e.study} {e.name} ({e.status}) at {profile} on {device}")
-        # a stale entry's new key is missing; a damaged one is recomputed by the store
-        res = run(e.study, profile, device, seed, only=[e.name], root=root)[e.name]
+        report(f"== {e.study} {e.name} ({e.status}{', resumed' if e.begun else ''}) at "
+               f"{profile} on {device}")
+        try:  # a stale entry's new key is missing; a damaged one is recomputed by the store
+            res = run(e.study, profile, device, seed, only=[e.name], root=root,
+                      deadline=deadline)[e.name]
+        except resume.Paused as err:
+            report(f"   {err} (after {time.perf_counter() - t0:.1f} s)")
+            break  # the budget is spent
         took = time.perf_counter() - t0
-        rate = max(rate or 0.0, took / max(e.cost, 1e-9))
+        if not e.begun:  # a resumed entry's time is only its last part
+            rate = max(rate or 0.0, took / max(e.cost, 1e-9))
         report(f"   stored {res.path} in {took:.1f} s")
         done.append(e)
     return done

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 import time
 import warnings
@@ -51,6 +52,7 @@ from sbcore.data import SlabData
 from sbcore.models import FCN
 from sbcore.profiles import check_device
 from sbcore.reliance import as_scorer
+from sbcore.training import resume
 from sbcore.training import stacked as batched
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
@@ -326,6 +328,47 @@ def _model_rng(seed: int, device):
         yield
 
 
+def _signature(group, tensors, config, seeds, model_configs, track, perturb) -> dict:
+    """What a checkpoint must match to resume this group: its kind, parameter shapes, data
+    sizes, seeds and settings."""
+    tensors_of = getattr(group, "params", None) or list(group.model.state_dict().values())
+    return dict(kind=type(group).__name__, shapes=[tuple(t.shape) for t in tensors_of],
+                data=[tuple(t.shape) for t in tensors], seeds=list(seeds),
+                config=config.as_dict(), track=track is not None, perturb=perturb is not None,
+                model_configs=None if model_configs is None else
+                [c.as_dict() for c in model_configs])
+
+
+def _generators(obj) -> dict:
+    """The torch.Generators an object keeps (an adversary's random starts)."""
+    return {k: v for k, v in vars(obj).items() if isinstance(v, torch.Generator)} \
+        if obj is not None and hasattr(obj, "__dict__") else {}
+
+
+def _rng_states(device, perturb) -> dict:
+    """The random states the loop draws from besides the data orders: the global CPU (and
+    CUDA) generator (dropout) and the adversary's own."""
+    dev = torch.device(device)
+    return dict(cpu=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None,
+                perturb={k: g.get_state() for k, g in _generators(perturb).items()})
+
+
+def _set_rng_states(states: dict, device, perturb) -> None:
+    dev = torch.device(device)
+    torch.set_rng_state(states["cpu"].cpu())
+    if dev.type == "cuda" and states["cuda"] is not None:
+        torch.cuda.set_rng_state(states["cuda"].cpu(), dev)
+    for k, g in _generators(perturb).items():
+        if k in states["perturb"]:
+            g.set_state(states["perturb"][k].cpu())
+
+
+def _restored(result: TrainResult) -> TrainResult:
+    """A result read back from a checkpoint, its scorer rebuilt."""
+    return dataclasses.replace(result, scorer=as_scorer(result.model))
+
+
 # --------------------------------------------------------------------------------------------
 # The loop every trainer runs
 # --------------------------------------------------------------------------------------------
@@ -345,6 +388,11 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
     """
     Xtr, ytr, Xva, yva = tensors
     n, n_models = len(ytr), len(seeds)
+    # inside resume.resumable (the runner's store entries) the loop checkpoints and resumes
+    slot = resume.slot(_signature(group, tensors, config, seeds, model_configs, track, perturb))
+    saved = slot.load(Xtr.device) if slot is not None else None
+    if saved is not None and saved["done"]:  # this group finished before the pause
+        return [_restored(r) for r in saved["results"]]
     orders = [order_generator(s) for s in seeds]
     schedules = [_Schedule(c) for c in (model_configs or [config] * n_models)]
     best_val = np.full(n_models, -math.inf)
@@ -399,8 +447,31 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
             perms = perms[keep_t] if perms is not None else None
         active = [active[r] for r in keep]
 
-    evaluate(list(range(n_models)))
-    finish([r for r, m in enumerate(active) if schedules[m].finished(update)])
+    def state(done: bool = False) -> dict:
+        """Everything the loop needs to go on (a model's result without its scorer, a
+        closure that ``_restored`` rebuilds)."""
+        kept = [None if r is None else dataclasses.replace(r, scorer=None) for r in results]
+        if done:
+            return dict(done=True, results=kept)
+        return dict(done=False, results=kept, group=group, schedules=schedules,
+                    orders=[g.get_state() for g in orders], best_val=best_val,
+                    selected=selected, rows=rows, active=active, perms=perms, pos=pos,
+                    update=update, elapsed=time.perf_counter() - start_time,
+                    rng=_rng_states(Xtr.device, perturb))
+
+    if saved is None:
+        evaluate(list(range(n_models)))
+        finish([r for r, m in enumerate(active) if schedules[m].finished(update)])
+    else:  # resume: the loop's state as saved, then on as if never stopped
+        group, schedules, best_val, selected, rows, active, perms, pos, update = (
+            saved[k] for k in ("group", "schedules", "best_val", "selected", "rows", "active",
+                               "perms", "pos", "update"))
+        results = [None if r is None else _restored(r) for r in saved["results"]]
+        for g, s in zip(orders, saved["orders"]):
+            g.set_state(s.cpu())
+        _set_rng_states(saved["rng"], Xtr.device, perturb)
+        start_time = time.perf_counter() - saved["elapsed"]
+        bar.update(update)
     while active:
         if pos >= n:  # a new epoch for every active model, each from its own stream
             perms = torch.stack([torch.randperm(n, generator=orders[m]) for m in active])
@@ -423,7 +494,15 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
             bar.update(update - bar.n)
             evaluate(due)
             finish([r for r in due if schedules[active[r]].finished(update)])
+        if slot is not None and active:
+            try:
+                slot.tick(update, state)
+            except resume.Paused:
+                bar.close()
+                raise
     bar.close()
+    if slot is not None:
+        slot.save(state(done=True))
     diverged = [r for r in results if r is not None and r.diverged]
     if diverged:
         warnings.warn(

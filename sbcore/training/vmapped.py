@@ -73,9 +73,21 @@ class ModuleStack:
         self.buffers = [b.detach().to(device).contiguous() for b in buffers.values()]
         self.best = [t.clone() for t in self.params + self.buffers]  # indexed by model id
         self.optimizer = StackedOptimizer(self.params, config)  # keeps self.params on keep
+        self._transform()
+
+    def _transform(self) -> None:
+        """The vmapped gradient and logits (rebuilt, not pickled, by a checkpoint)."""
         self._grads = vmap(grad(self._loss), randomness="different")
         self._logits = vmap(self._forward, in_dims=(0, 0, None))
         self._own_logits = vmap(self._forward, in_dims=(0, 0, 0), randomness="different")
+
+    def __getstate__(self) -> dict:  # sbcore.training.resume saves the group whole
+        return {k: v for k, v in vars(self).items()
+                if k not in ("_grads", "_logits", "_own_logits")}
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+        self._transform()
 
     def _dicts(self, params, buffers):
         return (dict(zip(self.names[:self.n_params], params)),
