@@ -1,7 +1,7 @@
 """Run studies straight into the results store, and list what is stored (the ledger).
 
     python -m sbcore.run_experiments --list [--profile paper] [STUDY ...]
-    python -m sbcore.run_experiments --missing --profile paper --device cuda --budget-min 10
+    python -m sbcore.run_experiments --missing --profile paper --device cuda --budget-min 9
     python -m sbcore.run_experiments --profile paper --device cuda [STUDY ...]
     python -m sbcore.run_experiments --profile paper --cpu-workers 2 toolbox
 
@@ -9,9 +9,11 @@
 made it), missing, stale (stored for another version or other settings) or damaged: the ledger
 of paper-scale work still owed. ``--missing`` computes what is not stored, largest first
 (``--cheapest-first``: cheapest first, which stores the most entries in a short GPU lease),
-storing each entry as soon as it finishes (an interrupted run resumes where it stopped), and
-starts no entry that its time budget cannot hold. Without either, every entry of the named
-studies is run through the store (stored ones are reused, unless ``--recompute``).
+storing each entry as soon as it finishes. Training checkpoints itself (every 5 minutes, and
+when ``--budget-min`` is spent, where it pauses), so a killed or paused entry resumes, before
+any other, on the next call; an entry that fits in no budget runs in parts, one per call, and
+no other entry is started unless the time left can hold it. Without either, every entry of
+the named studies is run through the store (stored ones are reused, unless ``--recompute``).
 
 This is how paper-scale results are made on a machine without papermill (a lent GPU); later
 book builds at any profile show the stored ``paper`` results beside their own. On a CPU,
@@ -60,8 +62,9 @@ def main(argv=None) -> int:
     parser.add_argument("--list", action="store_true", help="print the ledger and stop")
     parser.add_argument("--missing", action="store_true", help="run only what is not stored")
     parser.add_argument("--budget-min", default=None,
-                        help="with --missing: start no entry that would end after this many "
-                             "minutes")
+                        help="with --missing: pause training after this many minutes (a "
+                             "checkpoint that the next call resumes) and start no entry that "
+                             "the time left cannot hold")
     parser.add_argument("--cheapest-first", action="store_true",
                         help="with --missing: run the cheapest entries first (a short GPU "
                              "lease then stores the most entries)")
