@@ -194,7 +194,9 @@ display(Markdown(views.control_verdict(results, stored)))
 # rate 0.3 and momentum 0.9. With the recipe of this chapter the networks fit the training
 # set (or run into the update cap) without generalising, so for MS-(5,7) this control does
 # not show learnability; it does not contradict the main result either, since the networks
-# above learned the 5-slab long before they could have learned the 7-slabs.
+# above learned the 5-slab long before they could have learned the 7-slabs. The chapter
+# [The MS-(5,7) plateau](06_plateau.ipynb) measures how long SGD sits at chance on MS-(5,7)
+# and reruns this cell, and the d = 250 one, with a longer cap and a larger sample.
 #
 # ## Training dynamics
 #

@@ -108,15 +108,17 @@ if views.stored_sweep(stored):
 # Both cells rerun at the paper profile with the official loop's cap of 800,000 updates and
 # larger samples (400,000 points at d = 250, 200,000 for the control) are entries of this
 # study's paper profile; a GPU runs them
-# (`python -m sbcore.run_experiments --missing --profile paper --device cuda`). A third
-# rerun, *control-long*, keeps the S-removed (100,1)-FCN cell's own sample and raises only
-# its cap, which tells the cap from the sample.
+# (`python -m sbcore.run_experiments --missing --profile paper --device cuda --budget-min 9`),
+# and a run longer than one time-boxed slice pauses at its end and resumes in the next, from
+# a checkpoint. A third rerun, *control-long*, keeps the S-removed (100,1)-FCN cell's own
+# sample and raises only its cap, which tells the cap from the sample.
 
 # %% tags=["remove-input"]
 table = views.reruns(stored) if stored is not None else None
 display(viz.styled_table(table) if table is not None and len(table) else
         Markdown("*The reruns are not stored yet.*"))
 fig = figures.rerun_curves(stored, cells["esb_cap"])
+display(Markdown(views.sample_answer(stored, esb_parts["control"])))
 display(Markdown(views.cap_answer(stored, esb_parts["control"])))
 
 # %% [markdown]

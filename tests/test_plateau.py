@@ -169,9 +169,11 @@ def test_views_and_figures(result):
     assert "d = 250" in views.stored_text(cells) and "S removed" not in views.stored_text(cells)
 
 
-def _cap_case(after_acc, escapes, memorised, before_acc=(0.998, 0.50, 0.50, 0.51, 0.51)):
-    """A stored control-long rerun of five runs beside the extreme-SB cell it reruns."""
-    keys = dict(rerun="control-long", model="(100,1)-FCN", d=50, n_train=50_000)
+def _cap_case(after_acc, escapes, memorised, before_acc=(0.998, 0.50, 0.50, 0.51, 0.51),
+              rerun="control-long", model="(100,1)-FCN", n_train=50_000):
+    """A stored rerun of five runs (control-long by default) beside the extreme-SB cell it
+    reruns."""
+    keys = dict(rerun=rerun, model=model, d=50, n_train=n_train)
     runs = pd.DataFrame([dict(keys, seed=s, cap=800_000, escape_update=e, memorised=mem,
                               train_accuracy=0.99 if e == e else 0.65 - 0.01 * s,
                               val_accuracy=0.97 if e == e else 0.5)
@@ -219,3 +221,31 @@ def test_cap_answer_tells_the_cap_from_the_sample():
     empty = type("S", (), {"tables": {"runs": stored.tables["runs"].iloc[5:],
                                       "metrics": stored.tables["metrics"]}})()
     assert views.cap_answer(empty, cell) == ""
+
+
+def test_sample_answer_tells_whether_the_larger_sample_was_the_lever():
+    nan = np.nan
+    case = dict(rerun="control", model="(2000,1)-FCN", n_train=200_000,
+                before_acc=(0.58, 0.83, 0.54, 0.80, 0.57))
+    # all five escape early, within the extreme-SB chapter's own cap: the sample is the lever
+    stored, cell = _cap_case([0.96, 0.97, 0.97, 0.96, 0.97], [33_000, 29_750, 30_500, 33_250,
+                                                             28_000], [False] * 5, **case)
+    c = views.rerun_against_cell(stored, cell, "control")
+    assert (c["a"], c["na"], c["b"], c["nb"], c["median"]) == (2, 5, 5, 5, 30_500)
+    text = views.sample_answer(stored, cell)
+    assert "learned the seven-slabs in 2 of 5 runs from 50,000 training points under that " \
+           "chapter's cap of 100,000 updates" in text
+    assert "From 200,000 points (4 times the sample) with a cap of 800,000, 5 of 5 do, the " \
+           "median run leaving the plateau after 30,500 updates" in text
+    assert "stop at train accuracy 0.98" in text and "the sample, not the cap, is the lever" in text
+    assert "from 2 of 5 to 5 of 5 runs that learn the seven-slabs, the median run leaving the " \
+           "plateau after 30,500 updates." in views.recap(
+               _fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
+    assert views.cap_answer(stored, cell) == ""  # no control-long rerun in this store
+    # most escape, but after the old cap: both held the cell back
+    stored, cell = _cap_case([0.96] * 4 + [0.5], [2e5, 3e5, 4e5, 5e5, nan], [False] * 5, **case)
+    assert "the sample and the cap both held the cell back" in views.sample_answer(stored, cell)
+    # most stay on the plateau
+    stored, cell = _cap_case([0.5] * 4 + [0.96], [nan] * 4 + [2e5], [False] * 5, **case)
+    assert "leaves most runs short" in views.sample_answer(stored, cell)
+    assert views.sample_answer(None, cell) == ""

@@ -301,18 +301,19 @@ def _all_capped(d: int, r: pd.DataFrame, smaller_memorised: bool) -> tuple[str, 
             f"{lesson} at d = {d} outlasts {cap:,} updates.")
 
 
-def cap_rerun(stored, esb_control) -> dict | None:
-    """The ``control-long`` rerun beside the S-removed cell it reruns (None until the stored
-    paper-scale run has the rerun and the extreme-SB run its control part): the model, the
-    sample, both caps, and how many runs learned the seven-slabs (test accuracy at least the
-    escape level) under each (``a`` of ``na`` before, ``b`` of ``nb`` after), the rerun's
-    median escape update, its test accuracies, how many of its runs memorised and how many
-    were still on the plateau at the cap (``stuck``, with their mean train and validation
-    accuracy)."""
+def rerun_against_cell(stored, esb_control, name: str) -> dict | None:
+    """A stored rerun of the S-removed cell (``control-long``: only the cap raised;
+    ``control``: the sample too) beside the extreme-SB cell of the same network (None until
+    the stored paper-scale run has the rerun and the extreme-SB run its control part): the
+    model, the sample and the cell's sample (``esb_n``), both caps, and how many runs learned
+    the seven-slabs (test accuracy at least the escape level) under each (``a`` of ``na``
+    before, ``b`` of ``nb`` after), the rerun's median escape update, its test accuracies,
+    how many of its runs memorised and how many were still on the plateau at the cap
+    (``stuck``, with their mean train and validation accuracy)."""
     if stored is None or esb_control is None:
         return None
     runs = stored.tables["runs"]
-    runs = runs[runs["rerun"].fillna("") == "control-long"]
+    runs = runs[runs["rerun"].fillna("") == name]
     if not len(runs):
         return None
     model = runs["model"].iloc[0]
@@ -320,18 +321,54 @@ def cap_rerun(stored, esb_control) -> dict | None:
     before = m[(m["dataset"] == pl.DATASET) & (m["model"] == model)
                & (m["metric"] == "standard accuracy")]["value"]
     mm = stored.tables["metrics"]
-    after = mm[(mm["rerun"] == "control-long") & (mm["metric"] == "standard accuracy")]["value"]
+    after = mm[(mm["rerun"] == name) & (mm["metric"] == "standard accuracy")]["value"]
     if not len(before) or not len(after):
         return None
     level = section("paper", pl.NAME)["escape"]
     stuck = runs[runs["escape_update"].isna() & ~runs["memorised"].astype(bool)]
-    return dict(model=model, n=int(runs["n_train"].iloc[0]), level=level,
-                esb_cap=section("paper", "extreme_sb")["train"]["max_updates"],
+    esb = section("paper", "extreme_sb")
+    return dict(model=model, n=int(runs["n_train"].iloc[0]), esb_n=esb["n_train"], level=level,
+                esb_cap=esb["train"]["max_updates"],
                 cap=int(runs["cap"].iloc[0]), a=int((before >= level).sum()), na=len(before),
                 b=int((after >= level).sum()), nb=len(after), after=after,
                 median=median_escape(runs["escape_update"].to_numpy(float)),
                 memorised=int(runs["memorised"].sum()), stuck=len(stuck),
                 stuck_train=stuck["train_accuracy"].mean(), stuck_val=stuck["val_accuracy"].mean())
+
+
+def cap_rerun(stored, esb_control) -> dict | None:
+    """The ``control-long`` rerun (only the cap raised) beside its cell: see
+    ``rerun_against_cell``."""
+    return rerun_against_cell(stored, esb_control, "control-long")
+
+
+def sample_answer(stored, esb_control) -> str:
+    """What a larger sample (and the larger cap) did to the S-removed cell of the ``control``
+    rerun's network (markdown, '' until stored; see ``rerun_against_cell``)."""
+    c = rerun_against_cell(stored, esb_control, "control")
+    if c is None:
+        return ""
+    text = (f"**A larger sample.** The S-removed {c['model']} cell of the extreme-SB chapter "
+            f"learned the seven-slabs in {c['a']} of {c['na']} runs from {c['esb_n']:,} "
+            f"training points under that chapter's cap of {c['esb_cap']:,} updates. From "
+            f"{c['n']:,} points ({c['n'] / c['esb_n']:.0f} times the sample) with a cap of "
+            f"{c['cap']:,}, {c['b']} of {c['nb']} do")
+    if np.isfinite(c["median"]):
+        text += f", the median run leaving the plateau after {c['median']:,.0f} updates"
+    stop = 1 - section("paper", pl.NAME)["train"]["eps"]
+    text += (f", at test accuracy {mean_std(c['after'], count=False)} (the runs stop at train "
+             f"accuracy {stop:.2f}, this study's stop rule). ")
+    if c["b"] > c["a"] and 2 * c["b"] > c["nb"] and c["median"] <= c["esb_cap"]:
+        text += ("The median run left the plateau within the extreme-SB chapter's own cap: for "
+                 "this network the sample, not the cap, is the lever. From a large enough "
+                 "sample the complex features alone generalise, as the paper says; from that "
+                 "chapter's sample most runs of this network had not found them.")
+    elif c["b"] > c["a"] and 2 * c["b"] > c["nb"]:
+        text += ("Most runs learn the complex features alone, but later than the extreme-SB "
+                 "chapter's cap: the sample and the cap both held the cell back.")
+    else:
+        text += ("Even the larger sample leaves most runs short of the seven-slabs.")
+    return text
 
 
 def cap_answer(stored, esb_control) -> str:
@@ -413,6 +450,13 @@ def recap(result, stored, esb_control=None) -> str:
                      f"{c['cap']:,} updates takes the {c['model']} from {c['a']} of {c['na']} "
                      f"to {c['b']} of {c['nb']} runs that learn the seven-slabs from the same "
                      f"{c['n']:,} points.")
+    c = rerun_against_cell(stored, esb_control, "control")
+    if c is not None:
+        lines.append(f"* With S removed and {c['n']:,} training points instead of "
+                     f"{c['esb_n']:,}, the {c['model']} goes from {c['a']} of {c['na']} to "
+                     f"{c['b']} of {c['nb']} runs that learn the seven-slabs"
+                     + (f", the median run leaving the plateau after {c['median']:,.0f} "
+                        "updates." if np.isfinite(c["median"]) else "."))
     lines.append("* A run stopped before its plateau ends looks like a failure to learn: it sits "
                  "at chance or memorises its training set. Whether such a cell reproduces "
                  "depends on the update cap and the sample as much as on the network.")
