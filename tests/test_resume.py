@@ -186,3 +186,24 @@ def test_run_missing_pauses_an_entry_longer_than_any_budget_and_resumes_it(tmp_p
     assert done == [] and any("paused at update" in line for line in log)
     begun = [e for e in runner.entries("plateau", "smoke", root=tmp_path) if e.begun]
     assert len(begun) == 1 and begun[0].status == "missing"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fit_each_resumes_each_model_from_its_own_folder(data, tmp_path, workers):
+    """fit_each's models (in CPU processes or one after another) pause at the deadline,
+    each into its own folder, and resume to fit_each's straight results, whatever the
+    number of processes that resumes them."""
+    from sbcore.training import fit_each
+
+    torch.set_num_threads(1)
+    models = [init_fcn(data.d, 20, 1, s) for s in (0, 1, 2)]
+    straight = fit_each(models, data, CONFIG, [0, 1, 2], workers=1)
+    with resume.resumable(tmp_path, deadline=time.perf_counter()):
+        with pytest.raises(resume.Paused):
+            fit_each(models, data, CONFIG, [0, 1, 2], workers=workers)
+    saved = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pt"))
+    assert saved[0] == "each-0/model-0/group-0.pt"
+    assert set(saved) <= {f"each-0/model-{i}/group-0.pt" for i in range(3)}
+    with resume.resumable(tmp_path):
+        resumed = fit_each(models, data, CONFIG, [0, 1, 2], workers=3 - workers)
+    assert_same_runs(straight, resumed, data.test.X)

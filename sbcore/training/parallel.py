@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from torch import nn
 
 from sbcore.checks import check_int
+from sbcore.training import resume
 
 CPU_WORKERS_ENV = "SB_CPU_WORKERS"
 
@@ -49,14 +50,22 @@ def fit_each(models: list[nn.Module], data, config, seeds: list[int], device: st
     if len(models) != len(seeds):
         raise ValueError(f"fit_each needs one seed per model, got {len(models)} "
                          f"models and {len(seeds)} seeds")
-    if workers == 1 or device != "cpu" or len(models) < 2:
-        return [_fit_alone(m, data, config, s, device) for m, s in zip(models, seeds)]
     n = len(models)
+    plans = resume.plans(n)  # each model's own checkpoints, whichever process trains it
+    if workers == 1 or device != "cpu" or n < 2:
+        return [_fit_alone(m, data, config, s, device, p)
+                for m, s, p in zip(models, seeds, plans)]
     # spawn, not fork: a forked child of a process that has run torch can deadlock in its
     # thread pool, and a Jupyter kernel is such a process
     with ProcessPoolExecutor(min(workers, n), mp_context=multiprocessing.get_context("spawn"),
                              initializer=_one_thread) as pool:
-        return list(pool.map(_fit_alone, models, [data] * n, [config] * n, seeds))
+        futures = [pool.submit(_fit_alone, m, data, config, s, device, p)
+                   for m, s, p in zip(models, seeds, plans)]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:  # a model paused or failed: start no other
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def _one_thread() -> None:
@@ -65,7 +74,11 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def _fit_alone(model, data, config, seed, device="cpu"):
+def _fit_alone(model, data, config, seed, device="cpu", plan=None):
+    """fit, resumable from its own folder when ``plan`` (``resume.plans``) gives one."""
     from sbcore.training.trainer import fit
 
-    return fit(model, data, config, seed, device=device, progress=False)
+    if plan is None:
+        return fit(model, data, config, seed, device=device, progress=False)
+    with resume.resumable(*plan):
+        return fit(model, data, config, seed, device=device, progress=False)

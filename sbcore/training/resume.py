@@ -5,7 +5,9 @@ computes (``runner.run``); the loop itself (``trainer._run_group``) saves and re
 
 One folder per store entry. A compute that trains several groups one after another has one
 file per group, in call order (``group-0.pt``, ``group-1.pt``, ...); the file of a group that
-finished holds its results, so a resumed compute skips that group and retrains nothing. A file
+finished holds its results, so a resumed compute skips that group and retrains nothing.
+``fit_each``, whose models may train in other processes, gives each model a folder of its
+own (``each-<call>/model-<i>/``), the same whatever the number of processes. A file
 is written to a temporary name and renamed into place, so a kill during a save leaves the
 previous checkpoint. A resumed run continues bit for bit on the device and thread count it
 started on (the same state, the same operations); on another device it continues from the
@@ -133,6 +135,19 @@ def slot(signature: dict) -> Slot | None:
     """The next group's checkpoint slot inside ``resumable``; None outside it."""
     owner = _CURRENT.get()
     return None if owner is None else owner.next_slot(signature)
+
+
+def plans(n: int) -> list[tuple | None]:
+    """For ``n`` models trained alone, possibly in other processes (``fit_each``): each one's
+    own ``resumable`` arguments (folder, deadline, save_every_s) under the next call's
+    subfolder, or None each outside ``resumable``. The deadline is a ``time.perf_counter``
+    time, which every process on the machine shares."""
+    owner = _CURRENT.get()
+    if owner is None:
+        return [None] * n
+    base = owner.folder / f"each-{owner.calls}"
+    owner.calls += 1
+    return [(base / f"model-{i}", owner.deadline, owner.save_every_s) for i in range(n)]
 
 
 PARTS = "parts.json"  # the earlier parts of a run: seconds, device, date, where it paused

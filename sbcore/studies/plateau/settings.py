@@ -39,7 +39,7 @@ PROFILES = {
         sweep_d=dict(ds=[20, 35, 50], n_train=20_000),
         sweep_n=dict(ds=[35], n_trains=[10_000, 40_000]),
         train=dict(max_updates=15_000),
-        # a GPU's work (the paper profile); control-long is an hour of one CPU core
+        # the paper profile's: minutes to hours of CPU each (wide, at d = 250, the most)
         reruns={"wide": None, "control": None, "control-long": None}),
     "smoke": derive(
         PAPER, n_val=200, n_test=200, seeds=[0, 1], model=[20, 1],
