@@ -463,6 +463,9 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
         evaluate(list(range(n_models)))
         finish([r for r, m in enumerate(active) if schedules[m].finished(update)])
     else:  # resume: the loop's state as saved, then on as if never stopped
+        for attr in ("device", "chunk"):  # this run's machine, not the checkpoint's
+            if hasattr(group, attr):
+                setattr(saved["group"], attr, getattr(group, attr))
         group, schedules, best_val, selected, rows, active, perms, pos, update = (
             saved[k] for k in ("group", "schedules", "best_val", "selected", "rows", "active",
                                "perms", "pos", "update"))
