@@ -150,7 +150,10 @@ def _note_checkpoints(e: Entry, partial: Path) -> None:
     parts = resume.parts(partial)
     e.begun = True
     date = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M")
-    begun = (f"begun: a checkpoint of {date} UTC resumes it" + (
+    running = [p for p in resume.progress(partial) if not p.get("done") and p.get("update")]
+    where = "".join(f", {p['group']} at update {p['update']:,}"
+                    + (f" of {p['cap']:,}" if p.get("cap") else "") for p in running)
+    begun = (f"begun: a checkpoint of {date} UTC resumes it{where}" + (
         f" ({sum(p.get('seconds', 0.0) for p in parts):.0f} s run in {len(parts)} part(s))"
         if parts else ""))
     e.detail = f"{e.detail}; {begun}" if e.detail else begun

@@ -98,6 +98,12 @@ class Slot:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        # how far the group is, readable without torch (the ledger says it)
+        progress = dict(done=state["done"], update=state.get("update"),
+                        cap=self.signature.get("config", {}).get("max_updates"),
+                        models=len(state["results"]),
+                        running=None if state["done"] else len(state["active"]))
+        self.path.with_suffix(".json").write_text(json.dumps(progress))
         self.last_save = self.owner.clock()
 
     def tick(self, update: int, state: Callable[[], dict]) -> None:
@@ -174,9 +180,22 @@ def parts(folder) -> list[dict]:
         return []
 
 
+def progress(folder) -> list[dict]:
+    """How far each group with a checkpoint in ``folder`` (or its subfolders) got: done,
+    update, cap, models and how many were still running; unreadable records are skipped."""
+    out = []
+    for path in sorted(Path(folder).rglob("group-*.json")) if Path(folder).is_dir() else []:
+        try:
+            out.append(dict(json.loads(path.read_text()),
+                            group=path.relative_to(folder).with_suffix("").as_posix()))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
 def saved_at(folder) -> float | None:
     """When the newest checkpoint in ``folder`` was written (a POSIX time), None if none."""
-    files = list(Path(folder).glob("group-*.pt")) if Path(folder).is_dir() else []
+    files = list(Path(folder).rglob("group-*.pt")) if Path(folder).is_dir() else []
     return max((f.stat().st_mtime for f in files), default=None)
 
 
