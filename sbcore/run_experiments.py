@@ -32,6 +32,7 @@ import traceback
 from sbcore.checks import check_number, check_seed
 from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
 from sbcore.studies import runner
+from sbcore.training import resume
 from sbcore.training.parallel import CPU_WORKERS_ENV, cpu_workers
 
 
@@ -116,6 +117,9 @@ def main(argv=None) -> int:
             results = runner.run(name, args.profile, args.device, seed, args.recompute)
             for entry, r in results.items():
                 print(f"   {entry}: {r.path} (cached={r.cached})", flush=True)
+        except resume.Paused as err:  # Ctrl-C or SIGTERM: the checkpoint is saved
+            print(f"   {err}", file=sys.stderr)
+            return 1
         except Exception:  # keep going: one failure must not cost the other results
             traceback.print_exc()
             failed.append(name)

@@ -207,3 +207,34 @@ def test_fit_each_resumes_each_model_from_its_own_folder(data, tmp_path, workers
     with resume.resumable(tmp_path):
         resumed = fit_each(models, data, CONFIG, [0, 1, 2], workers=3 - workers)
     assert_same_runs(straight, resumed, data.test.X)
+
+
+def test_ctrl_c_pauses_after_the_update_in_progress_and_the_run_resumes(data, tmp_path):
+    """SIGINT (Ctrl-C) or SIGTERM during training asks for a pause: the loop saves a
+    consistent checkpoint after the update in progress and raises Paused; the handlers are
+    the caller's again afterwards."""
+    import os
+    import signal
+
+    armed = {"at": None, "evaluations": 0}
+
+    def track(scorer):  # sends the signal from inside the loop, at one evaluation
+        armed["evaluations"] += 1
+        if armed["evaluations"] == armed["at"]:
+            os.kill(os.getpid(), armed["signal"])
+        return {}
+
+    def train():
+        return train_many(data, 20, 1, CONFIG, [0, 1], track=track, progress=False)
+
+    straight = train()
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        armed.update(at=armed["evaluations"] + 5, signal=sig)
+        with resume.resumable(tmp_path):
+            with pytest.raises(resume.Paused, match=f"{sig.name} arrived"):
+                train()
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    with resume.resumable(tmp_path):
+        resumed = train()
+    assert_same_runs(straight, resumed, data.test.X)

@@ -23,7 +23,9 @@ import contextvars
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -38,8 +40,8 @@ FORMAT = 1  # bumped when what a checkpoint holds changes: an older one is not r
 
 
 class Paused(RuntimeError):
-    """Training stopped at its deadline after saving a checkpoint; running the same entry
-    again resumes it."""
+    """Training stopped at its deadline, or on Ctrl-C or SIGTERM, after saving a checkpoint;
+    running the same entry again resumes it."""
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Checkpoints:
     save_every_s: float = SAVE_EVERY_S
     clock: Callable[[], float] = time.perf_counter
     calls: int = 0  # groups started so far in this compute
+    stop_signal: str | None = None  # Ctrl-C or SIGTERM arrived: pause after this update
 
     def next_slot(self, signature: dict) -> "Slot":
         slot = Slot(self, Path(self.folder) / f"group-{self.calls}.pt", signature)
@@ -111,11 +114,13 @@ class Slot:
         Paused when the deadline has passed."""
         now = self.owner.clock()
         late = self.owner.deadline is not None and now >= self.owner.deadline
-        if late or now - self.last_save >= self.owner.save_every_s:
+        stop = late or self.owner.stop_signal is not None
+        if stop or now - self.last_save >= self.owner.save_every_s:
             self.save(state())
-        if late:
-            raise Paused(f"paused at update {update:,} (the time budget is used up); the "
-                         f"checkpoint {self.path} resumes it when the entry is run again")
+        if stop:
+            why = "the time budget is used up" if late else f"{self.owner.stop_signal} arrived"
+            raise Paused(f"paused at update {update:,} ({why}); the checkpoint {self.path} "
+                         f"resumes it when the entry is run again")
 
 
 _CURRENT: contextvars.ContextVar[Checkpoints | None] = contextvars.ContextVar(
@@ -130,11 +135,35 @@ def resumable(folder, deadline: float | None = None, save_every_s: float = SAVE_
     if save_every_s <= 0:
         raise ValueError(f"save_every_s must be a positive number of seconds, got "
                          f"{save_every_s!r}")
-    token = _CURRENT.set(Checkpoints(Path(folder), deadline, save_every_s, clock))
+    owner = Checkpoints(Path(folder), deadline, save_every_s, clock)
+    token = _CURRENT.set(owner)
     try:
-        yield _CURRENT.get()
+        with _pause_on_signals(owner):
+            yield owner
     finally:
         _CURRENT.reset(token)
+
+
+@contextlib.contextmanager
+def _pause_on_signals(owner: Checkpoints):
+    """Ctrl-C (SIGINT) or SIGTERM asks training to pause after the update in progress, so the
+    checkpoint holds a consistent state; a second Ctrl-C interrupts at once. Only the main
+    thread can take signals: elsewhere they keep their usual meaning."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ask(signum, frame):
+        if owner.stop_signal is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # asked twice: stop now
+        owner.stop_signal = signal.Signals(signum).name
+
+    previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def slot(signature: dict) -> Slot | None:
