@@ -1,6 +1,7 @@
-"""Long training runs in parts: the trainer's loop saves a checkpoint every few minutes and can
-pause at a deadline, so a run cut short (a GPU lease's slice, a session's end, a kill) resumes
-where it stopped instead of starting over. The runner turns this on for every store entry it
+"""Long training runs in parts: the trainer's loop saves a checkpoint every few minutes and
+pauses at a deadline or on Ctrl-C or SIGTERM (after the update in progress), so a run cut short
+(a GPU lease's slice, a session's end, a kill) resumes where it stopped instead of starting
+over. The runner turns this on for every store entry it
 computes (``runner.run``); the loop itself (``trainer._run_group``) saves and restores.
 
 One folder per store entry. A compute that trains several groups one after another has one
@@ -9,11 +10,13 @@ finished holds its results, so a resumed compute skips that group and retrains n
 ``fit_each``, whose models may train in other processes, gives each model a folder of its
 own (``each-<call>/model-<i>/``), the same whatever the number of processes. A file
 is written to a temporary name and renamed into place, so a kill during a save leaves the
-previous checkpoint. A resumed run continues bit for bit on the device and thread count it
+previous checkpoint; beside each file a small JSON record says how far the group got (the
+ledger prints it). A resumed run continues bit for bit on the device and thread count it
 started on (the same state, the same operations); on another device it continues from the
 same state, up to that device's float rounding.
 
-Used by the plateau reruns (chapter 06), whose 800,000-update cap outlasts one GPU slice.
+Written for the plateau reruns (chapter 06), whose 800,000-update cap outlasts one GPU
+slice; every store entry's training goes through it.
 """
 
 from __future__ import annotations
