@@ -1,15 +1,15 @@
 """Long training runs in parts: the trainer's loop saves a checkpoint every few minutes and
 pauses at a deadline or on Ctrl-C or SIGTERM (after the update in progress), so a run cut short
 (a GPU lease's slice, a session's end, a kill) resumes where it stopped instead of starting
-over. The runner turns this on for every store entry it
-computes (``runner.run``); the loop itself (``trainer._run_group``) saves and restores.
+over. The runner turns this on for every store entry it computes (``runner.run``); the loop
+itself (``trainer._run_group``) saves and restores.
 
 One folder per store entry. A compute that trains several groups one after another has one
 file per group, in call order (``group-0.pt``, ``group-1.pt``, ...); the file of a group that
 finished holds its results, so a resumed compute skips that group and retrains nothing.
 ``fit_each``, whose models may train in other processes, gives each model a folder of its
-own (``each-<call>/model-<i>/``), the same whatever the number of processes. A file
-is written to a temporary name and renamed into place, so a kill during a save leaves the
+own (``each-<call>/model-<i>/``), the same whatever the number of processes. A file is
+written to a temporary name and renamed into place, so a kill during a save leaves the
 previous checkpoint; beside each file a small JSON record says how far the group got (the
 ledger prints it). A resumed run continues bit for bit on the device and thread count it
 started on (the same state, the same operations); on another device it continues from the
