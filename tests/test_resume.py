@@ -238,3 +238,16 @@ def test_ctrl_c_pauses_after_the_update_in_progress_and_the_run_resumes(data, tm
     with resume.resumable(tmp_path):
         resumed = train()
     assert_same_runs(straight, resumed, data.test.X)
+
+
+def test_a_checkpoint_that_cannot_be_written_does_not_stop_training(data, tmp_path):
+    blocker = tmp_path / "a file, not a folder"
+    blocker.write_text("")
+    straight = train_many(data, 20, 1, CONFIG, [0], progress=False)
+    with resume.resumable(blocker / "checkpoints", save_every_s=50, clock=TickClock()):
+        with pytest.warns(RuntimeWarning, match="could not save the checkpoint"):
+            got = train_many(data, 20, 1, CONFIG, [0], progress=False)
+    assert_same_runs(straight, got, data.test.X)
+    with resume.resumable(blocker / "checkpoints", deadline=20, clock=TickClock()):
+        with pytest.raises(OSError):  # a pause must not pass for saved when it is not
+            train_many(data, 20, 1, CONFIG, [0], progress=False)

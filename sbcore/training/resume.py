@@ -112,14 +112,26 @@ class Slot:
         self.path.with_suffix(".json").write_text(json.dumps(progress))
         self.last_save = self.owner.clock()
 
+    def try_save(self, state: dict) -> None:
+        """Save, but let training go on if the checkpoint cannot be written (a full disk):
+        a checkpoint is insurance, not the result."""
+        try:
+            self.save(state)
+        except OSError as err:
+            warnings.warn(f"could not save the checkpoint {self.path} ({err}); training goes "
+                          f"on without it", RuntimeWarning, stacklevel=3)
+            self.last_save = self.owner.clock()  # try again one interval later
+
     def tick(self, update: int, state: Callable[[], dict]) -> None:
         """After an update: save ``state()`` when a save is due, and after saving raise
         Paused when the deadline has passed."""
         now = self.owner.clock()
         late = self.owner.deadline is not None and now >= self.owner.deadline
         stop = late or self.owner.stop_signal is not None
-        if stop or now - self.last_save >= self.owner.save_every_s:
-            self.save(state())
+        if stop:
+            self.save(state())  # a pause without its checkpoint would lose the run: raise
+        elif now - self.last_save >= self.owner.save_every_s:
+            self.try_save(state())
         if stop:
             why = "the time budget is used up" if late else f"{self.owner.stop_signal} arrived"
             raise Paused(f"paused at update {update:,} ({why}); the checkpoint {self.path} "

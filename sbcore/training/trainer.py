@@ -505,7 +505,7 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
                 raise
     bar.close()
     if slot is not None:
-        slot.save(state(done=True))
+        slot.try_save(state(done=True))
     diverged = [r for r in results if r is not None and r.diverged]
     if diverged:
         warnings.warn(
