@@ -163,7 +163,11 @@ def test_an_entry_paused_at_its_deadline_is_stored_with_a_straight_runs_numbers(
     assert ledger[entry].status == "missing" and ledger[entry].begun
     assert "begun: a checkpoint of" in ledger[entry].detail and "in 1 part(s)" in \
         ledger[entry].detail and "group-0 at update 1 of 400" in ledger[entry].detail
-    assert runner.missing_in_order("smoke", ["plateau"], root=root)[0].name == entry
+    for order in runner.ORDERS:  # begun first, even where it would otherwise come last
+        assert runner.missing_in_order("smoke", ["plateau"], root=root, order=order)[0].name \
+            == entry
+    assert runner.missing_in_order("smoke", ["plateau"], root=tmp_path / "empty",
+                                   order="cheapest")[0].name != entry
     log = []
     done = runner.run_missing("smoke", "cpu", ["plateau"], root=root, report=log.append,
                               budget_s=600)
