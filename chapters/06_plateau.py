@@ -107,10 +107,10 @@ if views.stored_sweep(stored):
 # %% [markdown]
 # Both cells rerun at the paper profile with the official loop's cap of 800,000 updates and
 # larger samples (400,000 points at d = 250, 200,000 for the control) are entries of this
-# study's paper profile; a GPU runs them
-# (`python -m sbcore.run_experiments --missing --profile paper --device cuda --budget-min 9`),
-# and a run longer than one time-boxed slice pauses at its end and resumes in the next, from
-# a checkpoint. A third rerun, *control-long*, keeps the S-removed (100,1)-FCN cell's own
+# study's paper profile, which a GPU or the 2-core CPU runs
+# (`python -m sbcore.run_experiments --missing --profile paper`, with `--device cuda
+# --budget-min 9` on a GPU); a run longer than one time-boxed slice pauses at its end and
+# resumes in the next, from a checkpoint. A third rerun, *control-long*, keeps the S-removed (100,1)-FCN cell's own
 # sample and raises only its cap, which tells the cap from the sample.
 
 # %% tags=["remove-input"]
@@ -118,6 +118,7 @@ table = views.reruns(stored) if stored is not None else None
 display(viz.styled_table(table) if table is not None and len(table) else
         Markdown("*The reruns are not stored yet.*"))
 fig = figures.rerun_curves(stored, cells["esb_cap"])
+display(Markdown(views.wide_answer(stored, esb_parts["wide"])))
 display(Markdown(views.sample_answer(stored, esb_parts["control"])))
 display(Markdown(views.cap_answer(stored, esb_parts["control"])))
 
@@ -125,4 +126,4 @@ display(Markdown(views.cap_answer(stored, esb_parts["control"])))
 # ## Recap
 
 # %% tags=["remove-input"]
-display(Markdown(views.recap(result, stored, esb_parts["control"])))
+display(Markdown(views.recap(result, stored, esb_parts["control"], esb_parts["wide"])))

@@ -249,3 +249,52 @@ def test_sample_answer_tells_whether_the_larger_sample_was_the_lever():
     stored, cell = _cap_case([0.5] * 4 + [0.96], [nan] * 4 + [2e5], [False] * 5, **case)
     assert "leaves most runs short" in views.sample_answer(stored, cell)
     assert views.sample_answer(None, cell) == ""
+
+
+def _wide_case(escapes, s_auc, sc_auc, memorised=None):
+    """A stored wide rerun (d = 250) of five runs beside the extreme-SB wide cell, and a
+    sweep at d = 250 whose runs never escaped."""
+    keys = dict(rerun="wide", model="(2000,1)-FCN", d=250, n_train=400_000)
+    memorised = memorised or [False] * len(escapes)
+    runs = pd.DataFrame([dict(keys, seed=s, cap=800_000, escape_update=e, memorised=m)
+                         for s, (e, m) in enumerate(zip(escapes, memorised))])
+    sweep = pd.DataFrame([dict(keys, rerun="", model="(100,1)-FCN", n_train=n, seed=0,
+                               cap=800_000, escape_update=np.nan, memorised=False)
+                          for n in (50_000, 200_000)])
+    metrics = pd.DataFrame([dict(keys, seed=s, metric=m, value=v) for s in range(len(escapes))
+                            for m, v in (("standard accuracy", 0.9), ("S-randomized AUC",
+                                         s_auc), ("Sc-randomized AUC", sc_auc))])
+    stored = type("S", (), {"tables": {"runs": pd.concat([runs, sweep]), "metrics": metrics}})()
+    cell = pd.DataFrame([dict(dataset=ds, model="(2000,1)-FCN", seed=s, metric=m, value=v)
+                         for ds in ("ms-5-7", "lms-5") for s in range(5)
+                         for m, v in (("train accuracy", 0.76), ("standard accuracy", 0.5))])
+    return stored, type("C", (), {"metrics": cell})()
+
+
+def test_wide_answer_says_whether_the_d250_cell_shows_extreme_simplicity_bias():
+    nan = np.nan
+    stored, cell = _wide_case([32_750, 32_250, 44_000, 28_000, 55_750], 0.50, 0.95)
+    c = views.wide_rerun(stored, cell)
+    assert (c["escaped"], c["runs"], c["median"], c["esb_n"], c["esb_cap"]) == \
+        (5, 5, 32_750, 100_000, 100_000)
+    assert (c["paper_s_auc"], c["paper_sc_auc"]) == (0.50, 1.00)  # Fig. 3b, from the data file
+    text = views.wide_answer(stored, cell)
+    assert "had 100,000 training points and a cap of 100,000 updates: train accuracy 0.760" \
+        in text and "test accuracy 0.500" in text
+    assert "From 400,000 points (4 times the sample) with a cap of 800,000, 5 of 5 runs escape " \
+           "the plateau, the median run after 32,750 updates (within that chapter's cap)" in text
+    assert "S-randomised AUC 0.500" in text and "(the paper's Fig. 3b: 0.50 and 1.00)" in text
+    assert "rely on it alone" in text
+    assert "the sweep's (100,1)-FCN, which did not escape at this d from any sample up to " \
+           "200,000 points within 800,000 updates" in text
+    assert "the (2000,1)-FCN escapes the plateau in 5 of 5 runs, the median after 32,750 " \
+           "updates, with S-randomised AUC 0.50 and Sc-randomised AUC 0.95." in views.recap(
+               _fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, None, cell)
+    # escaped but reading the complex coordinates too: no claim of extreme SB
+    stored, cell = _wide_case([30_000] * 5, 0.80, 0.95)
+    assert "rely on it alone" not in views.wide_answer(stored, cell)
+    # most still on the plateau (memorised)
+    stored, cell = _wide_case([nan, nan, nan, 40_000, nan], 0.5, 0.5, [True] * 3 + [False] * 2)
+    text = views.wide_answer(stored, cell)
+    assert "1 of 5 runs escape" in text and "3 memorised" in text and "stays open" in text
+    assert views.wide_answer(None, cell) == "" and views.wide_rerun(stored, None) is None

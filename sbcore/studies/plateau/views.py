@@ -336,6 +336,89 @@ def rerun_against_cell(stored, esb_control, name: str) -> dict | None:
                 stuck_train=stuck["train_accuracy"].mean(), stuck_val=stuck["val_accuracy"].mean())
 
 
+def wide_rerun(stored, esb_wide) -> dict | None:
+    """The ``wide`` rerun (d = 250, the (2000,1)-FCN, a larger sample) beside the extreme-SB
+    cell it reruns (None until both are stored): the cell's sample, cap, train and test
+    accuracy; the rerun's sample, cap, runs that escaped (and memorised) and their median
+    escape update, and its test accuracy and randomised AUCs (tidy values, for mean ± std),
+    with the paper's Fig. 3b AUCs for this cell."""
+    from sbcore.paper import paper_numbers
+
+    if stored is None or esb_wide is None:
+        return None
+    runs = stored.tables["runs"]
+    runs = runs[runs["rerun"].fillna("") == "wide"]
+    if not len(runs):
+        return None
+    model, d = runs["model"].iloc[0], int(runs["d"].iloc[0])
+    m = esb_wide.metrics
+    m = m[(m["dataset"] == pl.DATASET) & (m["model"] == model)]
+    mm = stored.tables["metrics"]
+    mm = mm[mm["rerun"] == "wide"]
+    values = {k: mm[mm["metric"] == metric]["value"] for k, metric in (
+        ("test", "standard accuracy"), ("s_auc", "S-randomized AUC"),
+        ("sc_auc", "Sc-randomized AUC"))}
+    before = {k: m[m["metric"] == metric]["value"] for k, metric in (
+        ("train", "train accuracy"), ("test", "standard accuracy"))}
+    if not len(values["test"]) or not len(before["test"]):
+        return None
+    paper = paper_numbers("Fig. 3b")
+    paper = paper[(paper["dataset"] == pl.DATASET) & (paper["d"] == d)
+                  & (paper["model"] == model)].set_index("metric")["mean"].to_dict()
+    esb = section("paper", "extreme_sb")
+    return dict(model=model, d=d, n=int(runs["n_train"].iloc[0]), cap=int(runs["cap"].iloc[0]),
+                esb_n=esb["wide_n_train"], esb_cap=esb["train"]["max_updates"],
+                before=before, escaped=int(runs["escape_update"].notna().sum()),
+                memorised=int(runs["memorised"].sum()), runs=len(runs),
+                median=median_escape(runs["escape_update"].to_numpy(float)), **values,
+                paper_s_auc=paper.get("S-randomized AUC"),
+                paper_sc_auc=paper.get("Sc-randomized AUC"))
+
+
+def wide_answer(stored, esb_wide) -> str:
+    """What the d = 250 cell does with a larger sample and cap (markdown, '' until stored;
+    see ``wide_rerun``)."""
+    c = wide_rerun(stored, esb_wide)
+    if c is None:
+        return ""
+    text = (f"**The d = {c['d']} cell with a larger sample.** In the extreme-SB chapter the "
+            f"{c['model']} had {c['esb_n']:,} training points and a cap of {c['esb_cap']:,} "
+            f"updates: train accuracy {mean_std(c['before']['train'], count=False)}, test "
+            f"accuracy {mean_std(c['before']['test'], count=False)}. From {c['n']:,} points "
+            f"({c['n'] / c['esb_n']:.0f} times the sample) with a cap of {c['cap']:,}, "
+            f"{c['escaped']} of {c['runs']} runs escape the plateau")
+    if np.isfinite(c["median"]):
+        text += (f", the median run after {c['median']:,.0f} updates"
+                 + (" (within that chapter's cap)" if c["median"] <= c["esb_cap"] else ""))
+    if c["memorised"]:
+        text += f"; {c['memorised']} memorised their training set"
+    stop = 1 - section("paper", pl.NAME)["train"]["eps"]
+    text += (f". Test accuracy {mean_std(c['test'], count=False)} (the runs stop at train "
+             f"accuracy {stop:.2f}), S-randomised AUC "
+             f"{mean_std(c['s_auc'], count=False)}, Sc-randomised AUC "
+             f"{mean_std(c['sc_auc'], count=False)}")
+    if c["paper_s_auc"] is not None:
+        text += (f" (the paper's Fig. 3b: {c['paper_s_auc']:.2f} and "
+                 f"{c['paper_sc_auc']:.2f})")
+    text += ". "
+    s_auc, sc_auc = c["s_auc"].mean(), c["sc_auc"].mean()
+    if 2 * c["escaped"] > c["runs"] and abs(s_auc - 0.5) <= 0.05 and sc_auc >= 0.8:
+        text += ("The networks found the 5-slab and rely on it alone: randomising it leaves "
+                 "them at chance, randomising the other coordinates costs little. That is the "
+                 "extreme simplicity bias the paper reports at this d, reproduced once the "
+                 "plateau is behind the network. ")
+    elif 2 * c["escaped"] <= c["runs"]:
+        text += "Most runs still did not find the 5-slab: the cell stays open. "
+    sweep = sweep_rows(stored.tables["runs"])
+    sweep = sweep[sweep["d"] == c["d"]]
+    if len(sweep) and not sweep["escape_update"].notna().any():
+        text += (f"Beside the sweep's {sweep['model'].iloc[0]}, which did not escape at this d "
+                 f"from any sample up to {int(sweep['n_train'].max()):,} points within "
+                 f"{int(sweep['cap'].max()):,} updates, this rerun differs in width and in "
+                 "sample both, so it does not tell which of the two let it escape.")
+    return text.strip()
+
+
 def cap_rerun(stored, esb_control) -> dict | None:
     """The ``control-long`` rerun (only the cap raised) beside its cell: see
     ``rerun_against_cell``."""
@@ -422,9 +505,10 @@ def stored_sweep(stored) -> bool:
 
 
 
-def recap(result, stored, esb_control=None) -> str:
+def recap(result, stored, esb_control=None, esb_wide=None) -> str:
     """The chapter's recap (markdown bullets), from the measured trends and, once stored, the
-    rerun that raises only the cap (``cap_rerun``)."""
+    reruns beside the extreme-SB cells they rerun (``esb_control``, ``esb_wide``: that
+    chapter's stored parts)."""
     lines = []
     for label, r in (("this run", result), ("the stored paper-scale sweep", stored)):
         if r is None or not len(d_sweep(r.tables["runs"])):
@@ -450,6 +534,15 @@ def recap(result, stored, esb_control=None) -> str:
                      f"{c['cap']:,} updates takes the {c['model']} from {c['a']} of {c['na']} "
                      f"to {c['b']} of {c['nb']} runs that learn the seven-slabs from the same "
                      f"{c['n']:,} points.")
+    c = wide_rerun(stored, esb_wide)
+    if c is not None:
+        lines.append(f"* At d = {c['d']} with {c['n']:,} training points instead of "
+                     f"{c['esb_n']:,}, the {c['model']} escapes the plateau in {c['escaped']} "
+                     f"of {c['runs']} runs"
+                     + (f", the median after {c['median']:,.0f} updates"
+                        if np.isfinite(c["median"]) else "")
+                     + f", with S-randomised AUC {c['s_auc'].mean():.2f} and Sc-randomised AUC "
+                     f"{c['sc_auc'].mean():.2f}.")
     c = rerun_against_cell(stored, esb_control, "control")
     if c is not None:
         lines.append(f"* With S removed and {c['n']:,} training points instead of "
