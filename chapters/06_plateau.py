@@ -19,7 +19,8 @@
 # complex features alone reach 100%. Both sit where the official MS-(5,7) run already shows a
 # long plateau: training accuracy near chance for about 10,000 updates, then a jump once the
 # network finds the 5-slab. This chapter measures how long that plateau lasts as d and the
-# sample size grow, a result the paper does not have.
+# sample size grow, a result the paper does not have, then reruns both cells with a longer
+# cap and a larger sample.
 
 # %% tags=["parameters", "remove-cell"]
 profile = "quick"
@@ -110,8 +111,8 @@ if views.stored_sweep(stored):
 # study's paper profile, which a GPU or the 2-core CPU runs
 # (`python -m sbcore.run_experiments --missing --profile paper`, with `--device cuda
 # --budget-min 9` on a GPU); a run longer than one time-boxed slice pauses at its end and
-# resumes in the next, from a checkpoint. A third rerun, *control-long*, keeps the S-removed (100,1)-FCN cell's own
-# sample and raises only its cap, which tells the cap from the sample.
+# resumes in the next, from a checkpoint. A third rerun, *control-long*, keeps the S-removed
+# (100,1)-FCN cell's own sample and raises only its cap, which tells the cap from the sample.
 
 # %% tags=["remove-input"]
 table = views.reruns(stored) if stored is not None else None
