@@ -425,6 +425,14 @@ def cap_rerun(stored, esb_control) -> dict | None:
     return rerun_against_cell(stored, esb_control, "control-long")
 
 
+def _median_leaving(c: dict) -> str:
+    """', the median run leaving the plateau after N updates' for a rerun's summary ``c``,
+    or '' when the median run never left it."""
+    if not np.isfinite(c["median"]):
+        return ""
+    return f", the median run leaving the plateau after {c['median']:,.0f} updates"
+
+
 def sample_answer(stored, esb_control) -> str:
     """What a larger sample (and the larger cap) did to the S-removed cell of the ``control``
     rerun's network (markdown, '' until stored; see ``rerun_against_cell``)."""
@@ -436,8 +444,7 @@ def sample_answer(stored, esb_control) -> str:
             f"training points under that chapter's cap of {c['esb_cap']:,} updates. From "
             f"{c['n']:,} points ({c['n'] / c['esb_n']:.0f} times the sample) with a cap of "
             f"{c['cap']:,}, {c['b']} of {c['nb']} do")
-    if np.isfinite(c["median"]):
-        text += f", the median run leaving the plateau after {c['median']:,.0f} updates"
+    text += _median_leaving(c)
     stop = 1 - section("paper", pl.NAME)["train"]["eps"]
     text += (f", at test accuracy {mean_std(c['after'], count=False)} (the runs stop at train "
              f"accuracy {stop:.2f}, this study's stop rule). ")
@@ -465,8 +472,7 @@ def cap_answer(stored, esb_control) -> str:
             f"{c['esb_cap']:,} updates {c['a']} of {c['na']} runs learned the seven-slabs "
             f"(test accuracy at least {c['level']}); with a cap of {c['cap']:,}, {c['b']} of "
             f"{c['nb']} do")
-    if np.isfinite(c["median"]):
-        text += f", the median run leaving the plateau after {c['median']:,.0f} updates"
+    text += _median_leaving(c)
     text += f", at test accuracy {mean_std(c['after'], count=False)}. "
     if c["b"] > c["a"] and 2 * c["b"] > c["nb"]:
         text += ("From the same sample most runs do learn the complex features alone, as the "
@@ -548,8 +554,7 @@ def recap(result, stored, esb_control=None, esb_wide=None) -> str:
         lines.append(f"* With S removed and {c['n']:,} training points instead of "
                      f"{c['esb_n']:,}, the {c['model']} goes from {c['a']} of {c['na']} to "
                      f"{c['b']} of {c['nb']} runs that learn the seven-slabs"
-                     + (f", the median run leaving the plateau after {c['median']:,.0f} "
-                        "updates." if np.isfinite(c["median"]) else "."))
+                     + _median_leaving(c) + ".")
     lines.append("* A run stopped before its plateau ends looks like a failure to learn: it sits "
                  "at chance or memorises its training set. Whether such a cell reproduces "
                  "depends on the update cap and the sample as much as on the network.")
