@@ -233,6 +233,17 @@ CHECK_JS = r"""(async () => {
     if (t.scrollWidth > t.clientWidth + 2)
       problems.push(`table wider than the column (${t.scrollWidth} px in ${t.clientWidth} px): `
                     + (t.caption ? t.caption.textContent : t.textContent).trim().slice(0, 70));
+  // Widget pages: each bundle of the widget manager loads its fonts from the folder of its
+  // AMD module's URL, which must be the vendored one (_vendor/widgets/require-config.js);
+  // checked here because which bundle's fonts the browser asks for varies between loads
+  if (window.require && window.require.toUrl)
+    for (const id of ['@jupyter-widgets/base', '@jupyter-widgets/controls',
+                      '@jupyter-widgets/html-manager',
+                      '@jupyter-widgets/html-manager/dist/libembed-amd']) {
+      const url = window.require.toUrl(id);
+      if (!url.includes('/_static/widgets/html-manager-dist/'))
+        problems.push(`widget module ${id} resolves outside the vendored fonts: ${url}`);
+    }
   return {problems, math: mathEls.length, animations: sliders.length,
           figures: figures.length, tables: tables.length};
 })()"""
