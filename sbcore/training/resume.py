@@ -127,15 +127,13 @@ class Slot:
         Paused when the deadline has passed."""
         now = self.owner.clock()
         late = self.owner.deadline is not None and now >= self.owner.deadline
-        stop = late or self.owner.stop_signal is not None
-        if stop:
+        if late or self.owner.stop_signal is not None:
             self.save(state())  # a pause without its checkpoint would lose the run: raise
-        elif now - self.last_save >= self.owner.save_every_s:
-            self.try_save(state())
-        if stop:
             why = "the time budget is used up" if late else f"{self.owner.stop_signal} arrived"
             raise Paused(f"paused at update {update:,} ({why}); the checkpoint {self.path} "
                          f"resumes it when the entry is run again")
+        if now - self.last_save >= self.owner.save_every_s:
+            self.try_save(state())
 
 
 _CURRENT: contextvars.ContextVar[Checkpoints | None] = contextvars.ContextVar(
