@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sbcore.checks import check_choice, check_int, check_seed
+from sbcore.checks import (
+    ParameterTypeError,
+    check_bool,
+    check_choice,
+    check_generator,
+    check_int,
+    check_seed,
+    is_int,
+)
 from sbcore.data.synthetic import Split
 
 HEIGHT, WIDTH = 64, 32  # one domino: 3 x 64 x 32, MNIST on top
@@ -79,10 +87,24 @@ def as_block(images: np.ndarray) -> np.ndarray:
                      f"shape {images.shape}")
 
 
+def _check_classes(classes) -> tuple[int, int]:
+    """The class ids of label 0 and label 1 in one source: two different integers."""
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__len__") \
+            or len(classes) != 2 or not all(is_int(c) for c in classes):
+        raise ParameterTypeError(f"classes must be a pair of integer class ids (label 0, "
+                                 f"label 1), got {classes!r}")
+    if classes[0] == classes[1]:
+        raise ValueError(f"classes must name two different classes, got {classes!r}")
+    return int(classes[0]), int(classes[1])
+
+
 def class_pools(y: np.ndarray, classes: tuple[int, int], rng: np.random.Generator,
                 randomize: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Row indices of the two pools of one source (label 0, label 1), each in shuffled
     order: by class, or, randomised, the two-class pool cut into two random halves."""
+    check_generator("rng", rng)
+    randomize = check_bool("randomize", randomize)
+    classes = _check_classes(classes)
     for c in classes:
         if not (y == c).any():
             raise ValueError(f"class {c} has no images in this source (classes {classes})")
@@ -103,12 +125,16 @@ def stack_pairs(top: tuple, bottom: tuple, rng: np.random.Generator, randomize: 
     class in its ``classes``): in a randomised set they differ from the label."""
     if randomize is not None:
         check_choice("randomize", randomize, RANDOMIZE)
+    check_generator("rng", rng)
+    check_bool("with_classes", with_classes)
+    if per_class is not None:
+        per_class = check_int("per_class", per_class, 1)
     (Xt, yt, ct), (Xb, yb, cb) = top, bottom
     pools_t = class_pools(yt, ct, rng, randomize == "mnist")
     pools_b = class_pools(yb, cb, rng, randomize == "complex")
     n = min(len(p) for p in pools_t + pools_b)
     if per_class is not None:
-        n = min(n, check_int("per_class", per_class, 1))
+        n = min(n, per_class)
     X = np.concatenate([np.concatenate([as_block(Xt[pools_t[c][:n]]),
                                         as_block(Xb[pools_b[c][:n]])], axis=2)
                         for c in (0, 1)])

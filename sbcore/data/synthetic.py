@@ -24,7 +24,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sbcore.checks import check_int, check_seed
+from sbcore.checks import (
+    ParameterTypeError,
+    check_bool,
+    check_choice,
+    check_generator,
+    check_indices,
+    check_int,
+    check_number,
+    check_seed,
+    is_int,
+)
 
 GAMMA = 0.1  # paper default margin
 WIDTH = 1.0  # paper default B
@@ -49,7 +59,8 @@ BLOCK_KINDS = ("linear", "noisy_linear", "slab", "noisy_slab", "lsn_linear", "ls
 
 @dataclass(frozen=True)
 class Block:
-    """One coordinate's distribution given the label: a kind and its parameters."""
+    """One coordinate's distribution given the label: a kind and its parameters. Every field
+    is checked when the block is made (``check_block``) and kept as a plain Python value."""
 
     kind: str
     k: int = 0
@@ -59,6 +70,9 @@ class Block:
 
     def __post_init__(self):
         check_block(self)
+        for name in ("gamma", "B", "p"):  # numpy scalars in, plain floats kept (frozen)
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "k", int(self.k))
 
     @property
     def label(self) -> str:
@@ -69,46 +83,78 @@ class Block:
         return name[self.kind]
 
 
+SLAB_KINDS = ("slab", "noisy_slab")
+NOISY_KINDS = ("noisy_linear", "noisy_slab")
+
+
 def check_block(b: Block) -> None:
-    """Raise ValueError naming the parameter when a block cannot exist."""
-    if b.kind not in BLOCK_KINDS:
-        raise ValueError(f"block kind {b.kind!r} is unknown; allowed: {', '.join(BLOCK_KINDS)}")
-    if not (b.B > 0 and math.isfinite(b.B)):
+    """Raise an error naming the parameter when a block cannot exist, or when it is given a
+    parameter its kind would ignore (k of a non-slab, p of a block without noise)."""
+    check_choice("block kind", b.kind, BLOCK_KINDS)
+    for name in ("gamma", "B", "p"):
+        check_number(name, getattr(b, name))  # the kind first; the ranges below
+    if not b.B > 0:
         raise ValueError(f"width B must be a positive number, got {b.B!r}")
-    if b.kind in ("noisy_linear", "noisy_slab") and not (0.0 <= b.p <= 1.0):
+    if not 0.0 <= b.p <= 1.0:
         raise ValueError(f"noise fraction p must lie in [0, 1], got {b.p!r}")
+    if b.p and b.kind not in NOISY_KINDS:
+        raise ValueError(f"noise fraction p applies to the noisy blocks only "
+                         f"({', '.join(NOISY_KINDS)}); got p={b.p!r} for a {b.kind!r} block")
     if b.kind in ("linear", "noisy_linear") and not (0.0 <= b.gamma < 1.0):
         raise ValueError(f"margin gamma of a linear block must lie in [0, 1), got {b.gamma!r}")
-    if b.kind in ("slab", "noisy_slab"):
-        if not isinstance(b.k, (int, np.integer)) or b.k < 3 or b.k % 2 == 0:
-            raise ValueError(f"number of slabs k must be an odd integer >= 3, got {b.k!r}")
-        # slab width w_k = 2B(1 - (k-1) gamma)/k must be positive, else the slabs overlap
-        limit = 1.0 / (b.k - 1)
-        if not (0.0 <= b.gamma < limit):
-            raise ValueError(
-                f"margin gamma={b.gamma!r} makes the {b.k} slabs overlap or vanish; "
-                f"a {b.k}-slab needs 0 <= gamma < 1/(k-1) = {limit:.4f}")
+    if b.kind in SLAB_KINDS:
+        check_slab_geometry(b.k, b.gamma)
+    elif not is_int(b.k) or b.k != 0:
+        raise ValueError(f"number of slabs k applies to the slab blocks only "
+                         f"({', '.join(SLAB_KINDS)}); got k={b.k!r} for a {b.kind!r} block")
+
+
+def check_slab_count(k) -> int:
+    """The number of slabs: an odd integer >= 3 (one centre slab, classes alternating)."""
+    message = f"number of slabs k must be an odd integer >= 3, got {k!r}"
+    if not is_int(k):
+        raise ParameterTypeError(message)
+    if k < 3 or k % 2 == 0:
+        raise ValueError(message)
+    return int(k)
+
+
+def check_slab_geometry(k, gamma, B=WIDTH) -> None:
+    """k slabs of margin gamma on [-B, B] that exist: the slab width
+    w_k = 2B(1 - (k-1) gamma)/k must be positive, else the slabs overlap."""
+    k = check_slab_count(k)
+    check_number("gamma", gamma)
+    check_number("B", B, low=0.0, low_open=True)
+    limit = 1.0 / (k - 1)
+    if not (0.0 <= gamma < limit):
+        raise ValueError(
+            f"margin gamma={gamma!r} makes the {k} slabs overlap or vanish; "
+            f"a {k}-slab needs 0 <= gamma < 1/(k-1) = {limit:.4f}")
 
 
 def slab_width(k: int, gamma: float = GAMMA, B: float = WIDTH) -> float:
     """Width of one slab: w_k = 2B(1 - (k-1) gamma)/k."""
+    check_slab_geometry(k, gamma, B)
     return 2.0 * B * (1.0 - (k - 1) * gamma) / k
 
 
 def slab_intervals(k: int, gamma: float = GAMMA, B: float = WIDTH) -> list[tuple[float, float]]:
     """The k slabs as (low, high) intervals, left to right, spanning [-B, B]."""
+    check_slab_geometry(k, gamma, B)
     w, gap = slab_width(k, gamma, B), 2.0 * B * gamma
     return [(-B + i * (w + gap), -B + i * (w + gap) + w) for i in range(k)]
 
 
 def slab_classes(k: int) -> list[int]:
     """Label (0 negative, 1 positive) of each slab, left to right: negatives in the centre."""
+    k = check_slab_count(k)
     m = (k - 1) // 2
     return [abs(i - m) % 2 for i in range(k)]
 
 
 def ring_probs(k: int) -> dict[int, tuple[float, ...]]:
     """For each class (0, 1), the probability of each of its rings, from the centre out."""
+    k = check_slab_count(k)
     if k in PAPER_RING_PROBS:
         return PAPER_RING_PROBS[k]
     m = (k - 1) // 2
@@ -118,6 +164,7 @@ def ring_probs(k: int) -> dict[int, tuple[float, ...]]:
 
 def slab_gaps(k: int, gamma: float = GAMMA, B: float = WIDTH) -> list[tuple[float, float]]:
     """The k-1 empty gaps between adjacent slabs."""
+    check_slab_geometry(k, gamma, B)
     iv = slab_intervals(k, gamma, B)
     return [(iv[i][1], iv[i + 1][0]) for i in range(k - 1)]
 
@@ -130,9 +177,22 @@ def _uniform_on(intervals: list[tuple[float, float]], n: int, rng) -> np.ndarray
     return lo + lengths[which] * rng.random(n)
 
 
+def _check_labels(y) -> np.ndarray:
+    """Labels as a 1-D integer array of 0s and 1s (a float or bool label would be drawn as
+    some other class without a word)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or (y.size and (y.dtype.kind not in "iu" or not np.isin(y, (0, 1)).all())):
+        raise ValueError(f"y must be a 1-D integer array of labels 0 and 1, got dtype {y.dtype} "
+                         f"and shape {y.shape}")
+    return y
+
+
 def sample_block(block: Block, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One coordinate for labels y in {0, 1}: the block's draw given each label."""
-    y = np.asarray(y)
+    if not isinstance(block, Block):
+        raise ParameterTypeError(f"block must be a Block (sbcore.data.Block), got {block!r}")
+    y = _check_labels(y)
+    check_generator("rng", rng)
     n = len(y)
     s = 2.0 * y - 1.0  # labels as +-1
     g, B = block.gamma, block.B
@@ -283,6 +343,8 @@ class SlabData:
 def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
     """A random orthogonal d x d matrix: Q of the QR decomposition of a Gaussian matrix,
     with column signs fixed so that Q is Haar distributed."""
+    d = check_int("d", d)
+    check_generator("rng", rng)
     while True:
         A = rng.standard_normal((d, d))
         Q, R = np.linalg.qr(A)
@@ -291,23 +353,48 @@ def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
             return Q * np.sign(diag)
 
 
-def _check_p(p) -> None:
-    ok = isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
-    if not (ok and 0.0 <= p <= 1.0):
+def _check_p(p) -> float:
+    check_number("p", p)
+    if not 0.0 <= p <= 1.0:
         raise ValueError(f"noise fraction p must lie in [0, 1], got {p!r}")
+    return float(p)
+
+
+def _check_scale(gamma, B) -> None:
+    """The margin and width a named dataset passes to its blocks, checked even where its
+    blocks fix their own (advms-5-7's margins, lsn), so that a wrong value never passes."""
+    check_number("gamma", gamma)
+    check_number("B", B, low=0.0, low_open=True)
 
 
 def dataset_blocks(name: str, d: int | None = None, gamma: float = GAMMA, B: float = WIDTH,
                    p: float = 0.1) -> tuple[list[Block], list[int]]:
     """The blocks of each coordinate and the simple set S of a named dataset."""
-    if name not in DATASETS:
-        raise ValueError(f"dataset {name!r} is unknown; allowed: {', '.join(DATASETS)}")
+    check_choice("dataset", name, DATASETS)
     _check_p(p)
+    _check_scale(gamma, B)
     build, d_min, d_default, _ = DATASETS[name]
-    d = d_default if d is None else d
-    if not isinstance(d, (int, np.integer)) or d < d_min:
-        raise ValueError(f"dimension d of {name} must be an integer >= {d_min}, got {d!r}")
-    return build(int(d), gamma, B, p)
+    d = d_default if d is None else check_int(f"dimension d of {name}", d, d_min)
+    return build(d, gamma, B, p)
+
+
+def _custom_blocks(blocks, S, d, B) -> tuple[list[Block], list[int]]:
+    """The blocks and S of a dataset given block by block; coordinates beyond the blocks up to
+    ``d`` are uniform[0, B) noise, the official code's filler."""
+    if isinstance(blocks, (str, bytes, Block)) or not hasattr(blocks, "__iter__"):
+        raise ParameterTypeError(f"blocks must be a list of Block, got {blocks!r}")
+    blocks = list(blocks)
+    if not blocks:
+        raise ValueError("blocks must hold at least one Block, got an empty list")
+    wrong = [b for b in blocks if not isinstance(b, Block)]
+    if wrong:
+        raise ParameterTypeError(f"blocks must be a list of Block (sbcore.data.Block), got "
+                                 f"{wrong[:3]!r} in it")
+    if d is not None:
+        d = check_int(f"dimension d of a dataset of {len(blocks)} blocks", d, len(blocks))
+        check_number("B", B, low=0.0, low_open=True)
+        blocks += [Block("uniform", B=B) for _ in range(d - len(blocks))]
+    return blocks, check_indices("simple set S", [] if S is None else S, len(blocks))
 
 
 def make_dataset(name: str, n_train: int, n_test: int, n_val: int = 0, d: int | None = None,
@@ -318,25 +405,25 @@ def make_dataset(name: str, n_train: int, n_test: int, n_val: int = 0, d: int | 
 
     All rows are drawn together, then split, as in the official code: the noisy-linear
     corruption therefore touches train, validation and test alike. ``blocks`` (with ``S``)
-    builds a custom dataset instead of a named one; if ``d`` exceeds ``len(blocks)`` the rest
-    are uniform[0, B) noise, the official code's filler.
+    builds a custom dataset instead of a named one (``name`` is then only its label); if ``d``
+    exceeds ``len(blocks)`` the rest are uniform[0, B) noise, the official code's filler.
     """
-    check_int("n_train", n_train)
-    check_int("n_test", n_test)
-    check_int("n_val", n_val, 0)
-    check_seed(seed)
-    _check_p(p)
+    n_train = check_int("n_train", n_train)
+    n_test = check_int("n_test", n_test)
+    n_val = check_int("n_val", n_val, 0)
+    seed = check_seed(seed)
+    rotate = check_bool("rotate", rotate)
+    p = _check_p(p)
     if blocks is None:
+        if S is not None:
+            raise ValueError(f"S applies to a dataset given by blocks= only; {name!r} fixes "
+                             f"its own simple set, got S={S!r}")
         blocks, S = dataset_blocks(name, d, gamma, B, p)
     else:
-        blocks, S = list(blocks), list(S or [])
-        if d is not None:
-            if d < len(blocks):
-                raise ValueError(f"dimension d={d} is smaller than the {len(blocks)} blocks "
-                                 f"asked for; d must be >= {len(blocks)}")
-            blocks += [Block("uniform", B=B) for _ in range(d - len(blocks))]
-        if any(not 0 <= s < len(blocks) for s in S):
-            raise ValueError(f"simple set S={S} must index coordinates 0..{len(blocks) - 1}")
+        if not isinstance(name, str):
+            raise ParameterTypeError(f"name must be a str (the custom dataset's label), got "
+                                     f"{name!r}")
+        blocks, S = _custom_blocks(blocks, S, d, B)
     dim = len(blocks)
     rng = np.random.default_rng(seed)
     n = n_train + n_val + n_test
@@ -358,9 +445,10 @@ def make_dataset(name: str, n_train: int, n_test: int, n_val: int = 0, d: int | 
 def without_coordinates(data: SlabData, drop: list[int]) -> SlabData:
     """The same samples with some canonical coordinates removed (e.g. S, for the control
     that trains on S^c alone). The result is unrotated by a fresh rotation of the rest."""
-    bad = [i for i in drop if not (isinstance(i, (int, np.integer)) and 0 <= i < data.d)]
-    if bad:
-        raise ValueError(f"drop={bad} must index coordinates 0..{data.d - 1}")
+    if not isinstance(data, SlabData):
+        raise ParameterTypeError(f"data must be a SlabData (sbcore.data.make_dataset), got "
+                                 f"{type(data).__name__}")
+    drop = check_indices("drop", drop, data.d)
     keep = [i for i in range(data.d) if i not in set(drop)]
     if not keep:
         raise ValueError("drop removes every coordinate; keep at least one")
