@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sbcore.checks import ParameterTypeError
 from sbcore.data.synthetic import SlabData, slab_classes, slab_intervals
 
 LINEAR_KINDS = ("linear", "noisy_linear")
@@ -49,7 +50,7 @@ class AveragingClassifier(nn.Module):
     def __init__(self, data: SlabData):
         super().__init__()
         if not isinstance(data, SlabData):
-            raise ValueError(f"data must be a SlabData (sbcore.data.make_dataset), got "
+            raise ParameterTypeError(f"data must be a SlabData (sbcore.data.make_dataset), got "
                              f"{type(data).__name__}")
         d = data.d
         is_linear = np.zeros(d, dtype=bool)

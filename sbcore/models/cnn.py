@@ -26,10 +26,9 @@ class CNN(nn.Module):
     def __init__(self, d_in: int, filters: int, kernel: int, depth: int,
                  activation: str = "relu"):
         super().__init__()
-        check_int("d_in", d_in)
-        check_int("filters", filters)
-        check_int("kernel", kernel)
-        check_int("depth", depth)
+        d_in, filters, kernel, depth = (
+            check_int(name, v) for name, v in (("d_in", d_in), ("filters", filters),
+                                               ("kernel", kernel), ("depth", depth)))
         check_activation(activation)
         self.d_in, self.filters, self.kernel, self.depth = d_in, filters, kernel, depth
         self.activation = activation
@@ -52,4 +51,6 @@ class CNN(nn.Module):
 
 def cnn_label(filters: int, kernel: int, depth: int) -> str:
     """The paper's name of a CNN: cnn_label(32, 7, 1) == "(32,7,1)-CNN"."""
+    filters, kernel, depth = (check_int(name, v) for name, v in
+                              (("filters", filters), ("kernel", kernel), ("depth", depth)))
     return f"({filters},{kernel},{depth})-CNN"

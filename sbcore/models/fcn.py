@@ -26,9 +26,8 @@ class FCN(nn.Module):
     def __init__(self, d_in: int, width: int, depth: int, activation: str = "relu",
                  dropout: float = 0.0):
         super().__init__()
-        check_int("d_in", d_in)
-        check_int("width", width)
-        check_int("depth", depth)
+        d_in, width, depth = (check_int(name, v) for name, v in
+                              (("d_in", d_in), ("width", width), ("depth", depth)))
         check_activation(activation)
         dropout = check_dropout(dropout)
         self.d_in, self.width, self.depth = d_in, width, depth
@@ -60,4 +59,5 @@ def check_dropout(p) -> float:
 
 def model_label(width: int, depth: int) -> str:
     """The paper's name of a network: model_label(100, 2) == "(100,2)-FCN"."""
+    width, depth = check_int("width", width), check_int("depth", depth)
     return f"({width},{depth})-FCN"

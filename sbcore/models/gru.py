@@ -77,10 +77,9 @@ class GRU(nn.Module):
 
     def __init__(self, d_in: int, hidden: int, step: int, depth: int):
         super().__init__()
-        check_int("d_in", d_in)
-        check_int("hidden", hidden)
-        check_int("step", step)
-        check_int("depth", depth)
+        d_in, hidden, step, depth = (
+            check_int(name, v) for name, v in (("d_in", d_in), ("hidden", hidden),
+                                               ("step", step), ("depth", depth)))
         if d_in % step:
             raise ValueError(f"step must divide d_in (the input is read as d_in / step steps "
                              f"of step features); got step={step} for d_in={d_in}")
@@ -102,4 +101,6 @@ class GRU(nn.Module):
 
 def gru_label(hidden: int, step: int, depth: int) -> str:
     """The paper's name of a GRU: gru_label(100, 10, 1) == "(100,10,1)-GRU"."""
+    hidden, step, depth = (check_int(name, v) for name, v in
+                           (("hidden", hidden), ("step", step), ("depth", depth)))
     return f"({hidden},{step},{depth})-GRU"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sbcore.checks import check_choice, check_int, check_seed
+from sbcore.checks import ParameterTypeError, check_choice, check_int, check_seed
 
 
 def _check_classes(num_classes) -> int:
@@ -406,8 +406,8 @@ class SmallCNN(_ImageClassifier):
         super().__init__()
         num_classes = _check_classes(num_classes)
         if isinstance(channels, (str, bytes)) or not hasattr(channels, "__iter__"):
-            raise ValueError(f"channels must be a non-empty sequence of positive integers, "
-                             f"got {channels!r}")
+            raise ParameterTypeError(f"channels must be a non-empty sequence of positive "
+                                     f"integers, got {channels!r}")
         channels = tuple(channels)
         if not channels:
             raise ValueError("channels must be a non-empty sequence of positive integers, "

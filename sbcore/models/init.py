@@ -33,7 +33,7 @@ import math
 import torch
 from torch import nn
 
-from sbcore.checks import check_choice, check_number, check_seed
+from sbcore.checks import check_choice, check_module, check_number, check_seed
 
 INIT_SCHEMES = ("default", "kaiming", "xavier")
 _RELU_GAIN = math.sqrt(2.0)
@@ -70,8 +70,7 @@ def scheme_std(scheme: str, weight: torch.Tensor) -> float:
 def initialise(model: nn.Module, scheme: str, scale: float, seed: int) -> nn.Module:
     """Initialise ``model`` in place by ``scheme`` and ``scale`` (see the module docstring) and
     return it. ``seed`` seeds the draws of "kaiming" and "xavier"; "default" draws nothing."""
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    check_module("model", model)
     check_init(scheme)
     scale = check_init_scale(scale)
     seed = check_seed(seed)

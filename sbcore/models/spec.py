@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sbcore.checks import check_choice, check_int, check_seed
+from sbcore.checks import ParameterTypeError, check_choice, check_int, check_seed
 from sbcore.models.activations import check_activation
 from sbcore.models.cnn import CNN
 from sbcore.models.fcn import FCN, check_dropout
@@ -60,8 +60,8 @@ class ModelSpec:
         names = FAMILIES[self.family][1]
         if isinstance(self.sizes, (str, bytes)) or not hasattr(self.sizes, "__len__") \
                 or len(self.sizes) != len(names):
-            raise ValueError(f"sizes of a {self.family} must be ({', '.join(names)}), got "
-                             f"{self.sizes!r}")
+            raise ParameterTypeError(f"sizes of a {self.family} must be "
+                                     f"({', '.join(names)}), got {self.sizes!r}")
         sizes = tuple(check_int(name, v) for name, v in zip(names, self.sizes))
         activation = self.activation
         if self.family == "gru":
@@ -85,7 +85,10 @@ class ModelSpec:
     def parse(cls, label: str, **options) -> ModelSpec:
         """The spec of a paper's name, "(100,2)-FCN", "(32,7,1)-CNN" or "(100,10,1)-GRU",
         with any options as keyword arguments."""
-        match = _LABEL.fullmatch(label.strip()) if isinstance(label, str) else None
+        if not isinstance(label, str):
+            raise ParameterTypeError(f"label must be a paper's model name (a str) such as "
+                                     f"'(100,2)-FCN', got {label!r}")
+        match = _LABEL.fullmatch(label.strip())
         suffixes = {suffix: family for family, (suffix, _, _) in FAMILIES.items()}
         if match is None or match.group(2) not in suffixes:
             raise ValueError(f"label must be a paper's model name such as '(100,2)-FCN', "
@@ -143,5 +146,5 @@ def as_spec(model) -> ModelSpec:
         return model
     if isinstance(model, (str, np.str_)):
         return ModelSpec.parse(str(model))
-    raise ValueError(f"model must be a ModelSpec or a paper's model name such as "
+    raise ParameterTypeError(f"model must be a ModelSpec or a paper's model name such as "
                      f"'(100,2)-FCN', got {type(model).__name__}")
