@@ -15,18 +15,22 @@ then swapped into place under a lock on the key, so a failed or interrupted run 
 half-written entry, never replaces a good one, and two processes saving one key both succeed.
 An entry whose files do not match their checksums, or whose provenance does not match its
 digest, is *damaged*; one stored by another sbcore version is *stale*. Both are reported (a
-warning, and ``problems`` for the page and the pipeline) and recomputed, never silently used.
+``ResultsWarning``, and ``problems`` for the page and the pipeline) and recomputed, never
+silently used. A store that cannot be read or written (a file where a folder should be, a
+symbolic-link loop, a full disk) is said so, naming the path, never taken for "nothing stored".
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import io
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -62,6 +66,18 @@ class StoreUnwritable(RuntimeError):
     """The store cannot take a new entry (read-only, not a folder, or full)."""
 
 
+class StoreUnreadable(RuntimeError):
+    """A study's folder of the store cannot be listed (a file, a symbolic-link loop,
+    unreadable): what it holds is unknown, which is not the same as 'nothing stored'."""
+
+
+class ResultsWarning(UserWarning):
+    """A problem with the results a reader gets: a damaged or stale entry, a checkpoint that
+    was refused or could not be written. The studies' runner passes every warning of this
+    category on to the chapter's ``problems`` (the page shows them, the pipeline repeats
+    them), so none is lost in a notebook's output."""
+
+
 @dataclass
 class Result:
     """Tables of one entry (``tables["metrics"]`` is tidy), its tensors and provenance."""
@@ -82,6 +98,10 @@ def config_key(config: dict) -> str:
     """A stable 16-hex-digit hash of a JSON-able config."""
     text = json.dumps(config, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _looks_like_key(name: str) -> bool:
+    return len(name) == 16 and all(c in "0123456789abcdef" for c in name)
 
 
 def git_commit() -> str:
@@ -129,6 +149,29 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def folder_problem(path) -> str:
+    """Why ``path`` cannot serve as a folder, or '' when it is one or can be made: the first
+    of its ancestors (or itself) that is a file, a symbolic-link loop, a broken link, or that
+    cannot be read. (``Path.is_dir`` answers False for all of these alike, which would let a
+    damaged store pass for an empty one.)"""
+    path = Path(path)
+    for p in [*reversed(path.parents), path]:
+        try:
+            mode = os.stat(p).st_mode
+        except FileNotFoundError:
+            if os.path.islink(p):
+                return f"{p} is a symbolic link to {os.readlink(p)}, which does not exist"
+            return ""  # it and what lies below it are yet to be made
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                return f"{p} is a symbolic link loop"
+            return f"{p} cannot be read ({err.strerror or err})"
+        if not stat.S_ISDIR(mode):
+            return f"{p} is a file, not a folder" if stat.S_ISREG(mode) else \
+                f"{p} is not a folder"
+    return ""
+
+
 def provenance_digest(prov: dict) -> str:
     """SHA-256 of everything the provenance claims (config, versions, device, the checksums
     of the tables and tensors), but the digest itself: an entry whose values were edited and
@@ -157,9 +200,10 @@ def stale_reason(prov: dict) -> str:
 
 def load(experiment: str, config: dict, profile: str, root: Path | None = None,
          with_tensors: bool = True) -> Result | None:
-    """The stored result for exactly this config, None if absent; CorruptResult if damaged."""
+    """The stored result for exactly this config, None if absent; CorruptResult if damaged
+    (a link loop or a file at the entry's place included: ``exists`` would call it absent)."""
     path = entry_dir(experiment, config, profile, root)
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
     try:
         prov = _read_provenance(path)
@@ -195,13 +239,22 @@ def _load_tensors(path: Path, prov: dict):
     raw = (path / "tensors.pt").read_bytes()
     if _sha(raw) != digest:
         raise CorruptResult("tensors.pt does not match its checksum")
-    return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    try:  # weights_only: tensors and plain containers, never an object that runs code
+        return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except Exception as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CorruptResult(f"tensors.pt was refused: it holds more than tensors and plain "
+                            f"data, and loading it could run code ({reason})") from None
 
 
 def check_writable(experiment: str, profile: str, root: Path | None = None) -> Path:
     """Raise StoreUnwritable, naming the folder and the way out, unless a new entry of this
     study can be written: called before a computation, so no work is lost at the end."""
     folder = study_dir(experiment, profile, root)
+    problem = folder_problem(folder)
+    if problem:
+        raise StoreUnwritable(f"the results store {folder} cannot be written: {problem}; move "
+                              "it away or point SB_RESULTS at a writable folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
@@ -250,32 +303,51 @@ def save(experiment: str, config: dict, profile: str, tables: dict, device: str 
     check_writable(experiment, profile, root)
     import torch
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    prov = dict(experiment=experiment, profile=profile, **(meta or {}), config=config,
+                config_key=config_key(config), tables={}, sbcore_version=sbcore.__version__,
+                git_commit=git_commit(), torch_version=torch.__version__, device=str(device),
+                device_name=device_name(device), wall_time_s=round(wall_time_s, 2),
+                date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    tmp = None
     try:
-        digests = {}
-        for name, df in tables.items():
-            raw = df.to_csv(index=False).encode()
-            (tmp / f"{name}.csv").write_bytes(raw)
-            digests[name] = _sha(raw)
-        prov = dict(experiment=experiment, profile=profile, **(meta or {}), config=config,
-                    config_key=config_key(config), tables=digests,
-                    sbcore_version=sbcore.__version__, git_commit=git_commit(),
-                    torch_version=torch.__version__, device=str(device),
-                    device_name=device_name(device), wall_time_s=round(wall_time_s, 2),
-                    date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        if tensors is not None:
-            buf = io.BytesIO()
-            torch.save(tensors, buf)
-            (tmp / "tensors.pt").write_bytes(buf.getvalue())
-            prov["tensors"] = _sha(buf.getvalue())
-        prov = json.loads(json.dumps(prov, default=str))  # as it will be read back
-        prov["digest"] = provenance_digest(prov)
-        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        prov = _write_entry(tmp, tables, tensors, prov)
         _swap_into_place(tmp, path)
+    except (OSError, RuntimeError) as err:  # a full disk: torch's writer says RuntimeError
+        _remove(tmp)
+        raise StoreUnwritable(f"could not write the entry {path} ({err}); nothing stored was "
+                              f"changed") from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise
     return Result(tables=tables, provenance=prov, path=path, cached=False, tensors=tensors)
+
+
+def _remove(tmp: Path | None) -> None:
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_entry(tmp: Path, tables: dict, tensors, prov: dict) -> dict:
+    """Write an entry's files into the folder ``tmp``; returns its provenance with the
+    checksum of every file and the digest over all of it."""
+    import torch
+
+    digests = {}
+    for name, df in tables.items():
+        raw = df.to_csv(index=False).encode()
+        (tmp / f"{name}.csv").write_bytes(raw)
+        digests[name] = _sha(raw)
+    prov = dict(prov, tables=digests)  # in its place among the claims
+    if tensors is not None:
+        buf = io.BytesIO()
+        torch.save(tensors, buf)
+        (tmp / "tensors.pt").write_bytes(buf.getvalue())
+        prov["tensors"] = _sha(buf.getvalue())
+    prov = json.loads(json.dumps(prov, default=str))  # as it will be read back
+    prov["digest"] = provenance_digest(prov)
+    (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
+    return prov
 
 
 def _swap_into_place(tmp: Path, path: Path) -> None:
@@ -284,10 +356,16 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
     interrupted run never blocks a save."""
     with _key_lock(path):
         old = None
-        if path.exists():
+        if os.path.lexists(path):  # a link loop there too: moved aside, not renamed onto
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
             os.rename(path, old / "entry")
-        os.rename(tmp, path)
+        try:
+            os.rename(tmp, path)
+        except OSError:
+            if old is not None:  # the earlier entry back in its place: nothing changed
+                os.rename(old / "entry", path)
+                shutil.rmtree(old, ignore_errors=True)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
@@ -305,10 +383,12 @@ def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profi
         try:
             hit = load(experiment, config, profile, root)
         except StaleResult as err:
-            warnings.warn(f"recomputing a stale stored result: {err}", stacklevel=2)
+            warnings.warn(f"recomputing a stale stored result: {err}", ResultsWarning,
+                          stacklevel=2)
             hit = None
         except CorruptResult as err:
-            warnings.warn(f"recomputing a corrupt stored result: {err}", stacklevel=2)
+            warnings.warn(f"recomputing a corrupt stored result: {err}", ResultsWarning,
+                          stacklevel=2)
             hit = None
         if hit is not None:
             return hit
@@ -327,19 +407,34 @@ def lookup(experiment: str, config: dict, profile: str = "paper",
     try:
         return load(experiment, config, profile, root)
     except CorruptResult as err:
-        warnings.warn(f"ignoring a corrupt stored result: {err}", stacklevel=2)
+        warnings.warn(f"ignoring a corrupt stored result: {err}", ResultsWarning, stacklevel=2)
         return None
 
 
 def entries(experiment: str, profile: str, root: Path | None = None) -> dict[str, dict]:
     """Every stored entry of a study under a profile: key -> provenance (``{"damaged": why}``
-    where it cannot be read). Hidden folders (temporary or old entries) are skipped."""
+    where it cannot be read, a file or a link loop in an entry's place included). Hidden
+    folders (temporary or old entries) are skipped. StoreUnreadable, naming the path, where
+    the study's folder itself cannot be listed (a file, a link loop, unreadable)."""
     folder = study_dir(experiment, profile, root)
+    problem = folder_problem(folder)
+    if problem:
+        raise StoreUnreadable(f"the results store {folder} cannot be read: {problem}; move it "
+                              f"away or point SB_RESULTS at the results folder")
     out = {}
-    if not folder.is_dir():
-        return out
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_dir():
+    if not folder.exists():
+        return out  # nothing stored yet
+    try:
+        paths = sorted(folder.iterdir())
+    except OSError as err:
+        raise StoreUnreadable(f"the results store {folder} cannot be read "
+                              f"({err.strerror or err})") from None
+    for path in paths:
+        if path.name.startswith("."):
+            continue
+        if not path.is_dir():
+            if _looks_like_key(path.name):  # in an entry's place: not to be taken as absent
+                out[path.name] = {"damaged": folder_problem(path) or f"{path} is not a folder"}
             continue
         try:
             out[path.name] = _read_provenance(path)
