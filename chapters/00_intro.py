@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -32,12 +35,10 @@ info = setup_chapter(profile, device, seed, recompute)
 # %% tags=["remove-cell"]
 # The paper's own numbers quoted below come from sbcore/paper_numbers.csv, never from this text.
 from IPython.display import Markdown, display
-from myst_nb import glue
 
-from sbcore.book import overview
+from sbcore.book import glue_all, overview
 
-for name, value in overview.headline_numbers().items():
-    glue(name, value, display=False)
+glue_all(overview.headline_numbers())
 
 # %% [markdown]
 # ## The question
@@ -65,12 +66,14 @@ for name, value in overview.headline_numbers().items():
 #    the linear coordinate* walks through the statement with simulations.
 # 3. **SB hurts generalisation.** If the simple feature is slightly noisy, the networks still
 #    lean on it alone: on LMS-7 with a noisy linear coordinate every architecture in Table 2
-#    ends at {glue:text}`t2_low:.1%` to {glue:text}`t2_high:.1%` test accuracy, although the
-#    7-slab coordinates alone are learnable to about {glue:text}`ms7_control:.0%` from the same
+#    ends at {eval}`format(t2_low, ".1%")` to {eval}`format(t2_high, ".1%")` test accuracy, although
+#    the
+#    7-slab coordinates alone are learnable to about {eval}`format(ms7_control, ".0%")` from the
+#    same
 #    number of samples.
 # 4. **SB hurts robustness.** Because a network relies on one feature, a single small universal
 #    adversarial perturbation (UAP) aimed at that feature fools it on most inputs: the paper's
-#    $\ell_2$ UAPs spend {glue:text}`uap_lms5:.1%` (LMS-5) and {glue:text}`uap_ms57:.1%`
+#    $\ell_2$ UAPs spend {eval}`format(uap_lms5, ".1%")` (LMS-5) and {eval}`format(uap_ms57, ".1%")`
 #    (MS-(5,7)) of their budget on the simple coordinates. The usual remedies do not fix this:
 #    ensembles of independently trained networks all pick the same simple feature, and
 #    adversarial training only swaps one simple feature for the next.

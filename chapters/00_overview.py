@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -52,17 +55,17 @@ problems = show_problems(*looked)
 #   profile this page was executed with. At a reduced profile a model the paper names may not be
 #   trained; the cell then pools the models that were, and says so.
 # * **verdict**, by one rule on the numbers: the allowed gap is the largest of the paper's std,
-#   our std over seeds and a tolerance of {glue:text}`tolerance` (the paper prints two
+#   our std over seeds and a tolerance of {eval}`tolerance` (the paper prints two
 #   decimals, and a randomised metric near chance measured on the paper's 10,000 test points
 #   varies by about a third of the tolerance between draws). Within the allowed gap the item
-#   is *reproduced*; within {glue:text}`spread_factor` times it, *within spread*; beyond, it
+#   is *reproduced*; within {eval}`spread_factor` times it, *within spread*; beyond, it
 #   *departs* (the cell gives the numbers). *Not yet*: no chapter reproduces the item so far.
 
 # %% tags=["remove-input"]
 display(Markdown(overview.markdown_table(table)))
 
 # %% [markdown]
-# Of the {glue:text}`n_items` items, {glue:text}`n_built` have a chapter so far. At paper scale
-# {glue:text}`n_reproduced` are reproduced, {glue:text}`n_within` are within spread and
-# {glue:text}`n_departs` depart, {glue:text}`n_shown` shown without a number to compare;
-# {glue:text}`n_not_yet` are not built yet: {glue:text}`not_yet_items`.
+# Of the {eval}`n_items` items, {eval}`n_built` have a chapter so far. At paper scale
+# {eval}`n_reproduced` are reproduced, {eval}`n_within` are within spread and
+# {eval}`n_departs` depart, {eval}`n_shown` shown without a number to compare;
+# {eval}`n_not_yet` are not built yet: {eval}`not_yet_items`.

@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -52,16 +55,16 @@ problems = show_problems(results)
 # ## One-dimensional blocks
 #
 # Labels are $y \in \{-1, +1\}$ with probability one half each (stored as 0 and 1). With
-# margin $\gamma$ (here {glue:text}`gamma:.2f`), width $B$ (here {glue:text}`B:.0f`) and
+# margin $\gamma$ (here {eval}`format(gamma, ".2f")`), width $B$ (here {eval}`format(B, ".0f")`) and
 # $U \sim \mathrm{Uniform}[0, 1]$:
 #
 # * **Linear**: $x = y\,(B\gamma + (B - B\gamma)\,U)$. Positives fill $[B\gamma, B]$, negatives
 #   the mirror image, and the empty gap around zero has width $2B\gamma$ =
-#   {glue:text}`gap:.2f`. One threshold separates the classes.
-# * **Noisy linear**: a fraction $p$ of the points (here {glue:text}`p:.2f`) is redrawn
+#   {eval}`format(gap, ".2f")`. One threshold separates the classes.
+# * **Noisy linear**: a fraction $p$ of the points (here {eval}`format(p, ".2f")`) is redrawn
 #   uniformly inside the gap $[-B\gamma, B\gamma]$, whatever the label. Nothing does better
 #   than the threshold at zero, which is right on the clean points and right half of the time
-#   inside the gap: accuracy $1 - p/2$ = {glue:text}`best_noisy:.3f`.
+#   inside the gap: accuracy $1 - p/2$ = {eval}`format(best_noisy, ".3f")`.
 # * **$k$-slab** ($k$ odd): $k$ intervals ("slabs") of equal width separated by gaps of
 #   $2B\gamma$, spanning $[-B, B]$; the classes alternate from slab to slab, with negatives in
 #   the centre slab. Since $k$ slabs and $k-1$ gaps fill $2B$,
@@ -72,14 +75,14 @@ problems = show_problems(results)
 # w_k = \frac{2B\,\bigl(1 - (k-1)\gamma\bigr)}{k}.
 # $$
 #
-# At these settings $w_3$ = {glue:text}`w3:.4f`, $w_5$ = {glue:text}`w5:.4f` and
-# $w_7$ = {glue:text}`w7:.4f`, and every gap is {glue:text}`gap:.2f` wide.
+# At these settings $w_3$ = {eval}`format(w3, ".4f")`, $w_5$ = {eval}`format(w5, ".4f")` and
+# $w_7$ = {eval}`format(w7, ".4f")`, and every gap is {eval}`format(gap, ".2f")` wide.
 #
 # **Why linear is simpler.** Every block is fully predictive, and every block has the same
 # margin $B\gamma$ around each boundary. What differs is how many pieces a classifier needs: the
 # linear block needs one threshold, a $k$-slab needs $k-1$ thresholds, i.e. a piecewise-linear
-# function with $k-1$ pieces ({glue:text}`pieces3` for a 3-slab, {glue:text}`pieces5` for a
-# 5-slab, {glue:text}`pieces7` for a 7-slab). That count is the paper's measure of
+# function with $k-1$ pieces ({eval}`pieces3` for a 3-slab, {eval}`pieces5` for a
+# 5-slab, {eval}`pieces7` for a 7-slab). That count is the paper's measure of
 # simplicity. The table below gives each block's support per class, computed from the formulas.
 
 # %% tags=["remove-input"]
@@ -87,7 +90,7 @@ display(viz.styled_table(views.geometry_table(result),
                          {"slab width w_k": "{:.4f}", "gap 2Bγ": "{:.2f}"}))
 
 # %% [markdown]
-# Each block drawn {glue:text}`n` times, coloured by class (the tint marks each slab's class):
+# Each block drawn {eval}`n` times, coloured by class (the tint marks each slab's class):
 
 # %% tags=["remove-input"]
 fig = figures.block_histograms(result, seed)
@@ -97,13 +100,16 @@ fig = figures.block_histograms(result, seed)
 #
 # More slabs means thinner slabs and more boundaries to learn. The outer slabs are given less
 # probability so that both classes spread about equally (digest section 1.1): in a 5-slab the
-# negatives sit in the outer slabs with probability {glue:text}`design_5_neg_outer:.2f`
-# (measured {glue:text}`meas_5_neg_outer:.3f`); in a 7-slab the negatives split
-# {glue:text}`design_7_neg_centre:.2f` / {glue:text}`design_7_neg_ring:.2f` between the centre
-# and the second ring (measured {glue:text}`meas_7_neg_centre:.3f` /
-# {glue:text}`meas_7_neg_ring:.3f`), and the positives {glue:text}`design_7_pos_inner:.3f` /
-# {glue:text}`design_7_pos_outer:.3f` between the inner and the outer ring (measured
-# {glue:text}`meas_7_pos_inner:.3f` / {glue:text}`meas_7_pos_outer:.3f`). Within each ring,
+# negatives sit in the outer slabs with probability {eval}`format(design_5_neg_outer, ".2f")`
+# (measured {eval}`format(meas_5_neg_outer, ".3f")`); in a 7-slab the negatives split
+# {eval}`format(design_7_neg_centre, ".2f")` / {eval}`format(design_7_neg_ring, ".2f")` between the
+# centre
+# and the second ring (measured {eval}`format(meas_7_neg_centre, ".3f")` /
+# {eval}`format(meas_7_neg_ring, ".3f")`), and the positives
+# {eval}`format(design_7_pos_inner, ".3f")` /
+# {eval}`format(design_7_pos_outer, ".3f")` between the inner and the outer ring (measured
+# {eval}`format(meas_7_pos_inner, ".3f")` / {eval}`format(meas_7_pos_outer, ".3f")`). Within each
+# ring,
 # the side (sign) is a fair coin.
 
 # %% tags=["remove-input"]
@@ -111,7 +117,7 @@ fig = figures.slab_strips(result, seed)
 
 # %% [markdown]
 # Designed and measured probability of each ring (ring 0 is the centre slab, ring $j$ the two
-# slabs $j$ steps out), from {glue:text}`n` draws; "positive side" is the measured share with
+# slabs $j$ steps out), from {eval}`n` draws; "positive side" is the measured share with
 # $x > 0$:
 
 # %% tags=["remove-input"]
@@ -121,12 +127,13 @@ display(viz.styled_table(views.rings_table(result),
 # %% [markdown]
 # ## The noisy linear coordinate
 #
-# In $\hat{\mathrm{L}}$MS-$k$ the linear coordinate is only {glue:text}`best_noisy:.0%`
+# In $\hat{\mathrm{L}}$MS-$k$ the linear coordinate is only {eval}`format(best_noisy, ".0%")`
 # predictive. Exactly $\mathrm{round}(np)$ of the $n$ points are moved into the gap (here
-# {glue:text}`noisy_inside:.0f` of {glue:text}`n`, a fraction {glue:text}`noisy_frac:.3f`), and
-# their sign agrees with their label {glue:text}`noisy_margin_side:.3f` of the time. The sign
-# of $x$ is then right on {glue:text}`noisy_acc:.3f` of the points, against $1 - p/2$ =
-# {glue:text}`best_noisy:.3f`. The slabs stay noiseless, so in this dataset the complex
+# {eval}`format(noisy_inside, ".0f")` of {eval}`n`, a fraction {eval}`format(noisy_frac, ".3f")`),
+# and
+# their sign agrees with their label {eval}`format(noisy_margin_side, ".3f")` of the time. The sign
+# of $x$ is then right on {eval}`format(noisy_acc, ".3f")` of the points, against $1 - p/2$ =
+# {eval}`format(best_noisy, ".3f")`. The slabs stay noiseless, so in this dataset the complex
 # features are strictly more predictive than the simple one.
 
 # %% tags=["remove-input"]
@@ -136,7 +143,7 @@ fig = figures.noisy_linear(result, seed)
 # ## From blocks to datasets
 #
 # A dataset stacks independent blocks, one per coordinate, all drawn for the same label; the
-# labels are fair coin flips (here a fraction {glue:text}`pos_frac:.3f` of positives). The
+# labels are fair coin flips (here a fraction {eval}`format(pos_frac, ".3f")` of positives). The
 # table lists every dataset of the library, with its simple set $S$ and complex set $S^c$.
 
 # %% tags=["remove-input"]
@@ -155,12 +162,12 @@ fig = figures.lms_canonical(result, seed)
 #
 # The paper applies a random rotation $Q$ (orthogonal, drawn from the QR decomposition of a
 # Gaussian matrix) to every dataset, so that no input axis of the network is special: the
-# model sees $XQ$. At the default $d$ = {glue:text}`lms_d` every rotated coordinate mixes all
+# model sees $XQ$. At the default $d$ = {eval}`lms_d` every rotated coordinate mixes all
 # $d$ blocks, and in a plane of two rotated coordinates the classes overlap. The linear
 # direction is still there, only hidden along the first row of $Q$; a network has to find it.
 # The rotation loses nothing: $QQ^\top = I$ to within
-# {glue:text}`rot_err:.1e`, and undoing it returns the blocks to within
-# {glue:text}`unrot_err:.1e` (the inputs are stored in single precision).
+# {eval}`format(rot_err, ".1e")`, and undoing it returns the blocks to within
+# {eval}`format(unrot_err, ".1e")` (the inputs are stored in single precision).
 
 # %% tags=["remove-input"]
 fig = figures.rotation(result, seed)
@@ -172,9 +179,9 @@ fig = figures.rotation(result, seed)
 #   positives (a 3-slab with zero width), and the remaining $d-2$ coordinates are Gaussian noise.
 # * **MS-(5,7)** has no linear block at all: a 5-slab is the *simpler* feature against 7-slabs,
 #   showing that simplicity is relative.
-# * **AdvMS-(5,7)** ($d$ = {glue:text}`adv_d`) puts {glue:text}`adv_nS` 5-slabs with a smaller
-#   margin ($\gamma$ = {glue:text}`adv_g5:.2f`) against {glue:text}`adv_nSc` 7-slabs with a
-#   larger one ($\gamma$ = {glue:text}`adv_g7:.2f`), for the adversarial-training experiment.
+# * **AdvMS-(5,7)** ($d$ = {eval}`adv_d`) puts {eval}`adv_nS` 5-slabs with a smaller
+#   margin ($\gamma$ = {eval}`format(adv_g5, ".2f")`) against {eval}`adv_nSc` 7-slabs with a
+#   larger one ($\gamma$ = {eval}`format(adv_g7, ".2f")`), for the adversarial-training experiment.
 
 # %% tags=["remove-input"]
 fig = figures.other_datasets(result, seed)

@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -62,26 +65,27 @@ problems = show_problems(results)
 # the $S$-block of row $\pi(i)$), then rotate back (`sbcore.reliance.randomize`).
 #
 # **Decision rule** (paper, Table 1). A model *relies exclusively on $S$ and is invariant to
-# $S^c$* when its $S$-randomised accuracy and AUC fall to chance, {glue:text}`rule_auc:.2f`, and
+# $S^c$* when its $S$-randomised accuracy and AUC fall to chance, {eval}`format(rule_auc, ".2f")`,
+# and
 # its $S^c$-randomised accuracy and AUC equal the standard ones. The paper states no
 # tolerance; `sbcore.reliance.relies_only_on_S` uses 0.05 on the AUCs.
 
 # %% [markdown]
 # ## Oracles with a known answer
 #
-# Three hand-written classifiers on the same LMS-5 and MS-(5,7) data (d = {glue:text}`d`,
-# rotated, {glue:text}`n_test:,d` test points). Each reads the canonical coordinates and lets
+# Three hand-written classifiers on the same LMS-5 and MS-(5,7) data (d = {eval}`d`,
+# rotated, {eval}`format(n_test, ",d")` test points). Each reads the canonical coordinates and lets
 # every coordinate it uses vote $\pm 1$ for the class that owns the region its value falls in
 # (the sign of a linear coordinate; the class of the nearest slab):
 #
 # * **uses S only** averages the votes of $S$ (the linear coordinate of LMS-5, the 5-slab of
 #   MS-(5,7));
-# * **uses $S^c$ only** averages the votes of the {glue:text}`n_sc` complex coordinates;
+# * **uses $S^c$ only** averages the votes of the {eval}`n_sc` complex coordinates;
 # * **uses $S$ and $S^c$** adds the two averages: when one half is randomised and disagrees,
 #   the score is 0, a tie, which predicts class 0; so it is right on 3 rows in 4.
 #
 # Their reliance is known, so their randomised metrics are known too (the "known" columns).
-# Their standard accuracy is {glue:text}`standard_acc` on both datasets (on clean data every
+# Their standard accuracy is {eval}`standard_acc` on both datasets (on clean data every
 # vote is right), so the table shows the randomised metrics only.
 
 # %% tags=["remove-input"]
@@ -89,15 +93,15 @@ display(viz.styled_table(views.oracle_table(result)))
 
 # %% [markdown]
 # The rule picks out exactly the oracle that uses $S$ alone. On LMS-5 it has $S$-randomised
-# accuracy {glue:text}`s_only_S_acc:.3f` (known {glue:text}`s_only_S_known:.2f`) and
-# $S^c$-randomised accuracy {glue:text}`s_only_Sc_acc:.3f` (known
-# {glue:text}`s_only_Sc_known:.2f`). The $S^c$ oracle is its mirror image, with $S$-randomised
-# accuracy {glue:text}`sc_only_S_acc:.3f` and $S^c$-randomised accuracy
-# {glue:text}`sc_only_Sc_acc:.3f`. The oracle that uses both loses on either side:
-# {glue:text}`both_S_acc:.3f` and {glue:text}`both_Sc_acc:.3f` (known
-# {glue:text}`both_S_known:.2f`; AUC {glue:text}`both_S_auc:.3f`, known
-# {glue:text}`both_S_known_auc:.3f`). The gaps from the known values are the sampling noise of
-# one permutation of {glue:text}`n_test:,d` rows. LMS-5 and MS-(5,7) give the same numbers:
+# accuracy {eval}`format(s_only_S_acc, ".3f")` (known {eval}`format(s_only_S_known, ".2f")`) and
+# $S^c$-randomised accuracy {eval}`format(s_only_Sc_acc, ".3f")` (known
+# {eval}`format(s_only_Sc_known, ".2f")`). The $S^c$ oracle is its mirror image, with $S$-randomised
+# accuracy {eval}`format(sc_only_S_acc, ".3f")` and $S^c$-randomised accuracy
+# {eval}`format(sc_only_Sc_acc, ".3f")`. The oracle that uses both loses on either side:
+# {eval}`format(both_S_acc, ".3f")` and {eval}`format(both_Sc_acc, ".3f")` (known
+# {eval}`format(both_S_known, ".2f")`; AUC {eval}`format(both_S_auc, ".3f")`, known
+# {eval}`format(both_S_known_auc, ".3f")`). The gaps from the known values are the sampling noise of
+# one permutation of {eval}`format(n_test, ",d")` rows. LMS-5 and MS-(5,7) give the same numbers:
 # on clean data every vote is right, so an oracle's scores depend only on the labels and on
 # the permutation, which are the same for both datasets here.
 
@@ -114,13 +118,14 @@ fig = figures.oracle_bars(result)
 # * **independent**: a separate permutation for every coordinate of the set. This breaks the
 #   block apart, and that is a different question. For the oracle that uses both halves, the
 #   49 independently shuffled slab votes mostly cancel, and the linear vote decides alone: its
-#   $S^c$-randomised accuracy becomes {glue:text}`both_Sc_independent:.3f`, against
-#   {glue:text}`both_Sc_acc:.3f` with the joint permutation. Independent shuffling would make a
+#   $S^c$-randomised accuracy becomes {eval}`format(both_Sc_independent, ".3f")`, against
+#   {eval}`format(both_Sc_acc, ".3f")` with the joint permutation. Independent shuffling would make
+#   a
 #   model that *does* use $S^c$ look invariant to it. A joint permutation moves another
 #   sample's whole $S^c$ block in, which still speaks with one voice, for a random label.
 # * **within-class**: permuting inside each class keeps $x_S$ tied to $y$, so nothing is
 #   randomised at all. Even the $S$-only oracle keeps $S$-randomised accuracy
-#   {glue:text}`s_only_S_within-class:.3f`.
+#   {eval}`format(s_only_S_within_class, ".3f")`.
 
 # %% tags=["remove-input"]
 display(viz.styled_table(views.randomization_table(result)))
@@ -131,7 +136,7 @@ display(viz.styled_table(views.randomization_table(result)))
 # Randomising one canonical coordinate at a time (same joint-permutation recipe, a set of one)
 # gives a profile over coordinates. It shows *where* a model looks when reliance sits on a
 # few coordinates, but it can miss reliance spread over many: the $S^c$ oracle averages
-# {glue:text}`n_sc` votes, so no single one matters, and every bar stays at 1 even though the
+# {eval}`n_sc` votes, so no single one matters, and every bar stays at 1 even though the
 # oracle relies on $S^c$ entirely. That is why the decision rule randomises whole sets.
 
 # %% tags=["remove-input"]
@@ -139,8 +144,8 @@ fig = figures.per_coordinate(result)
 
 # %% [markdown]
 # On LMS-5, randomising coordinate 0 alone takes the $S$ oracle to
-# {glue:text}`s_only_coord0:.3f`, while the lowest bar of the $S^c$ oracle is
-# {glue:text}`sc_only_min_coord:.3f`.
+# {eval}`format(s_only_coord0, ".3f")`, while the lowest bar of the $S^c$ oracle is
+# {eval}`format(sc_only_min_coord, ".3f")`.
 #
 # ## The logit view
 #

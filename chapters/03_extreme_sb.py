@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -53,16 +56,17 @@ problems = show_problems(this_run, paper_run)
 # %% [markdown]
 # ## Setup
 #
-# * **Data**: LMS-5 (one linear coordinate, {glue:text}`d` − 1 five-slabs) and MS-(5,7) (one
-#   five-slab, {glue:text}`d` − 1 seven-slabs), d = {glue:text}`d`, randomly rotated, with
-#   {glue:text}`n_train:,d` training, {glue:text}`n_val:,d` validation and
-#   {glue:text}`n_test:,d` test points. $S$ is coordinate 0 (before rotation) in both.
-# * **Models**: {glue:text}`models`; {glue:text}`n_seeds` seeds each (initialisation and data
+# * **Data**: LMS-5 (one linear coordinate, {eval}`d` − 1 five-slabs) and MS-(5,7) (one
+#   five-slab, {eval}`d` − 1 seven-slabs), d = {eval}`d`, randomly rotated, with
+#   {eval}`format(n_train, ",d")` training, {eval}`format(n_val, ",d")` validation and
+#   {eval}`format(n_test, ",d")` test points. $S$ is coordinate 0 (before rotation) in both.
+# * **Models**: {eval}`models`; {eval}`n_seeds` seeds each (initialisation and data
 #   order; the data are drawn once).
-# * **Training**: SGD, learning rate {glue:text}`lr`, batch {glue:text}`batch`, weight decay
-#   {glue:text}`wd`, no momentum; stop once train accuracy $\geq 1 - \varepsilon$ with
-#   $\varepsilon$ = {glue:text}`eps`, then {glue:text}`patience:,d` more updates, at most
-#   {glue:text}`max_updates:,d` updates; the kept checkpoint is the one with the best validation
+# * **Training**: SGD, learning rate {eval}`lr`, batch {eval}`batch`, weight decay
+#   {eval}`wd`, no momentum; stop once train accuracy $\geq 1 - \varepsilon$ with
+#   $\varepsilon$ = {eval}`eps`, then {eval}`format(patience, ",d")` more updates, at most
+#   {eval}`format(max_updates, ",d")` updates; the kept checkpoint is the one with the best
+#   validation
 #   accuracy (never the test set).
 
 # %% tags=["remove-input"]
@@ -74,11 +78,11 @@ display(*map(Markdown, views.profile_notes(profile)))
 # The paper opens with a picture in the plane: one coordinate separates the classes with a
 # single threshold, the other with several, and a trained network takes the single
 # threshold. Here that picture is trained rather than drawn: LMS-5 at d =
-# {glue:text}`toy_d`, the linear coordinate $S$ and one 5-slab, each separating the classes
+# {eval}`toy_d`, the linear coordinate $S$ and one 5-slab, each separating the classes
 # on its own (the slab needs four thresholds), with the sample sizes and recipe above.
-# {glue:text}`toy_seeds` {glue:text}`toy_model`s reach {glue:text}`toy_acc` test accuracy;
-# with $S$ randomised they fall to {glue:text}`toy_s_acc`, with $S^c$ randomised they keep
-# {glue:text}`toy_sc_acc`. Every boundary runs across $S$, although the gaps of the slab
+# {eval}`toy_seeds` {eval}`toy_model`s reach {eval}`toy_acc` test accuracy;
+# with $S$ randomised they fall to {eval}`toy_s_acc`, with $S^c$ randomised they keep
+# {eval}`toy_sc_acc`. Every boundary runs across $S$, although the gaps of the slab
 # separate the same points just as well.
 
 # %% tags=["remove-input"]
@@ -91,20 +95,22 @@ fig = figures.toy(results["toy"])
 # gives single values; Fig. 3b mean ± std; the standard AUC comes from the official notebook
 # 01), "stored paper-scale run" is this project's run at the paper profile when it has been
 # stored, "this run" is the profile this page was executed with.
-# {glue:text}`stored_from`
+# {eval}`stored_from`
 
 # %% tags=["remove-input"]
 display(*views.compare_view(results, stored, "main", profile))
 display(*map(Markdown, views.caveats(results, stored, "main")))
 
 # %% [markdown]
-# Across the {glue:text}`n_runs` trained networks, the lowest test accuracy is
-# {glue:text}`min_test:.3f`. The $S$-randomised AUC lies between {glue:text}`s_auc_lo:.3f`
-# and {glue:text}`s_auc_hi:.3f` (the highest $S$-randomised accuracy is
-# {glue:text}`s_acc_hi:.3f`), the lowest $S^c$-randomised AUC is {glue:text}`sc_auc_lo:.3f`,
-# and randomising $S^c$ moves test accuracy by at most {glue:text}`sc_gap_hi:.3f`. Of the
-# {glue:text}`n_learned` networks that learned the task (test accuracy at least
-# {glue:text}`learned:.2f`), {glue:text}`n_only_S` rely exclusively on $S$ by the decision rule
+# Across the {eval}`n_runs` trained networks, the lowest test accuracy is
+# {eval}`format(min_test, ".3f")`. The $S$-randomised AUC lies between
+# {eval}`format(s_auc_lo, ".3f")`
+# and {eval}`format(s_auc_hi, ".3f")` (the highest $S$-randomised accuracy is
+# {eval}`format(s_acc_hi, ".3f")`), the lowest $S^c$-randomised AUC is
+# {eval}`format(sc_auc_lo, ".3f")`,
+# and randomising $S^c$ moves test accuracy by at most {eval}`format(sc_gap_hi, ".3f")`. Of the
+# {eval}`n_learned` networks that learned the task (test accuracy at least
+# {eval}`format(learned, ".2f")`), {eval}`n_only_S` rely exclusively on $S$ by the decision rule
 # (tolerance 0.05).
 #
 # Training: how many seeds met the stop rule, the updates they ran, and the wall time of
@@ -116,9 +122,9 @@ display(views.training_view(results))
 # %% [markdown]
 # ### More complex features do not help: $\lvert S^c \rvert = 249$
 #
-# Fig. 3b repeats the (2000,1)-FCN with d = {glue:text}`d_wide`, so $|S^c|$ =
-# {glue:text}`n_sc_wide` complex coordinates against one simple one
-# ({glue:text}`wide_seeds` here).
+# Fig. 3b repeats the (2000,1)-FCN with d = {eval}`d_wide`, so $|S^c|$ =
+# {eval}`n_sc_wide` complex coordinates against one simple one
+# ({eval}`wide_seeds` here).
 
 # %% tags=["remove-input"]
 display(*views.compare_view(results, stored, "wide", profile))
@@ -128,12 +134,12 @@ display(*map(Markdown, views.caveats(results, stored, "wide")))
 fig = figures.randomized_aucs(results)
 
 # %% [markdown]
-# At d = {glue:text}`d_wide` the $S$-randomised AUC over both datasets is
-# {glue:text}`wide_s_auc` and the $S^c$-randomised AUC {glue:text}`wide_sc_auc`.
+# At d = {eval}`d_wide` the $S$-randomised AUC over both datasets is
+# {eval}`wide_s_auc` and the $S^c$-randomised AUC {eval}`wide_sc_auc`.
 #
 # ## The logits (Fig. 3a)
 #
-# Scores of the true positives of one {glue:text}`small` per dataset: randomising $S^c$
+# Scores of the true positives of one {eval}`small` per dataset: randomising $S^c$
 # leaves the histogram where it was, randomising $S$ throws about half of the scores across
 # the threshold. (The paper's caption has $S$ and $S^c$ swapped; its text and Table 1 agree
 # with what is shown here.)
@@ -144,7 +150,7 @@ fig = figures.logit_histograms(main, nums["small"])
 # %% [markdown]
 # ## The decision boundary (Fig. 3c)
 #
-# The {glue:text}`small` evaluated on a grid over the $S$ coordinate and the most influential
+# The {eval}`small` evaluated on a grid over the $S$ coordinate and the most influential
 # $S^c$ coordinate (largest mean $|\partial\,\mathrm{score}/\partial z_c|$ over test points),
 # every other canonical coordinate fixed at the value of one test point, then rotated into the
 # network's input space. Shaded: the predicted class for the first test point; solid and
@@ -170,13 +176,13 @@ display(*views.coordinates_view(results, stored, profile))
 fig = figures.per_coordinate(main)
 
 # %% [markdown]
-# The highest accuracy with coordinate 0 randomised is {glue:text}`coord_s_max:.3f`; the
-# lowest with any single complex coordinate randomised is {glue:text}`coord_sc_min:.3f`.
+# The highest accuracy with coordinate 0 randomised is {eval}`format(coord_s_max, ".3f")`; the
+# lowest with any single complex coordinate randomised is {eval}`format(coord_sc_min, ".3f")`.
 #
 # ## Control: the complex features are learnable
 #
 # Is $S^c$ ignored because it cannot be learned from this sample? Remove $S$ and train the
-# same network ({glue:text}`control_models`, {glue:text}`control_seeds`) on the
+# same network ({eval}`control_models`, {eval}`control_seeds`) on the
 # $S^c$ coordinates alone, same sample, same recipe.
 
 # %% tags=["remove-input"]
@@ -184,9 +190,9 @@ display(*views.compare_view(results, stored, "control", profile, views.CONTROL_M
 display(Markdown(views.control_verdict(results, stored)))
 
 # %% [markdown]
-# Test accuracy with $S$ removed: LMS-5 {glue:text}`control_lms5`, MS-(5,7)
-# {glue:text}`control_ms57`; {glue:text}`control_converged` of
-# {glue:text}`control_runs` runs met the stop rule within the update cap. On LMS-5 the 49
+# Test accuracy with $S$ removed: LMS-5 {eval}`control_lms5`, MS-(5,7)
+# {eval}`control_ms57`; {eval}`control_converged` of
+# {eval}`control_runs` runs met the stop rule within the update cap. On LMS-5 the 49
 # five-slabs are learnable from the very sample the networks above were trained on, and
 # were simply not used. The 49 seven-slabs of MS-(5,7) are much harder for plain SGD at this
 # learning rate: the paper's statement names no dataset or model, and its one documented
@@ -200,10 +206,10 @@ display(Markdown(views.control_verdict(results, stored)))
 #
 # ## Training dynamics
 #
-# Standard, $S$-randomised and $S^c$-randomised test accuracy of the {glue:text}`small`
+# Standard, $S$-randomised and $S^c$-randomised test accuracy of the {eval}`small`
 # during training (thin lines: seeds; thick: mean). On LMS-5 the linear coordinate is learned
 # almost at once. On MS-(5,7) the network first sits near chance, then learns the five-slab.
-# At no evaluation does $S^c$-randomisation cost more than {glue:text}`dyn_gap:.3f` of test
+# At no evaluation does $S^c$-randomisation cost more than {eval}`format(dyn_gap, ".3f")` of test
 # accuracy: the complex coordinates are not picked up, before or after.
 
 # %% tags=["remove-input"]

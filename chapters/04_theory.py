@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -84,11 +87,11 @@ glue_all(n)
 #   lemma whose bands we check, and it is the larger of the two stated variances, so the less
 #   favourable one for the theorem. Logarithms are natural.
 #
-# The main run of this page has $d$ = {glue:text}`d:.0f`, $k$ = {glue:text}`k:.0f`,
-# {glue:text}`runs:.0f` independent runs (seeds), $\eta$ = {glue:text}`eta:.3f`,
-# $\hat t$ = {glue:text}`t_hat:.0f` steps of {glue:text}`batch:.0f` samples, and
-# $\sigma$ = {glue:text}`sigma:.4f` (the statement's reading would give
-# {glue:text}`sigma_statement:.5f`).
+# The main run of this page has $d$ = {eval}`format(d, ".0f")`, $k$ = {eval}`format(k, ".0f")`,
+# {eval}`format(runs, ".0f")` independent runs (seeds), $\eta$ = {eval}`format(eta, ".3f")`,
+# $\hat t$ = {eval}`format(t_hat, ".0f")` steps of {eval}`format(batch, ".0f")` samples, and
+# $\sigma$ = {eval}`format(sigma, ".4f")` (the statement's reading would give
+# {eval}`format(sigma_statement, ".5f")`).
 #
 # ## The statement
 #
@@ -109,13 +112,13 @@ glue_all(n)
 # Both coordinates separate the classes, so the network could use either. Ignoring the noise,
 # the data live on three points of the $(x_1, x_2)$ plane: positives at $(1, \pm 1)$, negatives
 # at $(-1, 0)$. The boundary $x_1 = 0$, which uses the linear coordinate only, is at distance
-# {glue:text}`m_linear:.2f` from every point. No boundary can do better than half the smallest
-# distance between the classes, {glue:text}`m_max:.3f` ($\sqrt 5/2$), and the one that reaches
+# {eval}`format(m_linear, ".2f")` from every point. No boundary can do better than half the smallest
+# distance between the classes, {eval}`format(m_max, ".3f")` ($\sqrt 5/2$), and the one that reaches
 # it, $2x_1 + |x_2| = 1/2$, weights $|x_2|$ at half the weight of $x_1$: a large-margin classifier
 # uses the slab coordinate about as much as the linear one. Gradient descent does not, as the
 # runs below show. One caveat the paper does not spell out: that boundary needs an offset, and
 # the theorem's network has no bias. Among boundaries made of rays from the origin (all that a
-# bias-free network can draw in this plane) the widest margin is {glue:text}`m_bias_free:.3f`,
+# bias-free network can draw in this plane) the widest margin is {eval}`format(m_bias_free, ".3f")`,
 # reached by $x_1 = 0$ itself. The theorem's content is therefore the *size* of the slab
 # weight: it stays at its random initial value, a factor of order $\sqrt d$ below the linear one,
 # instead of being pushed anywhere by the data.
@@ -144,8 +147,9 @@ display(HTML(theory_viz.trajectory_animation_html(units, cfg["animation_frames"]
 #   active everywhere and every point keeps pushing. This is why training stops at $\hat t$.
 #
 # The lemma's own range of steps, $t \le \frac4\eta\bigl(1 - \frac{c_n}{\sqrt{\log d}}\bigr)$
-# with $c_n \ge 5\sqrt{2}\,c_0$ = {glue:text}`cn_min:.1f`, is empty unless $\log d$ exceeds
-# {glue:text}`logd_needed:.0f` (here $\log d$ = {glue:text}`logd:.2f`): the constants of the proof
+# with $c_n \ge 5\sqrt{2}\,c_0$ = {eval}`format(cn_min, ".1f")`, is empty unless $\log d$ exceeds
+# {eval}`format(logd_needed, ".0f")` (here $\log d$ = {eval}`format(logd, ".2f")`): the constants of
+# the proof
 # mean nothing at any dimension one can simulate. We therefore draw the bands as written and
 # check them over the steps where Lemma 2's conclusion, an active hinge, actually holds.
 
@@ -157,14 +161,15 @@ plt.show()
 # Every curve is one hidden unit of one run; the grey regions are Lemma 1's bands (the linear
 # band is centred on $t\eta v_j/2$, dashed) and Lemma 2's band for the batch's mean $yf$. Of
 # the units that start inside all three bands, the share still inside at every step is
-# {glue:text}`band_kept:.3f`; the smallest share of units inside any one band at any step is
-# {glue:text}`band_all_min:.3f`. (At small $d$ a few units start outside: the theorem holds
+# {eval}`format(band_kept, ".3f")`; the smallest share of units inside any one band at any step is
+# {eval}`format(band_all_min, ".3f")`. (At small $d$ a few units start outside: the theorem holds
 # with probability $1 - 1/\mathrm{poly}(d)$, and an initial Gaussian weight is occasionally
-# larger than the band.) The hinge stays active on at least {glue:text}`live_min:.4f` of each
-# batch. After $\hat t$ steps, $\sqrt k$ times the mean $|w_{1j}|$ is {glue:text}`w1_main:.3f`
-# (the theorem's $2(1 - c/\sqrt{\log d})$; exactly $\hat t\eta/2$ = {glue:text}`w1_theory:.3f`
+# larger than the band.) The hinge stays active on at least {eval}`format(live_min, ".4f")` of each
+# batch. After $\hat t$ steps, $\sqrt k$ times the mean $|w_{1j}|$ is {eval}`format(w1_main, ".3f")`
+# (the theorem's $2(1 - c/\sqrt{\log d})$; exactly $\hat t\eta/2$ = {eval}`format(w1_theory, ".3f")`
 # if each step adds $\eta v_j/2$), while the RMS slab weight has grown only by a factor
-# {glue:text}`slab_growth_main:.2f` and the noise weights by {glue:text}`noise_growth_main:.2f`.
+# {eval}`format(slab_growth_main, ".2f")` and the noise weights by
+# {eval}`format(noise_growth_main, ".2f")`.
 
 # %% tags=["hide-input"]
 display(views.bands_table(units, n["d"], n["k"], n["eta"]))
@@ -211,10 +216,11 @@ plt.show()
 # Colour is the step (dark: early); the last panel gathers every gap. Measured in standard
 # errors of the batch mean (also in closed form), the gap between batch gradient and closed
 # form has a root mean square of
-# {glue:text}`z_rms_linear:.2f` (linear), {glue:text}`z_rms_slab:.2f` (slab) and
-# {glue:text}`z_rms_noise_along:.2f` (noise along $\bar w_j$); a value near 1 is what sampling
+# {eval}`format(z_rms_linear, ".2f")` (linear), {eval}`format(z_rms_slab, ".2f")` (slab) and
+# {eval}`format(z_rms_noise_along, ".2f")` (noise along $\bar w_j$); a value near 1 is what sampling
 # error alone gives. The shares within three standard errors are
-# {glue:text}`z3_linear:.3f`, {glue:text}`z3_slab:.3f` and {glue:text}`z3_noise_along:.3f`.
+# {eval}`format(z3_linear, ".3f")`, {eval}`format(z3_slab, ".3f")` and
+# {eval}`format(z3_noise_along, ".3f")`.
 # The closed form assumes the hinge is active at every point, which fails for a few
 # Gaussian-tail points in the last steps.
 
@@ -242,12 +248,13 @@ if stored_note:
     plt.show()
 
 # %% [markdown]
-# From $d$ = {glue:text}`d_lo:.0f` to {glue:text}`d_hi:.0f` the mean ratio goes from
-# {glue:text}`ratio_lo:.1f` to {glue:text}`ratio_hi:.1f`. A straight line through the
-# log-log points has slope {glue:text}`slope:.2f` (a pure $\sqrt d$ would give 0.5); after
-# dividing by $\sqrt d \log d$ the slope left is {glue:text}`slope_corrected:.2f` (0 means the
+# From $d$ = {eval}`format(d_lo, ".0f")` to {eval}`format(d_hi, ".0f")` the mean ratio goes from
+# {eval}`format(ratio_lo, ".1f")` to {eval}`format(ratio_hi, ".1f")`. A straight line through the
+# log-log points has slope {eval}`format(slope, ".2f")` (a pure $\sqrt d$ would give 0.5); after
+# dividing by $\sqrt d \log d$ the slope left is {eval}`format(slope_corrected, ".2f")` (0 means the
 # theorem's shape fits). The right panel is the mechanism: at every $d$ the RMS slab weight ends
-# within a factor {glue:text}`growth_max:.2f` of where it started. The ratio therefore measures how
+# within a factor {eval}`format(growth_max, ".2f")` of where it started. The ratio therefore
+# measures how
 # small the initialisation is, and the theorem's point is that gradient descent never makes
 # the slab weight larger.
 
@@ -266,11 +273,14 @@ theory_viz.plot_width(M)
 plt.show()
 
 # %% [markdown]
-# At $d$ = {glue:text}`d_k:.0f`, across widths {glue:text}`k_lo:.0f` to
-# {glue:text}`k_hi:.0f`, $\sqrt k$ times the mean linear weight stays between
-# {glue:text}`wk_lo:.3f` and {glue:text}`wk_hi:.3f`. For $k \ge$ {glue:text}`k_wide:.0f`
-# the ratio stays between {glue:text}`rk_mid_lo:.1f` and {glue:text}`rk_mid_hi:.1f`; at the
-# smallest width it is {glue:text}`rk_small:.1f`, a noisy estimate from a single unit per sign.
+# At $d$ = {eval}`format(d_k, ".0f")`, across widths {eval}`format(k_lo, ".0f")` to
+# {eval}`format(k_hi, ".0f")`, $\sqrt k$ times the mean linear weight stays between
+# {eval}`format(wk_lo, ".3f")` and {eval}`format(wk_hi, ".3f")`. For $k \ge$
+# {eval}`format(k_wide, ".0f")`
+# the ratio stays between {eval}`format(rk_mid_lo, ".1f")` and {eval}`format(rk_mid_hi, ".1f")`; at
+# the
+# smallest width it is {eval}`format(rk_small, ".1f")`, a noisy estimate from a single unit per
+# sign.
 # Width does not change the picture: each unit follows the same one-unit dynamics, which is
 # why the theorem holds for over-parameterised widths.
 
@@ -291,11 +301,15 @@ display(views.summary_views(M)["sweep_k"])
 display(page_table(views.accuracy_table(M, stored), stored))
 
 # %% [markdown]
-# Over {glue:text}`runs:.0f` runs and {glue:text}`n_test:.0f` test points each, the networks
-# make {glue:text}`errors:.0f` errors in {glue:text}`n_test_total:.0f` predictions; the rule of
-# three puts the error rate below {glue:text}`err_bound:.5f` with 95% confidence, consistent with
+# Over {eval}`format(runs, ".0f")` runs and {eval}`format(n_test, ".0f")` test points each, the
+# networks
+# make {eval}`format(errors, ".0f")` errors in {eval}`format(n_test_total, ".0f")` predictions; the
+# rule of
+# three puts the error rate below {eval}`format(err_bound, ".5f")` with 95% confidence, consistent
+# with
 # the theorem, which at this $d$ promises nothing sharper. Randomising the linear coordinate
-# brings the accuracy to {glue:text}`s_acc:.3f`: the slab coordinate, which alone would classify
+# brings the accuracy to {eval}`format(s_acc, ".3f")`: the slab coordinate, which alone would
+# classify
 # every point correctly, is not used at all.
 #
 # ## Pushing the assumptions
@@ -358,6 +372,6 @@ display(simulation_explorer(**views.widget_settings(cfg), device=device, seed=se
 # * The sweeps use the theorem's initialisation, which sets the slab weight's size; with
 #   larger initialisations the ratio is smaller, but the slab weight still does not grow.
 #
-# Settings of this page: profile **{glue:text}`profile_name`**. The paper profile uses larger
+# Settings of this page: profile **{eval}`profile_name`**. The paper profile uses larger
 # $d$, $k$ and more seeds and is meant for a GPU; when its stored result exists, the tables
 # above show it in the "stored paper-scale run" column and the $d$ sweep is repeated from it.

@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -51,13 +54,13 @@ problems = show_problems(this_run, paper_run)
 # %% [markdown]
 # ## Setup
 #
-# Unless a table varies it: d = {glue:text}`d` (rotated), {glue:text}`n_train:,d` training and
-# {glue:text}`n_test:,d` test points, {glue:text}`n_seeds` seeds per cell (initialisation and
-# data order), SGD with learning rate {glue:text}`lr` and batch {glue:text}`batch`, stopping
-# once train accuracy $\geq 1 - \varepsilon$ with $\varepsilon$ = {glue:text}`eps` (at most
-# {glue:text}`max_updates:,d` updates), the checkpoint with the best validation accuracy kept.
+# Unless a table varies it: d = {eval}`d` (rotated), {eval}`format(n_train, ",d")` training and
+# {eval}`format(n_test, ",d")` test points, {eval}`n_seeds` seeds per cell (initialisation and
+# data order), SGD with learning rate {eval}`lr` and batch {eval}`batch`, stopping
+# once train accuracy $\geq 1 - \varepsilon$ with $\varepsilon$ = {eval}`eps` (at most
+# {eval}`format(max_updates, ",d")` updates), the checkpoint with the best validation accuracy kept.
 # The paper gives no settings for Adam and RMSProp; here Adam runs with
-# {glue:text}`adam` and RMSProp with {glue:text}`rmsprop` (torch's defaults otherwise).
+# {eval}`adam` and RMSProp with {eval}`rmsprop` (torch's defaults otherwise).
 # Reliance is read as in the previous chapters: an $S$-randomised AUC of 0.5 means the
 # network reads $S$ alone; an $S^c$-randomised AUC of 1 means it ignores the complex
 # coordinates.
@@ -69,10 +72,10 @@ display(*map(Markdown, views.caveats(results, stored)))
 # %% [markdown]
 # ## At a glance
 #
-# All {glue:text}`n_cells` configurations of this chapter ({glue:text}`n_runs` trained
-# networks): the $S$-randomised AUC lies between {glue:text}`s_auc_lo:.3f` and
-# {glue:text}`s_auc_hi:.3f`, and the lowest $S^c$-randomised AUC is
-# {glue:text}`sc_auc_lo:.3f`. {glue:text}`n_converged` of {glue:text}`n_all_runs` runs met the
+# All {eval}`n_cells` configurations of this chapter ({eval}`n_runs` trained
+# networks): the $S$-randomised AUC lies between {eval}`format(s_auc_lo, ".3f")` and
+# {eval}`format(s_auc_hi, ".3f")`, and the lowest $S^c$-randomised AUC is
+# {eval}`format(sc_auc_lo, ".3f")`. {eval}`n_converged` of {eval}`n_all_runs` runs met the
 # stop rule.
 
 # %% tags=["remove-input"]
@@ -93,7 +96,7 @@ display(views.table4_view(results, stored, profile))
 #
 # The (100,2)-FCN with ReLU, Leaky ReLU, PReLU and Tanh, each trained with SGD, Adam and
 # RMSProp. The paper's column header says LMS-7 and its caption LMS-5; both run here, each
-# beside the paper's column (mean absolute difference from it: {glue:text}`table6_match`).
+# beside the paper's column (mean absolute difference from it: {eval}`table6_match`).
 
 # %% tags=["remove-input"]
 display(views.table6_view(results, stored, profile))
@@ -134,12 +137,12 @@ display(views.table9_view(results, stored, profile))
 # Does a network that starts out using the complex features keep them? $M_{\mathrm{slab}}$ is
 # trained on MS-7 (all coordinates 7-slabs, not rotated) to the stop rule; the linear
 # coordinate then replaces the 7-slab that $M_{\mathrm{slab}}$ reads least (coordinate
-# {glue:text}`fig5_coord`), which makes an LMS-7. Each $M_\alpha = \alpha M_{\mathrm{slab}} +
+# {eval}`fig5_coord`), which makes an LMS-7. Each $M_\alpha = \alpha M_{\mathrm{slab}} +
 # (1 - \alpha) M_{\mathrm{random}}$ is trained on that LMS-7. At $\alpha = 0$ the trained
-# network has linear-randomised AUC {glue:text}`fig5_lin_0:.3f` and 7-slabs-randomised AUC
-# {glue:text}`fig5_slab_0:.3f`; at $\alpha = 1$, {glue:text}`fig5_lin_1:.3f` and
-# {glue:text}`fig5_slab_1:.3f`. Before training, $M_\alpha$'s MS-7 accuracy rises from
-# {glue:text}`fig5_ms7_0:.3f` to {glue:text}`fig5_ms7_1:.3f`.
+# network has linear-randomised AUC {eval}`format(fig5_lin_0, ".3f")` and 7-slabs-randomised AUC
+# {eval}`format(fig5_slab_0, ".3f")`; at $\alpha = 1$, {eval}`format(fig5_lin_1, ".3f")` and
+# {eval}`format(fig5_slab_1, ".3f")`. Before training, $M_\alpha$'s MS-7 accuracy rises from
+# {eval}`format(fig5_ms7_0, ".3f")` to {eval}`format(fig5_ms7_1, ".3f")`.
 
 # %% tags=["remove-input"]
 fig = figures.fig5(results)

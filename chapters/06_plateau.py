@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -56,11 +59,11 @@ problems = show_problems(this_run, paper_run, esb_paper)
 # %% [markdown]
 # ## Setup
 #
-# MS-(5,7) (one 5-slab $S$, d − 1 seven-slabs, rotated), the {glue:text}`model` trained with
-# SGD (learning rate {glue:text}`lr`, batch {glue:text}`batch`), {glue:text}`n_seeds` seeds
+# MS-(5,7) (one 5-slab $S$, d − 1 seven-slabs, rotated), the {eval}`model` trained with
+# SGD (learning rate {eval}`lr`, batch {eval}`batch`), {eval}`n_seeds` seeds
 # per setting, evaluated every 250 updates. A run *escapes* the plateau at the first
-# evaluation whose validation accuracy reaches {glue:text}`escape`; it stops once train
-# accuracy reaches 0.98, or at {glue:text}`cap:,d` updates.
+# evaluation whose validation accuracy reaches {eval}`escape`; it stops once train
+# accuracy reaches 0.98, or at {eval}`format(cap, ",d")` updates.
 
 # %% tags=["remove-input"]
 display(*map(Markdown, views.profile_notes(profile)))
@@ -79,7 +82,7 @@ fig = figures.escape_trend(result)
 display(viz.styled_table(views.sweeps(result)))
 
 # %% [markdown]
-# {glue:text}`n_capped` runs met the cap without escaping and {glue:text}`n_memorised`
+# {eval}`n_capped` runs met the cap without escaping and {eval}`n_memorised`
 # memorised their training set (stop rule met, validation at chance).
 #
 # At the paper's scale (the sweep over d on 50,000 training points, the sample-size sweep
@@ -97,7 +100,7 @@ else:
 # %% [markdown]
 # ## The two cells, answered
 #
-# The stored paper-scale run of the extreme-SB chapter (cap {glue:text}`esb_cap:,d` updates):
+# The stored paper-scale run of the extreme-SB chapter (cap {eval}`format(esb_cap, ",d")` updates):
 
 # %% tags=["remove-input"]
 display(Markdown(views.stored_text(cells)))

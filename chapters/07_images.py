@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -60,7 +63,7 @@ problems = show_problems(this_run, paper_run)
 #
 # Each half is a 3 × 32 × 32 image with pixels in [0, 1] and no normalisation (digits padded
 # by 2 pixels and copied to three channels), the digit on top: 3 × 64 × 32 in all. Label 0
-# shows {glue:text}`label0`, label 1 shows {glue:text}`label1`. Each source is cut to its two
+# shows {eval}`label0`, label 1 shows {eval}`label1`. Each source is cut to its two
 # classes, the four class pools to one size, and the i-th digit of a class is paired with
 # the i-th image of the same class. The randomised test sets are built anew with one
 # source's pool split into two random halves instead of by class, so that half says nothing
@@ -72,13 +75,13 @@ fig = figures.examples(views.example_data(profile))
 # %% [markdown]
 # ## Setup
 #
-# {glue:text}`models` trained from scratch with the paper's recipe: SGD with learning rate
-# {glue:text}`lr`, momentum {glue:text}`momentum`, batch {glue:text}`batch`, weight decay
-# {glue:text}`weight_decay`, the step size × 0.2 every 30 epochs, until the training loss is
-# below {glue:text}`eps` (at most {glue:text}`max_epochs` epochs); {glue:text}`n_train:,d`
-# training dominoes, {glue:text}`n_seeds` seeds per cell. The runs stopped after
-# {glue:text}`epochs_mean:.1f` epochs on average; {glue:text}`n_converged` of
-# {glue:text}`n_runs` met the stop rule.
+# {eval}`models` trained from scratch with the paper's recipe: SGD with learning rate
+# {eval}`lr`, momentum {eval}`momentum`, batch {eval}`batch`, weight decay
+# {eval}`weight_decay`, the step size × 0.2 every 30 epochs, until the training loss is
+# below {eval}`eps` (at most {eval}`max_epochs` epochs); {eval}`format(n_train, ",d")`
+# training dominoes, {eval}`n_seeds` seeds per cell. The runs stopped after
+# {eval}`format(epochs_mean, ".1f")` epochs on average; {eval}`n_converged` of
+# {eval}`n_runs` met the stop rule.
 
 # %% tags=["remove-input"]
 display(*map(Markdown, views.profile_notes(profile)))
@@ -113,7 +116,7 @@ fig = figures.logit_histograms(results["main"])
 # ## The complex half alone is learnable
 #
 # A network that ignores the complex half could simply be unable to learn it. Trained with the
-# digit blanked, the same network reaches {glue:text}`alone_acc:.3f` test accuracy on the
+# digit blanked, the same network reaches {eval}`format(alone_acc, ".3f")` test accuracy on the
 # complex half alone (the paper reports 95.4% for GoogLeNet on automobile versus truck):
 # with the digit present it learns nothing from a feature it could have used.
 

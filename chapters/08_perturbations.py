@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -52,13 +55,13 @@ problems = show_problems(this_run, paper_run)
 # %% [markdown]
 # ## Setup
 #
-# LMS-5 and MS-(5,7) at d = {glue:text}`d` with {glue:text}`n_train:,d` training points; an
-# FCN, a CNN and a GRU on LMS-5 and the FCN on MS-(5,7), {glue:text}`n_seeds` seeds each,
+# LMS-5 and MS-(5,7) at d = {eval}`d` with {eval}`format(n_train, ",d")` training points; an
+# FCN, a CNN and a GRU on LMS-5 and the FCN on MS-(5,7), {eval}`n_seeds` seeds each,
 # trained as in the extreme simplicity bias chapter. Each attacks the first
-# {glue:text}`n_attack:,d` test points:
+# {eval}`format(n_attack, ",d")` test points:
 #
 # * **PGD**, per example: l2 projected gradient ascent on the loss, radius
-#   {glue:text}`pgd_eps` times the data's range, as the official notebook 06;
+#   {eval}`pgd_eps` times the data's range, as the official notebook 06;
 # * **SVD-UAP**: the top right-singular vector of the PGD perturbations of the whole test set,
 #   scaled to the norm, the sign that hurts more kept;
 # * **AS-UAP**: one perturbation trained by normalised gradient steps on batches of the test
@@ -81,18 +84,20 @@ display(*map(Markdown, views.profile_notes(profile)))
 display(*(views.summary(result, stored, profile, what) for what in ("accuracy", "share", "pgd")))
 
 # %% [markdown]
-# One perturbation of norm 1 takes the networks to {glue:text}`uap_acc_lo:.3f`–
-# {glue:text}`uap_acc_hi:.3f` accuracy, with {glue:text}`uap_share_lo:.3f`–
-# {glue:text}`uap_share_hi:.3f` of its budget on $S$. The averaging classifier keeps
-# {glue:text}`avg_svd_acc:.3f` under the SVD-UAP and {glue:text}`avg_as_acc:.3f` under an AS-UAP
+# One perturbation of norm 1 takes the networks to {eval}`format(uap_acc_lo, ".3f")`–
+# {eval}`format(uap_acc_hi, ".3f")` accuracy, with {eval}`format(uap_share_lo, ".3f")`–
+# {eval}`format(uap_share_hi, ".3f")` of its budget on $S$. The averaging classifier keeps
+# {eval}`format(avg_svd_acc, ".3f")` under the SVD-UAP and {eval}`format(avg_as_acc, ".3f")` under
+# an AS-UAP
 # trained against it (lowest over the two datasets). Per-example PGD, with a budget of half
 # the data's range, breaks every model, the averaging classifier included: that budget is far
 # beyond its margin.
 #
 # Added with one sign to every point, whatever its label, the same SVD-UAP leaves the LMS-5
-# networks {glue:text}`unsigned_lms_5:.3f` accuracy on average: half of the points move away
+# networks {eval}`format(unsigned_lms_5, ".3f")` accuracy on average: half of the points move away
 # from the boundary, so on LMS-5 the paper's universal perturbation is a direction whose sign
-# the label sets. On MS-(5,7) the unsigned one leaves {glue:text}`unsigned_ms_5_7:.3f`: there a
+# the label sets. On MS-(5,7) the unsigned one leaves {eval}`format(unsigned_ms_5_7, ".3f")`: there
+# a
 # shift of one slab width along $S$ puts a point of either class on a slab of the other.
 
 # %% tags=["remove-input"]
@@ -126,8 +131,9 @@ display(table if table is not None else Markdown("*One model only at this profil
 #
 # The same attack on a CNN trained on the MNIST-Fashion domino of the images chapter: the
 # SVD-UAP of its PGD perturbations, pixels kept in [0, 1]. Of the UAP's l2 budget,
-# {glue:text}`img_share:.3f` lies on the MNIST half as $\lVert P_S \rVert / \lVert P \rVert$
-# ({glue:text}`img_mass:.3f` as the l2 mass); the paper reports {glue:text}`img_paper:.3f` for
+# {eval}`format(img_share, ".3f")` lies on the MNIST half as $\lVert P_S \rVert / \lVert P \rVert$
+# ({eval}`format(img_mass, ".3f")` as the l2 mass); the paper reports
+# {eval}`format(img_paper, ".3f")` for
 # DenseNet121 on MNIST-CIFAR (it does not say which of the two readings). Where CIFAR-10 is
 # found (`SB_CIFAR10`), the paper profile attacks a DenseNet121 on MNIST-CIFAR as well.
 
@@ -141,9 +147,9 @@ if table is not None:
 # ## A small shift along $S$, a large one along $S^c$
 #
 # A distribution shift is a perturbation too. Moving every test point by 1 along $S$ (towards
-# the other class) leaves the networks {glue:text}`shift_s:.3f` accuracy; the same shift
-# along a direction of $S^c$ leaves {glue:text}`shift_sc:.3f`, and even a shift of
-# {glue:text}`shift_norm` along $S^c$ leaves {glue:text}`shift_sc_big:.3f`: the networks are
+# the other class) leaves the networks {eval}`format(shift_s, ".3f")` accuracy; the same shift
+# along a direction of $S^c$ leaves {eval}`format(shift_sc, ".3f")`, and even a shift of
+# {eval}`shift_norm` along $S^c$ leaves {eval}`format(shift_sc_big, ".3f")`: the networks are
 # as fragile along $S$ as they are indifferent to $S^c$.
 #
 # ## Recap

@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -51,17 +54,17 @@ problems = show_problems(this_run, paper_run)
 # %% [markdown]
 # ## Setup
 #
-# Noisy LMS-7 at d = {glue:text}`d` (rotated): the first coordinate is linear, but a fraction
-# p = {glue:text}`p` of the points (train, validation and test alike) have it redrawn inside
+# Noisy LMS-7 at d = {eval}`d` (rotated): the first coordinate is linear, but a fraction
+# p = {eval}`p` of the points (train, validation and test alike) have it redrawn inside
 # the margin, whatever their label. On those points $S$ is a coin toss, so a classifier that
-# reads $S$ alone reaches at most $1 - p/2$ = {glue:text}`best_linear:.2f`. The other
-# coordinates are 7-slabs, which classify every point. {glue:text}`n_train:,d` training,
-# {glue:text}`n_val:,d` validation and {glue:text}`n_test:,d` test points.
+# reads $S$ alone reaches at most $1 - p/2$ = {eval}`format(best_linear, ".2f")`. The other
+# coordinates are 7-slabs, which classify every point. {eval}`format(n_train, ",d")` training,
+# {eval}`format(n_val, ",d")` validation and {eval}`format(n_test, ",d")` test points.
 #
-# Six FCNs, each trained with {glue:text}`n_points` SGD settings (learning rate, batch, weight
-# decay, momentum) × {glue:text}`n_seeds` seeds. Every run keeps a constant learning rate and
+# Six FCNs, each trained with {eval}`n_points` SGD settings (learning rate, batch, weight
+# decay, momentum) × {eval}`n_seeds` seeds. Every run keeps a constant learning rate and
 # stops once its training loss is below 0.01, when its loss diverges, or after
-# {glue:text}`max_updates:,d` updates, and keeps the model it ends with. Each network's
+# {eval}`format(max_updates, ",d")` updates, and keeps the model it ends with. Each network's
 # setting is then chosen by mean validation accuracy, as section 5 chooses it; the test set
 # plays no part. All settings of one batch size train together as
 # one stack of networks, each with its own learning rate, weight decay and momentum.
@@ -74,9 +77,9 @@ display(*map(Markdown, views.profile_notes(profile)))
 #
 # Every run of the grid, its test accuracy beside the same network trained on MS-7 (the
 # 7-slabs alone, nothing linear) from the same sample size. On noisy LMS-7 the best run of
-# any setting reaches {glue:text}`all_test_max:.3f`; on MS-7 the networks reach
-# {glue:text}`control_mean:.3f`. The right panel shows why: with $S$ randomised, every run
-# is at chance (highest: {glue:text}`all_s_rand_max:.3f`).
+# any setting reaches {eval}`format(all_test_max, ".3f")`; on MS-7 the networks reach
+# {eval}`format(control_mean, ".3f")`. The right panel shows why: with $S$ randomised, every run
+# is at chance (highest: {eval}`format(all_s_rand_max, ".3f")`).
 
 # %% tags=["remove-input"]
 fig = figures.price(results, nums["p"])
@@ -85,7 +88,7 @@ fig = figures.price(results, nums["p"])
 # ## What each network settles for (Table 2)
 #
 # The chosen setting of each network. Whatever its training accuracy
-# ({glue:text}`train_mean:.3f` on average), its test accuracy ({glue:text}`test_span`) stays
+# ({eval}`format(train_mean, ".3f")` on average), its test accuracy ({eval}`test_span`) stays
 # at what $S$ allows. Randomising $S^c$ changes almost
 # nothing; randomising $S$ sends it to chance. The networks have memorised the noisy
 # training points instead of learning the slabs that explain them.
@@ -99,9 +102,9 @@ display(views.table2_view(results, stored, profile, "price"),
 # ## No setting escapes
 #
 # Validation accuracy over the grid: for each learning rate and batch size, the best weight
-# decay and momentum. The colour scale is centred on {glue:text}`best_linear:.2f`, so a
+# decay and momentum. The colour scale is centred on {eval}`format(best_linear, ".2f")`, so a
 # setting whose network had learned the slabs would stand out in blue. The best validation
-# accuracy anywhere in the grid is {glue:text}`best_val:.3f`.
+# accuracy anywhere in the grid is {eval}`format(best_val, ".3f")`.
 
 # %% tags=["remove-input"]
 fig = figures.grid_heatmaps(results, nums["p"])
@@ -112,7 +115,7 @@ fig = figures.grid_heatmaps(results, nums["p"])
 # The paper's Table 10 lists a learning rate of 1.00 for the (300,2)-FCN. That value is not
 # in the grid the paper states, {0.001, 0.01, 0.05, 0.1, 0.3}, and official notebook 03 uses
 # 0.1 with momentum 0.9 for the same network. Which setting wins matters little: the mean
-# validation accuracy of every grid point lies between {glue:text}`val_span`.
+# validation accuracy of every grid point lies between {eval}`val_span`.
 
 # %% tags=["remove-input"]
 display(views.table10_view(results, stored))
@@ -120,8 +123,8 @@ display(views.table10_view(results, stored))
 # %% [markdown]
 # ## How the runs ended
 #
-# {glue:text}`n_converged` of {glue:text}`n_runs` runs met the stop rule,
-# {glue:text}`n_diverged` diverged and {glue:text}`n_capped` reached the update cap.
+# {eval}`n_converged` of {eval}`n_runs` runs met the stop rule,
+# {eval}`n_diverged` diverged and {eval}`n_capped` reached the update cap.
 
 # %% tags=["remove-input"]
 display(viz.styled_table(views.runs_table(results)))

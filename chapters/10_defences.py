@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -53,18 +56,18 @@ display(*map(Markdown, views.profile_notes(profile)))
 # %% [markdown]
 # ## Ensembles (Fig. 6)
 #
-# A pool of {glue:text}`ens_members` (100,2)-FCNs is trained at once, each with its own
+# A pool of {eval}`ens_members` (100,2)-FCNs is trained at once, each with its own
 # initialisation and data order, on one training set; the pool is cut into disjoint
-# ensembles of {glue:text}`ens_sizes` members. The paper does not give the training size,
-# only that single models should reach about 75%: on MS-5 (d = {glue:text}`ens_d`, every
-# coordinate a 5-slab, no single simplest feature) {glue:text}`ms5_n_train:,d` points give
-# single models {glue:text}`ms5_member:.3f` test accuracy after they memorise the training
-# set (train accuracy {glue:text}`ms5_member_train:.3f`). On noisy LMS-7 the linear
-# coordinate is replaced inside the margin for a fraction p = {glue:text}`noise_p` of the
-# points, which caps it at 75%; single models trained on {glue:text}`lms7_n_train:,d` points
-# reach {glue:text}`lms7_member:.3f`. Each ensemble is aggregated in two ways: by averaging
+# ensembles of {eval}`ens_sizes` members. The paper does not give the training size,
+# only that single models should reach about 75%: on MS-5 (d = {eval}`ens_d`, every
+# coordinate a 5-slab, no single simplest feature) {eval}`format(ms5_n_train, ",d")` points give
+# single models {eval}`format(ms5_member, ".3f")` test accuracy after they memorise the training
+# set (train accuracy {eval}`format(ms5_member_train, ".3f")`). On noisy LMS-7 the linear
+# coordinate is replaced inside the margin for a fraction p = {eval}`noise_p` of the
+# points, which caps it at 75%; single models trained on {eval}`format(lms7_n_train, ",d")` points
+# reach {eval}`format(lms7_member, ".3f")`. Each ensemble is aggregated in two ways: by averaging
 # the members' logits (the official notebook's choice), and by a linear stacker (logistic
-# regression over the members' logit margins) fit on the {glue:text}`ens_n_val:,d`-point
+# regression over the members' logit margins) fit on the {eval}`format(ens_n_val, ",d")`-point
 # validation split. The stacker is not fit on the training split: every member has memorised
 # it, so there all members look perfect and the stacker could not learn whom to trust.
 
@@ -79,17 +82,18 @@ if text:
     fig = figures.fig6(stored)
 
 # %% [markdown]
-# On MS-5 an ensemble of {glue:text}`ens_max` gains {glue:text}`ms5_avg_gain:+.3f` by
-# averaging logits and {glue:text}`ms5_stack_gain:+.3f` with the stacker (its best member
-# alone: {glue:text}`ms5_best:.3f`). On noisy LMS-7 the same ensembles stay at
-# {glue:text}`lms7_avg_acc:.3f` (averaged) and {glue:text}`lms7_stack_acc:.3f` (stacker).
+# On MS-5 an ensemble of {eval}`ens_max` gains {eval}`format(ms5_avg_gain, "+.3f")` by
+# averaging logits and {eval}`format(ms5_stack_gain, "+.3f")` with the stacker (its best member
+# alone: {eval}`format(ms5_best, ".3f")`). On noisy LMS-7 the same ensembles stay at
+# {eval}`format(lms7_avg_acc, ".3f")` (averaged) and {eval}`format(lms7_stack_acc, ".3f")`
+# (stacker).
 # Why: randomise one coordinate at a time and see what each member loses. On MS-5 each member
-# reads a few 5-slabs ({glue:text}`ms5_coords_per_member:.1f` coordinates on average whose
+# reads a few 5-slabs ({eval}`format(ms5_coords_per_member, ".1f")` coordinates on average whose
 # randomisation costs more than 0.02), and different members read different ones
-# ({glue:text}`ms5_coords_pool` distinct coordinates in the pool). On noisy LMS-7
-# {glue:text}`lms7_top_members` of {glue:text}`ens_members` members read the same coordinate,
-# coordinate {glue:text}`lms7_top_coord` (the noisy linear coordinate is coordinate 0), and
-# little else ({glue:text}`lms7_coords_per_member:.1f` coordinates per member), so they make
+# ({eval}`ms5_coords_pool` distinct coordinates in the pool). On noisy LMS-7
+# {eval}`lms7_top_members` of {eval}`ens_members` members read the same coordinate,
+# coordinate {eval}`lms7_top_coord` (the noisy linear coordinate is coordinate 0), and
+# little else ({eval}`format(lms7_coords_per_member, ".1f")` coordinates per member), so they make
 # the same mistakes. The paper does not say how its ensembles were aggregated; the table
 # shows which of the two aggregations comes closer to its gains on MS-5.
 
@@ -102,15 +106,16 @@ display(viz.styled_table(views.coordinate_summary(results)))
 #
 # AdvMS-(5,7) has d = 20 coordinates: ten 5-slabs with margin 0.05 (the simpler features S)
 # and ten 7-slabs with margin 0.15 (Sᶜ). Using all of them, the data's l2 margin is
-# γ_data ≈ {glue:text}`gamma_data`; using the 5-slabs alone it is γ_S =
-# {glue:text}`gamma_s`. A network robust to l2 perturbations of radius ε > γ_S must
-# therefore use the 7-slabs. The {glue:text}`adv_models` is trained on
-# {glue:text}`adv_n_train:,d` points with every minibatch replaced by its PGD attack
-# ({glue:text}`adv_iters` steps of {glue:text}`adv_step` in the l2 ball of radius ε; no clean
-# loss mixed in) for {glue:text}`adv_epochs:,d` epochs ({glue:text}`adv_updates:,d` updates),
-# SGD at learning rate {glue:text}`adv_lr`, momentum {glue:text}`adv_momentum`, for
-# ε in {glue:text}`adv_eps`, {glue:text}`adv_seeds` seeds each. Robust accuracy is measured
-# with a {glue:text}`adv_eval_iters`-step PGD at the training radius.
+# γ_data ≈ {eval}`gamma_data`; using the 5-slabs alone it is γ_S =
+# {eval}`gamma_s`. A network robust to l2 perturbations of radius ε > γ_S must
+# therefore use the 7-slabs. The {eval}`adv_models` is trained on
+# {eval}`format(adv_n_train, ",d")` points with every minibatch replaced by its PGD attack
+# ({eval}`adv_iters` steps of {eval}`adv_step` in the l2 ball of radius ε; no clean
+# loss mixed in) for {eval}`format(adv_epochs, ",d")` epochs ({eval}`format(adv_updates, ",d")`
+# updates),
+# SGD at learning rate {eval}`adv_lr`, momentum {eval}`adv_momentum`, for
+# ε in {eval}`adv_eps`, {eval}`adv_seeds` seeds each. Robust accuracy is measured
+# with a {eval}`adv_eval_iters`-step PGD at the training radius.
 
 # %% tags=["remove-input"]
 fig = figures.fig7(results, nums["gamma_s"], nums["gamma_data"])
@@ -119,15 +124,15 @@ display(views.advms_view(results, stored, profile))
 # %% [markdown]
 # ## Adversarial training of image CNNs (Table 11)
 #
-# On the dominoes, l∞ adversarial training with ε = {glue:text}`t11_eps` on [0, 1] pixels
+# On the dominoes, l∞ adversarial training with ε = {eval}`t11_eps` on [0, 1] pixels
 # makes the networks robust, but they still read the digit alone: the paper's MNIST-randomised
 # accuracy stays at chance after adversarial training. (Table 11's last column is labelled
 # "CIFAR10-randomised", but its values, about 0.5, and the text's conclusion that the
 # networks rely exclusively on MNIST only fit the MNIST-randomised accuracy; we read it so.)
 # The paper states PGD with step 0.1 and 40 iterations; the official code uses step 0.12 and
-# 7 iterations. Here: {glue:text}`t11_models`, {glue:text}`t11_seeds` seeds, SGD for at most
-# {glue:text}`t11_sgd_epochs` epochs, adversarial training for at most
-# {glue:text}`t11_at_epochs` (the code's attack; the paper profile runs both).
+# 7 iterations. Here: {eval}`t11_models`, {eval}`t11_seeds` seeds, SGD for at most
+# {eval}`t11_sgd_epochs` epochs, adversarial training for at most
+# {eval}`t11_at_epochs` (the code's attack; the paper profile runs both).
 
 # %% tags=["remove-input"]
 display(views.table11_view(results, stored, profile, "mnist-fashion-A"))

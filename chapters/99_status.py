@@ -1,9 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: all,-user_expressions
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -33,13 +36,11 @@ info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-input"]
 from IPython.display import Markdown, display
-from myst_nb import glue
 
-from sbcore.book import overview, viz
+from sbcore.book import glue_all, overview, viz
 
 status, summary = overview.execution_status()
-for key in ("n_chapters", "n_failed", "total_minutes"):
-    glue(key, summary[key], display=False)
+glue_all({key: summary[key] for key in ("n_chapters", "n_failed", "total_minutes")})
 display(viz.styled_table(status.drop(columns="store entries used").rename_axis("chapter")
                         .reset_index(), {"time (s)": "{:.1f}"}) if len(status) else
         Markdown(f"No execution has been recorded yet in `{summary['source']}`."))
@@ -50,8 +51,8 @@ display(Markdown(overview.usage_markdown(status)))
 # store entries each chapter used: reused from the store, computed by that execution, or read
 # from the stored paper-scale run (with the device and date that made them).
 #
-# The {glue:text}`n_chapters` chapters above took {glue:text}`total_minutes:.1f` minutes of
-# execution in all; {glue:text}`n_failed` of them failed at their last execution. This page's own
+# The {eval}`n_chapters` chapters above took {eval}`format(total_minutes, ".1f")` minutes of
+# execution in all; {eval}`n_failed` of them failed at their last execution. This page's own
 # execution is not in the table, since it is still running when it reads it. Times include
 # starting a kernel and importing torch (a few seconds per chapter); a chapter whose results were
 # already in the results store only reads them, so re-executions at the same profile are fast
@@ -74,11 +75,10 @@ display(Markdown(overview.failures_markdown(summary["errors"])))
 
 # %% tags=["remove-input"]
 ledger, counts = overview.ledger_summary("paper")
-for key, value in counts.items():
-    glue(f"ledger_{key}", value, display=False)
+glue_all({f"ledger_{key}": value for key, value in counts.items()})
 display(viz.styled_table(ledger.reset_index()))
 
 # %% [markdown]
-# In all, {glue:text}`ledger_stored` paper-scale entries are stored,
-# {glue:text}`ledger_missing` missing, {glue:text}`ledger_stale` stale and
-# {glue:text}`ledger_damaged` damaged.
+# In all, {eval}`ledger_stored` paper-scale entries are stored,
+# {eval}`ledger_missing` missing, {eval}`ledger_stale` stale and
+# {eval}`ledger_damaged` damaged.

@@ -23,7 +23,7 @@ def test_numbers_match_the_known_answers(result):
     assert n["both_S_acc"] == pytest.approx(0.75, abs=se)
     assert n["both_S_known"] == 0.75 and n["both_S_known_auc"] == 0.875
     # within-class permutation randomises nothing; independent breaks the S^c block apart
-    assert n["s_only_S_within-class"] == 1.0
+    assert n["s_only_S_within_class"] == 1.0
     assert n["both_Sc_independent"] > n["both_Sc_acc"]
     assert n["s_only_coord0"] == pytest.approx(0.5, abs=se) and n["sc_only_min_coord"] == 1.0
     assert n["rule_auc"] == 0.5 and n["n_sc"] == n["d"] - 1

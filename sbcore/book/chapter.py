@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pandas as pd
 
+from sbcore.book.inline_values import bind_in_notebook, check_glue_name
 from sbcore.checks import check_bool, check_seed
 from sbcore.paper import format_paper
 from sbcore.profiles import DESCRIPTIONS, check_device, check_profile
@@ -53,7 +54,9 @@ def _device_name(device: str) -> str:
 def _show_made_with(info: dict) -> None:
     text = (f"This page was executed with profile **{info['profile']}** "
             f"({DESCRIPTIONS[info['profile']]}), device **{info['device']}** "
-            f"({info['device_name']}), base seed **{info['seed']}**, torch {info['torch']}.")
+            f"({info['device_name']}), base seed **{info['seed']}**, torch {info['torch']}. "
+            "Opened live (`make lab`), the numbers in its text are those of your own run: they "
+            "fill in as each text cell runs (*Run All*).")
     try:
         from IPython.display import Markdown, display
 
@@ -63,14 +66,19 @@ def _show_made_with(info: dict) -> None:
 
 
 def glue_all(values: dict) -> None:
-    """Glue every named number or text of a study's ``numbers()`` for the prose (plain floats:
-    a numpy scalar's text is "np.float64(...)", which glue cannot format)."""
+    """Glue every named number or text of a study's ``numbers()`` for the prose, and bind each
+    name in the notebook's namespace, where the prose's ``{eval}`name``` reads it when a reader
+    runs the chapter live (see ``sbcore.book.inline_values``). Plain floats: a numpy scalar's
+    text is "np.float64(...)", which glue cannot format."""
     from myst_nb import glue
 
+    plain = {}
     for name, value in values.items():
-        if isinstance(value, (np.integer, np.floating)):
-            value = value.item()
+        check_glue_name(name)
+        plain[name] = value.item() if isinstance(value, (np.integer, np.floating)) else value
+    for name, value in plain.items():
         glue(name, value, display=False)
+    bind_in_notebook(plain)
 
 
 PROBLEM_MARK = "sbcore warning:"  # the pipeline prints lines of a chapter's output that start so
@@ -226,16 +234,16 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
     """A long comparison table (``compare_table``'s columns: the row keys, ``metric``,
     paper, stored paper-scale run, this run) as one wide table for the page.
 
-    Rows: the distinct values of ``rows`` (e.g. dataset, model), in the order met. Columns:
-    one group per metric of ``metrics`` (in that order, spelt as the prose spells them), each
-    with the sub-columns paper | stored | this run; a metric for which the paper gives no
-    number has no paper sub-column, and one with no stored paper-scale run anywhere in the
-    table no stored sub-column (the caption says 'not yet run'). Seed counts: a source with one count for the whole table
-    says it once in the caption, one with a count per row in a 'seeds' column group, and only
-    counts that differ within a row stay in the cells. The caption also names the device and date
-    of the stored paper-scale run (``stored``, as for ``page_table``). ``paper_label`` heads
-    the paper sub-columns (the images chapter marks the paper's MNIST-CIFAR numbers set beside
-    another dataset). Returns a Styler."""
+    Rows: the distinct values of ``rows`` (e.g. dataset, model), in the order met. Columns: one
+    group per metric of ``metrics`` (in that order, spelt as the prose spells them), each with the
+    sub-columns paper | stored | this run; a metric for which the paper gives no number has no paper
+    sub-column, and one with no stored paper-scale run anywhere in the table no stored sub-column
+    (the caption says 'not yet run'). Seed counts: a source with one count for the whole table says
+    it once in the caption, one with a count per row in a 'seeds' column group, and only counts that
+    differ within a row stay in the cells. The caption also names the device and date of the stored
+    paper-scale run (``stored``, as for ``page_table``). ``paper_label`` heads the paper sub-columns
+    (the images chapter marks the paper's MNIST-CIFAR numbers set beside another dataset). Returns a
+    Styler."""
     rows = list(rows)
     metrics = [m for m in metrics if m in set(long["metric"].astype(str))]
     if not metrics:

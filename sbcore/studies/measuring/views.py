@@ -45,7 +45,7 @@ def numbers(result) -> dict:
             out[f"{kind}_{tag}_known"] = KNOWN_ACCURACY[kind][variant]
             out[f"{kind}_{tag}_known_auc"] = KNOWN_AUC[kind][variant]
             for how in ("independent", "within-class"):
-                out[f"{kind}_{tag}_{how}"] = value(m, kind, variant, how=how)
+                out[f"{kind}_{tag}_{how.replace('-', '_')}"] = value(m, kind, variant, how=how)
     lo, hi = standard_accuracies(result)
     out["standard_acc"] = f"{lo:.3f}" if lo == hi else f"between {lo:.3f} and {hi:.3f}"
     per = result.tables["per_coordinate"]

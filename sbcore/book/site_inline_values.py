@@ -1,0 +1,31 @@
+"""Sphinx extension (listed in ``_config.yml``): the prose's ``{eval}`` inline values on the site.
+
+The site is rendered from executed notebooks without a kernel, so myst-nb's own ``eval`` role
+(which asks a running kernel) cannot serve it. This role reads the expression as the value the
+chapter glued, exactly as ``{glue:text}`` would; see ``sbcore.book.inline_values`` for the two
+shapes allowed and why.
+"""
+
+from __future__ import annotations
+
+from myst_nb.ext.glue.roles import PasteTextRole
+from myst_nb.ext.glue.utils import glue_warning
+
+from sbcore.book.inline_values import glue_key
+
+
+class EvalAsGlueText(PasteTextRole):
+    """``{eval}`expression``` on the site: the glued value, as ``{glue:text}`` shows it."""
+
+    def run(self):
+        try:
+            self.text = glue_key(self.text)
+        except ValueError as err:
+            return [], [glue_warning(str(err), self.document, self.line)]
+        return super().run()
+
+
+def setup(app):
+    app.setup_extension("myst_nb")  # myst_nb's own eval role asks a kernel: ours replaces it
+    app.add_role("eval", EvalAsGlueText(), override=True)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

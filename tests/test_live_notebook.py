@@ -1,0 +1,238 @@
+"""A chapter opened live in JupyterLab reads like its page on the site.
+
+The prose's numbers are ``{eval}`` inline values (``sbcore.book.inline_values``): the site reads
+them as glued values (the Sphinx extension ``sbcore.book.site_inline_values``), JupyterLab's MyST
+renderer (jupyterlab-myst, installed by ``make lab``) evaluates them in the kernel when a text cell
+runs, by an ``execute_request`` with ``user_expressions``. These tests check that both give the
+same text, for every chapter from the smoke book's glued values and, for one chapter, through a
+real kernel driven the way Lab drives it; and that opening and saving a chapter unchanged, as
+Lab's jupytext does, rewrites nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from myst_nb.core.variables import format_plain_text
+
+from sbcore.book.inline_values import check_glue_name, glue_key, inline_expressions
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("*.py"))
+# jupyterlab-myst shows a text/plain result with one pair of surrounding quotes removed
+# (src/components/inlineExpression.tsx, PlainTextRenderer).
+LAB_QUOTES = re.compile(r"^([\"'])(.*)\1$")
+
+
+def lab_text(text_plain: str) -> str:
+    """What jupyterlab-myst shows for an expression whose result has this text/plain."""
+    return LAB_QUOTES.sub(r"\2", text_plain)
+
+
+def site_text(glued_text_plain: str, expression: str) -> str:
+    """What the site shows for ``{eval}`expression``` (myst-nb's glue:text on the glued value)."""
+    key = glue_key(expression)
+    spec = key.split(":", 1)[1] if ":" in key else "s"  # glue:text's default specification
+    return format_plain_text(glued_text_plain, spec)
+
+
+def markdown_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "markdown"]
+
+
+def glued_values(nb) -> dict[str, str]:
+    """name -> text/plain of every value the executed notebook glued."""
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            record = o.get("metadata", {}).get("scrapbook", {})
+            if record.get("name"):
+                out[record["name"]] = o["data"][record.get("mime_prefix", "") + "text/plain"]
+    return out
+
+
+# --- the syntax ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expression, key", [
+    ("n_train", "n_train"),
+    (" d ", "d"),
+    ('format(n_train, ",d")', "n_train:,d"),
+    ("format(acc, '.3f')", "acc:.3f"),
+    ('format( gap ,".1%" )', "gap:.1%"),
+])
+def test_glue_key_of_the_two_allowed_shapes(expression, key):
+    assert glue_key(expression) == key
+
+
+@pytest.mark.parametrize("expression", [
+    "n_train + 1", "nums['d']", 'format(n_train)', 'format(n_train, "")', "1d", "f(x)",
+    'format(a, ",d", 3)', "", "s_only_S_within-class",
+])
+def test_other_expressions_are_refused_with_the_allowed_shapes(expression):
+    with pytest.raises(ValueError, match="allowed|empty"):
+        glue_key(expression)
+
+
+@pytest.mark.parametrize("name", ["within-class", "1st", "", None, 3, "a b"])
+def test_a_glued_name_must_be_an_identifier(name):
+    with pytest.raises(ValueError, match="identifier"):
+        check_glue_name(name)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_inline_value_is_one_the_site_renders(path):
+    nb = jupytext.read(path)
+    text = "\n".join(c.source for c in markdown_cells(nb))
+    assert "{glue:text}" not in text, "one syntax for the prose's numbers: {eval}"
+    for expression in inline_expressions(text):
+        glue_key(expression)  # raises with the allowed shapes
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_inline_value_is_a_name_the_chapter_assigns(path):
+    """A live {eval} reads the kernel's variable: if the chapter's code assigned the same name,
+    the live text would show that variable, not the glued value the site shows."""
+    nb = jupytext.read(path)
+    names = {glue_key(e).split(":")[0] for c in markdown_cells(nb)
+             for e in inline_expressions(c.source)}
+    assigned = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                assigned.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                assigned |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                assigned.add(node.name)
+    assert not names & assigned, f"{path.name}: {sorted(names & assigned)}"
+
+
+# --- the same text live and on the site -----------------------------------------------------------
+
+def test_every_chapters_inline_values_read_the_same_live_and_on_the_site(smoke_book):
+    """For each chapter of the smoke book: every {eval} names a value the chapter glued, and
+    evaluating it on that value gives, as Lab shows it, the text the site shows."""
+    root, outcomes = smoke_book
+    checked = 0
+    for path in CHAPTERS:
+        nb = nbformat.read(root / "book" / f"{path.stem}.ipynb", as_version=4)
+        glued = glued_values(nb)
+        for cell in markdown_cells(nb):
+            for expression in inline_expressions(cell.source):
+                name = glue_key(expression).split(":")[0]
+                assert name in glued, f"{path.stem}: {{eval}}`{expression}` was never glued"
+                value = ast.literal_eval(glued[name])
+                live = eval(expression, {"format": format}, {name: value})  # noqa: S307
+                assert lab_text(repr(live)) == site_text(glued[name], expression), \
+                    (path.stem, expression)
+                checked += 1
+    assert checked > 200  # the book's prose has about 230 inline values
+
+
+def _run_as_lab_does(path: Path, profile: str, timeout: int = 300):
+    """Execute a chapter cell by cell in a real kernel; after each text cell, evaluate its inline
+    values as jupyterlab-myst does (an empty execute_request carrying user_expressions).
+    Returns the executed notebook and, per text cell index, {expression: reply}."""
+    from jupyter_client.utils import run_sync
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(path)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params.source = re.sub(r'profile = "\w+"', f'profile = "{profile}"', params.source)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}})
+    replies = {}
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                client.execute_cell(cell, index)
+                continue
+            expressions = inline_expressions(cell.source)
+            if not expressions:
+                continue
+            msg_id = client.kc.execute("", silent=False, store_history=False,
+                                       user_expressions={str(i): e for i, e in
+                                                         enumerate(expressions)})
+            shell_reply = run_sync(client.kc.get_shell_msg)  # nbclient's client is async
+            reply = shell_reply(timeout=60)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = shell_reply(timeout=60)
+            assert reply["content"]["status"] == "ok"
+            got = reply["content"]["user_expressions"]
+            replies[index] = {e: got[str(i)] for i, e in enumerate(expressions)}
+    return nb, replies
+
+
+@pytest.mark.slow
+def test_a_chapter_run_live_shows_its_numbers_in_the_text(smoke_store, monkeypatch):
+    """The measuring chapter at smoke, run the way Lab runs it: every inline value of its text
+    evaluates in the kernel, and Lab shows the text the site would show for that run."""
+    monkeypatch.setenv("SB_RESULTS", str(smoke_store))  # the kernel inherits it
+    nb, replies = _run_as_lab_does(ROOT / "chapters" / "02_measuring.py", "smoke")
+    glued = glued_values(nb)
+    assert replies, "the chapter's text has inline values"
+    for index, by_expression in replies.items():
+        for expression, result in by_expression.items():
+            assert result["status"] == "ok", (expression, result.get("evalue"))
+            shown = lab_text(result["data"]["text/plain"])
+            name = glue_key(expression).split(":")[0]
+            assert shown == site_text(glued[name], expression), (index, expression)
+            assert "{eval}" not in shown and shown.strip()
+
+
+# --- opening and saving in Lab -------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_a_chapter_opened_run_and_saved_unchanged_keeps_its_bytes(path):
+    """Lab's jupytext reads the .py into a notebook and writes it back on save. Saved unchanged,
+    even after running (outputs, kernel metadata, jupyterlab-myst's evaluated inline values in
+    the text cells' metadata), the chapter keeps its bytes: ``git status`` stays clean."""
+    text = path.read_text()
+    nb = jupytext.reads(text, fmt="py:percent")
+    assert jupytext.writes(nb, fmt="py:percent") == text, "opened and saved unchanged"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.metadata["user_expressions"] = [
+                {"expression": "d", "result": {"status": "ok", "data": {"text/plain": "50"}}}]
+        else:
+            cell.outputs = [nbformat.v4.new_output("stream", text="ran\n")]
+            cell.execution_count = 1
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
+    assert jupytext.writes(nb, fmt="py:percent") == text, "run, then saved"
+
+
+def test_labs_own_contents_manager_saves_an_opened_chapter_byte_for_byte(tmp_path):
+    """The same through jupytext's contents manager, which Lab uses (installed by ``make lab``;
+    jupyter_server is not in requirements.txt, so this runs only where Lab is installed)."""
+    pytest.importorskip("jupyter_server")
+    import shutil
+
+    from jupyter_server.services.contents.largefilemanager import LargeFileManager
+    from jupytext.sync_contentsmanager import build_sync_jupytext_contents_manager_class
+
+    shutil.copytree(ROOT / "chapters", tmp_path / "chapters")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # any jupytext config
+    manager = build_sync_jupytext_contents_manager_class(LargeFileManager)(root_dir=str(tmp_path))
+    for path in CHAPTERS:
+        relative = f"chapters/{path.name}"
+        model = manager.get(relative)
+        for cell in model["content"].cells:
+            if cell.cell_type == "markdown":
+                cell.metadata["user_expressions"] = []
+        manager.save(model, relative)
+        assert (tmp_path / relative).read_bytes() == path.read_bytes(), path.name
+
+
+def test_lab_renders_myst_and_never_autosaves_a_chapter():
+    pins = (ROOT / "requirements-lab.txt").read_text()
+    assert re.search(r"^jupyterlab-myst==\S+", pins, re.M), "the MyST renderer, pinned"
+    settings = json.loads((ROOT / "lab" / "overrides.json").read_text())
+    assert settings["@jupyterlab/docmanager-extension:plugin"]["autosave"] is False
