@@ -31,6 +31,8 @@ def cpu_workers(value: str | None = None, name: str = CPU_WORKERS_ENV) -> int:
     """The processes ``fit_each`` may use on a CPU: ``value`` (a command-line string, refused
     under ``name``) or else ``$SB_CPU_WORKERS``, default 1."""
     raw = os.environ.get(CPU_WORKERS_ENV, "1") if value is None else value
+    if not isinstance(raw, str):  # a number from Python: int() would truncate 2.5 to 2
+        return check_int(name, raw)
     try:
         n = int(raw)
     except ValueError:
@@ -46,10 +48,10 @@ def fit_each(models: list[nn.Module], data, config, seeds: list[int], device: st
     TrainResults in that order. On the CPU with ``workers`` > 1 (default: ``cpu_workers()``)
     the models train in up to that many processes of one torch thread each; each result then
     equals its ``fit`` in one thread, up to float rounding. Elsewhere, one after another."""
+    from sbcore.training.trainer import check_group
+
     workers = cpu_workers() if workers is None else check_int("workers", workers)
-    if len(models) != len(seeds):
-        raise ValueError(f"fit_each needs one seed per model, got {len(models)} "
-                         f"models and {len(seeds)} seeds")
+    seeds = check_group(models, data, config, seeds, device)  # here, not in each process
     n = len(models)
     plans = resume.plans(n)  # each model's own checkpoints, whichever process trains it
     if workers == 1 or device != "cpu" or n < 2:

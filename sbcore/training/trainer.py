@@ -47,7 +47,18 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from sbcore.checks import check_choice, check_int, check_number, check_seed
+from sbcore.checks import (
+    ParameterTypeError,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_input_size,
+    check_int,
+    check_module,
+    check_number,
+    check_seed,
+    input_size,
+)
 from sbcore.data import SlabData
 from sbcore.models import FCN
 from sbcore.profiles import check_device
@@ -150,25 +161,38 @@ class TrainResult:
 # --------------------------------------------------------------------------------------------
 
 def _check_fcn_inputs(data, width, depth) -> None:
-    """train and train_many build FCNs on data.d inputs: the data must be slab data."""
+    """train and train_many build FCNs on data.d inputs: the data must be slab data whose rows
+    have d features."""
     if not isinstance(data, SlabData):
-        raise ValueError(f"data must be a SlabData (sbcore.data.make_dataset), got "
-                         f"{type(data).__name__}")
+        raise ParameterTypeError(f"data must be a SlabData (sbcore.data.make_dataset), got "
+                                 f"{type(data).__name__}")
     check_int("width", width, 1)
     check_int("depth", depth, 1)
+    X = getattr(data.train, "X", None)  # a missing or malformed X is _check_data's to name
+    if isinstance(X, np.ndarray) and X.ndim >= 2:  # a hand-made SlabData may not match d
+        check_input_size(f"an FCN on data.d = {data.d} inputs", data.d, X.shape[1:])
 
 
 def _check_run(data, config, device) -> None:
     _check_data(data)
     if not isinstance(config, TrainConfig):
-        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+        raise ParameterTypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     check_device(device)
+
+
+def _check_reporting(track, progress) -> None:
+    """What a run reports besides its result: ``track`` (None or scorer -> dict of numbers,
+    recorded at every evaluation) and ``progress`` (the progress bar, on or off)."""
+    if track is not None:
+        check_callable("track", track, "None or a function of the scorer returning a dict")
+    check_bool("progress", progress)
 
 
 def _check_perturb(perturb, n_models: int) -> None:
     if perturb is not None and not callable(perturb):
-        raise ValueError(f"perturb must be None or a callable (logits, xb, yb, models) -> xb, "
-                         f"such as sbcore.attacks.PGDAdversary; got {type(perturb).__name__}")
+        raise ParameterTypeError(f"perturb must be None or a callable (logits, xb, yb, models) "
+                                 f"-> xb, such as sbcore.attacks.PGDAdversary; got "
+                                 f"{type(perturb).__name__}")
     if hasattr(perturb, "check_models"):  # e.g. one radius per model: as many as models
         perturb.check_models(n_models)
 
@@ -205,18 +229,40 @@ def _check_split(name: str, X, y) -> None:
 
 
 def _check_seeds(seeds) -> list[int]:
-    if isinstance(seeds, (int, np.integer)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
+    if isinstance(seeds, (int, np.integer, str)) or not hasattr(seeds, "__len__"):
+        raise ParameterTypeError(f"seeds must be a non-empty list of non-negative integers, "
+                                 f"got {seeds!r}")
+    if len(seeds) == 0:
         raise ValueError(f"seeds must be a non-empty list of non-negative integers, "
                          f"got {seeds!r}")
     return [check_seed(s, "every seed in seeds") for s in seeds]
 
 
 def _check_module(name: str, model) -> None:
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"{name} must be a torch nn.Module mapping a batch of inputs to (n, 2) "
-                         f"logits, got {type(model).__name__}")
+    check_module(name, model)
     if not any(p.requires_grad for p in model.parameters()):
         raise ValueError(f"{name} has no trainable parameters")
+
+
+def check_group(models, data, config, seeds, device) -> list[int]:
+    """The arguments of a group of models trained at once (``fit_many``) or one after another
+    (``sbcore.training.fit_each``): a non-empty list of modules that take the data's rows, a
+    TrainConfig, a device and one seed per model. Returns the seeds as ints."""
+    if not isinstance(models, (list, tuple)):
+        raise ParameterTypeError(f"models must be a non-empty list of nn.Modules, got "
+                                 f"{type(models).__name__}")
+    if len(models) == 0:
+        raise ValueError("models must be a non-empty list of nn.Modules, got an empty one")
+    for i, model in enumerate(models):
+        _check_module(f"models[{i}]", model)
+    _check_run(data, config, device)
+    for i, model in enumerate(models):
+        check_input_size(f"models[{i}]", input_size(model), data.train.X.shape[1:])
+    seeds = _check_seeds(seeds)
+    if len(seeds) != len(models):
+        raise ValueError(f"seeds must give one seed per model: {len(models)} models, "
+                         f"{len(seeds)} seeds")
+    return seeds
 
 
 def _check_output(name: str, model: nn.Module, X: torch.Tensor) -> None:
@@ -277,6 +323,7 @@ class _Schedule:
 def init_fcn(d_in: int, width: int, depth: int, seed: int) -> FCN:
     """The FCN a seed starts from: default init under torch.manual_seed(seed), on the CPU,
     without touching the global random state."""
+    seed = check_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return FCN(d_in, width, depth)
@@ -284,6 +331,7 @@ def init_fcn(d_in: int, width: int, depth: int, seed: int) -> FCN:
 
 def order_generator(seed: int) -> torch.Generator:
     """The CPU generator of a seed's minibatch order (one permutation per epoch)."""
+    seed = check_seed(seed)
     return torch.Generator().manual_seed(seed + _ORDER_STREAM)
 
 
@@ -617,7 +665,9 @@ def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str 
     start_time = time.perf_counter()
     _check_module("model", model)
     _check_run(data, config, device)
+    check_input_size("model", input_size(model), data.train.X.shape[1:])
     seed = check_seed(seed)
+    _check_reporting(track, progress)
     _check_perturb(perturb, 1)
     tensors = _tensors(data, device)
     model = copy.deepcopy(model).to(device)
@@ -636,6 +686,7 @@ def train(data: SlabData, width: int, depth: int, config: TrainConfig, seed: int
     _check_fcn_inputs(data, width, depth)
     _check_run(data, config, device)
     seed = check_seed(seed)
+    _check_reporting(track, progress)
     return fit(init_fcn(data.d, width, depth, seed), data, config, seed, device, track,
                progress)
 
@@ -654,6 +705,7 @@ def train_many(data: SlabData, width: int, depth: int, config: TrainConfig, seed
     _check_fcn_inputs(data, width, depth)
     _check_run(data, config, device)
     seeds = _check_seeds(seeds)
+    _check_reporting(track, progress)
     _check_perturb(perturb, len(seeds))
     start_time = time.perf_counter()
     tensors = _tensors(data, device)
@@ -684,17 +736,9 @@ def fit_many(models: list[nn.Module], data, config: TrainConfig, seeds: list[int
     from sbcore.training.vmapped import ModuleStack  # torch.func is only needed here
 
     start_time = time.perf_counter()
-    if not isinstance(models, (list, tuple)) or len(models) == 0:
-        raise ValueError(f"models must be a non-empty list of nn.Modules, got "
-                         f"{type(models).__name__}")
-    for i, model in enumerate(models):
-        _check_module(f"models[{i}]", model)
-    _check_run(data, config, device)
-    seeds = _check_seeds(seeds)
+    seeds = check_group(models, data, config, seeds, device)
+    _check_reporting(track, progress)
     _check_perturb(perturb, len(seeds))
-    if len(seeds) != len(models):
-        raise ValueError(f"seeds must give one seed per model: {len(models)} models, "
-                         f"{len(seeds)} seeds")
     tensors = _tensors(data, device)
     row_floats = _row_floats(models[0], tensors[0])
     group = ModuleStack(models, config, device, _eval_chunk(device, len(models), row_floats))
@@ -720,11 +764,12 @@ def train_grid(data: SlabData, width: int, depth: int, configs: list[TrainConfig
     """
     _check_fcn_inputs(data, width, depth)
     if not isinstance(configs, (list, tuple)) or len(configs) == 0:
-        raise ValueError(f"configs must be a non-empty list of TrainConfigs, got "
-                         f"{type(configs).__name__}")
+        raise ParameterTypeError(f"configs must be a non-empty list of TrainConfigs, got "
+                                 f"{type(configs).__name__}")
     for config in configs:
         _check_run(data, config, device)
-        seeds = _check_seeds(seeds)
+    seeds = _check_seeds(seeds)
+    _check_reporting(None, progress)
     if len(seeds) != len(configs):
         raise ValueError(f"seeds must give one seed per config: {len(configs)} configs, "
                          f"{len(seeds)} seeds")
