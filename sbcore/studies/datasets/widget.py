@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sbcore.book.widgets import live_output
+from sbcore.book.widgets import LivePicture
 from sbcore.data import Block, sample_block
 
 # the ranges the sliders offer; a (k, gamma) pair whose slabs would overlap is reported, not drawn
@@ -30,8 +30,14 @@ def explorer_samples(k: int, gamma: float, p: float, n: int, seed: int = 0, B: f
     return lin, noisy, slab, y
 
 
+def draw_summary(k, gamma, p, n) -> str:
+    """What one redraw shows, for the status line above the picture."""
+    return f"{n:,} points per block, k={k} slabs, margin γ={gamma:.2f}, noise p={p:.2f}"
+
+
 def dataset_explorer(n: int = 2000, seed: int = 0, n_max: int | None = None):
-    """Sliders for k, gamma, p and n that redraw the blocks and the LMS-k picture.
+    """Sliders for k, gamma, p and n that redraw the blocks and the LMS-k picture, below a line
+    that says what is shown (and, while it redraws, what it is drawing).
 
     Returns an ipywidgets VBox; display it (or leave it last in a cell)."""
     import ipywidgets as w
@@ -59,6 +65,6 @@ def dataset_explorer(n: int = 2000, seed: int = 0, n_max: int | None = None):
             return
         viz.plot_explorer(lin, noisy, slab, y, k, gamma, p=p)
 
-    out = live_output(draw, controls)
+    live = LivePicture(draw, controls, describe=draw_summary, action="drawing")
     return w.VBox([w.HBox([controls["k"], controls["gamma"]]),
-                   w.HBox([controls["p"], controls["n"]]), out])
+                   w.HBox([controls["p"], controls["n"]]), live.view])
