@@ -236,3 +236,48 @@ def test_lab_renders_myst_and_never_autosaves_a_chapter():
     assert re.search(r"^jupyterlab-myst==\S+", pins, re.M), "the MyST renderer, pinned"
     settings = json.loads((ROOT / "lab" / "overrides.json").read_text())
     assert settings["@jupyterlab/docmanager-extension:plugin"]["autosave"] is False
+
+
+# --- the site's reading of an inline value ---------------------------------------------------------
+
+def _glued_output(name: str, text_plain: str):
+    prefix = "application/papermill.record/"  # how myst_nb.glue stores a value it does not show
+    return nbformat.v4.new_output("display_data", data={prefix + "text/plain": text_plain},
+                                  metadata={"scrapbook": {"name": name, "mime_prefix": prefix}})
+
+
+def _build_page(tmp_path: Path, markdown: str):
+    """Sphinx with myst-nb and the book's extension on one executed notebook (glued values
+    n_train = 60000, acc = 0.98765, label = 'LMS-5'); returns (exit code, page text, stderr)."""
+    import subprocess
+    import sys
+
+    code = nbformat.v4.new_code_cell("glue_all(...)", outputs=[
+        _glued_output("n_train", "60000"), _glued_output("acc", "0.98765"),
+        _glued_output("label", "'LMS-5'")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Page"), code,
+                                         nbformat.v4.new_markdown_cell(markdown)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, tmp_path / "index.ipynb")
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_nb", "sbcore.book.site_inline_values"]\n'
+        'nb_execution_mode = "off"\nexclude_patterns = ["_build"]\n')
+    out = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path),
+                          str(tmp_path / "_build")], capture_output=True, text=True, timeout=120)
+    page = tmp_path / "_build" / "index.html"
+    text = re.sub(r"<[^>]+>", "", page.read_text()) if page.exists() else ""
+    return out.returncode, text, out.stderr
+
+
+def test_the_site_reads_an_inline_value_as_the_glued_value(tmp_path):
+    rc, text, err = _build_page(tmp_path, 'A {eval}`format(n_train, ",d")` = '
+                                '{glue:text}`n_train:,d`; B {eval}`n_train` = {glue:text}`n_train`;'
+                                ' C {eval}`format(acc, ".3f")`; D {eval}`label`.')
+    assert rc == 0, err
+    assert "A 60,000 = 60,000; B 60000 = 60000; C 0.988; D LMS-5." in text
+
+
+def test_the_site_refuses_an_inline_value_it_cannot_read(tmp_path):
+    rc, _, err = _build_page(tmp_path, "A {eval}`n_train * 2`.")
+    assert rc != 0 and "allowed:" in err
