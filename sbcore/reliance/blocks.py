@@ -31,6 +31,19 @@ from types import MappingProxyType
 
 import numpy as np
 
+from sbcore.checks import ParameterTypeError, check_generator, is_int
+
+
+def _sizes(name: str, shape) -> tuple[int, ...]:
+    """A per-sample shape: a non-empty tuple of positive integers (a single integer for one
+    axis). int() would truncate a size 2.5 to 2, so a non-integer is refused."""
+    sizes = np.atleast_1d(np.asarray(shape, dtype=object)).reshape(-1).tolist()
+    if not all(is_int(s) for s in sizes):
+        raise ParameterTypeError(f"{name} must be a tuple of positive integers, got {shape!r}")
+    if not sizes or any(s < 1 for s in sizes):
+        raise ValueError(f"{name} must be non-empty with positive sizes, got {shape!r}")
+    return tuple(int(s) for s in sizes)
+
 
 def _flat_indices(name: str, spec, shape: tuple[int, ...]) -> np.ndarray:
     """Sorted, unique, read-only flat indices of one block given as mask, index expression or
@@ -91,10 +104,7 @@ class InputBlocks:
     complex: str = "Sc"
 
     def __post_init__(self):
-        shape = tuple(int(s) for s in np.atleast_1d(self.shape))
-        if not shape or any(s < 1 for s in shape):
-            raise ValueError(f"feature shape must be non-empty with positive sizes, got "
-                             f"{self.shape!r}")
+        shape = _sizes("feature shape", self.shape)
         set_ = object.__setattr__
         set_(self, "shape", shape)
         if not isinstance(self.blocks, Mapping) or not self.blocks:
@@ -125,7 +135,7 @@ class InputBlocks:
         if self.input_shape is None:
             set_(self, "input_shape", (self.n_features,) if self.Q is not None else shape)
         else:
-            set_(self, "input_shape", tuple(int(s) for s in np.atleast_1d(self.input_shape)))
+            set_(self, "input_shape", _sizes("input_shape", self.input_shape))
 
     # ---- construction --------------------------------------------------------------------
 
@@ -231,8 +241,15 @@ def permute_features(blocks: InputBlocks, X: np.ndarray, features,
     did; without one X is permuted as float32 (lossless for float32 inputs). No permutation is
     drawn (``rng`` is not advanced) when ``features`` is empty.
     """
+    if not isinstance(blocks, InputBlocks):
+        raise ParameterTypeError(f"blocks must be an InputBlocks, got {type(blocks).__name__}")
+    check_generator("rng", rng)
     X = blocks.check(X)
-    idx = np.asarray(features, dtype=np.int64).reshape(-1)
+    idx = np.asarray(features)
+    if idx.size and idx.dtype.kind not in "iu":  # a cast would truncate 2.5 and read True as 1
+        raise ParameterTypeError(f"features must be integer feature indices, got dtype "
+                                 f"{idx.dtype}: {idx.reshape(-1)[:5]!r}")
+    idx = idx.astype(np.int64).reshape(-1)
     if idx.size and (idx.min() < 0 or idx.max() >= blocks.n_features):
         raise ValueError(f"feature indices must lie in 0..{blocks.n_features - 1}, got "
                          f"{idx.min()}..{idx.max()}")

@@ -34,7 +34,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from sbcore.checks import (
+    check_callable,
+    check_generator,
+    check_input_size,
+    check_int,
+    check_module,
+    check_number,
+    check_seed,
+    input_size,
+)
 from sbcore.data import SlabData
+from sbcore.profiles import check_device
 from sbcore.reliance.blocks import InputBlocks, input_blocks, permute_features
 
 VARIANTS = ("standard", "S-randomized", "Sc-randomized")
@@ -53,9 +64,10 @@ class Scorer:
     def __init__(self, model, device=None, batch_size: int = 8192, dtype=None):
         import torch
 
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        check_module("model", model)
+        batch_size = check_int("batch_size", batch_size)
+        if device is not None:
+            check_device(str(device))  # a torch.device as well as its name
         if device is None:
             param = next(iter(model.parameters()), None)
             device = param.device if param is not None else "cpu"
@@ -66,6 +78,7 @@ class Scorer:
         import torch
 
         model, bs = self.model, self.batch_size
+        check_input_size("model", input_size(model), np.shape(X)[1:])
         was_training = model.training
         model.eval()
         out = []
@@ -98,19 +111,40 @@ def as_scorer(model, device: str = "cpu", batch_size: int = 8192) -> Scorer:
     return Scorer(model, device=device, batch_size=batch_size)
 
 
+def _check_scores(score, y) -> tuple[np.ndarray, np.ndarray]:
+    """One real score per label, labels 0 and 1: numpy would otherwise broadcast a score of
+    another length against y, or read a label 2 as class 0, and return a number anyway."""
+    score, y = np.asarray(score), np.asarray(y)
+    if score.ndim != 1 or y.shape != score.shape:
+        raise ValueError(f"score and y must be 1-D with one score per label, got shapes "
+                         f"{score.shape} and {y.shape}")
+    if score.dtype.kind not in "biuf":
+        raise ValueError(f"score must hold real numbers, got dtype {score.dtype}")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold labels 0 and 1, got values {np.unique(y)[:5]}")
+    return score, y
+
+
 def accuracy(score: np.ndarray, y: np.ndarray) -> float:
     """Fraction of rows whose sign of score matches the label (score > 0 predicts 1)."""
-    return float(np.mean((np.asarray(score) > 0) == (np.asarray(y) == 1)))
+    score, y = _check_scores(score, y)
+    return float(np.mean((score > 0) == (y == 1)))
 
 
 def roc_auc(score: np.ndarray, y: np.ndarray) -> float:
     """ROC-AUC of the score (Mann-Whitney U with ties counted half), as the official code."""
-    score, y = np.asarray(score, dtype=np.float64), np.asarray(y)
+    score, y = _check_scores(score, y)
+    score = score.astype(np.float64)
     n1, n0 = int((y == 1).sum()), int((y == 0).sum())
     if n1 == 0 or n0 == 0:
         raise ValueError("roc_auc needs both classes in y")
     ranks = rankdata(score)
     return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _check_scorer(scorer) -> None:
+    check_callable("scorer", scorer, "a function of inputs X returning one score per row "
+                   "(as_scorer(model) for a torch model)")
 
 
 def _split(data, name: str):
@@ -138,8 +172,7 @@ def _roles(blocks: InputBlocks, s_block: str | None, sc_block: str | None) -> tu
 
 def _head(part, fraction: float):
     """The first share ``fraction`` (at least 2 rows) of a split: X and y."""
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must lie in (0, 1], got {fraction!r}")
+    fraction = check_number("fraction", fraction, low=0.0, high=1.0, low_open=True)
     n = max(2, int(round(len(part.y) * fraction)))
     return part.X[:n], part.y[:n]
 
@@ -152,6 +185,7 @@ def randomize(data: SlabData, X: np.ndarray, coords, rng: np.random.Generator) -
     dataset with input blocks, or an ``InputBlocks``. Used by the oracles of chapter
     "Measuring what a model relies on"; ``randomize_blocks`` names blocks instead.
     """
+    check_generator("rng", rng)
     return permute_features(input_blocks(data), X, list(coords), rng)
 
 
@@ -159,6 +193,7 @@ def randomize_blocks(data, X: np.ndarray, names, rng: np.random.Generator) -> np
     """X with the named block(s) moved jointly by ONE random row permutation (several names:
     their union, with the same permutation). ValueError naming the known blocks for an unknown
     name; the inputs must have the blocks' per-sample shape."""
+    check_generator("rng", rng)
     blocks = input_blocks(data)
     return permute_features(blocks, X, blocks.select(names), rng)
 
@@ -171,6 +206,7 @@ def randomized_inputs(data: SlabData, split: str = "test", seed: int = 0, *,
     ``sc_block`` or the dataset's ``simple``/``complex`` (e.g. "mnist"/"cifar"). Used by
     chapter "Extreme simplicity bias" (logit histograms) and ``randomized_metrics``.
     """
+    seed = check_seed(seed)
     blocks = input_blocks(data)
     s, sc = _roles(blocks, s_block, sc_block)
     X = _split(data, split).X
@@ -186,6 +222,7 @@ def randomized_metrics(scorer, data: SlabData, split: str = "test", seed: int = 
     Keys are ``"<variant> accuracy"`` and ``"<variant> AUC"`` for the three ``VARIANTS``.
     Table 1 and the reliance curves of chapters "Extreme simplicity bias" and "Theory".
     """
+    _check_scorer(scorer)
     y = _split(data, split).y
     out = {}
     for variant, X in randomized_inputs(data, split, seed, s_block=s_block,
@@ -205,6 +242,8 @@ def per_coordinate_accuracy(scorer, data: SlabData, split: str = "test", seed: i
     share of the split (the official summary tables used 0.5). Chapter "Extreme simplicity
     bias" (which coordinates a trained network reads).
     """
+    _check_scorer(scorer)
+    seed = check_seed(seed)
     blocks = input_blocks(data)
     X, y = _head(_split(data, split), fraction)
     rng = np.random.default_rng([seed, 3])
@@ -220,6 +259,8 @@ def per_block_metrics(scorer, data, split: str = "test", seed: int = 0, fraction
     The block-level view for image data (e.g. "mnist" vs "cifar"), and for synthetic data the
     same as S-/S^c-randomisation with another seed stream ([seed, 4]).
     """
+    _check_scorer(scorer)
+    seed = check_seed(seed)
     blocks = input_blocks(data)
     names = list(blocks.names if names is None else ([names] if isinstance(names, str)
                                                       else names))
@@ -240,6 +281,7 @@ def logit_table(scorer, data: SlabData, split: str = "test", seed: int = 0, *,
     """Scores of the true positives (label 1, predicted 1 on the standard split) under each
     variant: the data of the paper's logit histograms (Fig. 3a), chapter "Extreme simplicity
     bias". Columns: variant, score."""
+    _check_scorer(scorer)
     y = _split(data, split).y
     inputs = randomized_inputs(data, split, seed, s_block=s_block, sc_block=sc_block)
     base = scorer(inputs["standard"])
@@ -252,5 +294,11 @@ def logit_table(scorer, data: SlabData, split: str = "test", seed: int = 0, *,
 def relies_only_on_S(metrics: dict, tol: float = 0.05) -> bool:
     """Table 1's decision rule with an explicit tolerance (the paper states none): S-randomised
     AUC within 0.5 +- tol, and S^c-randomised AUC within tol of the standard AUC."""
+    check_number("tol", tol, low=0.0)
+    missing = [k for k in ("standard AUC", "S-randomized AUC", "Sc-randomized AUC")
+               if k not in metrics]
+    if missing:
+        raise ValueError(f"metrics must be randomized_metrics' dict; it lacks "
+                         f"{', '.join(missing)}")
     return (abs(metrics["S-randomized AUC"] - 0.5) <= tol
             and abs(metrics["Sc-randomized AUC"] - metrics["standard AUC"]) <= tol)

@@ -14,11 +14,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from sbcore.checks import check_number
+from sbcore.checks import check_int, check_module, check_number, check_seed
+from sbcore.profiles import check_device
 
 
 def last_linear(model: nn.Module) -> nn.Linear:
     """The model's head: its last ``nn.Linear`` in registration order."""
+    check_module("model", model)
     found = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not found:
         raise ValueError(f"{type(model).__name__} has no nn.Linear head to read features from")
@@ -29,6 +31,8 @@ def last_linear(model: nn.Module) -> nn.Linear:
 def penultimate_features(model: nn.Module, X: np.ndarray, device: str = "cpu",
                          batch_size: int = 500) -> np.ndarray:
     """What the head (the last nn.Linear) receives for each row of X: (n, features)."""
+    check_device(str(device))
+    batch_size = check_int("batch_size", batch_size)
     head, captured = last_linear(model), []
     hook = head.register_forward_pre_hook(lambda _m, args: captured.append(
         args[0].flatten(1).float().cpu()))
@@ -49,9 +53,18 @@ def fit_logistic(X, y, l2: float = 1e-3, w0=None, max_iter: int = 200,
     with an L2 penalty ``l2`` on the weights, fit by L-BFGS (strong Wolfe line search) from
     ``w0`` (default zeros) and bias 0. Returns (weights, bias). The probe below and the
     ensembles' linear stacker (chapter "Ensembles and adversarial training do not help")."""
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float64))
-    yt = torch.as_tensor(np.asarray(y), dtype=torch.float64)
-    start = np.zeros(Xt.shape[1]) if w0 is None else np.asarray(w0, dtype=np.float64)
+    check_number("l2", l2, low=0.0)
+    max_iter = check_int("max_iter", max_iter)
+    check_number("tolerance_grad", tolerance_grad, low=0.0, low_open=True)
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    if X.ndim != 2 or y.shape != (len(X),) or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"X must be (n, k) with one 0/1 label y per row, got shapes {X.shape} "
+                         f"and {y.shape}")
+    start = np.zeros(X.shape[1]) if w0 is None else np.asarray(w0, dtype=np.float64)
+    if start.shape != (X.shape[1],):
+        raise ValueError(f"w0 must hold one weight per column of X ({X.shape[1]}), got shape "
+                         f"{start.shape}")
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y, dtype=torch.float64)
     w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     b = torch.zeros((), dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([w, b], max_iter=max_iter, tolerance_grad=tolerance_grad,
@@ -73,6 +86,8 @@ def probe_accuracy(features: np.ndarray, target: np.ndarray, l2: float = 1e-3,
     ``features``: fit (``fit_logistic``: L-BFGS, L2 penalty ``l2`` on the weights,
     standardised features) on a random half of the rows, scored on the other half."""
     check_number("l2", l2, low=0.0)
+    seed = check_seed(seed)
+    steps = check_int("steps", steps)
     F = np.asarray(features, dtype=np.float64)
     t = np.asarray(target)
     if F.ndim != 2 or len(F) != len(t) or len(t) < 4:
