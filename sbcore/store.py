@@ -242,9 +242,19 @@ def _load_tensors(path: Path, prov: dict):
     try:  # weights_only: tensors and plain containers, never an object that runs code
         return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CorruptResult(f"tensors.pt was refused: it holds more than tensors and plain "
-                            f"data, and loading it could run code ({reason})") from None
+                            f"data, and loading it could run code ({load_refusal(err)})") from None
+
+
+def load_refusal(err: Exception) -> str:
+    """The one line of torch.load(weights_only=True)'s refusal that says what the file held
+    (its message is mostly advice to load the file unsafely, which sbcore never does)."""
+    text = str(err)
+    marker = "WeightsUnpickler error: "
+    if marker in text:
+        return text.split(marker, 1)[1].split(". Please", 1)[0].splitlines()[0].strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
 
 
 def check_writable(experiment: str, profile: str, root: Path | None = None) -> Path:

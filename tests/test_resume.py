@@ -122,14 +122,16 @@ def test_a_checkpoint_of_another_group_is_ignored_with_a_warning(data, tmp_path)
             train_many(data, 20, 1, CONFIG, [0], progress=False)
     straight = train_many(data, 30, 1, CONFIG, [0], progress=False)
     with resume.resumable(tmp_path):  # another width: the saved state does not belong here
-        with pytest.warns(RuntimeWarning, match="written for another group"):
+        with pytest.warns(store.ResultsWarning, match="written for another group"):
             other = train_many(data, 30, 1, CONFIG, [0], progress=False)
     assert_same_runs(straight, other, data.test.X)
     (tmp_path / "group-0.pt").write_bytes(b"not a checkpoint")
     with resume.resumable(tmp_path):
-        with pytest.warns(RuntimeWarning, match="unreadable checkpoint"):
+        with pytest.warns(store.ResultsWarning, match="refused the checkpoint .*group-0.pt: it "
+                          "has no checksum line.*kept as group-0.pt.refused"):
             again = train_many(data, 30, 1, CONFIG, [0], progress=False)
     assert_same_runs(straight, again, data.test.X)
+    assert (tmp_path / "group-0.pt.refused").read_bytes() == b"not a checkpoint"
 
 
 def test_checkpoints_are_saved_on_schedule_and_a_bad_interval_is_refused(data, tmp_path):
@@ -137,7 +139,7 @@ def test_checkpoints_are_saved_on_schedule_and_a_bad_interval_is_refused(data, t
         train_many(data, 20, 1, CONFIG.__class__(**dict(CONFIG.as_dict(), stop="none")), [0],
                    progress=False)
     assert owner.calls == 1 and (tmp_path / "group-0.pt").exists()
-    saved = torch.load(tmp_path / "group-0.pt", weights_only=False)
+    saved = resume.read_checkpoint(tmp_path / "group-0.pt")  # data only: weights_only=True
     assert saved["done"] and saved["results"][0].updates == 300
     with pytest.raises(ValueError, match="save_every_s must be a positive number"):
         with resume.resumable(tmp_path, save_every_s=0):
@@ -248,10 +250,13 @@ def test_a_checkpoint_that_cannot_be_written_does_not_stop_training(data, tmp_pa
     blocker = tmp_path / "a file, not a folder"
     blocker.write_text("")
     straight = train_many(data, 20, 1, CONFIG, [0], progress=False)
-    with resume.resumable(blocker / "checkpoints", save_every_s=50, clock=TickClock()):
-        with pytest.warns(RuntimeWarning, match="could not save the checkpoint"):
+    with pytest.warns(store.ResultsWarning, match="training checkpoints are off: .*is a "
+                      "file, not a folder"):
+        with resume.resumable(blocker / "checkpoints", save_every_s=50, clock=TickClock()):
             got = train_many(data, 20, 1, CONFIG, [0], progress=False)
     assert_same_runs(straight, got, data.test.X)
-    with resume.resumable(blocker / "checkpoints", deadline=20, clock=TickClock()):
-        with pytest.raises(OSError):  # a pause must not pass for saved when it is not
-            train_many(data, 20, 1, CONFIG, [0], progress=False)
+    # a pause must not pass for saved when it is not
+    with pytest.raises(resume.CheckpointUnwritable, match="could not save the checkpoint"):
+        with pytest.warns(store.ResultsWarning, match="training checkpoints are off"):
+            with resume.resumable(blocker / "checkpoints", deadline=20, clock=TickClock()):
+                train_many(data, 20, 1, CONFIG, [0], progress=False)

@@ -15,6 +15,14 @@ ledger prints it). A resumed run continues bit for bit on the device and thread 
 started on (the same state, the same operations); on another device it continues from the
 same state, up to that device's float rounding.
 
+A checkpoint file holds data only: a SHA-256 line, then tensors and plain containers that
+``torch.load(weights_only=True)`` reads (the loop's objects written as their class names and
+attributes, see ``to_plain``). A file that fails the checksum, holds anything else, or names
+a class outside sbcore, torch.nn and torch.optim is refused with a warning naming it and why,
+kept aside as ``<name>.refused``, and its group starts afresh: reading a checkpoint never runs
+what the file asks for. Every warning here is a ``store.ResultsWarning``, which the runner
+passes on to the chapter's problems.
+
 Written for the plateau reruns (chapter 06), whose 800,000-update cap outlasts one GPU
 slice; every store entry's training goes through it.
 """
@@ -23,6 +31,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
+import importlib
+import io
 import json
 import os
 import shutil
@@ -31,20 +42,35 @@ import tempfile
 import threading
 import time
 import warnings
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+import pandas as pd
 import torch
 
+from sbcore.store import ResultsWarning, StoreUnwritable, folder_problem, load_refusal
+
 SAVE_EVERY_S = 300.0  # a kill loses at most this much training (a save takes well under 1 s)
-FORMAT = 1  # bumped when what a checkpoint holds changes: an older one is not resumed
+FORMAT = 2  # bumped when what a checkpoint holds changes: an older one is not resumed
+# (format 1 was a pickle of the loop's objects, which only an unsafe load could read)
 
 
 class Paused(RuntimeError):
     """Training stopped at its deadline, or on Ctrl-C or SIGTERM, after saving a checkpoint;
     running the same entry again resumes it."""
+
+
+class CheckpointUnwritable(StoreUnwritable):
+    """Training had to pause but its checkpoint could not be written (a full disk, a file
+    where the folder should be): the pause would lose the run, so it is an error."""
+
+
+class Refused(ValueError):
+    """A checkpoint file that is not read, with the reason in words."""
 
 
 @dataclass
@@ -58,6 +84,7 @@ class Checkpoints:
     clock: Callable[[], float] = time.perf_counter
     calls: int = 0  # groups started so far in this compute
     stop_signal: str | None = None  # Ctrl-C or SIGTERM arrived: pause after this update
+    failing: bool = False  # the last save failed (warned once until one succeeds)
 
     def next_slot(self, signature: dict) -> "Slot":
         slot = Slot(self, Path(self.folder) / f"group-{self.calls}.pt", signature)
@@ -75,65 +102,91 @@ class Slot:
         self.last_save = owner.clock()
 
     def load(self, device) -> dict | None:
-        """The saved state of this group, or None: no file, or one written for another group
-        or format (warned, then overwritten by the next save)."""
-        if not self.path.exists():
+        """The saved state of this group, or None: no file; a file refused (damaged, or
+        holding more than data: warned and set aside); or one written for another group or
+        format (warned, then replaced by the next save)."""
+        if not os.path.lexists(self.path):
             return None
         try:
-            # our own file, written by save below: it holds the group object itself
-            state = torch.load(self.path, map_location=torch.device(device), weights_only=False)
-        except Exception as err:  # a damaged file: start afresh rather than fail
-            warnings.warn(f"ignoring the unreadable checkpoint {self.path} ({err}); this "
-                          f"group starts afresh", RuntimeWarning, stacklevel=3)
+            state = read_checkpoint(self.path, device)
+        except Refused as why:
+            warnings.warn(f"refused the checkpoint {self.path}: {why}; "
+                          f"{_set_aside(self.path)}, and this group starts afresh",
+                          ResultsWarning, stacklevel=3)
             return None
-        if state.get("format") != FORMAT or state.get("signature") != self.signature:
+        if not isinstance(state, dict) or state.get("format") != FORMAT \
+                or state.get("signature") != self.signature:
             warnings.warn(f"ignoring the checkpoint {self.path}: it was written for another "
-                          f"group or version of the trainer; this group starts afresh",
-                          RuntimeWarning, stacklevel=3)
+                          f"group or version of the trainer; this group starts afresh (its "
+                          f"next checkpoint replaces the file)", ResultsWarning, stacklevel=3)
             return None
         return state
 
     def save(self, state: dict) -> None:
+        """Write the checkpoint (OSError or RuntimeError where it cannot be written)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        os.close(fd)
-        try:
-            torch.save(dict(state, format=FORMAT, signature=self.signature), tmp)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_checkpoint(self.path, dict(state, format=FORMAT, signature=self.signature))
         # how far the group is, readable without torch (the ledger says it)
         progress = dict(done=state["done"], update=state.get("update"),
                         cap=self.signature.get("config", {}).get("max_updates"),
                         models=len(state["results"]),
                         running=None if state["done"] else len(state["active"]))
-        self.path.with_suffix(".json").write_text(json.dumps(progress))
+        record = self.path.with_suffix(".json")
+        tmp = record.with_name(f".{record.name}.tmp")
+        tmp.write_text(json.dumps(progress))
+        os.replace(tmp, record)
         self.last_save = self.owner.clock()
 
     def try_save(self, state: dict) -> None:
         """Save, but let training go on if the checkpoint cannot be written (a full disk):
-        a checkpoint is insurance, not the result."""
+        a checkpoint is insurance, not the result. Warned when saves start failing."""
         try:
             self.save(state)
-        except OSError as err:
-            warnings.warn(f"could not save the checkpoint {self.path} ({err}); training goes "
-                          f"on without it", RuntimeWarning, stacklevel=3)
+        except (OSError, RuntimeError) as err:  # torch.save's writer: RuntimeError
+            if not self.owner.failing:
+                warnings.warn(f"could not save the checkpoint {self.path} ({err}); training "
+                              f"goes on, but until a checkpoint is saved a kill or pause "
+                              f"loses what was trained since the last one", ResultsWarning,
+                              stacklevel=3)
+            self.owner.failing = True
             self.last_save = self.owner.clock()  # try again one interval later
+        else:
+            self.owner.failing = False
 
     def tick(self, update: int, state: Callable[[], dict]) -> None:
         """After an update: save ``state()`` when a save is due, and after saving raise
-        Paused when the deadline has passed."""
+        Paused when the deadline has passed (CheckpointUnwritable if that save fails)."""
         now = self.owner.clock()
         late = self.owner.deadline is not None and now >= self.owner.deadline
         if late or self.owner.stop_signal is not None:
-            self.save(state())  # a pause without its checkpoint would lose the run: raise
             why = "the time budget is used up" if late else f"{self.owner.stop_signal} arrived"
+            self._save_for_pause(update, why, state())
             raise Paused(f"paused at update {update:,} ({why}); the checkpoint {self.path} "
                          f"resumes it when the entry is run again")
         if now - self.last_save >= self.owner.save_every_s:
             self.try_save(state())
+
+    def _save_for_pause(self, update: int, why: str, state: dict) -> None:
+        """A pause without its checkpoint would pass for saved when it is not: an error."""
+        try:
+            self.save(state)
+        except (OSError, RuntimeError) as err:
+            raise CheckpointUnwritable(
+                f"could not save the checkpoint {self.path} to pause at update {update:,} "
+                f"({why}): {err}; the training since the last checkpoint is lost. Free some "
+                f"space or make the folder writable, then run the entry again") from None
+
+
+def _set_aside(path: Path) -> str:
+    """Move a refused checkpoint out of the way (kept for a look, never read again); says
+    where it went."""
+    aside = path.with_name(path.name + ".refused")
+    try:
+        os.replace(path, aside)
+    except OSError as err:
+        return f"it could not be moved aside ({err.strerror or err}), so it stays until the " \
+               f"next checkpoint of this group replaces it"
+    return f"it is kept as {aside.name} beside it"
 
 
 _CURRENT: contextvars.ContextVar[Checkpoints | None] = contextvars.ContextVar(
@@ -149,6 +202,12 @@ def resumable(folder, deadline: float | None = None, save_every_s: float = SAVE_
         raise ValueError(f"save_every_s must be a positive number of seconds, got "
                          f"{save_every_s!r}")
     owner = Checkpoints(Path(folder), deadline, save_every_s, clock)
+    problem = folder_problem(folder)
+    if problem:  # every save will fail: said once, here, rather than as a silent "off"
+        warnings.warn(f"training checkpoints are off: {problem}, so {folder} cannot hold them; "
+                      f"until it is moved away a kill or pause loses this training",
+                      ResultsWarning, stacklevel=3)
+        owner.failing = True
     token = _CURRENT.set(owner)
     try:
         with _pause_on_signals(owner):
@@ -205,12 +264,17 @@ def record_part(folder, seconds: float, device: str, note: str) -> None:
     """Add one paused part of a run to ``folder``'s list (the stored entry's provenance gets
     the list, and its wall time their sum)."""
     path = Path(folder) / PARTS
-    path.parent.mkdir(parents=True, exist_ok=True)
     part = dict(seconds=round(seconds, 2), device=device, note=note,
                 date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     tmp = path.with_name(f".{PARTS}.tmp")
-    tmp.write_text(json.dumps(parts(folder) + [part], indent=1))
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(parts(folder) + [part], indent=1))
+        os.replace(tmp, path)
+    except OSError as err:  # the pause itself is saved; only its record is lost
+        warnings.warn(f"could not record this part of the run in {path} ({err.strerror or err}"
+                      f"); the stored entry's wall time will leave out its {seconds:.0f} s",
+                      ResultsWarning, stacklevel=2)
 
 
 def parts(folder) -> list[dict]:
@@ -242,5 +306,303 @@ def saved_at(folder) -> float | None:
 
 
 def discard(folder) -> None:
-    """Remove an entry's checkpoints (once the entry is stored they are of no use)."""
+    """Remove an entry's checkpoints (once the entry is stored they are of no use, and a
+    recompute must not resume them); CheckpointUnwritable, naming the folder, if any stay."""
     shutil.rmtree(folder, ignore_errors=True)
+    if os.path.lexists(folder):
+        raise CheckpointUnwritable(f"could not remove the checkpoints {folder}: remove them by "
+                                   f"hand (a later run of this entry would resume them)")
+
+
+# --------------------------------------------------------------------------------------------
+# The checkpoint file: a checksum line, then tensors and plain data
+# --------------------------------------------------------------------------------------------
+
+MAGIC = b"sbcore checkpoint sha256="  # then 64 hex digits and a newline, then torch.save's bytes
+HEADER = len(MAGIC) + 65
+
+
+class _Hashing:
+    """A file-like writer that hashes what torch.save streams through it (no second copy of
+    a large checkpoint in memory)."""
+
+    def __init__(self, file):
+        self.file, self.sha = file, hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.sha.update(data)
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+def write_checkpoint(path, state) -> None:
+    """Write ``state`` to ``path`` as a checkpoint file: a temporary file beside it, renamed
+    into place once complete (a failed or killed save leaves the previous one)."""
+    path = Path(path)
+    plain = to_plain(state)  # before any file is made: an object it cannot hold is a bug
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            f.write(MAGIC + b"0" * 64 + b"\n")
+            hashing = _Hashing(f)
+            torch.save(plain, hashing)
+            f.seek(len(MAGIC))
+            f.write(hashing.sha.hexdigest().encode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_checkpoint(path, device="cpu"):
+    """What ``write_checkpoint`` wrote to ``path``, its tensors on ``device``; Refused, with
+    the reason, for a file that fails its checksum or holds anything but data."""
+    try:
+        raw = memoryview(Path(path).read_bytes())
+    except OSError as err:
+        raise Refused(f"it cannot be read ({err.strerror or err})") from None
+    if bytes(raw[:len(MAGIC)]) != MAGIC or bytes(raw[HEADER - 1:HEADER]) != b"\n":
+        raise Refused("it has no checksum line (it is not a checkpoint, or one written by an "
+                      "older sbcore, whose checkpoints only an unsafe load could read)")
+    if hashlib.sha256(raw[HEADER:]).hexdigest().encode() != bytes(raw[len(MAGIC):HEADER - 1]):
+        raise Refused("its SHA-256 does not match the one written in it (damaged or edited)")
+    try:  # weights_only: tensors and plain containers; nothing in the file is run
+        plain = torch.load(io.BytesIO(raw[HEADER:]), map_location=torch.device(device),
+                           weights_only=True)
+    except Exception as err:
+        raise Refused(f"it holds more than tensors and plain data, and loading it could run "
+                      f"code ({load_refusal(err)})") from None
+    return from_plain(plain)
+
+
+# --------------------------------------------------------------------------------------------
+# The loop's objects as plain data, and back
+# --------------------------------------------------------------------------------------------
+# The loop's state holds objects: the group (its models, optimizer and settings), schedules,
+# results with their histories. torch.load(weights_only=True) builds only tensors and plain
+# containers, so each object is written as its class's name and its attributes (what pickle
+# would keep), an array as its bytes, a table as its columns. Reading rebuilds only classes of
+# sbcore, torch.nn and torch.optim, the way pickle does without a custom reduce, and never
+# calls anything a file names. Shared objects stay shared (the group's parameter list is its
+# optimizer's): a repeated object is written once, and torch's memo keeps the sharing.
+
+TAG = "__sbcore_checkpoint__"  # the key of a dict that stands for an object, array or table
+REBUILDABLE = ("sbcore.", "torch.nn.", "torch.optim.")  # whose classes a checkpoint may name
+PLAIN = (bool, int, float, str, bytes, type(None), torch.dtype, torch.device, torch.Size)
+FACTORIES = {"dict": dict, "list": list, "set": set, "int": int, "float": float}
+ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: arrays that are their bytes
+
+
+def to_plain(obj):
+    """``obj`` as tensors and plain containers (TypeError, naming it, for what cannot be)."""
+    return _plain(obj, {})
+
+
+def from_plain(data):
+    """The objects ``to_plain`` wrote (Refused for a class a checkpoint may not name)."""
+    return _rebuild(data, {})
+
+
+def _plain(obj, memo: dict):
+    kind = type(obj)
+    if kind in PLAIN or kind in (torch.Tensor, torch.nn.Parameter):
+        return obj  # torch.load(weights_only=True) reads these as they are
+    if isinstance(obj, np.ndarray):
+        return _array(obj)
+    if isinstance(obj, np.generic):
+        _check_kind(obj.dtype)
+        return {TAG: "scalar", "dtype": obj.dtype.str, "value": obj.item()}
+    if kind is tuple:
+        return tuple(_plain(x, memo) for x in obj)
+    if kind in (set, frozenset):
+        return kind(_key(x, memo) for x in obj)
+    if id(obj) in memo:  # written already: the same plain object, so the sharing survives
+        return memo[id(obj)][1]
+    if kind is list:
+        out = _remember(memo, obj, [])
+        out.extend(_plain(x, memo) for x in obj)
+        return out
+    if kind in (dict, OrderedDict):
+        if TAG in obj:
+            raise TypeError(f"a checkpoint cannot hold a dict with the key {TAG!r}")
+        return _fill_dict(_remember(memo, obj, kind()), obj, memo)
+    if kind is defaultdict:
+        name = {v: k for k, v in FACTORIES.items()}.get(obj.default_factory)
+        if name is None:
+            raise TypeError(f"a checkpoint cannot hold a defaultdict of "
+                            f"{obj.default_factory!r}")
+        out = _remember(memo, obj, {TAG: "defaultdict", "factory": name})
+        out["items"] = _fill_dict({}, obj, memo)
+        return out
+    if kind is pd.DataFrame:
+        return _remember(memo, obj, _table(obj, memo))
+    if _rebuildable(kind):
+        out = _remember(memo, obj, {TAG: "object", "class": f"{kind.__module__}:"
+                                                           f"{kind.__qualname__}"})
+        out["state"] = _plain(obj.__getstate__(), memo)
+        return out
+    raise TypeError(f"a checkpoint holds data only: it cannot hold a {kind.__module__}."
+                    f"{kind.__qualname__} ({obj!r:.80})")
+
+
+def _remember(memo: dict, obj, out):
+    memo[id(obj)] = (obj, out)  # obj kept alive: its id is not reused during the walk
+    return out
+
+
+def _key(key, memo: dict):
+    out = _plain(key, memo)
+    try:
+        hash(out)
+    except TypeError:
+        raise TypeError(f"a checkpoint cannot hold a dict key or set item {key!r:.80}") from None
+    return out
+
+
+def _fill_dict(out: dict, obj: dict, memo: dict) -> dict:
+    for k, v in obj.items():
+        out[_key(k, memo)] = _plain(v, memo)
+    return out
+
+
+def _check_kind(dtype) -> None:
+    if dtype.kind not in ARRAY_KINDS:
+        raise TypeError(f"a checkpoint holds numeric arrays only, not dtype {dtype}")
+
+
+def _array(arr: np.ndarray) -> dict:
+    _check_kind(arr.dtype)
+    return {TAG: "array", "dtype": arr.dtype.str, "shape": list(arr.shape),
+            "bytes": np.ascontiguousarray(arr).tobytes()}
+
+
+def _table(df: pd.DataFrame, memo: dict) -> dict:
+    """A table as its column names and columns (numeric ones as arrays, others as lists)."""
+    columns = []
+    for i, name in enumerate(df.columns):
+        values = df.iloc[:, i].to_numpy()
+        columns.append(_array(values) if values.dtype.kind in ARRAY_KINDS else
+                       [_plain(v, memo) for v in values])
+    index = df.index
+    if isinstance(index, pd.RangeIndex):
+        where = {"range": (index.start, index.stop, index.step)}
+    else:
+        where = {"values": _plain(index.to_numpy(), memo)}
+    return {TAG: "table", "names": [_plain(n, memo) for n in df.columns], "columns": columns,
+            "index": where}
+
+
+def _rebuild(data, memo: dict):
+    kind = type(data)
+    if kind is tuple:
+        return tuple(_rebuild(x, memo) for x in data)
+    if kind in (set, frozenset):
+        return kind(_rebuild(x, memo) for x in data)
+    if kind not in (list, dict, OrderedDict):
+        return data  # tensors, numbers, strings, None, dtypes, devices
+    if id(data) in memo:
+        return memo[id(data)][1]
+    if kind is list:
+        out = _remember(memo, data, [])
+        out.extend(_rebuild(x, memo) for x in data)
+        return out
+    if kind is dict and TAG in data:
+        return _rebuild_tagged(data, memo)
+    out = _remember(memo, data, kind())
+    for k, v in data.items():
+        out[_rebuild(k, memo)] = _rebuild(v, memo)
+    return out
+
+
+def _rebuild_tagged(data: dict, memo: dict):
+    tag = data[TAG]
+    try:
+        if tag == "object":
+            return _rebuild_object(data, memo)
+        if tag == "array":
+            return _rebuild_array(data)
+        if tag == "scalar":
+            dtype = np.dtype(data["dtype"])
+            _check_kind(dtype)
+            return dtype.type(data["value"])
+        if tag == "defaultdict":
+            out = _remember(memo, data, defaultdict(FACTORIES[data["factory"]]))
+            out.update(_rebuild(data["items"], memo))
+            return out
+        if tag == "table":
+            return _remember(memo, data, _rebuild_table(data, memo))
+    except (KeyError, TypeError, ValueError) as err:
+        raise Refused(f"its {tag!r} record is malformed ({type(err).__name__}: {err})") from None
+    raise Refused(f"it holds a record of unknown kind {tag!r}")
+
+
+def _rebuild_object(data: dict, memo: dict):
+    cls = _allowed_class(data["class"])
+    obj = _remember(memo, data, cls.__new__(cls))
+    state = _rebuild(data["state"], memo)
+    if state is None:
+        return obj
+    if getattr(cls, "__setstate__", None) is not None:
+        obj.__setstate__(state)  # the class's own code (sbcore, torch.nn, torch.optim)
+    elif isinstance(state, tuple) and len(state) == 2:  # (__dict__, __slots__ values)
+        if state[0]:
+            obj.__dict__.update(state[0])
+        for k, v in (state[1] or {}).items():
+            setattr(obj, k, v)
+    else:
+        obj.__dict__.update(state)
+    return obj
+
+
+def _allowed_class(name) -> type:
+    """The class a checkpoint names, if it is one a checkpoint may hold; else Refused."""
+    module, _, qualname = name.partition(":") if isinstance(name, str) else ("", "", "")
+    refused = Refused(f"it names {name!r}, which a checkpoint may not rebuild (only classes of "
+                      f"sbcore, torch.nn and torch.optim)")
+    if not module.startswith(REBUILDABLE) or not qualname or "__" in qualname \
+            or "<" in qualname:
+        raise refused
+    try:
+        found = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        raise Refused(f"it names {name!r}, which does not exist in this sbcore") from None
+    if not isinstance(found, type) or not _rebuildable(found):
+        raise refused
+    return found
+
+
+def _rebuildable(cls: type) -> bool:
+    """A class whose instances are their attributes (pickle's default, no custom reduce),
+    from a module a checkpoint may name."""
+    return (cls.__module__.startswith(REBUILDABLE) and "<" not in cls.__qualname__
+            and cls.__reduce_ex__ is object.__reduce_ex__
+            and cls.__reduce__ is object.__reduce__)
+
+
+def _rebuild_array(data: dict) -> np.ndarray:
+    dtype = np.dtype(data["dtype"])
+    _check_kind(dtype)
+    shape = [int(n) for n in data["shape"]]
+    return np.frombuffer(data["bytes"], dtype=dtype).reshape(shape).copy()
+
+
+def _rebuild_table(data: dict, memo: dict) -> pd.DataFrame:
+    columns = {}
+    for i, values in enumerate(data["columns"]):
+        if isinstance(values, dict):
+            columns[i] = _rebuild_array(values)
+        else:  # not numeric: the values as they were, in an object column
+            column = np.empty(len(values), dtype=object)
+            column[:] = [_rebuild(v, memo) for v in values]
+            columns[i] = column
+    where = data["index"]
+    index = pd.RangeIndex(*where["range"]) if "range" in where else \
+        pd.Index(_rebuild(where["values"], memo))
+    df = pd.DataFrame(columns, index=index)
+    df.columns = [_rebuild(n, memo) for n in data["names"]]
+    return df
