@@ -7,7 +7,15 @@ import contextlib
 
 import numpy as np
 
-from sbcore.checks import check_int, check_number
+from sbcore.checks import (
+    ParameterTypeError,
+    check_input_size,
+    check_int,
+    check_module,
+    check_number,
+    input_size,
+)
+from sbcore.profiles import check_device
 
 
 def check_eps(eps, name: str = "eps") -> float:
@@ -30,6 +38,14 @@ def check_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y.astype(np.int64)
 
 
+def check_model(model, X: np.ndarray, device) -> None:
+    """A torch module on a device that exists, taking rows of X's shape (a model declaring
+    its input size is refused with both sizes before the first forward pass)."""
+    check_module("model", model)
+    check_device(str(device))
+    check_input_size("model", input_size(model), X.shape[1:])
+
+
 def check_bounds(bounds, X: np.ndarray):
     """``bounds`` as two float arrays broadcast to X's shape (read-only views), or None.
 
@@ -38,7 +54,7 @@ def check_bounds(bounds, X: np.ndarray):
     if bounds is None:
         return None
     if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
-        raise ValueError(f"bounds must be None or a (low, high) pair, got {bounds!r}")
+        raise ParameterTypeError(f"bounds must be None or a (low, high) pair, got {bounds!r}")
     try:
         low, high = (np.broadcast_to(np.asarray(b, dtype=np.float64), X.shape) for b in bounds)
     except ValueError:

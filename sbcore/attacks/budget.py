@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sbcore.checks import ParameterTypeError, check_bool
 from sbcore.reliance.blocks import input_blocks
 
 
@@ -38,7 +39,10 @@ def feature_indices(S, data=None) -> np.ndarray:
     idx = np.asarray(S)
     if idx.size == 0:
         return np.zeros(0, dtype=np.int64)
-    if idx.ndim > 1 or not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0:
+    if idx.ndim > 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise ParameterTypeError(f"S must be block name(s) or non-negative integer feature "
+                                 f"indices, got {S!r}")
+    if idx.min() < 0:
         raise ValueError(f"S must be block name(s) or non-negative integer feature indices, "
                          f"got {S!r}")
     return np.unique(idx.astype(np.int64))
@@ -53,6 +57,7 @@ def _rows(P) -> tuple[np.ndarray, bool]:
 
 
 def _share(P, S, data, per_row: bool, squared: bool):
+    check_bool("per_row", per_row)
     rows, single = _rows(P)
     idx = feature_indices(S, data)
     if idx.size and idx.max() >= rows.shape[1]:

@@ -37,6 +37,7 @@ from sbcore.attacks._common import (
     check_bounds,
     check_eps,
     check_logits,
+    check_model,
     check_xy,
     eval_mode,
 )
@@ -84,6 +85,7 @@ def pgd(model, X, y, eps, norm: str = "l2", step=None, iters: int = 20,
     (where the model already lives). See the module docstring for the exact steps.
     """
     X, y = check_xy(X, y)
+    check_model(model, X, device)
     eps = check_eps(eps)
     check_choice("norm", norm, NORMS)
     iters = check_int("iters", iters, 1)

@@ -36,6 +36,7 @@ from sbcore.attacks._common import (
     check_bounds,
     check_eps,
     check_logits,
+    check_model,
     check_xy,
     eval_mode,
 )
@@ -113,6 +114,7 @@ def uap_accuracy(model, X, y, uap, signed: bool = True, bounds=None, batch_size:
     from sbcore.reliance.metrics import Scorer, accuracy
 
     Xp = apply_uap(X, y, uap, signed, bounds)
+    check_model(model, Xp, device)
     batch_size = check_batch_size(batch_size)
     return accuracy(Scorer(model, device=device, batch_size=batch_size)(Xp), y)
 
@@ -121,7 +123,8 @@ def best_sign(model, X, y, uap, signed: bool = True, bounds=None, batch_size: in
               device: str = "cpu") -> np.ndarray:
     """Whichever of +uap and -uap gives the model the lower accuracy on the perturbed set (the
     official SVD-UAP step 4); +uap on a tie."""
-    uap = np.asarray(uap)
+    X, y = check_xy(X, y)
+    uap = _check_uap(uap, X)  # both signs are tried: a bad uap fails before either
     acc = [uap_accuracy(model, X, y, s * uap, signed, bounds, batch_size, device)
            for s in (1.0, -1.0)]
     return uap if acc[0] <= acc[1] else -uap
@@ -139,6 +142,7 @@ def as_uap(model, X, y, eps, iters: int = 30, lr: float = 0.05, epochs: int = 2,
     The model runs in eval mode; its parameters are untouched.
     """
     X, y = check_xy(X, y)
+    check_model(model, X, device)
     eps = check_eps(eps)
     iters = check_int("iters", iters, 1)
     lr = check_number("lr", lr, low=0.0, low_open=True)
