@@ -14,6 +14,8 @@ when ``--budget-min`` is spent, where it pauses), so a killed or paused entry re
 any other, on the next call; an entry that fits in no budget runs in parts, one per call, and
 no other entry is started unless the time left can hold it. Without either, every entry of
 the named studies is run through the store (stored ones are reused, unless ``--recompute``).
+An option that does nothing in the chosen mode (``--budget-min`` without ``--missing``,
+``--device`` with ``--list``, ...) is refused before any work, never silently ignored.
 
 This is how paper-scale results are made on a machine without papermill (a lent GPU); later
 book builds at any profile show the stored ``paper`` results beside their own. On a CPU,
@@ -29,6 +31,7 @@ import sys
 import time
 import traceback
 
+from sbcore import store
 from sbcore.checks import check_number, check_seed
 from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
 from sbcore.studies import runner
@@ -58,7 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("studies", nargs="*", default=list(runner.STUDIES),
                         help=f"studies (default: all: {' '.join(runner.STUDIES)})")
     parser.add_argument("--profile", default="paper", help=f"one of {', '.join(PROFILE_NAMES)}")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default=None, help="cpu (default), cuda, cuda:N or mps")
     parser.add_argument("--seed", default="0", help="chapter seed (default 0)")
     parser.add_argument("--list", action="store_true", help="print the ledger and stop")
     parser.add_argument("--missing", action="store_true", help="run only what is not stored")
@@ -75,6 +78,8 @@ def main(argv=None) -> int:
                              "at once (default 1, or $SB_CPU_WORKERS)")
     args = parser.parse_args(argv)
     try:  # every argument checked before any work
+        check_modes(args)
+        args.device = args.device or "cpu"
         check_profile(args.profile)
         check_device(args.device)
         try:
@@ -99,16 +104,53 @@ def main(argv=None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if args.list:
-        print_ledger(args.profile, args.studies, seed)
-        return 0
-    start = time.perf_counter()
-    if args.missing:
-        runner.run_missing(args.profile, args.device, args.studies, budget, seed,
-                           order="cheapest" if args.cheapest_first else "largest")
-        print(f"== done in {time.perf_counter() - start:.1f} s; the ledger now:")
-        print_ledger(args.profile, args.studies, seed)
-        return 0
+    try:  # a store that cannot be read or written: said in one message, not a traceback
+        if args.list:
+            print_ledger(args.profile, args.studies, seed)
+            return 0
+        if args.missing:
+            start = time.perf_counter()
+            runner.run_missing(args.profile, args.device, args.studies, budget, seed,
+                               order="cheapest" if args.cheapest_first else "largest")
+            print(f"== done in {time.perf_counter() - start:.1f} s; the ledger now:")
+            print_ledger(args.profile, args.studies, seed)
+            return 0
+        return run_studies(args, seed)
+    except (store.StoreUnwritable, store.StoreUnreadable) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+# Options that act only in some modes: (option, its attribute, the modes it acts in, those
+# modes in words). A mode is "list" (--list), "missing" (--missing) or "run" (the named studies
+# through the store).
+MODE_OPTIONS = (("--budget-min", "budget_min", ("missing",), "with --missing"),
+                ("--cheapest-first", "cheapest_first", ("missing",), "with --missing"),
+                ("--recompute", "recompute", ("run",),
+                 "when the named studies are run (without --list or --missing)"),
+                ("--device", "device", ("missing", "run"), "when studies are run"),
+                ("--cpu-workers", "cpu_workers", ("missing", "run"), "when studies are run"))
+
+
+def check_modes(args) -> None:
+    """ValueError, naming the option, for one that would do nothing in the chosen mode."""
+    if args.list and args.missing:
+        raise ValueError("--list and --missing are two actions (print the ledger, or run what "
+                         "is not stored): give one of them")
+    mode = "list" if args.list else "missing" if args.missing else "run"
+    for option, attr, modes, where in MODE_OPTIONS:
+        if getattr(args, attr) in (None, False) or mode in modes:
+            continue
+        here = "without --missing" if mode == "run" else f"with --{mode}"
+        fix = f"drop {option}" + (" or add --missing" if mode == "run" else "")
+        raise ValueError(f"{option} does nothing {here}: it applies only {where} ({fix})")
+    if args.cpu_workers is not None and args.device not in (None, "cpu"):
+        raise ValueError(f"--cpu-workers does nothing with --device {args.device}: it applies "
+                         f"only with --device cpu (drop it)")
+
+
+def run_studies(args, seed: int) -> int:
+    """Every entry of the named studies through the store; problems met are printed."""
     failed = []
     for name in args.studies:
         t0 = time.perf_counter()
@@ -117,9 +159,13 @@ def main(argv=None) -> int:
             results = runner.run(name, args.profile, args.device, seed, args.recompute)
             for entry, r in results.items():
                 print(f"   {entry}: {r.path} (cached={r.cached})", flush=True)
+            for problem in results.problems:
+                print(f"   problem: {problem}", flush=True)
         except resume.Paused as err:  # Ctrl-C or SIGTERM: the checkpoint is saved
             print(f"   {err}", file=sys.stderr)
             return 1
+        except (store.StoreUnwritable, store.StoreUnreadable):
+            raise  # no other study can be stored either
         except Exception:  # keep going: one failure must not cost the other results
             traceback.print_exc()
             failed.append(name)

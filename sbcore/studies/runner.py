@@ -19,6 +19,7 @@ The chapter ``seed`` shifts every seed of a study's configs (``seeds_from``), so
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import json
@@ -93,7 +94,9 @@ class Entry:
 
 def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) -> list[Entry]:
     """The ledger of one study: each config's entry with its status. Stale: no entry for this
-    version, but one of another version (or other settings) of the same entry name is there."""
+    version, but one of another version (or other settings) of the same entry name is there.
+    store.StoreUnreadable where the study's folder cannot be listed (a file, a link loop):
+    then what is stored is unknown, and no entry is called missing."""
     mod = study(name)
     check_profile(profile)
     check_seed(seed)
@@ -161,7 +164,8 @@ def _note_checkpoints(e: Entry, partial: Path) -> None:
 
 class StudyResults(dict):
     """{entry name: store.Result} of one study, with the problems met while reading them
-    (damaged or stale stored entries), which chapters show as an admonition."""
+    (damaged or stale stored entries, refused or unwritable checkpoints: every
+    store.ResultsWarning), which chapters show as an admonition."""
 
     problems: list[str]
 
@@ -183,7 +187,9 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
     Training inside a computed entry checkpoints into the store's ``.partial`` folder of that
     entry (``sbcore.training.resume``), so a run that was killed or paused resumes there; at
     ``deadline`` (a ``time.perf_counter`` time) it pauses, raising ``resume.Paused``.
-    ``recompute`` starts afresh."""
+    ``recompute`` starts afresh. Every warning about the results (``store.ResultsWarning``)
+    goes to ``problems``; other warnings are shown as usual. A store that cannot take the
+    entry raises store.StoreUnwritable, saying whether checkpoints keep its training."""
     mod = study(name)
     check_profile(profile)
     check_device(device)
@@ -208,11 +214,11 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
         meta = dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed)
         if earlier:  # the provenance says the run came in parts, and from where
             meta["parts"] = earlier
+        computed = []  # the compute ran to its end (so a failed store would lose it)
         compute = functools.partial(_compute, mod, device=device, folder=partial,
-                                    deadline=deadline)
+                                    deadline=deadline, computed=computed)
         t0 = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with _results_warnings() as caught:
             try:
                 out[entry] = store.cached_run(
                     mod.NAME, key_cfg, compute, profile, device=device, recompute=recompute,
@@ -221,21 +227,72 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
                 resume.record_part(partial, time.perf_counter() - t0,
                                    store.device_name(device), str(err))
                 raise
-        resume.discard(partial)  # stored: the checkpoints are of no further use
-        problems += [f"{name} {entry}: {w.message}" for w in caught
-                     if "corrupt" in str(w.message) or "stale" in str(w.message)]
+            except store.StoreUnwritable as err:
+                kept = f"; {_kept_training(partial)}" if computed else ""
+                raise type(err)(f"{name} {entry}: {err}{kept}") from None
+            _discard_stored(partial)
+        problems += [f"{name} {entry}: {w.message}" for w in caught]
         record_usage(name, profile, entry, "reused" if out[entry].cached else "computed",
                      out[entry])
     out.problems = problems
     return out
 
 
-def _compute(mod, key_cfg: dict, device: str, folder: Path, deadline: float | None) -> dict:
+@contextlib.contextmanager
+def _results_warnings():
+    """Record the warnings of one entry's run and give back those about results
+    (store.ResultsWarning), for ``problems``; every other warning is shown as usual. On an
+    error every one is shown, since no ``problems`` will carry them."""
+    kept, caught, failed = [], [], True
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield kept
+        failed = False
+    finally:
+        for w in caught:
+            if issubclass(w.category, store.ResultsWarning) and not failed:
+                kept.append(w)
+            else:  # shown where it was raised, once the recording has ended
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                       source=w.source)
+
+
+def _discard_stored(partial: Path) -> None:
+    """The entry is stored: its checkpoints are of no further use (warned if they stay)."""
+    from sbcore.training import resume
+
+    try:
+        resume.discard(partial)
+    except store.StoreUnwritable as err:
+        warnings.warn(f"{err} (the entry itself is stored)", store.ResultsWarning,
+                      stacklevel=2)
+
+
+def _kept_training(partial: Path) -> str:
+    """What of an entry's finished compute its checkpoints keep, for the message of a store
+    that could not take the entry."""
+    from sbcore.training import resume
+
+    groups = resume.progress(partial)
+    if resume.saved_at(partial) is None:
+        return ("no checkpoint of its training could be kept either, so the next run "
+                "computes it again from the start")
+    done = sum(1 for g in groups if g.get("done"))
+    return (f"its training is kept in the checkpoints {partial} ({done} of {len(groups)} "
+            f"group(s) finished): once the store can be written, the same command resumes "
+            f"from them instead of training again")
+
+
+def _compute(mod, key_cfg: dict, device: str, folder: Path, deadline: float | None,
+             computed: list) -> dict:
     """The entry's compute, its training resumable from (and checkpointed into) ``folder``."""
     from sbcore.training import resume
 
     with resume.resumable(folder, deadline):
-        return mod.compute(key_cfg["config"], device)
+        tables = mod.compute(key_cfg["config"], device)
+    computed.append(True)
+    return tables
 
 
 def lookup(name: str, profile: str = "paper", seed: int = 0,
@@ -244,7 +301,13 @@ def lookup(name: str, profile: str = "paper", seed: int = 0,
     Damaged and stale entries are None and named in ``problems`` ('not yet run' is only said
     of entries that were never stored)."""
     out = StudyResults()
-    for e in entries(name, profile, seed, root):
+    try:
+        found = entries(name, profile, seed, root)
+    except store.StoreUnreadable as err:  # said on the page, rather than 'not yet run'
+        out.update(dict.fromkeys(study(name).configs(profile, seed)))
+        out.problems.append(f"stored {profile} entries of {name} are not shown: {err}")
+        return out
+    for e in found:
         out[e.name] = e.result  # None unless stored (and sound)
         record_usage(name, profile, e.name, e.status, out[e.name])
         if e.status != "stored":
@@ -342,12 +405,14 @@ def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | No
         report(f"== {e.study} {e.name} ({e.status}{', resumed' if e.begun else ''}) at "
                f"{profile} on {device}")
         try:  # a stale entry's new key is missing; a damaged one is recomputed by the store
-            res = run(e.study, profile, device, seed, only=[e.name], root=root,
-                      deadline=deadline)[e.name]
+            results = run(e.study, profile, device, seed, only=[e.name], root=root,
+                          deadline=deadline)
         except resume.Paused as err:
             report(f"   {err} (after {time.perf_counter() - t0:.1f} s)")
             break  # the budget is spent
-        took = time.perf_counter() - t0
+        res, took = results[e.name], time.perf_counter() - t0
+        for problem in results.problems:  # damaged or refused on the way: said, not dropped
+            report(f"   problem: {problem}")
         if not e.begun:  # a resumed entry's time is only its last part
             rate = max(rate or 0.0, took / max(e.cost, 1e-9))
         report(f"   stored {res.path} in {took:.1f} s")
