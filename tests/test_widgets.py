@@ -292,7 +292,66 @@ def test_widget_cells_send_nothing_on_the_shell_socket(monkeypatch):
     pictures = [m for m in state.values() if m["model_name"] == "OutputModel"
                 and any("image/png" in o.get("data", {}) for o in m["state"]["outputs"])]
     assert len(pictures) == 3
+    # and each explorer's status line says what its picture shows, with no spinner left on
+    lines = [m["state"]["value"] for m in state.values() if m["model_name"] == "HTMLModel"]
+    assert len(lines) == 2 and all(v.startswith("✓ ") and "spin" not in v for v in lines)
     for i in (1, 2):  # the cells themselves show the widget, nothing else
         outputs = nb.cells[i].outputs
         assert len(outputs) == 1
         assert "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
+
+
+# a picture whose runs take 1.5 s (the kernel blocked meanwhile, as in a real retraining)
+KERNEL_SETUP = """
+import time
+import ipywidgets as w
+from sbcore.book.widgets import LivePicture
+x = w.IntSlider(0, max=10)
+computed = []
+def draw(x):
+    computed.append(x)
+    time.sleep(1.5 if x else 0)
+live = LivePicture(draw, {"x": x}, describe=lambda x: f"model x={x}", action="fitting")
+print(x.model_id)
+"""
+
+
+@pytest.mark.slow
+def test_a_real_kernel_runs_only_the_first_and_the_last_of_six_moves():
+    """Slider moves sent as the browser sends them (comm_msg on the shell channel): one, then
+    five while its run blocks the kernel. Only the first and the last compute."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        printed = []
+
+        def run(code):
+            kc.execute_interactive(code, timeout=60, output_hook=lambda m: printed.append(
+                m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+            return printed.pop() if printed else ""
+
+        model_id = run(KERNEL_SETUP).strip()
+
+        def move(value):
+            kc.shell_channel.send(kc.session.msg("comm_msg", dict(
+                comm_id=model_id, data=dict(method="update", state=dict(value=value),
+                                            buffer_paths=[]))))
+
+        move(1)
+        deadline = time.monotonic() + 30  # the status line says the run of x=1 has started
+        while time.monotonic() < deadline:
+            msg = kc.get_iopub_msg(timeout=30)
+            if "<b>fitting</b> model x=1" in str(msg["content"].get("data", {})):
+                break
+        for value in (2, 3, 4, 5, 6):
+            move(value)
+        deadline = time.monotonic() + 60  # each cell lets the kernel's queue move on
+        while "6" not in run("print(computed)") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(2)
+        assert run("print(computed)").strip() == "[0, 1, 6]"
+        assert "skipped 4 stale requests" in run("print(live.status.value)")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

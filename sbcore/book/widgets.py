@@ -173,13 +173,12 @@ class LivePicture:
         self.status = w.HTML()
         self.output = w.Output()  # outputs are set, never captured (see ``picture_outputs``)
         self.view = w.VBox([self.status, self.output])
-        self.wanted = None  # the newest values asked for
         self.running = None  # the values being computed now, if any
         self.shown = None  # the values of the picture on show
         self.run_waiting = False  # a run is scheduled and has not started
         self.skipped = 0  # requests replaced by a newer one before they ran, since the last run
         self.computed = 0  # runs so far, the first picture included
-        self.wanted = self.values()
+        self.wanted = self.values()  # the newest values asked for
         self.compute(self.wanted, live=False)
         for name, control in controls.items():
             control.observe(lambda change, name=name: self.changed(name, change), names="value")
