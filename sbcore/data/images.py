@@ -357,12 +357,32 @@ def cifar10_root(path=None) -> Path | None:
     return p / CIFAR10_FOLDER if (p / CIFAR10_FOLDER).is_dir() else p
 
 
+# What a CIFAR-10 python batch names when unpickled: numpy's array and dtype rebuilders, and
+# the byte decoder of pickles written by Python 3. The MD5 check comes first, but with
+# check_md5=False (or a file that matches by chance) anything else, such as a function that
+# runs a command, is refused rather than called.
+CIFAR_PICKLE_GLOBALS = frozenset({
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer")})
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """An unpickler that builds only what a CIFAR-10 batch holds (see CIFAR_PICKLE_GLOBALS)."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in CIFAR_PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(f"it names {module}.{name}, which a CIFAR-10 batch "
+                                         f"never holds (refused: unpickling it could run code)")
+        return super().find_class(module, name)
+
+
 def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     what = (f"{path} is not a CIFAR-10 python batch (a pickled dict with b'data', uint8 of "
             f"shape (n, 3072), and b'labels', n integers in 0..9)")
     try:
         with open(path, "rb") as f:
-            d = pickle.load(f, encoding="bytes")
+            d = _BatchUnpickler(f, encoding="bytes").load()
     except Exception as e:  # any unpickling failure means the same thing here
         raise ValueError(f"{what}: {type(e).__name__}: {e}") from None
     if not isinstance(d, dict) or b"data" not in d or b"labels" not in d:
@@ -379,8 +399,8 @@ def load_cifar10(split: str, root=None, check_md5: bool = True) -> tuple[np.ndar
     """CIFAR-10 ``split`` ("train": data_batch_1..5, "test": test_batch) from a
     ``cifar-10-batches-py`` folder (``root``, else ``$SB_CIFAR10``): X uint8 (n, 3, 32, 32),
     channel-first as stored, and y int64 (n,). With ``check_md5`` each file must have its
-    canonical MD5, checked before it is unpickled (unpickling runs code: only read trusted
-    files)."""
+    canonical MD5, checked before it is unpickled; either way the unpickler builds only numpy
+    arrays and plain data, and refuses a file that names anything else."""
     split = check_choice("split", split, SPLITS)
     if not isinstance(check_md5, bool):
         raise ValueError(f"check_md5 must be True or False, got {check_md5!r}")
