@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import sbcore.data as data_module
+import sbcore.data.synthetic as data_module  # where make_dataset looks its helpers up
 from sbcore import store
 from sbcore.book import set_seed, setup_chapter
 from sbcore.data import Block, dataset_blocks, make_dataset, without_coordinates

@@ -18,7 +18,14 @@ import numpy as np
 import torch
 
 from sbcore.attacks.pgd import NORMS, _random_start, pgd_steps
-from sbcore.checks import check_bool, check_choice, check_int, check_number, check_seed
+from sbcore.checks import (
+    ParameterTypeError,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_seed,
+)
 
 
 class PGDAdversary:
@@ -30,6 +37,8 @@ class PGDAdversary:
                  random_start: bool = True):
         # radius 0 is allowed: a clean model in a sweep over radii trained as one stack
         self.eps = [check_number("eps", e, low=0.0) for e in np.atleast_1d(eps).tolist()]
+        if not self.eps:
+            raise ValueError("eps must be one radius or one per model, got none")
         self.norm = check_choice("norm", norm, NORMS)
         self.iters = check_int("iters", iters, 1)
         if step is None:
@@ -43,8 +52,8 @@ class PGDAdversary:
             self.step = steps * len(self.eps) if len(steps) == 1 else steps
         if bounds is not None:
             if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
-                raise ValueError(f"bounds must be None or a (low, high) pair of numbers, got "
-                                 f"{bounds!r}")
+                raise ParameterTypeError(f"bounds must be None or a (low, high) pair of "
+                                         f"numbers, got {bounds!r}")
             low, high = (check_number(f"bounds[{i}]", b) for i, b in enumerate(bounds))
             if not low < high:
                 raise ValueError(f"bounds must have low < high, got {bounds!r}")

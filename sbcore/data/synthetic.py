@@ -19,7 +19,6 @@ sees X_rot = X Q, and ``unrotate`` gives back the canonical coordinates.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -370,7 +369,7 @@ def _check_scale(gamma, B) -> None:
 def dataset_blocks(name: str, d: int | None = None, gamma: float = GAMMA, B: float = WIDTH,
                    p: float = 0.1) -> tuple[list[Block], list[int]]:
     """The blocks of each coordinate and the simple set S of a named dataset."""
-    check_choice("dataset", name, DATASETS)
+    check_choice("dataset name", name, DATASETS)
     _check_p(p)
     _check_scale(gamma, B)
     build, d_min, d_default, _ = DATASETS[name]

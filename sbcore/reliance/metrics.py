@@ -37,6 +37,7 @@ from scipy.stats import rankdata
 from sbcore.checks import (
     check_callable,
     check_generator,
+    check_indices,
     check_input_size,
     check_int,
     check_module,
@@ -186,7 +187,9 @@ def randomize(data: SlabData, X: np.ndarray, coords, rng: np.random.Generator) -
     "Measuring what a model relies on"; ``randomize_blocks`` names blocks instead.
     """
     check_generator("rng", rng)
-    return permute_features(input_blocks(data), X, list(coords), rng)
+    blocks = input_blocks(data)
+    coords = check_indices("coords", coords, blocks.n_features, "canonical features")
+    return permute_features(blocks, X, coords, rng)
 
 
 def randomize_blocks(data, X: np.ndarray, names, rng: np.random.Generator) -> np.ndarray:

@@ -763,9 +763,11 @@ def train_grid(data: SlabData, width: int, depth: int, configs: list[TrainConfig
     float rounding: same init, data order, stop rule, divergence rule and checkpoint selection.
     """
     _check_fcn_inputs(data, width, depth)
-    if not isinstance(configs, (list, tuple)) or len(configs) == 0:
+    if not isinstance(configs, (list, tuple)):
         raise ParameterTypeError(f"configs must be a non-empty list of TrainConfigs, got "
                                  f"{type(configs).__name__}")
+    if len(configs) == 0:
+        raise ValueError("configs must be a non-empty list of TrainConfigs, got an empty one")
     for config in configs:
         _check_run(data, config, device)
     seeds = _check_seeds(seeds)
