@@ -134,14 +134,18 @@ def check_module(name: str, model) -> None:
                                  f"to (n, 2) logits, got {type(model).__name__}")
 
 
-def check_input_size(name: str, model, row_shape: tuple) -> None:
-    """A model that declares its input size (``d_in``: the book's FCN, CNN and GRU) must get
-    rows of exactly that size; refused with both sizes before any training or attack (torch
-    would otherwise fail deep inside with its own shapes)."""
+def input_size(model) -> int | None:
+    """The input size a model declares (``d_in``: the book's FCN, CNN and GRU), else None."""
     d_in = getattr(model, "d_in", None)
-    if not is_int(d_in) or tuple(row_shape) == (d_in,):
+    return int(d_in) if is_int(d_in) else None
+
+
+def check_input_size(name: str, d_in: int | None, row_shape: tuple) -> None:
+    """Rows of exactly ``d_in`` features for a model that declares its input size (None: it
+    does not, and its first forward pass is the check). Refused with both sizes before any
+    training or attack, where torch would fail deep inside with its own shapes."""
+    if d_in is None or tuple(row_shape) == (d_in,):
         return
     have = (f"{row_shape[0]} features" if len(row_shape) == 1
             else f"rows of shape {tuple(row_shape)}")
-    raise ValueError(f"{name} expects inputs of size {d_in} but the data have {have}; build "
-                     f"the model on the data's input size (e.g. ModelSpec.build(d_in=data.d))")
+    raise ValueError(f"{name} expects inputs of size {d_in} but the data have {have}")
