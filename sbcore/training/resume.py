@@ -482,7 +482,7 @@ def _array(arr: np.ndarray) -> dict:
 def _table(df: pd.DataFrame, memo: dict) -> dict:
     """A table as its column names and columns (numeric ones as arrays, others as lists)."""
     columns = []
-    for i, name in enumerate(df.columns):
+    for i in range(df.shape[1]):  # by position: column names may repeat
         values = df.iloc[:, i].to_numpy()
         columns.append(_array(values) if values.dtype.kind in ARRAY_KINDS else
                        [_plain(v, memo) for v in values])
@@ -534,6 +534,8 @@ def _rebuild_tagged(data: dict, memo: dict):
             return out
         if tag == "table":
             return _remember(memo, data, _rebuild_table(data, memo))
+    except Refused:
+        raise
     except (KeyError, TypeError, ValueError) as err:
         raise Refused(f"its {tag!r} record is malformed ({type(err).__name__}: {err})") from None
     raise Refused(f"it holds a record of unknown kind {tag!r}")
