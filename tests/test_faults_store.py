@@ -153,6 +153,10 @@ CRAFTED = {
         lambda m: signed(torch_bytes({resume.TAG: "object", "class": "sbcore.store:_sha",
                                       "state": None})),
         "it names 'sbcore.store:_sha', which a checkpoint may not rebuild"),
+    "signed data that does not fit its class": (
+        lambda m: signed(torch_bytes({resume.TAG: "object", "state": 5,
+                                      "class": "sbcore.training.trainer:TrainConfig"})),
+        r"its 'object' record is malformed \(TypeError"),
 }
 
 

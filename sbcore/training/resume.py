@@ -375,7 +375,12 @@ def read_checkpoint(path, device="cpu"):
     except Exception as err:
         raise Refused(f"it holds more than tensors and plain data, and loading it could run "
                       f"code ({load_refusal(err)})") from None
-    return from_plain(plain)
+    try:
+        return from_plain(plain)
+    except Refused:
+        raise
+    except Exception as err:  # data that passed its checksum yet does not fit its classes
+        raise Refused(f"its objects could not be rebuilt ({type(err).__name__}: {err})") from None
 
 
 # --------------------------------------------------------------------------------------------
