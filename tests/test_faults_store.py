@@ -515,3 +515,16 @@ def test_an_entry_that_is_a_file_or_a_link_loop_is_damaged_then_replaced(tmp_pat
         again = store.cached_run("toy", {"n": 1}, toy, "smoke", root=tmp_path)
     assert not again.cached and key.is_dir() and not key.is_symlink()
     assert store.load("toy", {"n": 1}, "smoke", tmp_path).metrics["value"].tolist() == [0.9]
+
+
+def test_an_unreadable_record_of_earlier_parts_is_said_in_problems(data, tmp_path, monkeypatch):
+    mod = fake_study(monkeypatch, data)
+    with pytest.raises(resume.Paused):
+        runner.run("fake", "smoke", root=tmp_path, deadline=time.perf_counter())
+    record = partial_of(mod, tmp_path) / resume.PARTS
+    record.write_text("{not json")
+    out = runner.run("fake", "smoke", root=tmp_path)
+    assert any(re.match(f"fake e: ignoring the unreadable record of earlier parts "
+                        f"{re.escape(str(record))} \\(JSONDecodeError: .*\\); the stored entry's "
+                        f"wall time will leave them out", p) for p in out.problems), out.problems
+    assert "parts" not in out["e"].provenance

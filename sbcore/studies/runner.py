@@ -210,15 +210,15 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
         partial = store.partial_dir(mod.NAME, key_cfg, profile, root)
         if recompute:
             resume.discard(partial)
-        earlier = resume.parts(partial)
-        meta = dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed)
-        if earlier:  # the provenance says the run came in parts, and from where
-            meta["parts"] = earlier
         computed = []  # the compute ran to its end (so a failed store would lose it)
         compute = functools.partial(_compute, mod, device=device, folder=partial,
                                     deadline=deadline, computed=computed)
         t0 = time.perf_counter()
         with _results_warnings() as caught:
+            earlier = resume.parts(partial)
+            meta = dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed)
+            if earlier:  # the provenance says the run came in parts, and from where
+                meta["parts"] = earlier
             try:
                 out[entry] = store.cached_run(
                     mod.NAME, key_cfg, compute, profile, device=device, recompute=recompute,

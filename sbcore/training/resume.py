@@ -278,12 +278,21 @@ def record_part(folder, seconds: float, device: str, note: str) -> None:
 
 
 def parts(folder) -> list[dict]:
-    """The earlier parts of a run recorded in ``folder`` ([] if none, or unreadable)."""
-    try:
-        out = json.loads((Path(folder) / PARTS).read_text())
-        return out if isinstance(out, list) else []
-    except (OSError, ValueError):
+    """The earlier parts of a run recorded in ``folder`` ([] if none; [] with a warning if
+    the record cannot be read, since the stored entry's wall time then leaves them out)."""
+    path = Path(folder) / PARTS
+    if not os.path.lexists(path):
         return []
+    try:
+        out = json.loads(path.read_text())
+        if isinstance(out, list) and all(isinstance(p, dict) for p in out):
+            return out
+        why = "not a list of parts"
+    except (OSError, ValueError) as err:
+        why = f"{type(err).__name__}: {err}"
+    warnings.warn(f"ignoring the unreadable record of earlier parts {path} ({why}); the "
+                  f"stored entry's wall time will leave them out", ResultsWarning, stacklevel=2)
+    return []
 
 
 def progress(folder) -> list[dict]:
