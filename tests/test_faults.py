@@ -6,7 +6,9 @@ trainer's loop is replaced by one that fails the test), and must leave everythin
 stored as it was (a checksum of the store, of the committed paper results and of the built
 notebooks before and after). The store and pipeline faults that need a prepared state are the
 ``test_store_*`` and ``test_pipeline_*`` cases below; ``tests/test_bad_input.py`` holds the
-data-generator cases, counted here too.
+data-generator cases, and ``tests/test_faults_pipeline.py`` the ones that need real processes
+(the pipeline and make stopped while chapters run, make's variables, make lab as root), all
+counted here too.
 """
 
 from __future__ import annotations
@@ -248,14 +250,18 @@ def test_pipeline_names_a_truncated_notebook_and_the_command(tmp_path):
 
 def test_the_suite_counts_every_handled_fault():
     """The count the closing note gives: tried and handled (every case above passes)."""
+    import test_faults_pipeline as processes
     from test_bad_input import CASES
 
     prepared = [name for name in globals() if name.startswith(("test_store_",
                                                                 "test_pipeline_",
                                                                 "test_training_", "test_make_"))]
-    total = len(FAULTS) + len(CASES) + len(prepared)
+    # the pipeline stopped each way and make stopped by SIGTERM; each bad make variable;
+    # RECOMPUTE=0 (no, false) read as true; make lab as root
+    by_processes = len(processes.STOP_WAYS) + 1 + len(processes.BAD_MAKE_VALUES) + 2
+    total = len(FAULTS) + len(CASES) + len(prepared) + by_processes
     print(f"fault suite: {total} kinds of bad input and fault, each handled")
-    assert total >= 41
+    assert total >= 84
 
 
 def test_pipeline_ctrl_c_says_one_line_and_keeps_what_was_built(tmp_path):

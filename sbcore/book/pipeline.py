@@ -14,6 +14,12 @@ failed chapter leaves the previous notebook untouched (its partial notebook goes
 ``_build/failed/``). Each chapter's time and outcome are recorded in ``<out>/_timings.json``,
 which the status chapter (``99_status``) shows; it runs last, after the others.
 
+Stopping means stopped. Only the pipeline's own process puts a notebook in place and records
+its time, each chapter as it ends; once the pipeline is stopped (Ctrl-C, SIGTERM or SIGHUP) it
+starts no queued chapter, kills the running ones with their kernels and publishes nothing
+more. Killed outright (SIGKILL), it takes them along too: on Linux each chapter's process and
+each kernel is bound to its parent with PR_SET_PDEATHSIG, so none of them outlives it.
+
 ``build`` renders the executed notebooks with ``jupyter-book build -W -n --keep-going`` (execution
 off), after regenerating ``_toc.yml`` from ``chapters/*.py``.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -29,6 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -64,6 +72,11 @@ class Outcome:
     error: str = ""
     warnings: list = field(default_factory=list)  # the chapter's "sbcore warning:" lines
     used: str = ""  # the store entries the chapter read or made, summarised
+    notebook: str = ""  # the executed notebook: hidden beside its place until published
+
+
+STOPPED = ("stopped with the pipeline before it finished; its previous notebook (if any) is "
+           "kept")
 
 
 # --- chapters ---------------------------------------------------------------------------------
@@ -87,6 +100,157 @@ def resolve_chapters(names, sources: dict[str, Path]) -> list[str]:
         if matches[0] not in out:
             out.append(matches[0])
     return out
+
+
+# --- stopping ---------------------------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>: the signal a process gets when its parent dies
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+# The kernel's command line: ipykernel_launcher's own two lines, after binding the kernel to
+# its parent, the chapter's process (which jupyter_client names in JPY_PARENT_PID), so that a
+# kernel dies with it even when it is killed outright. ipykernel's parent poller would not do:
+# it notices a dead parent only when init adopts the orphan, not a subreaper. SIGKILL, since
+# a kernel training inside the store's resumable block takes SIGTERM as "pause, then go on".
+BOUND_KERNEL = f"""\
+import ctypes, os, signal, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None, use_errno=True).prctl({PR_SET_PDEATHSIG}, signal.SIGKILL)
+if str(os.getppid()) != os.environ.get("JPY_PARENT_PID", str(os.getppid())):
+    os._exit(1)  # the parent died before the binding
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+
+@functools.cache
+def _prctl():
+    """libc's prctl on Linux, else None; looked up once, before any fork (a child forked from
+    a process with threads should not load libraries)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
+def die_with_parent(parent_pid: int, signum: int) -> None:
+    """Ask Linux to send ``signum`` to this process when its parent dies (PR_SET_PDEATHSIG),
+    which holds even when the parent is killed outright and can stop nothing; exit at once if
+    the parent died before the request (it is no longer ``parent_pid``). Elsewhere only the
+    second half applies. Also a ``preexec_fn``."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signum)
+    if os.getppid() != parent_pid:
+        os._exit(128 + signum)
+
+
+def bound_kernel_cmd(cmd: list[str]) -> list[str]:
+    """The kernel's command with ``BOUND_KERNEL`` in place of ``-m ipykernel_launcher``;
+    another kernel's command is left as it is."""
+    if cmd[1:3] == ["-m", "ipykernel_launcher"]:
+        return [cmd[0], "-c", BOUND_KERNEL, *cmd[3:]]
+    return cmd
+
+
+def _bound_kernel_manager():
+    """jupyter_client's kernel manager (nbclient's default), starting the kernel bound to this
+    process; made on demand, since jupyter_client is needed only in a chapter's process."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class BoundKernelManager(AsyncKernelManager):
+        def format_kernel_cmd(self, extra_arguments=None):
+            return bound_kernel_cmd(super().format_kernel_cmd(extra_arguments))
+
+    return BoundKernelManager
+
+
+class ChapterProcesses:
+    """The chapter processes of one ``execute`` call. ``stop`` is final: afterwards no chapter
+    starts and no outcome is published, so a chapter that ends while the pipeline stops (or a
+    worker thread that takes a queued chapter) changes nothing. One lock orders the three."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: dict[int, object] = {}
+        self.stopped = False
+
+    def start(self, process) -> bool:
+        """Start ``process`` (a multiprocessing.Process) unless stopped; whether it started."""
+        with self._lock:
+            if self.stopped:
+                return False
+            try:
+                process.start()
+            finally:  # registered even if a signal interrupts the start after the spawn
+                if process.pid is not None:
+                    self._running[process.pid] = process
+            return True
+
+    def finished(self, process) -> None:
+        with self._lock:
+            self._running.pop(process.pid, None)
+
+    def publish(self, action) -> bool:
+        """Run ``action`` (put a notebook in place, record its time) unless stopped."""
+        with self._lock:
+            if self.stopped:
+                return False
+            action()
+            return True
+
+    def stop(self) -> int:
+        """Kill every running chapter process with its kernel; start and publish nothing more.
+        Returns how many were running."""
+        with self._lock:
+            self.stopped = True
+            pids = list(self._running)
+        for pid in pids:
+            _kill_tree(pid)
+        return len(pids)
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal (SIGTERM, SIGHUP, or Ctrl-C's SIGINT) asked the pipeline to stop: it stops the
+    way Ctrl-C stops it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _ignore_stop_signals() -> None:
+    if threading.current_thread() is threading.main_thread():  # only it may set handlers
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def _raise_stopped(signum, frame):
+    _ignore_stop_signals()  # the stop under way must finish: a second signal would cut it short
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def _signals_stop_the_pipeline():
+    """Inside, SIGINT, SIGTERM and SIGHUP raise ``Stopped`` in the main thread (by default
+    SIGTERM and SIGHUP would end this process on the spot and leave its chapters running). A
+    signal ignored on entry (a background job's SIGINT, nohup's SIGHUP) stays ignored; the
+    previous handlers come back on exit (``main`` also runs inside the test process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    for sig, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(sig, _raise_stopped)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # --- execution --------------------------------------------------------------------------------
@@ -136,42 +300,83 @@ def failed_dir_for(out_dir: Path) -> Path:
 
 def execute_chapter(source: Path, out_dir: Path, parameters: dict,
                     failed_dir: Path | None = None, cell_timeout: float | None = None,
-                    chapter_timeout: float | None = None) -> Outcome:
+                    chapter_timeout: float | None = None,
+                    chapters: ChapterProcesses | None = None, record=None) -> Outcome:
     """Execute one chapter into ``out_dir/<name>.ipynb``; replace it only on success.
 
     The chapter runs in a child process (spawned, not forked: this process may hold zmq
-    sockets of an earlier kernel). A cell that runs ``cell_timeout`` seconds fails the chapter;
-    after ``chapter_timeout`` seconds of wall-clock time the child and its kernel are killed
-    and the chapter fails. Neither is retried: a timeout is a failure, never an "ok"."""
+    sockets of an earlier kernel), which leaves the executed notebook hidden beside its place;
+    this process then puts it in place and passes the outcome to ``record`` (its time), unless
+    ``chapters`` was stopped meanwhile. A chapter's process never publishes, so even one that
+    outlived its pipeline could change no page. A cell that runs ``cell_timeout`` seconds
+    fails the chapter; after ``chapter_timeout`` seconds of wall-clock time the child and its
+    kernel are killed and the chapter fails. Neither is retried: a timeout is a failure, never
+    an "ok"."""
     import multiprocessing
 
+    chapters = chapters if chapters is not None else ChapterProcesses()
+    name, out_dir = source.stem, Path(out_dir)
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_execute_in_child, name=f"chapter {source.stem}",
+    child = ctx.Process(target=_execute_in_child, name=f"chapter {name}",
                         args=(send, str(source), str(out_dir), parameters,
-                              failed_dir and str(failed_dir), cell_timeout))
+                              failed_dir and str(failed_dir), cell_timeout, os.getpid()))
     start = time.perf_counter()
-    child.start()
+    started = chapters.start(child)
     send.close()  # the child holds the only writer: its exit ends receive.poll
-    outcome, timed_out = None, False
-    if receive.poll(chapter_timeout):  # None: no limit
-        with contextlib.suppress(EOFError):
-            outcome = receive.recv()
-    else:
-        timed_out = True
+    if not started:
+        receive.close()
+        return Outcome(name, False, 0.0, STOPPED)
+    try:
+        outcome, timed_out = _await_outcome(receive, chapter_timeout)
+        if timed_out:
+            _kill_tree(child.pid)
+        child.join()
+    except BaseException:  # this process is stopping: the chapter and its kernel go first
         _kill_tree(child.pid)
-    child.join()
-    receive.close()
-    if outcome is not None:
-        return outcome
+        child.join()
+        _keep_partial(name, out_dir, failed_dir)
+        raise
+    finally:
+        chapters.finished(child)
+        receive.close()
     seconds = time.perf_counter() - start
-    _keep_partial(source.stem, Path(out_dir), failed_dir)
+    if outcome is None:
+        _keep_partial(name, out_dir, failed_dir)
+        outcome = Outcome(name, False, seconds, _no_outcome_error(timed_out, chapter_timeout,
+                                                                   child.exitcode))
+    if chapters.publish(lambda: _publish(outcome, out_dir, record)):
+        return outcome
+    _keep_partial(name, out_dir, failed_dir)  # finished as the pipeline stopped: not a page
+    return Outcome(name, False, seconds, STOPPED)
+
+
+def _await_outcome(receive, chapter_timeout: float | None):
+    """(the Outcome the chapter's process sent, or None if it ended without one; whether it
+    ran past ``chapter_timeout`` seconds, None for no limit)."""
+    if not receive.poll(chapter_timeout):
+        return None, True
+    with contextlib.suppress(EOFError):
+        return receive.recv(), False
+    return None, False
+
+
+def _no_outcome_error(timed_out: bool, chapter_timeout, exitcode) -> str:
     if timed_out:
-        error = (f"ChapterTimeout: still running after the wall-clock limit of {chapter_timeout} s;"
-                 " the chapter and its kernel were killed")
-    else:
-        error = f"the chapter's process exited (code {child.exitcode}) without an outcome"
-    return Outcome(source.stem, False, seconds, error)
+        return (f"ChapterTimeout: still running after the wall-clock limit of {chapter_timeout} "
+                "s; the chapter and its kernel were killed")
+    return f"the chapter's process exited (code {exitcode}) without an outcome"
+
+
+def _publish(outcome: Outcome, out_dir: Path, record) -> None:
+    """Put an executed notebook in place (a rename: never seen half-written) and record the
+    chapter's outcome, ok or failed."""
+    if outcome.ok:
+        place = Path(out_dir) / f"{outcome.name}.ipynb"
+        os.replace(outcome.notebook, place)
+        outcome.notebook = str(place)
+    if record is not None:
+        record(outcome)
 
 
 def stop_descendants(grace: float = 5.0) -> int:
@@ -199,8 +404,27 @@ def _quiet_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _stop_chapter_process(signum, frame):
+    """SIGTERM in a chapter's process (from its pipeline, or from the kernel when the pipeline
+    died): its kernel and whatever the kernel started go first, then this process, silently."""
+    _kill_tree(os.getpid(), itself=False)
+    os._exit(128 + signum)
+
+
+def _bind_to_pipeline(parent_pid: int) -> None:
+    """A chapter's process lives no longer than its pipeline and takes its kernel along. It
+    gets a process group of its own, so a terminal's Ctrl-C reaches only the pipeline, which
+    then stops its chapters in order instead of racing them."""
+    import psutil  # noqa: F401  (imported now: _stop_chapter_process may not import)
+
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTERM, _stop_chapter_process)
+    die_with_parent(parent_pid, signal.SIGTERM)
+
+
 def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_dir,
-                      cell_timeout) -> None:
+                      cell_timeout, parent_pid: int) -> None:
+    _bind_to_pipeline(parent_pid)
     # the kernel (our child) lists the store entries it uses here; this process is the
     # chapter's own, so setting its environment touches no other chapter
     from sbcore.studies.runner import USAGE_FILE
@@ -245,13 +469,15 @@ def summarize_usage(path: Path) -> str:
     return "; ".join(parts)
 
 
-def _kill_tree(pid: int) -> None:
-    """Kill a process and its descendants (the chapter's kernel among them)."""
+def _kill_tree(pid: int, itself: bool = True) -> None:
+    """Kill a process's descendants (the chapter's kernel among them), and the process itself
+    unless ``itself`` is False. The whole tree is listed first: a kernel whose parent died
+    first would no longer be found under it."""
     import psutil
 
     with contextlib.suppress(psutil.NoSuchProcess):
         parent = psutil.Process(pid)
-        for proc in [*parent.children(recursive=True), parent]:
+        for proc in [*parent.children(recursive=True), *([parent] if itself else [])]:
             with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
 
@@ -332,7 +558,8 @@ def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Pat
         nb = papermill.execute_notebook(
             nb, str(tmp), parameters=parameters, kernel_name="python3", language="python",
             cwd=str(ROOT), progress_bar=False, log_output=False,
-            execution_timeout=cell_timeout or None)
+            execution_timeout=cell_timeout or None,
+            kernel_manager_class=_bound_kernel_manager())
         late = cells_past_timeout(nb, cell_timeout)
         if late:
             raise CellTimeoutError(
@@ -341,27 +568,28 @@ def _execute_once(source: Path, out_dir: Path, parameters: dict, failed_dir: Pat
         tag_injected_parameters(nb)
         nbformat.write(nb, str(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the notebook is an ordinary file
-        os.replace(tmp, out_dir / f"{name}.ipynb")
-        return Outcome(name, True, time.perf_counter() - start, warnings=chapter_warnings(nb))
+        # left hidden for the pipeline to put in place (execute_chapter), never by this process
+        return Outcome(name, True, time.perf_counter() - start, warnings=chapter_warnings(nb),
+                       notebook=str(tmp))
     except Exception as err:  # report every failure as the chapter's, keep going
         seconds = time.perf_counter() - start
         failed_dir = Path(failed_dir or failed_dir_for(out_dir))
         if tmp.exists() and tmp.stat().st_size:
             failed_dir.mkdir(parents=True, exist_ok=True)
             move_file(tmp, failed_dir / f"{name}.ipynb")
-        return Outcome(name, False, seconds, _describe_failure(err))
-    finally:
         tmp.unlink(missing_ok=True)
+        return Outcome(name, False, seconds, _describe_failure(err))
 
 
-def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout,
-             chapter_timeout, report) -> list[Outcome]:
+def _run_all(names, run_one, jobs: int, out_dir: Path, chapters: ChapterProcesses,
+             report) -> list[Outcome]:
+    """Run ``run_one(name)`` for every chapter, ``jobs`` at a time; their outcomes in the
+    order of ``names``."""
     if jobs == 1 or len(names) < 2:
         outcomes = []
         for name in names:
             report(f"[{name}] executing ...")
-            outcomes.append(execute_chapter(sources[name], out_dir, parameters, failed_dir,
-                                            cell_timeout, chapter_timeout))
+            outcomes.append(run_one(name))
             report(_summary(outcomes[-1]))
         return outcomes
     from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -373,14 +601,21 @@ def _run_all(names, sources, out_dir, parameters, jobs, failed_dir, cell_timeout
     names = sorted(names, key=lambda n: -last.get(n, {}).get("seconds", float("inf")))
 
     # threads suffice: each chapter runs in a child process of its own (execute_chapter)
-    with ThreadPoolExecutor(jobs) as pool:
+    pool = ThreadPoolExecutor(jobs)
+    try:
         report(f"executing {len(names)} chapters, {jobs} at a time ...")
-        futures = {pool.submit(execute_chapter, sources[n], out_dir, parameters, failed_dir,
-                               cell_timeout, chapter_timeout): n for n in names}
+        futures = {pool.submit(run_one, n): n for n in names}
         done = {}
         for fut in as_completed(futures):
             done[futures[fut]] = fut.result()
             report(_summary(done[futures[fut]]))
+    except BaseException:
+        # stopping: the pool would wait for the running chapters to finish and then start the
+        # queued ones before letting the stop through; no chapter may start or finish now
+        chapters.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return [done[n] for n in sorted(names, key=order.index)]
 
 
@@ -476,21 +711,28 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
         for kept in _keep_partial(name, out_dir, failed_dir):
             report(f"[{name}] an interrupted earlier execution left a partial notebook; "
                    f"moved to {kept}")
+    chapters = ChapterProcesses()
+
+    def record(outcome: Outcome) -> None:  # as each chapter ends: a stop loses no record
+        write_timings(out_dir, [outcome], parameters)
+
+    def run_one(name: str) -> Outcome:
+        return execute_chapter(sources[name], out_dir, parameters, failed_dir, cell_timeout,
+                               chapter_timeout, chapters=chapters, record=record)
+
     # one thread per kernel: small models run faster so, and two kernels share 2 cores well;
     # SB_BOOK_DIR tells the status chapter where this run's timings are
     with _kernel_env(OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
                      SB_BOOK_DIR=str(out_dir.resolve())):
-        outcomes = _run_all(first, sources, out_dir, parameters, jobs, failed_dir, cell_timeout,
-                            chapter_timeout, report)
-        if then:  # after the chapters whose stored results they read: nothing computed twice
-            outcomes += _run_all(then, sources, out_dir, parameters, jobs, failed_dir,
-                                 cell_timeout, chapter_timeout, report)
-        write_timings(out_dir, outcomes, parameters)
-        if STATUS_CHAPTER in chosen:
-            status = _run_all([STATUS_CHAPTER], sources, out_dir, parameters, 1, failed_dir,
-                              cell_timeout, chapter_timeout, report)
-            write_timings(out_dir, status, parameters)
-            outcomes += status
+        try:
+            outcomes = _run_all(first, run_one, jobs, out_dir, chapters, report)
+            if then:  # after the chapters whose stored results they read: none computed twice
+                outcomes += _run_all(then, run_one, jobs, out_dir, chapters, report)
+            if STATUS_CHAPTER in chosen:  # reads the timings the others recorded
+                outcomes += _run_all([STATUS_CHAPTER], run_one, 1, out_dir, chapters, report)
+        except BaseException:  # however this call ends, no chapter outlives it
+            chapters.stop()
+            raise
     return outcomes
 
 
@@ -556,7 +798,10 @@ def build(root: Path = ROOT, chapters_dir: Path = CHAPTERS, report=print) -> int
         cmd += ["--toc", str(toc)]
     cmd.append(str(root))
     start = time.perf_counter()
-    rc = subprocess.run(cmd, cwd=root).returncode
+    # bound to this process: a pipeline killed outright leaves no renderer writing the site
+    _prctl()
+    rc = subprocess.run(cmd, cwd=root, preexec_fn=functools.partial(
+        die_with_parent, os.getpid(), signal.SIGTERM)).returncode
     report(f"jupyter-book build: exit {rc} in {time.perf_counter() - start:.1f} s")
     if rc == 0:
         report(f"open {(_build_dir(root) / 'html' / 'index.html').resolve()}")
@@ -635,6 +880,11 @@ def _timeout_arg(text: str | None, name: str = "cell-timeout"):
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    with _signals_stop_the_pipeline():
+        return _main(args)
+
+
+def _main(args) -> int:
     try:
         if args.command == "list":
             print("\n".join(chapter_sources()))
@@ -654,16 +904,21 @@ def main(argv=None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        _ignore_stop_signals()  # the stop under way must finish
         stop_descendants()
+        signum = err.signum if isinstance(err, Stopped) else signal.SIGINT
+        how = ("interrupted" if signum == signal.SIGINT
+               else f"stopped by {signal.Signals(signum).name}")
         if args.command == "build":
-            print("\ninterrupted while building the site: the executed notebooks in book/ are "
+            print(f"\n{how} while building the site: the executed notebooks in book/ are "
                   "kept; run `make site` again", file=sys.stderr)
         else:
-            print(f"\ninterrupted while executing chapters: the notebooks already in "
+            print(f"\n{how} while executing chapters: the notebooks already in "
                   f"{args.out} and the results already stored are kept; the chapters that were "
-                  f"running were stopped and kept their previous notebooks", file=sys.stderr)
-        return 130
+                  f"running were stopped with their kernels and kept their previous notebooks",
+                  file=sys.stderr)
+        return 128 + signum
     failed = [o for o in outcomes if not o.ok]
     print(f"executed {len(outcomes)} chapter(s) in {time.perf_counter() - start:.1f} s "
           f"(profile {args.profile}, device {args.device}, seed {args.seed})")
