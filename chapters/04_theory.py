@@ -2,15 +2,18 @@
 # jupyter:
 #   jupytext:
 #     cell_metadata_filter: all,-user_expressions
+#     notebook_metadata_filter: language_info.name
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
 #       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
+#   language_info:
+#     name: python
 # ---
 
 # %% [markdown]
@@ -351,8 +354,11 @@ display(Markdown(views.variant_verdict(M)))
 #
 # Running this notebook yourself, the widget below retrains a few networks whenever a slider
 # moves: the dimension, the width, the step size, the initialisation scale (as a multiple of
-# the theorem's) and the batch size; "steps" 0 means $\hat t$. On the static site it shows only
-# its first picture.
+# the theorem's) and the batch size; "steps" 0 means $\hat t$. A line above the picture says
+# what it is training while it trains (a run can take tens of seconds) and what the picture
+# shows afterwards; moves made meanwhile merge into one run of the newest settings. The step
+# size and the batch size follow the dimension (the theorem's $1/\sqrt{\log d}$ and $d^2$) until
+# you move them yourself. On the static site it shows only its first picture.
 
 # %% tags=["remove-input"]
 from sbcore.studies.theory.widget import simulation_explorer
