@@ -7,8 +7,10 @@ stored as it was (a checksum of the store, of the committed paper results and of
 notebooks before and after). The store and pipeline faults that need a prepared state are the
 ``test_store_*`` and ``test_pipeline_*`` cases below; ``tests/test_bad_input.py`` holds the
 data-generator cases, and ``tests/test_faults_pipeline.py`` the ones that need real processes
-(the pipeline and make stopped while chapters run, make's variables, make lab as root), all
-counted here too.
+(the pipeline and make stopped while chapters run, make's variables, make lab as root),
+``tests/test_faults_store.py`` the stored files and checkpoints (crafted, damaged, a full disk),
+``tests/test_bad_input_library.py`` the parameters a notebook user passes to the library, and
+``tests/test_live_notebook.py`` the prose's inline values; all counted here too.
 """
 
 from __future__ import annotations
@@ -250,7 +252,9 @@ def test_pipeline_names_a_truncated_notebook_and_the_command(tmp_path):
 
 def test_the_suite_counts_every_handled_fault():
     """The count the closing note gives: tried and handled (every case above passes)."""
+    import test_bad_input_library as library
     import test_faults_pipeline as processes
+    import test_faults_store as store_faults
     from test_bad_input import CASES
 
     prepared = [name for name in globals() if name.startswith(("test_store_",
@@ -259,9 +263,24 @@ def test_the_suite_counts_every_handled_fault():
     # the pipeline stopped each way and make stopped by SIGTERM; each bad make variable;
     # RECOMPUTE=0 (no, false) read as true; make lab as root
     by_processes = len(processes.STOP_WAYS) + 1 + len(processes.BAD_MAKE_VALUES) + 2
-    total = len(FAULTS) + len(CASES) + len(prepared) + by_processes
-    print(f"fault suite: {total} kinds of bad input and fault, each handled")
-    assert total >= 84
+    # stored files and checkpoints (tests/test_faults_store.py): each test a kind, each crafted
+    # checkpoint and each misplaced option its own
+    stored = [name for name in vars(store_faults) if name.startswith("test_")]
+    stored_kinds = len(stored) - 2 + len(store_faults.CRAFTED) + len(store_faults.MISPLACED)
+    # library parameters a notebook user passes (tests/test_bad_input_library.py): one kind per
+    # entry point and parameter
+    library_kinds = sum(len(params) for _, _, _, params in library.ENTRIES)
+    # the prose's inline values: an expression the site cannot read, a glued name that is not
+    # an identifier (tests/test_live_notebook.py)
+    live_kinds = 2
+    classes = {"fault list": len(FAULTS), "data generators": len(CASES),
+               "prepared store and pipeline states": len(prepared),
+               "processes (stopping, make)": by_processes, "stored files and checkpoints":
+               stored_kinds, "library parameters": library_kinds, "inline values": live_kinds}
+    total = sum(classes.values())
+    print(f"fault suite: {total} kinds of bad input and fault, each handled: "
+          + ", ".join(f"{k} {v}" for k, v in classes.items()))
+    assert total >= 300
 
 
 def test_pipeline_ctrl_c_says_one_line_and_keeps_what_was_built(tmp_path):
