@@ -115,7 +115,7 @@ def test_no_inline_value_is_a_name_the_chapter_assigns(path):
     assert not names & assigned, f"{path.name}: {sorted(names & assigned)}"
 
 
-# --- the same text live and on the site -----------------------------------------------------------
+# --- the same text live and on the site ---------------------------------------------------------
 
 def test_every_chapters_inline_values_read_the_same_live_and_on_the_site(smoke_book):
     """For each chapter of the smoke book: every {eval} names a value the chapter glued, and
@@ -238,7 +238,7 @@ def test_lab_renders_myst_and_never_autosaves_a_chapter():
     assert settings["@jupyterlab/docmanager-extension:plugin"]["autosave"] is False
 
 
-# --- the site's reading of an inline value ---------------------------------------------------------
+# --- the site's reading of an inline value -----------------------------------------------------
 
 def _glued_output(name: str, text_plain: str):
     prefix = "application/papermill.record/"  # how myst_nb.glue stores a value it does not show
