@@ -25,7 +25,7 @@ import torch
 from sbcore import run_experiments, store
 from sbcore.data import load_cifar10, make_dataset
 from sbcore.studies import runner
-from sbcore.training import TrainConfig, resume, train_many
+from sbcore.training import TrainConfig, checkpoint_file, resume, train_many
 
 ROOT = Path(__file__).resolve().parent.parent
 # what torch.save's own writer raises when the disk fills (a RuntimeError, not an OSError)
@@ -82,7 +82,7 @@ def torch_bytes(obj) -> bytes:
 
 def signed(payload: bytes) -> bytes:
     """A checkpoint file whose checksum line matches: only its content can refuse it."""
-    return resume.MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    return checkpoint_file.MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
 
 
 def snapshot(root: Path) -> dict:
@@ -146,15 +146,15 @@ CRAFTED = {
         r"it holds more than tensors and plain data, and loading it could run code "
         r"\(Unsupported global: GLOBAL getattr"),
     "signed data naming a class outside sbcore and torch": (
-        lambda m: signed(torch_bytes({resume.TAG: "object", "class": "pathlib:Path",
+        lambda m: signed(torch_bytes({checkpoint_file.TAG: "object", "class": "pathlib:Path",
                                       "state": {"marker": str(m)}})),
         "it names 'pathlib:Path', which a checkpoint may not rebuild"),
     "signed data naming a function of sbcore": (
-        lambda m: signed(torch_bytes({resume.TAG: "object", "class": "sbcore.store:_sha",
+        lambda m: signed(torch_bytes({checkpoint_file.TAG: "object", "class": "sbcore.store:_sha",
                                       "state": None})),
         "it names 'sbcore.store:_sha', which a checkpoint may not rebuild"),
     "signed data that does not fit its class": (
-        lambda m: signed(torch_bytes({resume.TAG: "object", "state": 5,
+        lambda m: signed(torch_bytes({checkpoint_file.TAG: "object", "state": 5,
                                       "class": "sbcore.training.trainer:TrainConfig"})),
         r"its 'object' record is malformed \(TypeError"),
 }
@@ -176,7 +176,7 @@ def test_a_crafted_checkpoint_is_refused_never_run(data, tmp_path, kind):
     assert not marker.exists()
     assert (folder / "group-0.pt.refused").read_bytes() == crafted  # kept aside, as it was
     assert same_run(straight[0], got[0])
-    assert resume.read_checkpoint(folder / "group-0.pt")["done"]  # replaced by a good save
+    assert checkpoint_file.read_checkpoint(folder / "group-0.pt")["done"]  # replaced by a good save
 
 
 def test_a_crafted_checkpoint_under_run_experiments_missing_is_refused(tmp_path):

@@ -16,7 +16,16 @@ from sbcore.attacks import PGDAdversary
 from sbcore.data import make_dataset
 from sbcore.models import ModelSpec
 from sbcore.studies import runner
-from sbcore.training import TrainConfig, fit, fit_many, init_fcn, resume, train_grid, train_many
+from sbcore.training import (
+    TrainConfig,
+    checkpoint_file,
+    fit,
+    fit_many,
+    init_fcn,
+    resume,
+    train_grid,
+    train_many,
+)
 
 CONFIG = TrainConfig(lr=0.1, momentum=0.9, eps=0.02, patience=30, max_updates=300,
                      eval_every=20)
@@ -139,7 +148,7 @@ def test_checkpoints_are_saved_on_schedule_and_a_bad_interval_is_refused(data, t
         train_many(data, 20, 1, CONFIG.__class__(**dict(CONFIG.as_dict(), stop="none")), [0],
                    progress=False)
     assert owner.calls == 1 and (tmp_path / "group-0.pt").exists()
-    saved = resume.read_checkpoint(tmp_path / "group-0.pt")  # data only: weights_only=True
+    saved = checkpoint_file.read_checkpoint(tmp_path / "group-0.pt")  # data only: weights_only=True
     assert saved["done"] and saved["results"][0].updates == 300
     with pytest.raises(ValueError, match="save_every_s must be a positive number"):
         with resume.resumable(tmp_path, save_every_s=0):
