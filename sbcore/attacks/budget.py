@@ -16,7 +16,7 @@ Perturbations must first be taken to canonical coordinates (``canonical``): for 
 ``SlabData`` the model sees X Q, so a perturbation P of the input is P Q^T in the blocks'
 coordinates (Q is orthogonal: norms are kept); for image data the canonical features are the
 flattened pixels. S is given as flat feature indices or as the name(s) of blocks of the
-dataset's ``input_blocks`` (``sbcore.reliance.blocks``), e.g. "S" for slab data or "mnist" for
+dataset's ``input_blocks`` (``sbcore.data.blocks``), e.g. "S" for slab data or "mnist" for
 the image dominoes.
 """
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from sbcore.checks import ParameterTypeError, check_bool
-from sbcore.reliance.blocks import input_blocks
+from sbcore.data.blocks import input_blocks
 
 
 def feature_indices(S, data=None) -> np.ndarray:

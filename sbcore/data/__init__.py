@@ -2,6 +2,7 @@
 (``images``: MNIST, Fashion-MNIST and a user's CIFAR-10; fetched by ``python -m
 sbcore.data.fetch``). Importing touches neither the disk's data nor the network."""
 
+from sbcore.data.blocks import InputBlocks, input_blocks  # noqa: F401
 from sbcore.data.images import (  # noqa: F401
     CIFAR10_CLASSES,
     cifar10_root,

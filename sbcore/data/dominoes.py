@@ -38,6 +38,7 @@ from sbcore.checks import (
     check_seed,
     is_int,
 )
+from sbcore.data.blocks import InputBlocks
 from sbcore.data.synthetic import Split
 
 HEIGHT, WIDTH = 64, 32  # one domino: 3 x 64 x 32, MNIST on top
@@ -178,8 +179,6 @@ class Dominoes:
     @property
     def input_blocks(self):
         """"mnist": the top 32 rows; the complex block ("cifar" or "fashion"): the bottom 32."""
-        from sbcore.reliance.blocks import InputBlocks  # sbcore.reliance imports sbcore.data
-
         return InputBlocks(shape=(3, HEIGHT, WIDTH),
                            blocks={"mnist": np.s_[:, :32, :], self.complex_name: np.s_[:, 32:, :]},
                            simple="mnist", complex=self.complex_name)

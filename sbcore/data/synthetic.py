@@ -34,6 +34,7 @@ from sbcore.checks import (
     check_seed,
     is_int,
 )
+from sbcore.data.blocks import InputBlocks
 
 GAMMA = 0.1  # paper default margin
 WIDTH = 1.0  # paper default B
@@ -331,11 +332,9 @@ class SlabData:
 
     @property
     def input_blocks(self):
-        """The named input blocks for the reliance metrics (``sbcore.reliance.InputBlocks``):
+        """The named input blocks for the reliance metrics (``sbcore.data.blocks.InputBlocks``):
         "S" and "Sc" over the canonical coordinates, names "x1" ... "xd", and the rotation Q.
         (``blocks`` stays the list of the coordinates' one-dimensional distributions.)"""
-        from sbcore.reliance.blocks import InputBlocks  # here: sbcore.reliance imports data
-
         return InputBlocks.from_slab_data(self)
 
 

@@ -1,7 +1,8 @@
 """Reliance (core): what a model relies on, by randomising named blocks of its input.
 
-``blocks``: ``InputBlocks`` (which features form which named block, and the rotation) and the
-one joint permutation; ``metrics``: scorers, accuracy, AUC and the randomised metrics.
+``blocks``: the one joint permutation of a block (and ``InputBlocks``, which features form which
+named block, re-exported from ``sbcore.data.blocks``); ``metrics``: scorers, accuracy, AUC and
+the randomised metrics.
 """
 
 from sbcore.reliance.blocks import (  # noqa: F401

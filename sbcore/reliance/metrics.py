@@ -11,7 +11,7 @@ runs across all samples, not within a class: within-class shuffling would keep t
 predictive.
 
 Every function takes a *dataset*: anything with named input blocks (an ``InputBlocks`` as its
-``input_blocks`` or ``blocks``, see ``sbcore.reliance.blocks``) and splits (``split(name)`` or
+``input_blocks`` or ``blocks``, see ``sbcore.data.blocks``) and splits (``split(name)`` or
 attributes ``train``/``val``/``test`` holding ``X`` and ``y``). For the synthetic ``SlabData``
 the blocks are "S" and "Sc" over the canonical coordinates with the rotation Q, and the
 numbers are those this module always gave (same seeds, same values). For image data the blocks
@@ -46,8 +46,9 @@ from sbcore.checks import (
     input_size,
 )
 from sbcore.data import SlabData
+from sbcore.data.blocks import InputBlocks, input_blocks
 from sbcore.profiles import check_device
-from sbcore.reliance.blocks import InputBlocks, input_blocks, permute_features
+from sbcore.reliance.blocks import permute_features
 
 VARIANTS = ("standard", "S-randomized", "Sc-randomized")
 
