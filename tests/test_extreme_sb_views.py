@@ -4,7 +4,6 @@ and on hand-made metrics with known answers."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,8 +13,9 @@ import pandas as pd
 import pytest
 
 from sbcore.book import viz
-from sbcore.profiles import section
-from sbcore.studies.extreme_sb import figures, views
+from sbcore.book.inline_values import inline_names
+from sbcore.studies import section
+from sbcore.studies.extreme_sb import figures, settings, views
 from sbcore.studies.extreme_sb import study as esb
 
 CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "03_extreme_sb.py"
@@ -133,7 +133,7 @@ def test_numbers_agree_with_the_metrics(results):
 
 
 def test_every_glued_name_of_the_chapter_is_a_number(results):
-    glued = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", CHAPTER.read_text()))
+    glued = inline_names(CHAPTER.read_text())
     assert glued and glued <= set(views.numbers(results, NONE_STORED, "smoke"))
 
 
@@ -223,7 +223,7 @@ def test_stored_from_says_device_and_date():
 def test_profile_notes():
     assert len(views.profile_notes("paper")) == 1
     choices, quick = views.profile_notes("quick")
-    assert all(f"*{k}*" in choices for k in views.CHOICES)
+    assert all(f"*{k}*" in choices for k in settings.CHOICES)
     assert quick.startswith("**Reductions of the quick profile.**")
     assert "d = 10" in views.profile_notes("smoke")[1]
 

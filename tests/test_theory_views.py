@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sbcore.profiles import view
-from sbcore.studies import runner
+from sbcore.studies import runner, view
 from sbcore.studies.theory import figures, views
 from sbcore.studies.theory import simulation as theory
 from sbcore.studies.theory import study as ex
@@ -43,12 +42,13 @@ def _mean(M, part, metric, **where):
 # --------------------------------------------------------------------------------------------
 
 def test_numbers_are_plain_and_name_every_glue_of_the_chapter(nums):
-    import re
     from pathlib import Path
 
+    from sbcore.book.inline_values import inline_names
+
     text = (Path(__file__).resolve().parent.parent / "chapters" / "04_theory.py").read_text()
-    glued = set(re.findall(r"\{glue:text\}`([a-z0-9_]+)", text))
-    assert glued <= set(nums), glued - set(nums)
+    glued = inline_names(text)
+    assert glued and glued <= set(nums), glued - set(nums)
     assert all(isinstance(v, (int, float, str)) for v in nums.values())
     assert nums["profile_name"] == "smoke"
 

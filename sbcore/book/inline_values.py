@@ -46,6 +46,11 @@ def inline_expressions(markdown: str) -> list[str]:
     return EVAL_ROLE.findall(markdown)
 
 
+def inline_names(markdown: str) -> set[str]:
+    """The glued names a markdown text reads through ``{eval}``."""
+    return {glue_key(expression).split(":", 1)[0] for expression in inline_expressions(markdown)}
+
+
 def check_glue_name(name) -> str:
     """A glued name must be an identifier: the live notebook evaluates it as a variable."""
     if not isinstance(name, str) or not re.fullmatch(_NAME, name):
