@@ -45,7 +45,7 @@ from IPython.display import Markdown, display
 from sbcore.book import glue_all, show_problems, stored_label, viz
 from sbcore.studies import runner
 from sbcore.studies.extreme_sb import study as esb
-from sbcore.studies.plateau import figures, views
+from sbcore.studies.plateau import figures, prose, views
 
 this_run = runner.run("plateau", profile, device, seed, recompute)
 paper_run = runner.lookup("plateau", "paper")
@@ -54,7 +54,7 @@ result = runner.merge(this_run)
 stored = runner.merge(paper_run)
 esb_parts = esb.parts(esb_paper)
 cells = views.stored_cells(esb_parts)
-glue_all({**views.numbers(result, profile), **cells})
+glue_all({**views.numbers(result, stored, profile), **cells})
 
 # %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(this_run, paper_run, esb_paper)
@@ -106,10 +106,11 @@ else:
 # The stored paper-scale run of the extreme-SB chapter (cap {eval}`format(esb_cap, ",d")` updates):
 
 # %% tags=["remove-input"]
-display(Markdown(views.stored_text(cells)))
-display(Markdown("**This run:** " + views.answer(result, cells["esb_cap"])))
+display(Markdown(prose.stored_cells(cells)))
+display(Markdown("**This run:** " + prose.answer(views.answer(result, cells["esb_cap"]))))
 if views.stored_sweep(stored):
-    display(Markdown("**The stored paper-scale sweep:** " + views.answer(stored, cells["esb_cap"])))
+    display(Markdown("**The stored paper-scale sweep:** "
+                     + prose.answer(views.answer(stored, cells["esb_cap"]))))
 
 # %% [markdown]
 # Both cells rerun at the paper profile with the official loop's cap of 800,000 updates and
@@ -125,12 +126,19 @@ table = views.reruns(stored) if stored is not None else None
 display(viz.styled_table(table) if table is not None and len(table) else
         Markdown("*The reruns are not stored yet.*"))
 fig = figures.rerun_curves(stored, cells["esb_cap"])
-display(Markdown(views.wide_answer(stored, esb_parts["wide"])))
-display(Markdown(views.sample_answer(stored, esb_parts["control"])))
-display(Markdown(views.cap_answer(stored, esb_parts["control"])))
+stop = views.stop_accuracy()
+display(Markdown(prose.wide(views.wide_rerun(stored, esb_parts["wide"]), stop)))
+display(Markdown(prose.sample(views.sample_rerun(stored, esb_parts["control"]), stop)))
+display(Markdown(prose.cap(views.cap_rerun(stored, esb_parts["control"]))))
 
 # %% [markdown]
 # ## Recap
 
 # %% tags=["remove-input"]
-display(Markdown(views.recap(result, stored, esb_parts["control"], esb_parts["wide"])))
+recap = views.recap_findings(result, stored, esb_parts["control"], esb_parts["wide"])
+display(Markdown(prose.recap(recap)))
+
+# %% [markdown]
+# * A run stopped before its plateau ends looks like a failure to learn: it sits at chance or
+#   memorises its training set. Whether such a cell reproduces depends on the update cap and
+#   the sample as much as on the network.

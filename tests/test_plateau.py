@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sbcore.profiles import section
+from sbcore.studies import section
 from sbcore.studies import runner
-from sbcore.studies.plateau import figures, views
+from sbcore.studies.plateau import figures, prose, views
 from sbcore.studies.plateau import study as pl
 
 
@@ -30,6 +30,26 @@ def _fake(runs):
     return type("R", (), {"tables": {"runs": runs}})()
 
 
+def _answer(result, esb_cap):
+    return prose.answer(views.answer(result, esb_cap))
+
+
+def _recap(result, stored, esb_control=None, esb_wide=None):
+    return prose.recap(views.recap_findings(result, stored, esb_control, esb_wide))
+
+
+def _cap_answer(stored, cell):
+    return prose.cap(views.cap_rerun(stored, cell))
+
+
+def _sample_answer(stored, cell):
+    return prose.sample(views.sample_rerun(stored, cell), views.stop_accuracy())
+
+
+def _wide_answer(stored, cell):
+    return prose.wide(views.wide_rerun(stored, cell), views.stop_accuracy())
+
+
 def test_trend_recovers_a_known_power_law():
     ds = [20, 50, 100]
     runs = pd.DataFrame([dict(d=d, n_train=1000, rerun="", seed=s, cap=10**7, model="(9,1)-FCN",
@@ -39,9 +59,9 @@ def test_trend_recovers_a_known_power_law():
     t = views.trend(_fake(runs))
     assert t["exponent"] == pytest.approx(1.5) and t["at_250"] == pytest.approx(3 * 250 ** 1.5)
     assert t["ds"] == t["fit_ds"] == ds and t["n_censored"] == 0 and t["beyond"] == []
-    assert "would have escaped within that cap." in views.answer(_fake(runs), 100_000)  # 11,859
-    assert "still be on the plateau" in views.answer(_fake(runs), 10_000)
-    assert "lengthens with d, like $d^{1.50}$" in views.recap(_fake(runs), None)
+    assert "would have escaped within that cap." in _answer(_fake(runs), 100_000)  # 11,859
+    assert "still be on the plateau" in _answer(_fake(runs), 10_000)
+    assert "lengthens with d, like $d^{1.50}$" in _recap(_fake(runs), None)
 
 
 def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
@@ -58,26 +78,26 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
     runs.loc[slow, "escape_update"] = np.nan  # the slowest run at d = 100 never escapes
     t = views.trend(_fake(runs))
     assert t["exponent"] == pytest.approx(2.0) and t["n_censored"] == 1
-    text = views.answer(_fake(runs), 10**6)
+    text = _answer(_fake(runs), 10**6)
     assert ("At d = 100, 1 of 3 runs did not escape (1 reached the cap of 10,000,000 updates; "
             "train accuracy 0.88 at validation accuracy 0.50)") in text
     stuck = runs.index[(runs["d"] == 150) & (runs["seed"] >= 1)]
     runs.loc[stuck, ["escape_update", "memorised"]] = [np.nan, True]  # memorised instead
     t = views.trend(_fake(runs))
     assert t["beyond"] == [150] and t["fit_ds"] == [20, 50, 100]
-    text = views.answer(_fake(runs), 10**6)
+    text = _answer(_fake(runs), 10**6)
     assert "2 of 3 runs did not escape (2 memorised the training set; train" in text
     assert "At d = 150 the median run never left the plateau" in text
     assert "a larger cap would not have changed them" in text
     runs.loc[stuck[:1], "memorised"] = False  # one of them capped: the cap may matter
-    assert "a larger cap" not in views.answer(_fake(runs), 10**6)
+    assert "a larger cap" not in _answer(_fake(runs), 10**6)
     assert "some of the runs that did not escape memorised the training set and" in \
-        views.answer(_fake(runs), 10**6)
-    assert "sample-size sweep" not in views.answer(_fake(runs), 10**6)  # none at d = 150
+        _answer(_fake(runs), 10**6)
+    assert "sample-size sweep" not in _answer(_fake(runs), 10**6)  # none at d = 150
     # capped at d = 150, memorised at d = 250: each value of d told by how its runs ended
     wider = runs[runs["d"] == 150].assign(d=250, escape_update=np.nan, memorised=True)
     both = pd.concat([runs.assign(memorised=False), wider], ignore_index=True)
-    text = views.answer(_fake(both), 10**6)
+    text = _answer(_fake(both), 10**6)
     assert "At d = 150, 250 the median run never left the plateau" in text
     assert "At d = 250 the runs that did not escape ended by the stop rule, not the cap" in text
     assert ("At d = 150 the runs that did not escape were still at chance on validation when the "
@@ -87,18 +107,18 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
                  memorised=False) for n, escapes in ((2000, [np.nan, np.nan, 900.0]),
                                                      (4000, [700.0, np.nan, 500.0]))
             for s, e in enumerate(escapes)]
-    text = views.answer(_fake(pd.concat([runs, pd.DataFrame(more)], ignore_index=True)), 10**6)
+    text = _answer(_fake(pd.concat([runs, pd.DataFrame(more)], ignore_index=True)), 10**6)
     assert ("The sample-size sweep shows the lever: at d = 150 with 4,000 training points 2 of 3 "
             "runs escape, the median after 700 updates.") in text
     few = [dict(r, escape_update=np.nan) if r["n_train"] == 4000 else r for r in more]
-    text = views.answer(_fake(pd.concat([runs, pd.DataFrame(few)], ignore_index=True)), 10**6)
+    text = _answer(_fake(pd.concat([runs, pd.DataFrame(few)], ignore_index=True)), 10**6)
     assert "shows the lever" not in text
     assert ("At d = 150 even 4,000 training points, the sweep's largest, leave the median run on "
             "the plateau (0 of 3 runs escape; all 3 reached the cap of 10,000,000 updates at "
             "train accuracy 0.88 and validation accuracy 0.50): the larger sample stopped the "
             "memorising, not the plateau, which at d = 150 outlasts 10,000,000 updates.") in text
     few = [dict(r, memorised=r["n_train"] == 4000 and r["seed"] == 0) for r in few]
-    text = views.answer(_fake(pd.concat([runs, pd.DataFrame(few)], ignore_index=True)), 10**6)
+    text = _answer(_fake(pd.concat([runs, pd.DataFrame(few)], ignore_index=True)), 10**6)
     assert "(0 of 3 runs escape)." in text  # one memorised: the cap did not stop them all
     fig = figures.escape_trend(_fake(runs))
     labels = fig.axes[0].get_legend_handles_labels()[1]
@@ -115,15 +135,15 @@ def test_answer_says_where_the_power_law_breaks():
                               memorised=False, train_accuracy=0.7, val_accuracy=0.5)
                          for d, n in ((20, 1000), (50, 1000), (100, 1000), (250, 1000),
                                       (250, 4000)) for s in range(3)])
-    text = views.answer(_fake(runs), 10**5)
+    text = _answer(_fake(runs), 10**5)
     assert ("So the power law fitted at d = 20, 50, 100 does not carry to d = 250: it puts the "
             "median escape near 120,000 updates, yet none of the 6 runs there, on any sample, "
             "escaped within 1,000,000.") in text
     one = runs.copy()
     one.loc[one.index[-1], "escape_update"] = 900_000.0  # one late escape at 4,000 points
-    assert "does not carry" not in views.answer(_fake(one), 10**5)
+    assert "does not carry" not in _answer(_fake(one), 10**5)
     short = runs.assign(cap=100_000)  # a cap short of twice the extrapolation proves little
-    assert "does not carry" not in views.answer(_fake(short), 10**5)
+    assert "does not carry" not in _answer(_fake(short), 10**5)
 
 
 def test_configs_cover_the_sweeps_and_the_two_cells():
@@ -149,7 +169,7 @@ def test_views_and_figures(result):
     assert len(t) == 3 and t["escaped"].str.endswith(" of 2").all()
     runs = result.tables["runs"]
     stuck = runs[runs["rerun"].fillna("").eq("") & runs["escape_update"].isna()]
-    n = views.numbers(result, "smoke")
+    n = views.numbers(result, None, "smoke")
     assert n["n_capped"] + n["n_memorised"] == len(stuck)
     assert (t["did not escape"] == "–").sum() == sum(
         g["escape_update"].notna().all() for _, g in
@@ -166,7 +186,7 @@ def test_views_and_figures(result):
     assert figures.rerun_curves(None, 100) is None
     plt.close("all")
     cells = {"esb_cap": 100_000, "wide_train": "0.764", "wide_test": "0.497"}
-    assert "d = 250" in views.stored_text(cells) and "S removed" not in views.stored_text(cells)
+    assert "d = 250" in prose.stored_cells(cells) and "S removed" not in prose.stored_cells(cells)
 
 
 def _cap_case(after_acc, escapes, memorised, before_acc=(0.998, 0.50, 0.50, 0.51, 0.51),
@@ -197,30 +217,30 @@ def test_cap_answer_tells_the_cap_from_the_sample():
     c = views.cap_rerun(stored, cell)
     assert (c["a"], c["na"], c["b"], c["nb"]) == (1, 5, 4, 5)
     assert (c["esb_cap"], c["cap"], c["median"]) == (100_000, 800_000, 150_000)
-    text = views.cap_answer(stored, cell)
+    text = _cap_answer(stored, cell)
     assert "under that chapter's cap of 100,000 updates 1 of 5 runs learned" in text
     assert "with a cap of 800,000, 4 of 5 do, the median run leaving the plateau after " \
            "150,000 updates" in text
     assert "the cap, not the sample, kept the cell from reproducing" in text
     assert ("The other run was still on the plateau at 800,000 updates (train accuracy 0.61 at "
             "validation accuracy 0.50)") in text
-    every = views.cap_answer(*_cap_case([1.0] * 5, [9e4, 1e5, 2e5, 3e5, 4e5], [False] * 5))
+    every = _cap_answer(*_cap_case([1.0] * 5, [9e4, 1e5, 2e5, 3e5, 4e5], [False] * 5))
     assert "800,000, 5 of 5 do" in every and "still on the plateau" not in every  # none left
     assert "from 1 of 5 to 4 of 5 runs that learn the seven-slabs from the same 50,000 points" \
-        in views.recap(_fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
+        in _recap(_fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
     # most memorise: the sample is the lever
     stored, cell = _cap_case([0.6, 0.5, 0.5, 0.5, 1.0], [nan] * 4 + [50_000],
                              [True, True, True, False, False])
-    text = views.cap_answer(stored, cell)
+    text = _cap_answer(stored, cell)
     assert "1 of 5 do, at test accuracy" in text and "3 runs fit their training set" in text
     # most still on the plateau at the larger cap
     stored, cell = _cap_case([0.5, 0.5, 0.5, 1.0, 1.0], [nan, nan, nan, 1e5, 2e5], [False] * 5)
-    assert "leave 3 of 5 runs short of the seven-slabs" in views.cap_answer(stored, cell)
+    assert "leave 3 of 5 runs short of the seven-slabs" in _cap_answer(stored, cell)
     # nothing stored yet: nothing to say
-    assert views.cap_answer(None, cell) == "" and views.cap_rerun(stored, None) is None
+    assert _cap_answer(None, cell) == "" and views.cap_rerun(stored, None) is None
     empty = type("S", (), {"tables": {"runs": stored.tables["runs"].iloc[5:],
                                       "metrics": stored.tables["metrics"]}})()
-    assert views.cap_answer(empty, cell) == ""
+    assert _cap_answer(empty, cell) == ""
 
 
 def test_sample_answer_tells_whether_the_larger_sample_was_the_lever():
@@ -232,23 +252,23 @@ def test_sample_answer_tells_whether_the_larger_sample_was_the_lever():
                                                              28_000], [False] * 5, **case)
     c = views.rerun_against_cell(stored, cell, "control")
     assert (c["a"], c["na"], c["b"], c["nb"], c["median"]) == (2, 5, 5, 5, 30_500)
-    text = views.sample_answer(stored, cell)
+    text = _sample_answer(stored, cell)
     assert "learned the seven-slabs in 2 of 5 runs from 50,000 training points under that " \
            "chapter's cap of 100,000 updates" in text
     assert "From 200,000 points (4 times the sample) with a cap of 800,000, 5 of 5 do, the " \
            "median run leaving the plateau after 30,500 updates" in text
     assert "stop at train accuracy 0.98" in text and "the sample, not the cap, is the lever" in text
     assert "from 2 of 5 to 5 of 5 runs that learn the seven-slabs, the median run leaving the " \
-           "plateau after 30,500 updates." in views.recap(
+           "plateau after 30,500 updates." in _recap(
                _fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
-    assert views.cap_answer(stored, cell) == ""  # no control-long rerun in this store
+    assert _cap_answer(stored, cell) == ""  # no control-long rerun in this store
     # most escape, but after the old cap: both held the cell back
     stored, cell = _cap_case([0.96] * 4 + [0.5], [2e5, 3e5, 4e5, 5e5, nan], [False] * 5, **case)
-    assert "the sample and the cap both held the cell back" in views.sample_answer(stored, cell)
+    assert "the sample and the cap both held the cell back" in _sample_answer(stored, cell)
     # most stay on the plateau
     stored, cell = _cap_case([0.5] * 4 + [0.96], [nan] * 4 + [2e5], [False] * 5, **case)
-    assert "leaves most runs short" in views.sample_answer(stored, cell)
-    assert views.sample_answer(None, cell) == ""
+    assert "leaves most runs short" in _sample_answer(stored, cell)
+    assert _sample_answer(None, cell) == ""
 
 
 def _wide_case(escapes, s_auc, sc_auc, memorised=None):
@@ -278,7 +298,7 @@ def test_wide_answer_says_whether_the_d250_cell_shows_extreme_simplicity_bias():
     assert (c["escaped"], c["runs"], c["median"], c["esb_n"], c["esb_cap"]) == \
         (5, 5, 32_750, 100_000, 100_000)
     assert (c["paper_s_auc"], c["paper_sc_auc"]) == (0.50, 1.00)  # Fig. 3b, from the data file
-    text = views.wide_answer(stored, cell)
+    text = _wide_answer(stored, cell)
     assert "had 100,000 training points and a cap of 100,000 updates: train accuracy 0.760" \
         in text and "test accuracy 0.500" in text
     assert "From 400,000 points (4 times the sample) with a cap of 800,000, 5 of 5 runs escape " \
@@ -288,13 +308,13 @@ def test_wide_answer_says_whether_the_d250_cell_shows_extreme_simplicity_bias():
     assert "the sweep's (100,1)-FCN, which did not escape at this d from any sample up to " \
            "200,000 points within 800,000 updates" in text
     assert "the (2000,1)-FCN escapes the plateau in 5 of 5 runs, the median after 32,750 " \
-           "updates, with S-randomised AUC 0.50 and Sc-randomised AUC 0.95." in views.recap(
+           "updates, with S-randomised AUC 0.50 and Sc-randomised AUC 0.95." in _recap(
                _fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, None, cell)
     # escaped but reading the complex coordinates too: no claim of extreme SB
     stored, cell = _wide_case([30_000] * 5, 0.80, 0.95)
-    assert "rely on it alone" not in views.wide_answer(stored, cell)
+    assert "rely on it alone" not in _wide_answer(stored, cell)
     # most still on the plateau (memorised)
     stored, cell = _wide_case([nan, nan, nan, 40_000, nan], 0.5, 0.5, [True] * 3 + [False] * 2)
-    text = views.wide_answer(stored, cell)
+    text = _wide_answer(stored, cell)
     assert "1 of 5 runs escape" in text and "3 memorised" in text and "stays open" in text
-    assert views.wide_answer(None, cell) == "" and views.wide_rerun(stored, None) is None
+    assert _wide_answer(None, cell) == "" and views.wide_rerun(stored, None) is None
