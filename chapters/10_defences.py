@@ -42,7 +42,7 @@ from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
-from sbcore.studies.defences import figures, views
+from sbcore.studies.defences import figures, prose, views
 from sbcore.studies.defences import study as ds
 
 this_run = runner.run("defences", profile, device, seed, recompute,
@@ -153,4 +153,4 @@ display(viz.styled_table(views.training(results)))
 # ## Recap
 
 # %% tags=["remove-input"]
-display(Markdown(views.recap(results, stored, profile)))
+display(Markdown(prose.recap(views.recap_findings(results, stored, profile))))

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from sbcore.data import make_dataset
-from sbcore.studies.defences import figures, views
+from sbcore.studies.defences import figures, prose, views
 from sbcore.studies.defences import study as ds
 
 NONE_STORED = {part: None for part in ds.PARTS}
@@ -199,7 +199,7 @@ def test_tables_figures_and_numbers(results):
     n = views.numbers(results, NONE_STORED, "smoke")
     assert all(not isinstance(v, float) or np.isfinite(v) for k, v in n.items()
                if not k.startswith(("adv_", "t11_")))
-    text = views.recap(results, NONE_STORED, "smoke")
+    text = prose.recap(views.recap_findings(results, NONE_STORED, "smoke"))
     assert text.count("\n* ") == 3 and "MS-5" in text
     assert len(views.training(results)) == 3
 
@@ -239,7 +239,7 @@ def test_a_stored_paper_scale_ensemble_run_is_told_and_recapped(results):
     text = views.stored_ensembles_text(stored)
     assert text.startswith("**The stored paper-scale run**") and "MS-5" in text
     assert f"{rows[0]['stack_acc']:.3f}" in text
-    recap = views.recap(results, stored, "smoke")
+    recap = prose.recap(views.recap_findings(results, stored, "smoke"))
     assert recap.count("\n* ") == 3 + len(rows) and "At the paper's scale" in recap
     assert views.stored_ensembles(NONE_STORED) == [] and \
         views.stored_ensembles_text(NONE_STORED) is None

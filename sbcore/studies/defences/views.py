@@ -13,7 +13,8 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
-from sbcore.profiles import quick_reductions, section
+from sbcore.studies import notes, section
+from sbcore.studies.defences import findings
 from sbcore.studies.defences import study as ds
 
 NAMES = {"ms-5": "MS-5", "noisy-lms-7": "noisy LMS-7", "advms-5-7": "AdvMS-(5,7)",
@@ -380,77 +381,21 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
 
 
 def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the quick or smoke profile reduces."""
-    if profile == "quick":
-        return ["**Reductions of the quick profile.** " + quick_reductions()["defences"]]
-    if profile == "smoke":
-        return ["**The smoke profile** shrinks everything (d = 10, tiny networks, a few "
-                "hundred updates) only to exercise the code."]
-    return []
+    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
+    return notes.profile_notes("defences", profile)
 
 
-def recap(results: dict, stored: dict, profile: str, learned: float = 0.95,
-          helps: float = 0.02) -> str:
-    """The chapter's recap (markdown bullets), written from this run's numbers: an ensemble
-    "helps" when it gains more than ``helps`` over its members; a model "learned" when its
-    accuracy reaches ``learned``."""
+def recap_findings(results: dict, stored: dict, profile: str) -> dict:
+    """What the recap is written from: this run's glued numbers, the models, and the findings
+    on the ensembles (this run's and the stored paper-scale ones), the adversarial training on
+    AdvMS-(5,7) per ε and Table 11."""
     n = numbers(results, stored, profile)
-    big = n["ens_max"]
-    model = results["ensembles"].metrics["model"].iloc[0]
-    ms5_helps = max(n["ms5_avg_gain"], n["ms5_stack_gain"]) > helps
-    lms7_helps = max(n["lms7_avg_acc"], n["lms7_stack_acc"]) - n["lms7_member"] > helps
-    lines = [
-        f"* Ensembles on MS-5: single {model}s reach {n['ms5_member']:.3f}; an ensemble of "
-        f"{big} gains {n['ms5_avg_gain']:+.3f} by averaging logits and "
-        f"{n['ms5_stack_gain']:+.3f} with a linear stacker fit on the validation split. The "
-        f"pool reads {n['ms5_coords_pool']} distinct coordinates, "
-        f"{n['ms5_coords_per_member']:.1f} per member: "
-        + ("different members read different slabs, and combining them helps."
-           if ms5_helps else "combining them does not help at this scale."),
-        f"* Ensembles on noisy LMS-7 (p = {n['noise_p']:g}): single models reach "
-        f"{n['lms7_member']:.3f}, an ensemble of {big} {n['lms7_avg_acc']:.3f} (averaged) and "
-        f"{n['lms7_stack_acc']:.3f} (stacker); {n['lms7_top_members']} of "
-        f"{n['ens_members']} members read the same coordinate"
-        + (": they err together and the ensemble does not help." if not lms7_helps else
-           ", yet the ensemble gains here.")]
-    for r in stored_ensembles(stored):  # the paper scale, where it is stored
-        best = max(r["avg_acc"], r["stack_acc"])
-        verdict = ("" if not np.isfinite(r["paper"]) else
-                   f", short of the paper's ≈{r['paper']:.2f}" if best < r["paper"] - helps
-                   else f", as the paper's ≈{r['paper']:.2f}")
-        lines.append(f"* At the paper's scale (stored, a pool of {r['pool']}): on "
-                     f"{NAMES.get(r['dataset'], r['dataset'])} ensembles of {r['size']} reach "
-                     f"{r['avg_acc']:.3f} (averaged) and {r['stack_acc']:.3f} (stacker) from "
-                     f"members at {r['member']:.3f}{verdict}.")
-    eps = [float(x) for x in n["adv_eps"].split(", ")]
-    parts, robust, failed = [], [], []
-    for e in eps:
-        key = f"{e:g}".replace(".", "")
-        std, rob, srand = n[f"adv_std_{key}"], n[f"adv_rob_{key}"], n[f"adv_srand_{key}"]
-        parts.append(f"ε = {e:g}: standard {std:.3f}, robust {rob:.3f}, 5-slabs randomised "
-                     f"{srand:.3f}")
-        scrand = n[f"adv_scrand_{key}"]
-        if e > 0 and rob >= learned:
-            robust.append((f"{e:g}", abs(srand - 0.5) <= 0.06 and scrand >= learned))
-        if e > 0 and std < 0.6:
-            failed.append(f"{e:g}")
-    lines.append(f"* l2 adversarial training of the {n['adv_models'].split(', ')[0]} on "
-                 f"AdvMS-(5,7) ({n['adv_updates']:,} updates): " + "; ".join(parts) + ". "
-                 + (f"Robust at ε = {', '.join(e for e, _ in robust)}; "
-                    + ("there it reads the 5-slabs alone (5-slabs randomised: chance; 7-slabs "
-                       "randomised: unchanged). " if all(only for _, only in robust) else
-                       "not every robust model reads the 5-slabs alone. ") if robust else "")
-                 + (f"At ε = {', '.join(failed)} training fails (near chance)." if failed
-                    else ""))
-    at_ok = n["t11_at_rob"] >= 0.6
-    lines.append(f"* Table 11 ({n['t11_models']}, l∞ ε = {n['t11_eps']:g}): SGD reaches "
-                 f"{n['t11_sgd_std']:.3f} standard and {n['t11_sgd_rob']:.3f} robust accuracy, "
-                 f"MNIST-randomised {n['t11_sgd_srand']:.3f}; adversarial training "
-                 f"({n['t11_at_updates']:.0f} updates) {n['t11_at_std']:.3f}, "
-                 f"{n['t11_at_rob']:.3f} and {n['t11_at_srand']:.3f}"
-                 + (". Robust, yet at chance without the digit: it still reads the digit alone."
-                    if at_ok and n["t11_at_srand"] < 0.6 else
-                    ": at this budget adversarial training does not get off the ground, so "
-                    "this run says nothing about what a robust network reads (that needs the "
-                    "paper profile)." if not at_ok else "."))
-    return "\n".join(lines)
+    a = section(profile, ds.NAME)["advms"]
+    keys = {eps: f"{eps:g}".replace(".", "") for eps in a["eps"]}  # as numbers() names them
+    per_eps = {eps: {short: n[f"adv_{short}_{key}"] for short in ("std", "rob", "srand", "scrand")}
+               for eps, key in keys.items()}
+    rows = stored_ensembles(stored)
+    return dict(numbers=n, ens_model=results["ensembles"].metrics["model"].iloc[0],
+                adv_model=a["models"][0], ensembles=findings.ensembles(n), stored=rows,
+                against_paper=[findings.against_paper(r) for r in rows],
+                adversarial=findings.adversarial(per_eps), table11=findings.table11(n))
