@@ -309,13 +309,19 @@ def browser():
 def test_config_lists_jupyter_books_extensions_but_thebe():
     """_config.yml replaces jupyter-book's extension list to leave sphinx_thebe out (its
     `const THEBE_JS_URL` script, doubled in <head>, was a SyntaxError on every page): the rest
-    must follow jupyter-book's defaults, also after an upgrade."""
+    must follow jupyter-book's defaults, also after an upgrade. The book's own extension (the
+    prose's inline values, sbcore.book.site_inline_values) comes after myst_nb, whose eval role
+    it replaces."""
     import yaml
     from jupyter_book.config import get_default_sphinx_config
 
     config = yaml.safe_load((Path(__file__).resolve().parent.parent / "_config.yml").read_text())
     ours = config["sphinx"]["config"]["extensions"]
-    assert ours == [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
+    own = [e for e in ours if e.startswith("sbcore.")]
+    assert own == ["sbcore.book.site_inline_values"]
+    assert ours.index(own[0]) > ours.index("myst_nb")
+    assert [e for e in ours if e not in own] == [
+        e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
 
 
 @pytest.mark.slow
