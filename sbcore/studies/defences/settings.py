@@ -106,3 +106,6 @@ QUICK_REDUCTION = (
     "not leave the constant classifier (one adversarial epoch of 1,000 dominoes costs about 8 "
     "s on one CPU thread, and 64 updates were not enough in a probe): Table 11's AT column "
     "needs the paper profile.")
+# What the smoke profile is for, after "**The smoke profile**" (studies.notes.profile_notes).
+SMOKE_NOTE = ("shrinks everything (d = 10, tiny networks, a few hundred updates) only to "
+              "exercise the code.")

@@ -50,3 +50,9 @@ QUICK_REDUCTION = (
     "seed, 20,000 training points (MS-(5,7) at d = 250 is left to the paper profile); the "
     "S-removed control with the (100,1)-FCN only, 2 seeds; smaller pictures (grid, logits, "
     "dynamics subset).")
+# What the smoke profile is for, after "**The smoke profile**" (studies.notes.profile_notes).
+SMOKE_NOTE = (f"shrinks everything (d = {PROFILES['smoke']['d']}, small networks, a few "
+              "hundred updates) only to exercise the code.")
+# The paper profile's choices (keys of profiles.PAPER_CHOICES) that the chapter states.
+CHOICES = ("LMS-5 training size", "d = 250 training size (Fig. 3b)", "weight decay (synthetic)",
+           "momentum (synthetic)", "update cap (synthetic)", "AUC", "model selection")

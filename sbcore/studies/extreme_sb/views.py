@@ -13,8 +13,8 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, sourced_bullets, wide_table
 from sbcore.models import model_label
-from sbcore.profiles import PAPER_CHOICES, quick_reductions, section
 from sbcore.reliance import relies_only_on_S
+from sbcore.studies import notes, section
 from sbcore.studies.extreme_sb import study as esb
 
 NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
@@ -33,8 +33,6 @@ LEARNED = 0.95
 # accuracy), so "learned" asks for near-perfect accuracy, not merely above chance.
 CONTROL_LEARNED = 0.99
 
-CHOICES = ("LMS-5 training size", "d = 250 training size (Fig. 3b)", "weight decay (synthetic)",
-           "momentum (synthetic)", "update cap (synthetic)", "AUC", "model selection")
 
 
 def plural(n: int, word: str) -> str:
@@ -199,18 +197,8 @@ def control_verdict(results: dict, stored: dict, learned: float = CONTROL_LEARNE
 
 
 def profile_notes(profile: str) -> list[str]:
-    """Markdown paragraphs: the paper profile's choices that matter here, and what the quick
-    or smoke profile reduces."""
-    notes = {k: v for k, v in PAPER_CHOICES.items() if k in CHOICES}
-    out = ["**The paper profile's choices** (where paper and official code disagree):\n\n"
-           + "\n".join(f"* *{k}*: {v}" for k, v in notes.items())]
-    if profile == "quick":
-        out.append("**Reductions of the quick profile.** " + quick_reductions()["extreme_sb"])
-    elif profile == "smoke":
-        d = section(profile, "extreme_sb")["d"]
-        out.append(f"**The smoke profile** shrinks everything (d = {d}, small networks, "
-                   "a few hundred updates) only to exercise the code.")
-    return out
+    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
+    return notes.profile_notes("extreme_sb", profile)
 
 
 def stored_from(stored: dict) -> str:

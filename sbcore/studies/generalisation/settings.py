@@ -63,3 +63,10 @@ QUICK_REDUCTION = (
     "which get furthest within the cap) instead of 180, 2 seeds per point instead of 3, at "
     "most 1,500 updates instead of 1M; the MS-7 "
     "control at most 3,000 updates with 250 patience updates instead of 1,000.")
+# What the smoke profile is for, after "**The smoke profile**" (studies.notes.profile_notes).
+SMOKE_NOTE = ("shrinks everything (d = 8, two small networks, a few hundred updates) only to "
+              "exercise the code.")
+# The paper profile's note: its update cap against the paper's.
+PAPER_NOTE = ("**Update cap.** The paper caps each run at 10M updates; the paper profile "
+              "stops at 1M so that each store entry fits a 10-minute GPU slice. Runs that "
+              "reach the cap are counted as such below.")

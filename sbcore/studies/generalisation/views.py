@@ -14,7 +14,7 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
-from sbcore.profiles import quick_reductions, section
+from sbcore.studies import notes, section
 from sbcore.studies.generalisation import study as gs
 
 CONTROL = "MS-7 control accuracy"  # the control's test accuracy, as a column of Table 2
@@ -231,15 +231,8 @@ def control_text(results: dict, stored: dict | None = None, learned: float = 0.9
 
 
 def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the quick or smoke profile reduces, and the paper profile's update cap."""
-    if profile == "quick":
-        return ["**Reductions of the quick profile.** " + quick_reductions()["generalisation"]]
-    if profile == "smoke":
-        return ["**The smoke profile** shrinks everything (d = 8, two small networks, a few "
-                "hundred updates) only to exercise the code."]
-    return ["**Update cap.** The paper caps each run at 10M updates; the paper profile stops "
-            "at 1M so that each store entry fits a 10-minute GPU slice. Runs that reach the "
-            "cap are counted as such below."]
+    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
+    return notes.profile_notes("generalisation", profile)
 
 
 def recap(results: dict, profile: str) -> str:

@@ -61,3 +61,6 @@ QUICK_REDUCTION = (
     "networks on both halves stop well before); without momentum at most 10 epochs and the "
     "complex half alone 15 (500 of its 2,500 images held out for validation), 2 seeds each "
     "(3 for the main runs, as the paper profile).")
+# What the smoke profile is for, after "**The smoke profile**" (studies.notes.profile_notes).
+SMOKE_NOTE = ("trains the small CNN for a few epochs on a few hundred dominoes only to exercise"
+              " the code.")

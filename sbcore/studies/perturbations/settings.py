@@ -59,3 +59,5 @@ QUICK_REDUCTION = (
     "2,000 test points attacked instead of 10,000; update cap 8,000 instead of 100,000, stop "
     "rule train accuracy >= 0.999 (paper 0.9999) with 200 patience updates; on images the "
     "SmallCNN instead of DenseNet121, 2,000 training dominoes, 500 attacked.")
+# What the smoke profile is for, after "**The smoke profile**" (studies.notes.profile_notes).
+SMOKE_NOTE = "trains tiny networks briefly, only to exercise the code."

@@ -56,3 +56,5 @@ QUICK_REDUCTION = (
     "d up to 50 instead of 250 at 20,000 training points instead of 50,000; the sample-size "
     "sweep at d = 35 with 10,000 and 40,000 points; 2 seeds instead of 5; update cap 15,000 "
     "instead of 800,000; 1,000 validation points instead of 5,000.")
+# What the smoke profile is for, after "**The smoke profile**" (studies.notes.profile_notes).
+SMOKE_NOTE = "shrinks everything only to exercise the code."

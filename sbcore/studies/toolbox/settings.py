@@ -79,3 +79,6 @@ QUICK_REDUCTION = (
     "CPU one GRU update costs about ten FCN updates); the MS-(5,7) cells of Tables 4 and 6 "
     "are left to the paper profile (MS-(5,7) needs about 10,000 updates at 20,000 points, "
     "more than this budget holds).")
+# What the smoke profile is for, after "**The smoke profile**" (studies.notes.profile_notes).
+SMOKE_NOTE = ("shrinks everything (d = 10, small networks, a few hundred updates) only to "
+              "exercise the code.")

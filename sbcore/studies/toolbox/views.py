@@ -13,7 +13,7 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, sourced_bullets, wide_table
 from sbcore.paper import paper_numbers
-from sbcore.profiles import quick_reductions, section
+from sbcore.studies import notes, section
 from sbcore.studies.toolbox import study as tb
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 
@@ -306,13 +306,8 @@ def caveats(results: dict, stored: dict) -> list[str]:
 
 
 def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the quick or smoke profile reduces."""
-    if profile == "quick":
-        return ["**Reductions of the quick profile.** " + quick_reductions()["toolbox"]]
-    if profile == "smoke":
-        return ["**The smoke profile** shrinks everything (d = 10, small networks, a few "
-                "hundred updates) only to exercise the code."]
-    return []
+    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
+    return notes.profile_notes("toolbox", profile)
 
 
 def relies_on_S_alone(results: dict, learned: float = LEARNED, tol: float = 0.05) -> tuple:
