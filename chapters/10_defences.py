@@ -151,6 +151,24 @@ display(viz.styled_table(views.training(results)))
 
 # %% [markdown]
 # ## Recap
+#
+# * Ensembles on MS-5: single {eval}`ens_model`s reach {eval}`format(ms5_member, ".3f")`; an
+#   ensemble of {eval}`ens_max` gains {eval}`format(ms5_avg_gain, "+.3f")` by averaging logits
+#   and {eval}`format(ms5_stack_gain, "+.3f")` with a linear stacker fit on the validation
+#   split. The pool reads {eval}`ms5_coords_pool` distinct coordinates,
+#   {eval}`format(ms5_coords_per_member, ".1f")` per member: {eval}`ms5_verdict`
+# * Ensembles on noisy LMS-7 (p = {eval}`format(noise_p, "g")`): single models reach
+#   {eval}`format(lms7_member, ".3f")`, an ensemble of {eval}`ens_max`
+#   {eval}`format(lms7_avg_acc, ".3f")` (averaged) and {eval}`format(lms7_stack_acc, ".3f")`
+#   (stacker); {eval}`lms7_top_members` of {eval}`ens_members` members read the same
+#   coordinate{eval}`lms7_verdict`
 
 # %% tags=["remove-input"]
 display(Markdown(prose.recap(views.recap_findings(results, stored, profile))))
+
+# %% [markdown]
+# * Table 11 ({eval}`t11_models`, l∞ ε = {eval}`format(t11_eps, "g")`): SGD reaches
+#   {eval}`format(t11_sgd_std, ".3f")` standard and {eval}`format(t11_sgd_rob, ".3f")` robust
+#   accuracy, MNIST-randomised {eval}`format(t11_sgd_srand, ".3f")`; adversarial training
+#   ({eval}`format(t11_at_updates, ".0f")` updates) {eval}`format(t11_at_std, ".3f")`,
+#   {eval}`format(t11_at_rob, ".3f")` and {eval}`format(t11_at_srand, ".3f")`{eval}`t11_verdict`

@@ -43,3 +43,16 @@ def test_table11_adversarial_training():
                                                                     reads_digit=False)
     assert f.table11(dict(t11_at_rob=0.59, t11_at_srand=0.5)) == dict(at_ok=False,
                                                                      reads_digit=False)
+
+
+def test_the_verdict_phrases_follow_the_findings():
+    from sbcore.studies.defences import prose
+
+    v = prose.verdicts(dict(ms5_helps=True, lms7_helps=False),
+                       dict(at_ok=False, reads_digit=False))
+    assert v["ms5_verdict"].endswith("combining them helps.")
+    assert v["lms7_verdict"].startswith(": they err together")
+    assert "does not get off the ground" in v["t11_verdict"]
+    assert prose.verdicts(dict(ms5_helps=False, lms7_helps=True),
+                          dict(at_ok=True, reads_digit=True))["t11_verdict"].startswith(". Robust")
+    assert prose.table11_verdict(dict(at_ok=True, reads_digit=False)) == "."

@@ -1,28 +1,32 @@
-"""The defences chapter's recap, written from the findings (``findings.py``) and the glued
-numbers: the decisions are the findings' booleans, no threshold is read here."""
+"""The defences chapter's recap where its shape branches (a bullet per stored dataset, per ε),
+and the verdict phrases glued into its fixed sentences, written from the findings
+(``findings.py``) and the glued numbers: the decisions are the findings' booleans, no threshold
+is read here."""
 
 from __future__ import annotations
 
-from sbcore.studies.defences.views import NAMES
+# The recap's verdicts, glued into its fixed sentences (chapter 10), chosen by the findings.
+MS5_VERDICT = {True: "different members read different slabs, and combining them helps.",
+               False: "combining them does not help at this scale."}
+LMS7_VERDICT = {True: ", yet the ensemble gains here.",
+                False: ": they err together and the ensemble does not help."}
 
 
-def ensembles(n: dict, f: dict, model: str) -> list[str]:
-    """The two ensemble bullets of this run (``findings.ensembles``)."""
-    big = n["ens_max"]
-    return [
-        f"* Ensembles on MS-5: single {model}s reach {n['ms5_member']:.3f}; an ensemble of "
-        f"{big} gains {n['ms5_avg_gain']:+.3f} by averaging logits and "
-        f"{n['ms5_stack_gain']:+.3f} with a linear stacker fit on the validation split. The "
-        f"pool reads {n['ms5_coords_pool']} distinct coordinates, "
-        f"{n['ms5_coords_per_member']:.1f} per member: "
-        + ("different members read different slabs, and combining them helps."
-           if f["ms5_helps"] else "combining them does not help at this scale."),
-        f"* Ensembles on noisy LMS-7 (p = {n['noise_p']:g}): single models reach "
-        f"{n['lms7_member']:.3f}, an ensemble of {big} {n['lms7_avg_acc']:.3f} (averaged) and "
-        f"{n['lms7_stack_acc']:.3f} (stacker); {n['lms7_top_members']} of "
-        f"{n['ens_members']} members read the same coordinate"
-        + (": they err together and the ensemble does not help." if not f["lms7_helps"] else
-           ", yet the ensemble gains here.")]
+def table11_verdict(f: dict) -> str:
+    """The end of the Table 11 bullet (``findings.table11``)."""
+    if f["reads_digit"]:
+        return ". Robust, yet at chance without the digit: it still reads the digit alone."
+    if not f["at_ok"]:
+        return (": at this budget adversarial training does not get off the ground, so this run "
+                "says nothing about what a robust network reads (that needs the paper profile).")
+    return "."
+
+
+def verdicts(ensembles: dict, table11: dict) -> dict:
+    """The glued verdict phrases of the recap."""
+    return dict(ms5_verdict=MS5_VERDICT[ensembles["ms5_helps"]],
+                lms7_verdict=LMS7_VERDICT[ensembles["lms7_helps"]],
+                t11_verdict=table11_verdict(table11))
 
 
 def stored(rows: list[dict], verdicts: list[str]) -> list[str]:
@@ -32,7 +36,7 @@ def stored(rows: list[dict], verdicts: list[str]) -> list[str]:
         verdict = {"none": "", "short": f", short of the paper's ≈{r['paper']:.2f}",
                    "as": f", as the paper's ≈{r['paper']:.2f}"}[v]
         out.append(f"* At the paper's scale (stored, a pool of {r['pool']}): on "
-                   f"{NAMES.get(r['dataset'], r['dataset'])} ensembles of {r['size']} reach "
+                   f"{r['label']} ensembles of {r['size']} reach "
                    f"{r['avg_acc']:.3f} (averaged) and {r['stack_acc']:.3f} (stacker) from "
                    f"members at {r['member']:.3f}{verdict}.")
     return out
@@ -54,25 +58,9 @@ def adversarial(n: dict, f: dict, model: str) -> str:
     return text
 
 
-def table11(n: dict, f: dict) -> str:
-    """The Table 11 bullet (``findings.table11``)."""
-    if f["reads_digit"]:
-        end = ". Robust, yet at chance without the digit: it still reads the digit alone."
-    elif not f["at_ok"]:
-        end = (": at this budget adversarial training does not get off the ground, so this run "
-               "says nothing about what a robust network reads (that needs the paper profile).")
-    else:
-        end = "."
-    return (f"* Table 11 ({n['t11_models']}, l∞ ε = {n['t11_eps']:g}): SGD reaches "
-            f"{n['t11_sgd_std']:.3f} standard and {n['t11_sgd_rob']:.3f} robust accuracy, "
-            f"MNIST-randomised {n['t11_sgd_srand']:.3f}; adversarial training "
-            f"({n['t11_at_updates']:.0f} updates) {n['t11_at_std']:.3f}, "
-            f"{n['t11_at_rob']:.3f} and {n['t11_at_srand']:.3f}" + end)
-
-
 def recap(f: dict) -> str:
-    """The chapter's recap (markdown bullets) from ``views.recap_findings``."""
-    n = f["numbers"]
-    lines = ensembles(n, f["ensembles"], f["ens_model"]) + stored(f["stored"], f["against_paper"])
-    lines += [adversarial(n, f["adversarial"], f["adv_model"]), table11(n, f["table11"])]
-    return "\n".join(lines)
+    """The recap's bullets whose number depends on the run (``views.recap_findings``): one per
+    stored paper-scale dataset, and the adversarial training's, with a bullet per ε; the fixed
+    bullets are in the chapter."""
+    lines = stored(f["stored"], f["against_paper"])
+    return "\n".join(lines + [adversarial(f["numbers"], f["adversarial"], f["adv_model"])])

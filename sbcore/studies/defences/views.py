@@ -14,7 +14,7 @@ import pandas as pd
 from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.studies import notes, section
-from sbcore.studies.defences import findings
+from sbcore.studies.defences import findings, prose
 from sbcore.studies.defences import study as ds
 
 NAMES = {"ms-5": "MS-5", "noisy-lms-7": "noisy LMS-7", "advms-5-7": "AdvMS-(5,7)",
@@ -377,6 +377,8 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
             out[f"t11_{method.lower()}_{short}"] = _mean(sub, metric=metric)
     runs = results["table11"].tables["runs"]
     out["t11_at_updates"] = float(runs.loc[runs["method"] == "AT", "updates"].mean())
+    out["ens_model"] = results["ensembles"].metrics["model"].iloc[0]
+    out.update(prose.verdicts(findings.ensembles(out), findings.table11(out)))
     return out
 
 
@@ -394,8 +396,7 @@ def recap_findings(results: dict, stored: dict, profile: str) -> dict:
     keys = {eps: f"{eps:g}".replace(".", "") for eps in a["eps"]}  # as numbers() names them
     per_eps = {eps: {short: n[f"adv_{short}_{key}"] for short in ("std", "rob", "srand", "scrand")}
                for eps, key in keys.items()}
-    rows = stored_ensembles(stored)
-    return dict(numbers=n, ens_model=results["ensembles"].metrics["model"].iloc[0],
-                adv_model=a["models"][0], ensembles=findings.ensembles(n), stored=rows,
+    rows = [dict(r, label=NAMES.get(r["dataset"], r["dataset"])) for r in stored_ensembles(stored)]
+    return dict(numbers=n, adv_model=a["models"][0], ensembles=findings.ensembles(n), stored=rows,
                 against_paper=[findings.against_paper(r) for r in rows],
                 adversarial=findings.adversarial(per_eps), table11=findings.table11(n))
