@@ -1,11 +1,11 @@
-"""Many (w, d)-FCNs of one shape as stacked tensors: forward, backward, optimiser, evaluation.
+"""Many (w, d)-FCNs of one shape as stacked tensors: forward, backward, evaluation.
 
 Model m's layer l is W[l][m] of shape (in, out) (nn.Linear's weight transposed) and b[l][m] of
 shape (out,). A training step runs every model on its own minibatch with batched matmuls
 (torch.baddbmm / torch.bmm) and a hand-written backward pass (a ReLU network's gradient is
-short, and skipping autograd removes most of the per-step overhead). The optimisers follow the
-update rules of torch.optim.SGD / Adam / RMSprop exactly (L2 weight decay added to the
-gradient, as torch does), elementwise, so model m evolves as if trained alone by torch.optim.
+short, and skipping autograd removes most of the per-step overhead). The optimiser is
+``optim.StackedOptimizer``, torch.optim's rules elementwise, so model m evolves as if trained
+alone by torch.optim.
 """
 
 from __future__ import annotations
@@ -14,12 +14,8 @@ import numpy as np
 import torch
 
 from sbcore.models import FCN
-
-# torch.optim defaults for the settings TrainConfig does not expose
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
-RMSPROP_ALPHA = 0.99
-RMSPROP_EPS = 1e-8
+from sbcore.training.backend import chunked_evaluate, save_best
+from sbcore.training.optim import StackedOptimizer
 
 
 def stack_fcns(models: list[FCN], device) -> list[torch.Tensor]:
@@ -78,113 +74,6 @@ def forward_backward(params: list[torch.Tensor], x: torch.Tensor, y: torch.Tenso
     return grads
 
 
-class StackedOptimizer:
-    """torch.optim's SGD / Adam / RMSprop update, applied to stacked parameters.
-
-    All updates are elementwise, so a stack behaves like independent optimisers. Rows (models)
-    can be dropped with ``keep`` when they finish; the rest continue untouched.
-    """
-
-    def __init__(self, params: list[torch.Tensor], config, per_model: dict | None = None):
-        self.params, self.cfg, self.step_count = params, config, 0
-        self.lr = config.lr  # the step size now (a schedule multiplies it: decay)
-        self.state: dict[str, list[torch.Tensor]] = {}
-        kind = config.optimizer
-        # per_model: {"lr", "momentum", "weight_decay": one value per model} overriding the
-        # config's, for a grid of SGD settings trained together (``train_grid``)
-        self.per_model = None
-        if per_model is not None:
-            if kind != "sgd":
-                raise ValueError(f"per-model hyperparameters need optimizer 'sgd', got {kind!r}")
-            self.per_model = {k: torch.as_tensor(v, dtype=params[0].dtype,
-                                                 device=params[0].device)
-                              for k, v in per_model.items()}
-            self.state["buf"] = [torch.zeros_like(p) for p in params]
-        if kind == "sgd" and config.momentum:
-            self.state["buf"] = [torch.zeros_like(p) for p in params]
-        elif kind == "adam":
-            self.state["m"] = [torch.zeros_like(p) for p in params]
-            self.state["v"] = [torch.zeros_like(p) for p in params]
-        elif kind == "rmsprop":
-            self.state["sq"] = [torch.zeros_like(p) for p in params]
-            if config.momentum:
-                self.state["buf"] = [torch.zeros_like(p) for p in params]
-
-    def keep(self, rows: torch.Tensor) -> None:
-        """Keep only the models at these rows (in params and in every state tensor)."""
-        self.params[:] = [p[rows].contiguous() for p in self.params]
-        for key, tensors in self.state.items():
-            self.state[key] = [t[rows].contiguous() for t in tensors]
-        if self.per_model is not None:
-            self.per_model = {k: v[rows] for k, v in self.per_model.items()}
-
-    def decay(self, factor: float) -> None:
-        """Multiply every model's step size by ``factor`` (TrainConfig's step schedule)."""
-        self.lr *= factor
-        if self.per_model is not None:
-            self.per_model["lr"] = self.per_model["lr"] * factor
-
-    def _per_model_sgd_step(self, grads: list[torch.Tensor]) -> None:
-        """torch.optim.SGD's rule with each model's own lr, momentum and weight decay: the
-        buffer starts at the first gradient (momentum 0 keeps it equal to the gradient)."""
-        hp = self.per_model
-        for p, g, buf in zip(self.params, grads, self.state["buf"]):
-            shape = (-1,) + (1,) * (p.ndim - 1)  # one value per model, broadcast over its rows
-            g.addcmul_(hp["weight_decay"].view(shape), p)
-            if self.step_count == 1:
-                buf.copy_(g)
-            else:
-                buf.mul_(hp["momentum"].view(shape)).add_(g)
-            p.addcmul_(hp["lr"].view(shape), buf, value=-1.0)
-
-    @torch.no_grad()
-    def step(self, grads: list[torch.Tensor]) -> None:
-        cfg, params = self.cfg, self.params
-        self.step_count += 1
-        if self.per_model is not None:
-            return self._per_model_sgd_step(grads)
-        if cfg.weight_decay:
-            torch._foreach_add_(grads, params, alpha=cfg.weight_decay)
-        if cfg.optimizer == "sgd":
-            if cfg.momentum:
-                bufs = self.state["buf"]
-                if self.step_count == 1:  # torch starts the buffer at the first gradient
-                    for b, g in zip(bufs, grads):
-                        b.copy_(g)
-                else:
-                    torch._foreach_mul_(bufs, cfg.momentum)
-                    torch._foreach_add_(bufs, grads)
-                grads = bufs
-            torch._foreach_add_(params, grads, alpha=-self.lr)
-        elif cfg.optimizer == "adam":
-            beta1, beta2 = ADAM_BETAS
-            m, v = self.state["m"], self.state["v"]
-            torch._foreach_lerp_(m, grads, 1 - beta1)
-            torch._foreach_mul_(v, beta2)
-            torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
-            step_size = self.lr / (1 - beta1 ** self.step_count)
-            bc2_sqrt = (1 - beta2 ** self.step_count) ** 0.5
-            denom = torch._foreach_sqrt(v)
-            torch._foreach_div_(denom, bc2_sqrt)
-            torch._foreach_add_(denom, ADAM_EPS)
-            torch._foreach_addcdiv_(params, m, denom, value=-step_size)
-        elif cfg.optimizer == "rmsprop":
-            sq = self.state["sq"]
-            torch._foreach_mul_(sq, RMSPROP_ALPHA)
-            torch._foreach_addcmul_(sq, grads, grads, value=1 - RMSPROP_ALPHA)
-            avg = torch._foreach_sqrt(sq)
-            torch._foreach_add_(avg, RMSPROP_EPS)
-            if cfg.momentum:
-                bufs = self.state["buf"]
-                torch._foreach_mul_(bufs, cfg.momentum)
-                torch._foreach_addcdiv_(bufs, grads, avg)
-                torch._foreach_add_(params, bufs, alpha=-self.lr)
-            else:
-                torch._foreach_addcdiv_(params, grads, avg, value=-self.lr)
-        else:  # TrainConfig validates this; guard against a hand-made config
-            raise ValueError(f"optimizer {cfg.optimizer!r} is unknown")
-
-
 def batch_logits(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """(N, b, 2) logits of every stacked model on its own inputs x (N, b, d), through autograd
     (adversarial training differentiates them with respect to x)."""
@@ -218,21 +107,18 @@ def logits(params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
     return z.transpose(1, 2)
 
 
-@torch.no_grad()
+def _summed_loss(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each model's summed cross-entropy on a chunk: logits z (N, c, 2), labels y (N, c)."""
+    picked = z.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    return (torch.logsumexp(z, -1) - picked).sum(1)
+
+
 def evaluate(params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor, chunk: int):
     """Summed cross-entropy and number of correct predictions of every model on (X, y).
 
     Returns two float64 numpy arrays of length N (0 and 0 for an empty split)."""
-    n_models = params[0].shape[0]
-    loss = torch.zeros(n_models, dtype=torch.float64, device=X.device)
-    correct = torch.zeros(n_models, dtype=torch.int64, device=X.device)
-    for start in range(0, len(X), chunk):
-        z = logits(params, X[start:start + chunk])
-        yb = y[start:start + chunk].expand(n_models, -1)
-        picked = z.gather(-1, yb.unsqueeze(-1)).squeeze(-1)
-        loss += (torch.logsumexp(z, -1) - picked).sum(1).double()
-        correct += ((z[..., 1] - z[..., 0] > 0) == (yb == 1)).sum(1)
-    return loss.cpu().numpy(), correct.cpu().numpy().astype(np.float64)
+    return chunked_evaluate(lambda x: logits(params, x), _summed_loss, params[0].shape[0], X, y,
+                            chunk)
 
 
 def scorer_of(params: list[torch.Tensor], row: int, chunk: int = 8192):
@@ -253,15 +139,18 @@ def scorer_of(params: list[torch.Tensor], row: int, chunk: int = 8192):
 
 
 class FCNStack:
-    """train_many's group of FCNs as stacked tensors, for the trainer's loop
-    (``trainer._run_group``: step, evaluate, save_best, keep, scorer, result_model)."""
+    """train_many's group of FCNs as stacked tensors (a ``backend.Backend``)."""
 
     def __init__(self, params: list[torch.Tensor], config, shape: tuple[int, int, int],
                  chunk: int, per_model: dict | None = None):
         self.params, self.shape, self.chunk = params, shape, chunk  # shape: d_in, width, depth
+        self.device = params[0].device
         self.best = [p.clone() for p in params]  # selected checkpoint, indexed by model id
         # keeps self.params in step on keep
         self.optimizer = StackedOptimizer(params, config, per_model)
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        return [tuple(p.shape) for p in self.params]
 
     def step(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
         self.optimizer.step(forward_backward(self.params, xb, yb))
@@ -271,10 +160,7 @@ class FCNStack:
         return evaluate(sub, X, y, self.chunk)
 
     def save_best(self, model_ids: list[int], rows: list[int]) -> None:
-        ms = torch.tensor(model_ids, device=self.params[0].device)
-        rs = torch.tensor(rows, device=self.params[0].device)
-        for b, p in zip(self.best, self.params):
-            b[ms] = p[rs]
+        save_best(self.best, self.params, model_ids, rows)
 
     def keep(self, rows: torch.Tensor) -> None:
         self.optimizer.keep(rows)

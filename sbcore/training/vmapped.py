@@ -3,7 +3,7 @@
 The parameters and buffers of N models are stacked along a new first dimension
 (``stack_module_state``); one copy of the module, called with a row of them through
 ``functional_call``, is the model. ``vmap(grad(loss))`` gives every model's gradient on its own
-minibatch in one call, and ``stacked.StackedOptimizer`` applies torch.optim's update rules to the
+minibatch in one call, and ``optim.StackedOptimizer`` applies torch.optim's update rules to the
 stacks elementwise, so each model evolves as if trained alone by ``fit``.
 
 Randomness inside the models (dropout) runs under vmap's ``randomness="different"``: each model
@@ -19,13 +19,13 @@ from __future__ import annotations
 import copy
 from itertools import chain
 
-import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call, grad, stack_module_state, vmap
 
 from sbcore.reliance import as_scorer
-from sbcore.training.stacked import StackedOptimizer
+from sbcore.training.backend import chunked_evaluate, save_best
+from sbcore.training.optim import StackedOptimizer
 
 
 def _signature(model: nn.Module) -> tuple:
@@ -48,6 +48,11 @@ def check_same_architecture(models: list[nn.Module]) -> None:
                          f"({', '.join(frozen[:3])}); use fit for them")
 
 
+def _summed_loss(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each model's summed cross-entropy on a chunk: logits z (rows, c, 2), labels y (rows, c)."""
+    return nn.functional.cross_entropy(z.transpose(1, 2), y, reduction="none").sum(1)
+
+
 def _assign(module: nn.Module, names: list[str], tensors: list[torch.Tensor]) -> nn.Module:
     """Copy tensors into the module's parameters and buffers of these names."""
     named = dict(chain(module.named_parameters(), module.named_buffers()))
@@ -58,8 +63,7 @@ def _assign(module: nn.Module, names: list[str], tensors: list[torch.Tensor]) ->
 
 
 class ModuleStack:
-    """fit_many's group, for the trainer's loop (``trainer._run_group``: step, evaluate,
-    save_best, keep, scorer, result_model)."""
+    """fit_many's group of modules as stacked tensors (a ``backend.Backend``)."""
 
     def __init__(self, models: list[nn.Module], config, device, chunk: int):
         check_same_architecture(models)
@@ -74,6 +78,9 @@ class ModuleStack:
         self.best = [t.clone() for t in self.params + self.buffers]  # indexed by model id
         self.optimizer = StackedOptimizer(self.params, config)  # keeps self.params on keep
         self._transform()
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        return [tuple(p.shape) for p in self.params]
 
     def _transform(self) -> None:
         """The vmapped gradient and logits (rebuilt, not pickled, by a checkpoint)."""
@@ -119,7 +126,6 @@ class ModuleStack:
         gradient, so one tensor tells after the step)?"""
         return torch.isfinite(self.params[-1].flatten(1)).all(dim=1)
 
-    @torch.no_grad()
     def evaluate(self, rows: list[int], X: torch.Tensor, y: torch.Tensor):
         """Summed cross-entropy and number correct of these stack rows on (X, y), as float64
         numpy arrays (fit sums the same per-chunk float32 losses)."""
@@ -128,21 +134,11 @@ class ModuleStack:
         if len(rows) < len(self.params[0]):
             tensors = [t[rows] for t in tensors]
         params, buffers = self._dicts(tensors[:self.n_params], tensors[self.n_params:])
-        loss = torch.zeros(len(rows), dtype=torch.float64, device=X.device)
-        correct = torch.zeros(len(rows), dtype=torch.int64, device=X.device)
-        for start in range(0, len(X), self.chunk):
-            z = self._logits(params, buffers, X[start:start + self.chunk])  # (rows, c, 2)
-            yb = y[start:start + self.chunk].expand(len(rows), -1)
-            loss += nn.functional.cross_entropy(z.transpose(1, 2), yb,
-                                                reduction="none").sum(1).double()
-            correct += ((z[..., 1] - z[..., 0] > 0) == (yb == 1)).sum(1)
-        return loss.cpu().numpy(), correct.cpu().numpy().astype(np.float64)
+        return chunked_evaluate(lambda x: self._logits(params, buffers, x), _summed_loss,
+                                len(rows), X, y, self.chunk)
 
     def save_best(self, model_ids: list[int], rows: list[int]) -> None:
-        ms = torch.tensor(model_ids, device=self.params[0].device)
-        rs = torch.tensor(rows, device=self.params[0].device)
-        for b, t in zip(self.best, self.params + self.buffers):
-            b[ms] = t[rs]
+        save_best(self.best, self.params + self.buffers, model_ids, rows)
 
     def keep(self, rows: torch.Tensor) -> None:
         self.optimizer.keep(rows)

@@ -26,10 +26,12 @@ from tqdm.auto import tqdm
 from sbcore.data import SlabData, Split, dataset_blocks, make_dataset
 from sbcore.data.synthetic import sample_block
 from sbcore.models import ModelSpec
-from sbcore.profiles import check_device, section
+from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, as_scorer, per_coordinate_accuracy, randomized_metrics
+from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 from sbcore.studies.toolbox.settings import OPTIMIZERS
+from sbcore.training import TrainConfig, fit_many
 
 NAME = EXPERIMENT = "toolbox"
 VERSION = 1
@@ -166,24 +168,16 @@ def with_linear_at(data: SlabData, coord: int, seed: int) -> SlabData:
 # Compute
 # --------------------------------------------------------------------------------------------
 
-def _train_config(cfg: dict, overrides: dict):
-    from sbcore.training import TrainConfig
-
+def _train_config(cfg: dict, overrides: dict) -> TrainConfig:
     return TrainConfig(**dict(cfg["train"], **overrides))
 
 
 def _fit(models, data, cfg, overrides, device, seeds=None):
-    """Train models[i] with seeds[i]. On a GPU the group trains together (``fit_many``); on
-    a CPU each alone (``fit_each``: one after another, or over ``$SB_CPU_WORKERS``
-    processes), which is as fast or faster there: 2.8x for three (100,2)-FCNs, 1.0x for CNNs,
-    1.2x for GRUs (benchmarks/stacked_cnn_gru.py). The two agree up to float rounding
-    (dropout masks aside)."""
-    from sbcore.training import fit_each, fit_many
-
+    """Train models[i] with seeds[i]: together on a GPU, each alone on a CPU (over
+    ``$SB_CPU_WORKERS`` processes), as ``fit_many``'s backend "auto" chooses. The two agree up
+    to float rounding (dropout masks aside)."""
     seeds, config = seeds or cfg["seeds"], _train_config(cfg, overrides)
-    if device == "cpu":
-        return fit_each(models, data, config, seeds)
-    return fit_many(models, data, config, seeds, device=device, progress=False)
+    return fit_many(models, data, config, seeds, device=device, progress=False, backend="auto")
 
 
 def _keys(cfg: dict, cell: dict, d: int, seed: int) -> dict:
