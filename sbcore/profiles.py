@@ -17,9 +17,6 @@ import copy
 
 PROFILE_NAMES = ("smoke", "quick", "paper")
 
-# The paper's synthetic training recipe (App. B; digest 3.2-3.4), as used by the trainer.
-SYNTHETIC_SGD = dict(optimizer="sgd", lr=0.1, batch_size=256, momentum=0.0, weight_decay=5e-5)
-
 DESCRIPTIONS = {
     "paper": "the paper's sizes and settings; meant for a GPU",
     "quick": "every chapter in minutes on a 2-core CPU; reductions stated",

@@ -5,8 +5,9 @@ Table 11): the settings of each profile (compute settings are hashed into store 
 The paper profile is the reference; quick and smoke override it and say why.
 """
 
-from sbcore.profiles import SYNTHETIC_SGD, derive
+from sbcore.profiles import derive
 from sbcore.studies.images.settings import RECIPE
+from sbcore.training.config import RECIPES
 
 # The two PGD settings for Table 11's adversarial training (l-infinity, eps 0.3): the paper's
 # text (App. B) and the official code (notebook 05, ptb_utils.Linf_PGD_Attack).
@@ -25,7 +26,7 @@ PAPER = dict(
                                                              "noisy-lms-7": 2_000},
                    d=50, p=0.5, n_val=1_000, n_test=10_000, width=100, depth=2, members=50,
                    sizes=[1, 3, 5, 10],
-                   train=dict(SYNTHETIC_SGD, eps=1e-3, patience=100, max_updates=20_000,
+                   train=dict(RECIPES["synthetic"], eps=1e-3, patience=100, max_updates=20_000,
                               eval_every=100),
                    # per-dataset update caps (the noisy linear coordinate's noise takes long
                    # to memorise and changes nothing the figure reads once the members sit
@@ -41,7 +42,8 @@ PAPER = dict(
     advms=dict(dataset="advms-5-7", d=20, n_train=6_000, n_val=1_000, n_test=5_000,
                models=["(200,2)-FCN", "(1000,2)-FCN"],
                eps=[0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
-               epochs=4_000, lr=0.1, momentum=0.0, weight_decay=5e-5, batch_size=256,
+               epochs=4_000, **{k: RECIPES["synthetic"][k]
+                                for k in ("lr", "momentum", "weight_decay", "batch_size")},
                lr_decay=0.1, lr_decay_epochs=1_000, iters=40, step=0.1,
                eval_iters=20, seeds=3,
                gamma_s=0.30, gamma_data=0.62),

@@ -3,7 +3,8 @@ store keys; ``VIEWS`` are how the chapter draws them, never hashed).
 
 The paper profile is the reference; quick and smoke override it and say why."""
 
-from sbcore.profiles import SYNTHETIC_SGD, derive
+from sbcore.profiles import derive
+from sbcore.training.config import RECIPES
 
 PAPER = dict(
     datasets=["lms-5", "ms-5-7"], data_seed=0,
@@ -17,7 +18,7 @@ PAPER = dict(
     # Fig. 1 in two dimensions: LMS-5 at d = 2 (S linear, S^c one 5-slab), the main part's
     # sizes, seeds and recipe; the paper draws it as an illustration and gives no setting
     toy=dict(datasets=["lms-5"], d=2, model=[100, 1]),
-    train=dict(SYNTHETIC_SGD, eps=1e-4, patience=1_000, max_updates=100_000, eval_every=500))
+    train=dict(RECIPES["synthetic"]))
 
 PROFILES = {
     "paper": PAPER,

@@ -6,7 +6,8 @@ follow the official notebook 06 (drange: the global max minus min of the data, a
 rotated LMS-5 at d = 50).
 """
 
-from sbcore.profiles import SYNTHETIC_SGD, derive
+from sbcore.profiles import derive
+from sbcore.training.config import RECIPES
 
 PAPER = dict(
     data_seed=0, d=50, n_train=50_000, n_val=5_000, n_test=10_000, seeds=[0, 1, 2],
@@ -14,7 +15,7 @@ PAPER = dict(
     # FCN, CNN and GRU on LMS-5 (their UAPs are compared); the FCN on MS-(5,7)
     models={"lms-5": ["(100,1)-FCN", "(32,7,1)-CNN", "(100,10,1)-GRU"],
             "ms-5-7": ["(100,1)-FCN"]},
-    train=dict(SYNTHETIC_SGD, eps=1e-4, patience=1_000, max_updates=100_000, eval_every=500),
+    train=dict(RECIPES["synthetic"]),
     n_attack=10_000,  # test points attacked
     # per-example l2 PGD: eps and step in units of drange (notebook 06: 0.5 and 0.05, 20 its)
     pgd=dict(eps=0.5, step=0.05, iters=20),

@@ -9,7 +9,8 @@ measures that plateau (the paper profile up to d = 250 and the official loop's c
 800,000 updates), so the two cells can be rerun with a cap and a sample the trend says suffice.
 """
 
-from sbcore.profiles import SYNTHETIC_SGD, derive
+from sbcore.profiles import derive
+from sbcore.training.config import RECIPES
 
 PAPER = dict(
     data_seed=0, n_val=5_000, n_test=10_000, seeds=[0, 1, 2, 3, 4], model=[100, 1],
@@ -21,7 +22,7 @@ PAPER = dict(
     # escape: the first evaluation whose validation accuracy reaches this (chance is 0.5, the
     # 5-slab alone gives 1.0)
     escape=0.75,
-    train=dict(SYNTHETIC_SGD, eps=0.02, patience=0, max_updates=800_000, eval_every=250),
+    train=dict(RECIPES["synthetic"], eps=0.02, patience=0, max_updates=800_000, eval_every=250),
     # the two cells of the extreme-SB chapter, rerun with the official loop's cap and four
     # times its largest sample: d = 250 with the (2000,1)-FCN, and d = 50 with S removed.
     # "control-long" keeps the S-removed (100,1)-FCN cell's own 50,000 points and changes

@@ -6,7 +6,8 @@ The paper profile is the reference; quick and smoke override it and say why. Mod
 as the paper names them and built by ``sbcore.models.ModelSpec``.
 """
 
-from sbcore.profiles import SYNTHETIC_SGD, derive
+from sbcore.profiles import derive
+from sbcore.training.config import RECIPES
 
 # Adam and RMSProp: the paper gives no settings. torch's defaults (betas (0.9, 0.999), alpha
 # 0.99) at lr 1e-3, the step both optimisers are tuned around, with the paper's batch and
@@ -21,7 +22,7 @@ OPTIMIZERS = {"SGD": dict(optimizer="sgd", lr=0.1),
 
 PAPER = dict(
     data_seed=0, d=50, n_train=50_000, n_val=5_000, n_test=10_000, seeds=[0, 1, 2, 3, 4],
-    train=dict(SYNTHETIC_SGD, eps=1e-4, patience=1_000, max_updates=100_000, eval_every=500),
+    train=dict(RECIPES["synthetic"]),
     # Table 4: the CNNs and GRUs (the FCN rows are the extreme-SB chapter's)
     table4=dict(datasets=["lms-5", "ms-5-7"], d=50,
                 models=["(32,7,1)-CNN", "(32,7,2)-CNN", "(100,10,1)-GRU", "(100,10,2)-GRU"]),
