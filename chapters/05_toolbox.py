@@ -42,7 +42,7 @@ from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
-from sbcore.studies.toolbox import figures, views
+from sbcore.studies.toolbox import figures, prose, views
 from sbcore.studies.toolbox import study as tb
 
 this_run = runner.run("toolbox", profile, device, seed, recompute)
@@ -164,4 +164,11 @@ display(viz.styled_table(views.training(results), {"wall time (s)": "{:.1f}"}))
 # ## Recap
 
 # %% tags=["remove-input"]
-display(Markdown(views.recap(results)))
+display(Markdown(prose.recap(**views.recap_findings(results))))
+
+# %% [markdown]
+# * Fig. 5: from a random start (α = {eval}`format(fig5_alpha_lo, "g")`) the trained network
+#   reads the linear coordinate (linear-randomised AUC {eval}`format(fig5_lin_lo, ".3f")`); from
+#   M_slab (α = {eval}`format(fig5_alpha_hi, "g")`) it keeps the slabs (7-slabs-randomised AUC
+#   {eval}`format(fig5_slab_hi, ".3f")`) and {eval}`fig5_linear_verdict` (linear-randomised AUC
+#   {eval}`format(fig5_lin_hi, ".3f")`).

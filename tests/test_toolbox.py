@@ -12,7 +12,7 @@ import torch
 from sbcore.data import make_dataset
 from sbcore.models import ModelSpec
 from sbcore.reliance import accuracy, as_scorer
-from sbcore.studies.toolbox import figures, views
+from sbcore.studies.toolbox import figures, prose, views
 from sbcore.studies.toolbox import study as tb
 
 NONE_STORED = {part: None for part in tb.PARTS}
@@ -188,9 +188,10 @@ def test_numbers_and_figures(results):
     assert n["n_runs"] == len(views.all_reliance(results))
     assert 0 <= n["s_auc_lo"] <= n["s_auc_hi"] <= 1
     assert n["n_converged"] <= n["n_all_runs"]
-    n_only, n_learned = views.relies_on_S_alone(results)
-    assert 0 <= n_only <= n_learned <= n["n_cells"]
-    assert views.recap(results).count("\n* ") >= 1
+    assert n["fig5_linear_verdict"] in prose.READS_LINEAR.values()
+    f = views.recap_findings(results)
+    assert 0 <= f["relying"]["n_only"] <= f["relying"]["n_learned"] <= n["n_cells"]
+    assert prose.recap(**f).startswith("* In ")
     for make in (figures.all_reliance, figures.fig5):
         assert isinstance(make(results), matplotlib.figure.Figure)
 

@@ -14,7 +14,9 @@ import pandas as pd
 from sbcore.book.chapter import compare_table, mean_std, sourced_bullets, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.studies import notes, section
+from sbcore.studies.toolbox import findings, prose
 from sbcore.studies.toolbox import study as tb
+from sbcore.studies.toolbox.findings import LEARNED
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 
 NAMES = {"lms-5": "LMS-5", "lms-7": "LMS-7", "ms-5-7": "MS-(5,7)", "ms-7": "MS-7"}
@@ -22,9 +24,6 @@ KEYS = ("dataset", "d", "cell", "metric")
 RELIANCE = ["standard AUC", "S-randomized AUC", "Sc-randomized AUC"]
 SOURCES = {"table4": "Table 4", "table6": "Table 6", "table7": "Table 7", "table8": "Table 8",
            "table9": "Table 9"}
-# A network reaches the stop rule's accuracy when it learned the task; a cell whose mean test
-# accuracy stays below this is flagged (its randomised AUCs say nothing about reliance).
-LEARNED = 0.95
 
 
 def _metrics(part):
@@ -274,6 +273,9 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
             out[f"fig5_{name}_{int(a)}"] = float(sub[sub["metric"] == metric]["value"].mean())
     out["fig5_coord"] = int(results["fig5"].tables["coordinates"]["linear_at"].iloc[0])
     out["not_learned"] = len(not_learned(results))
+    f5 = findings.fig5(results["fig5"].metrics)
+    out.update({f"fig5_{k}": v for k, v in f5.items() if k != "reads_linear"},
+               **prose.verdicts(f5))
     return out
 
 
@@ -310,55 +312,13 @@ def profile_notes(profile: str) -> list[str]:
     return notes.profile_notes("toolbox", profile)
 
 
-def relies_on_S_alone(results: dict, learned: float = LEARNED, tol: float = 0.05) -> tuple:
-    """Of the cells (Tables 4, 6-9) whose mean test accuracy reaches ``learned``, how many
-    read S alone by the decision rule on their means (S-randomised AUC within ``tol`` of 0.5,
-    S^c-randomised AUC at least 1 - ``tol``): (that count, the cells that learned)."""
-    from sbcore.reliance import relies_only_on_S
-
-    n_only = n_learned = 0
-    for part, r in results.items():
-        if r is None or part == "fig5":
-            continue
-        wide = r.metrics.pivot_table(index=["dataset", "d", "cell"], columns="metric",
-                                     values="value")
-        for _, row in wide[wide["standard accuracy"] >= learned].iterrows():
-            n_learned += 1
-            n_only += bool(relies_only_on_S(row.to_dict(), tol))
-    return n_only, n_learned
-
-
-def recap(results: dict) -> str:
-    """The chapter's recap (markdown bullets), written from this run's numbers."""
-    n_only, n_learned = relies_on_S_alone(results)
-    head = (f"* In {n_only} of the {n_learned} configurations that learned the task, the "
-            "networks read $S$ alone by the decision rule")
-    lines = [head + (": CNNs, GRUs, four activations, three optimisers, dropout, $\\ell_2$, "
-                     "fewer complex coordinates and other initialisations do not change what "
-                     "they rely on." if n_only == n_learned else
-                     f"; in the other {n_learned - n_only} they do not (see the tables).")]
+def recap_findings(results: dict) -> dict:
+    """What the recap's generated bullets are written from: the cells that read S alone,
+    Table 6's two readings against the paper (where both ran) and Table 8's filler gap (where
+    it has rows)."""
     match = table6_match(results)
-    if len(match) == 2:
-        closer = min(match, key=match.get)
-        lines.append(f"* Table 6: this run's LMS-5 and LMS-7 cells differ from the paper's "
-                     f"column by {match['lms-5']:.3f} and {match['lms-7']:.3f} on average "
-                     "(S-randomised AUC); " + (f"{NAMES[closer]} is the closer reading."
-                                               if abs(match["lms-5"] - match["lms-7"]) >= 5e-4
-                                               else "the two readings match it equally."))
     effect = filler_effect(results)
-    if len(effect):
-        gap = (effect["S-randomised AUC"] - effect["without filler"]).abs().max()
-        lines.append(f"* Table 8: the uniform filler moves the S-randomised AUC by at most "
-                     f"{gap:.3f} against the same rows without it.")
-    f5 = results["fig5"].metrics
-    by_alpha = f5[f5["alpha"].notna()].groupby(["alpha", "metric"])["value"].mean().unstack()
-    a0, a1 = by_alpha.index.min(), by_alpha.index.max()
-    lin0, lin1 = by_alpha.loc[a0, "S-randomized AUC"], by_alpha.loc[a1, "S-randomized AUC"]
-    slab1 = by_alpha.loc[a1, "Sc-randomized AUC"]
-    uses_linear = "also reads the linear coordinate" if lin1 < 0.95 else \
-        "barely reads the linear coordinate"
-    lines.append(f"* Fig. 5: from a random start (α = {a0:g}) the trained network reads the "
-                 f"linear coordinate (linear-randomised AUC {lin0:.3f}); from M_slab (α = "
-                 f"{a1:g}) it keeps the slabs (7-slabs-randomised AUC {slab1:.3f}) and "
-                 f"{uses_linear} (linear-randomised AUC {lin1:.3f}).")
-    return "\n".join(lines)
+    relying = findings.relies_on_S_alone(
+        {p: None if r is None else r.metrics for p, r in results.items()})
+    return dict(relying=relying, match=match, reading=findings.table6_reading(match) if len(match) == 2 else None,
+                gap=findings.filler_gap(effect) if len(effect) else None, names=NAMES)
