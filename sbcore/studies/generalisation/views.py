@@ -15,6 +15,7 @@ import pandas as pd
 from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.studies import notes, section
+from sbcore.studies.generalisation import findings, prose
 from sbcore.studies.generalisation import study as gs
 
 CONTROL = "MS-7 control accuracy"  # the control's test accuracy, as a column of Table 2
@@ -140,8 +141,8 @@ def _span(values) -> str:
     return f"{np.min(values):.3f} to {np.max(values):.3f}"
 
 
-def numbers(results: dict, profile: str) -> dict:
-    """The values the prose glues."""
+def numbers(results: dict, stored: dict, profile: str) -> dict:
+    """The values the prose glues (``stored`` is not read)."""
     s = section(profile, gs.NAME)
     m = results["grid"].metrics
     chosen = gs.chosen_runs(m)
@@ -179,70 +180,26 @@ def numbers(results: dict, profile: str) -> dict:
     )
 
 
-def _control_sentence(part, lead: str, learned: float) -> str:
-    """'<lead> reach 0.999 ± 0.003 (n=12) test accuracy ... Below 0.98: <model> seed <s>
-    (<test>; ...)' for one source's controls. A run below ``learned`` is named with its final
-    train accuracy, and, when it had met the stop rule before ending there, with that update:
-    it then lost the fit during its patience updates (the recipe keeps the last model)."""
-    c = part.metrics
-    test = c[c["metric"] == "standard accuracy"]
-    train = c[c["metric"] == "train accuracy"].set_index(["model", "seed"])["value"]
-    runs = part.tables.get("runs")
-    runs = (pd.DataFrame(columns=["model", "seed", "stop_update"]) if runs is None
-            else runs).set_index(["model", "seed"])
-    met = runs["stop_update"].dropna()
-    text = f"{lead} reach {mean_std(test['value'])} test accuracy from the same sample size."
-    low = test[test["value"] < learned]
-    if not len(low):
-        return text
-    named, collapsed = [], None  # the first run that met the rule and then lost it
-    for r in low.itertuples():
-        key = (r.model, r.seed)
-        detail = [f"test {r.value:.3f}"]
-        if key in train.index:
-            detail.append(f"train {train[key]:.3f} at the end")
-        if key in met.index:
-            detail.append(f"the stop rule met at update {int(met[key]):,}")
-            if collapsed is None and key in train.index and train[key] < learned:
-                collapsed = runs.loc[key]
-        named.append(f"{r.model} seed {r.seed} ({', '.join(detail)})")
-    text += f" Below {learned:g}: {'; '.join(named)}."
-    if collapsed is not None:
-        text += (" Such a run reached the stop rule's train accuracy and then lost it during "
-                 f"its patience updates (learning rate {collapsed['lr']:g} with momentum "
-                 f"{collapsed['momentum']:g}); the recipe keeps the last model.")
-    return text
+def _control(part) -> dict:
+    return findings.control_runs(part.metrics, part.tables.get("runs"))
 
 
-def control_text(results: dict, stored: dict | None = None, learned: float = 0.98) -> str:
-    """The control in a sentence per source, from its numbers: this run's, and the stored
-    paper-scale run's where one is stored (runs below ``learned`` named)."""
+def control_text(results: dict, stored: dict | None = None) -> str:
+    """The control in a sentence per source (``prose.control``): this run's, and the stored
+    paper-scale run's where one is stored (the runs that did not learn MS-7 named)."""
     from sbcore.book.chapter import stored_label
 
-    text = _control_sentence(results["control"], "On MS-7 the same networks", learned)
+    text = prose.control(_control(results["control"]), "On MS-7 the same networks")
     part = (stored or {}).get("control")
     if part is not None:
         stored_n = part.metrics["model"].nunique()
         total = len(section("paper", gs.NAME)["models"])
         so_far = f"; {stored_n} of the {total} networks stored" if stored_n < total else ""
-        text += " " + _control_sentence(
-            part, f"In the stored paper-scale run ({stored_label(part)}{so_far}) they", learned)
+        text += " " + prose.control(
+            _control(part), f"In the stored paper-scale run ({stored_label(part)}{so_far}) they")
     return text
 
 
 def profile_notes(profile: str) -> list[str]:
     """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
     return notes.profile_notes("generalisation", profile)
-
-
-def recap(results: dict, profile: str) -> str:
-    """The chapter's recap, from the numbers."""
-    n = numbers(results, profile)
-    return (f"* On noisy LMS-7 (p = {n['p']:g}) the linear coordinate allows at most "
-            f"{n['best_linear']:.2f}; the 7-slabs allow 1.00.\n"
-            f"* Over {n['n_points']} SGD settings × {n['n_seeds']} seeds for each of "
-            f"{n['n_models']} networks, the best validation accuracy is {n['best_val']:.3f}; "
-            f"the chosen settings reach {n['test_span']} test accuracy, and their "
-            f"S-randomised accuracy is {n['s_rand_span']}: they read S alone.\n"
-            f"* On MS-7 the same networks reach {n['control_mean']:.3f} from the same sample "
-            f"size: simplicity bias costs {n['gap_points']:.1f} points of test accuracy here.")
