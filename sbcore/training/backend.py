@@ -10,13 +10,14 @@ torch.optim), ``stacked.FCNStack`` (FCNs as stacked tensors, a hand-written back
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 from torch import nn
 
 
+@runtime_checkable
 class Backend(Protocol):
     """Everything ``loop.Loop`` uses of a group."""
 
