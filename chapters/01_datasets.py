@@ -42,14 +42,13 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import HTML, display
 
 from sbcore.book import glue_all, show_problems, viz
-from sbcore.profiles import view
-from sbcore.studies import runner
+from sbcore.studies import runner, view
 from sbcore.studies.datasets import figures, views
 from sbcore.studies.datasets.widget import dataset_explorer
 
 results = runner.run("datasets", profile, device, seed, recompute)
 result, pictures = results["blocks"], view(profile, "datasets")
-glue_all(views.numbers(result, seed))
+glue_all(views.numbers(results, None, profile))
 
 # %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(results)
@@ -102,7 +101,7 @@ fig = figures.block_histograms(result, seed)
 # ### Slabs of $k$ = 3, 5, 7 side by side
 #
 # More slabs means thinner slabs and more boundaries to learn. The outer slabs are given less
-# probability so that both classes spread about equally (digest section 1.1): in a 5-slab the
+# probability so that both classes spread about equally (paper, Appendix B): in a 5-slab the
 # negatives sit in the outer slabs with probability {eval}`format(design_5_neg_outer, ".2f")`
 # (measured {eval}`format(meas_5_neg_outer, ".3f")`); in a 7-slab the negatives split
 # {eval}`format(design_7_neg_centre, ".2f")` / {eval}`format(design_7_neg_ring, ".2f")` between the

@@ -8,7 +8,7 @@ import pytest
 
 from sbcore.book import viz
 from sbcore.data import DATASETS, slab_width
-from sbcore.profiles import view
+from sbcore.studies import view
 from sbcore.studies.datasets import study as ds
 from sbcore.studies.datasets.widget import dataset_explorer, explorer_samples
 
@@ -97,9 +97,9 @@ def stored(smoke_run):
 
 
 def test_chapter_numbers_come_from_the_stored_entry(stored):
-    from sbcore.studies.datasets import views
+    from sbcore.studies.datasets import findings, views
 
-    n = views.numbers(stored)
+    n = views.numbers({"blocks": stored}, None, "smoke")
     cfg = stored.provenance["config"]["config"]
     assert n["n"] == cfg["n"] and n["gap"] == pytest.approx(2 * cfg["B"] * cfg["gamma"])
     assert n["w5"] == pytest.approx(slab_width(5)) and n["pieces7"] == 6
@@ -110,7 +110,7 @@ def test_chapter_numbers_come_from_the_stored_entry(stored):
     assert (n["adv_nS"], n["adv_nSc"], n["adv_g5"], n["adv_g7"]) == (10, 10, 0.05, 0.15)
     assert all(isinstance(v, (int, float)) for v in n.values())
     with pytest.raises(KeyError, match="ring 9"):
-        views.ring_value(stored.tables["rings"], 5, "negative", 9, "design")
+        findings.ring_value(stored.tables["rings"], 5, "negative", 9, "design")
 
 
 def test_chapter_tables_and_figures(stored):

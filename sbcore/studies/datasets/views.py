@@ -6,12 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from sbcore.data import make_dataset, slab_width
+from sbcore.studies.datasets import findings
 from sbcore.studies.datasets.study import block_geometry, dataset_table, measured
 
-# Rings the prose quotes: (k, class, ring) by glue tag.
-QUOTED_RINGS = {"5_neg_outer": (5, "negative", 2), "7_neg_centre": (7, "negative", 0),
-                "7_neg_ring": (7, "negative", 2), "7_pos_inner": (7, "positive", 1),
-                "7_pos_outer": (7, "positive", 3)}
 MEASURED = {"noisy_inside": "noisy linear: points inside the margin",
             "noisy_frac": "noisy linear: fraction inside the margin",
             "noisy_margin_side": "noisy linear: margin points on their label's side",
@@ -21,28 +18,21 @@ MEASURED = {"noisy_inside": "noisy linear: points inside the margin",
             "unrot_err": "rotation: max |unrotate(X) - Z|"}
 
 
-def ring_value(rings: pd.DataFrame, k: int, cls: str, ring: int, column: str) -> float:
-    """One ring's design or measured probability from the ``rings`` table."""
-    row = rings[(rings["block"] == f"{k}-slab") & (rings["cls"] == cls) & (rings["ring"] == ring)]
-    if len(row) != 1:
-        raise KeyError(f"no ring {ring} of class {cls} for the {k}-slab")
-    return float(row[column].iloc[0])
-
-
-def numbers(result, seed: int = 0) -> dict:
-    """Every number the chapter's prose glues: the blocks' parameters and geometry, the quoted
-    ring probabilities (design and measured), the measured noisy-linear and rotation checks,
-    and the sizes of the datasets it draws."""
+def numbers(results: dict, stored=None, profile: str = "") -> dict:
+    """Every number the chapter's prose glues, from this run's ``blocks`` entry (``stored``
+    and ``profile``, the same arguments as every study's, are not needed here): the blocks'
+    parameters and geometry, the quoted ring probabilities (design and measured), the measured
+    noisy-linear and rotation checks, and the sizes of the datasets it draws."""
+    result = results["blocks"]
     cfg = result.provenance["config"]["config"]
-    gamma, B, p = cfg["gamma"], cfg["B"], cfg["p"]
+    gamma, B, p, seed = cfg["gamma"], cfg["B"], cfg["p"], cfg["seed"]
     out = dict(gamma=gamma, B=B, p=p, n=cfg["n"], gap=2 * B * gamma, best_noisy=1 - p / 2)
     for k in cfg["ks"]:
         out[f"w{k}"], out[f"pieces{k}"] = slab_width(k, gamma, B), k - 1
-    rings = result.tables["rings"]
-    for tag, (k, cls, j) in QUOTED_RINGS.items():
-        out[f"design_{tag}"] = ring_value(rings, k, cls, j, "design")
-        out[f"meas_{tag}"] = ring_value(rings, k, cls, j, "measured")
+    out.update(findings.quoted_rings(result.tables["rings"]))
     out.update({tag: measured(result, name) for tag, name in MEASURED.items()})
+    out.update(rings_match=findings.rings_match(result.tables["rings"]),
+               rotation_exact=findings.rotation_exact(out["rot_err"], out["unrot_err"]))
     adv = make_dataset("advms-5-7", n_train=2, n_test=1, seed=seed)
     out.update(lms_d=make_dataset("lms-5", n_train=2, n_test=1, seed=seed).d, adv_d=adv.d,
                adv_nS=len(adv.S), adv_nSc=len(adv.Sc), adv_g5=adv.blocks[adv.S[0]].gamma,
@@ -62,5 +52,4 @@ def rings_table(result) -> pd.DataFrame:
                                                   "positive_side": "positive side"})
 
 
-__all__ = ["MEASURED", "QUOTED_RINGS", "dataset_table", "geometry_table", "numbers",
-           "ring_value", "rings_table"]
+__all__ = ["MEASURED", "dataset_table", "geometry_table", "numbers", "rings_table"]
