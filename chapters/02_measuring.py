@@ -47,7 +47,7 @@ from sbcore.studies.measuring import figures, views
 
 results = runner.run("measuring", profile, device, seed, recompute)
 result = results["oracles"]
-glue_all(views.numbers(result))
+glue_all(views.numbers(results, None, profile))
 
 # %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(results)

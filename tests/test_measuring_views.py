@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from sbcore.studies.measuring import figures, views
+from sbcore.studies.measuring import figures, findings, views
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def result(smoke_run):
 
 
 def test_numbers_match_the_known_answers(result):
-    n = views.numbers(result)
+    n = views.numbers({"oracles": result}, None, "smoke")
     se = 4 * np.sqrt(0.25 / n["n_test"])  # four standard errors of a proportion near 1/2
     assert n["s_only_S_acc"] == pytest.approx(0.5, abs=se)
     assert n["s_only_Sc_acc"] == 1.0 and n["sc_only_S_acc"] == 1.0
@@ -27,6 +27,7 @@ def test_numbers_match_the_known_answers(result):
     assert n["both_Sc_independent"] > n["both_Sc_acc"]
     assert n["s_only_coord0"] == pytest.approx(0.5, abs=se) and n["sc_only_min_coord"] == 1.0
     assert n["rule_auc"] == 0.5 and n["n_sc"] == n["d"] - 1
+    assert n["rule_picks_s_only"] is True and n["oracles_match_known"] is True
 
 
 def test_tables(result):
@@ -38,9 +39,9 @@ def test_tables(result):
     assert len(r) == 6 and list(r.columns) == ["oracle", "randomised half", "joint",
                                                "independent", "within-class"]
     assert set(r["randomised half"]) == {"S-randomised accuracy", "Sᶜ-randomised accuracy"}
-    assert views.standard_accuracies(result) == (1.0, 1.0)  # oracles are exact on clean data
+    assert findings.standard_accuracies(result.metrics) == (1.0, 1.0)  # exact on clean data
     with pytest.raises(KeyError, match="no S-randomized"):
-        views.value(result.metrics, "nobody", "S-randomized")
+        findings.value(result.metrics, "nobody", "S-randomized")
 
 
 def test_figures(result):

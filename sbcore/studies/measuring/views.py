@@ -6,8 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from sbcore.book.chapter import prose_spelling
+from sbcore.data.labels import DATASET_LABELS
 from sbcore.paper import paper_numbers
-from sbcore.reliance import relies_only_on_S
+from sbcore.studies.measuring import findings
+from sbcore.studies.measuring.findings import standard_accuracies, value
 from sbcore.studies.measuring.oracles import (
     KNOWN_ACCURACY,
     KNOWN_AUC,
@@ -16,24 +18,16 @@ from sbcore.studies.measuring.oracles import (
     RANDOMIZATIONS,
 )
 
-DATASET_LABELS = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
 VARIANT_TAGS = {"S-randomized": "S", "Sc-randomized": "Sc"}
 
 
-def value(metrics: pd.DataFrame, oracle: str, variant: str, metric: str = "accuracy",
-          how: str = "joint", dataset: str = "lms-5") -> float:
-    """One measured number of the oracle table."""
-    sel = metrics[(metrics["model"] == oracle) & (metrics["metric"] == f"{variant} {metric}")
-                  & (metrics["randomization"] == how) & (metrics["dataset"] == dataset)]
-    if len(sel) != 1:
-        raise KeyError(f"no {variant} {metric} of {oracle} ({how}) on {dataset}")
-    return float(sel["value"].iloc[0])
-
-
-def numbers(result) -> dict:
-    """The prose's numbers: sizes, the decision rule's chance level (Table 1), and for every
-    oracle and randomised half the measured and known accuracy and AUC, plus the two
-    alternative randomisations; the per-coordinate extremes of the LMS-5 oracles."""
+def numbers(results: dict, stored=None, profile: str = "") -> dict:
+    """The prose's numbers, from this run's ``oracles`` entry (``stored`` and ``profile``, the
+    same arguments as every study's, are not needed): sizes, the decision rule's chance level
+    (Table 1), and for every oracle and randomised half the measured and known accuracy and
+    AUC, plus the two alternative randomisations; the per-coordinate extremes of the LMS-5
+    oracles; whether the rule picks out the S-only oracle and the measured match the known."""
+    result = results["oracles"]
     cfg, m = result.provenance["config"]["config"], result.metrics
     rule = paper_numbers("Table 1")
     out = dict(n_test=cfg["n_test"], d=cfg["d"], n_sc=cfg["d"] - 1,
@@ -46,11 +40,15 @@ def numbers(result) -> dict:
             out[f"{kind}_{tag}_known_auc"] = KNOWN_AUC[kind][variant]
             for how in ("independent", "within-class"):
                 out[f"{kind}_{tag}_{how.replace('-', '_')}"] = value(m, kind, variant, how=how)
-    lo, hi = standard_accuracies(result)
+    lo, hi = standard_accuracies(m)
     out["standard_acc"] = f"{lo:.3f}" if lo == hi else f"between {lo:.3f} and {hi:.3f}"
     per = result.tables["per_coordinate"]
     out["s_only_coord0"] = float(per[(per["model"] == "s_only") & per["in_S"]]["accuracy"].iloc[0])
     out["sc_only_min_coord"] = float(per[per["model"] == "sc_only"]["accuracy"].min())
+    tags = [f"{kind}_{tag}" for kind in ORACLES for tag in VARIANT_TAGS.values()]
+    out["rule_picks_s_only"] = findings.rule_picks_only(m)
+    out["oracles_match_known"] = findings.matches_known(
+        {t: out[f"{t}_acc"] for t in tags}, {t: out[f"{t}_known"] for t in tags}, cfg["n_test"])
     return out
 
 
@@ -60,7 +58,7 @@ def oracle_table(result) -> pd.DataFrame:
     each with measured and known accuracy and the AUC; the standard accuracy, the same for
     every oracle on clean data, is ``standard_accuracies``."""
     m = result.metrics[result.metrics["randomization"] == "joint"]
-    rows = []
+    picks, rows = findings.rule_picks(result.metrics), []
     for (name, kind), sub in m.groupby(["dataset", "model"], sort=False):
         v = dict(zip(sub["metric"], sub["value"]))
         row = {("dataset", ""): DATASET_LABELS[name], ("oracle", ""): ORACLE_LABELS[kind]}
@@ -69,18 +67,11 @@ def oracle_table(result) -> pd.DataFrame:
             row[(group, "accuracy")] = v[f"{variant} accuracy"]
             row[(group, "known")] = KNOWN_ACCURACY[kind][variant]
             row[(group, "AUC")] = v[f"{variant} AUC"]
-        row[("relies on S only", "(rule)")] = relies_only_on_S(v)
+        row[("relies on S only", "(rule)")] = picks[(name, kind)]
         rows.append(row)
     out = pd.DataFrame(rows)
     out.columns = pd.MultiIndex.from_tuples(out.columns)
     return out
-
-
-def standard_accuracies(result) -> tuple[float, float]:
-    """The lowest and highest standard accuracy of the oracles (joint permutation)."""
-    m = result.metrics
-    acc = m[(m["randomization"] == "joint") & (m["metric"] == "standard accuracy")]["value"]
-    return float(acc.min()), float(acc.max())
 
 
 def randomization_table(result, dataset: str = "lms-5") -> pd.DataFrame:
