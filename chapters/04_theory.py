@@ -45,13 +45,10 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 
 from sbcore.book import glue_all, page_table, show_problems
-from sbcore.profiles import view
-from sbcore.studies import runner
-from sbcore.studies.theory import figures as theory_viz
-from sbcore.studies.theory import study as ex
-from sbcore.studies.theory import views
+from sbcore.studies import runner, view
+from sbcore.studies.theory import figures, findings, prose, study, views
 
-cfg = dict(ex.config(profile, seed), **view(profile, "theory"))
+cfg = dict(study.config(profile, seed), **view(profile, "theory"))
 results = runner.run("theory", profile, device, seed, recompute)
 stored_parts = runner.lookup("theory", "paper")
 
@@ -61,7 +58,7 @@ problems = show_problems(results, stored_parts)
 # %% tags=["remove-cell"]
 result, stored = runner.merge(results), runner.merge(stored_parts)
 M, units, steps = result.tables["metrics"], result.tables["units"], result.tables["steps"]
-n = views.numbers(result, cfg, profile)
+n = views.numbers(results, stored_parts, profile)
 glue_all(n)
 
 # %% [markdown]
@@ -127,7 +124,7 @@ glue_all(n)
 # instead of being pushed anywhere by the data.
 
 # %% tags=["remove-input"]
-display(HTML(theory_viz.trajectory_animation_html(units, cfg["animation_frames"])))
+display(HTML(figures.trajectory_animation_html(units, cfg["animation_frames"])))
 
 # %% [markdown]
 # One run of the main simulation, step by step (the slider plays precomputed frames, also on
@@ -157,7 +154,7 @@ display(HTML(theory_viz.trajectory_animation_html(units, cfg["animation_frames"]
 # check them over the steps where Lemma 2's conclusion, an active hinge, actually holds.
 
 # %% tags=["remove-input"]
-theory_viz.plot_trajectory(units, steps, n["d"], n["k"], n["eta"])
+figures.plot_trajectory(units, steps, n["d"], n["k"], n["eta"])
 plt.show()
 
 # %% [markdown]
@@ -212,7 +209,7 @@ display(views.bands_table(units, n["d"], n["k"], n["eta"]))
 # unit by unit and step by step, with the batch gradient the simulation actually used.
 
 # %% tags=["remove-input"]
-theory_viz.plot_gradient_check(units)
+figures.plot_gradient_check(units)
 plt.show()
 
 # %% [markdown]
@@ -240,14 +237,14 @@ display(views.gradient_table(units))
 # seeds each, everything else as the theorem sets it, including $\eta$, $\hat t$ and $n = d^2$).
 
 # %% tags=["remove-input"]
-theory_viz.plot_ratio_vs_d(M, cfg["init_reading"])
+figures.plot_ratio_vs_d(M, cfg["init_reading"])
 plt.show()
 
 # %% tags=["remove-input"]
-stored_note = views.stored_sweep_note(stored)  # empty when no stored sweep
+stored_note = prose.stored_sweep_note(findings.stored_sweep_device(stored))  # "": none stored
 if stored_note:
     display(Markdown(stored_note))
-    theory_viz.plot_ratio_vs_d(stored.metrics, cfg["init_reading"])
+    figures.plot_ratio_vs_d(stored.metrics, cfg["init_reading"])
     plt.show()
 
 # %% [markdown]
@@ -272,7 +269,7 @@ display(views.summary_views(M)["sweep_d"])
 # should not depend on $k$, and neither should the ratio. The sweep keeps $d$ fixed.
 
 # %% tags=["remove-input"]
-theory_viz.plot_width(M)
+figures.plot_width(M)
 plt.show()
 
 # %% [markdown]
@@ -326,7 +323,7 @@ display(page_table(views.accuracy_table(M, stored), stored))
 # plain SGD, trained second layer and fan-in initialisation at once.
 
 # %% tags=["remove-input"]
-theory_viz.plot_variants(M)
+figures.plot_variants(M)
 plt.show()
 
 # %% tags=["hide-input"]
@@ -336,7 +333,7 @@ display(views.summary_views(M)["variant"])
 # What the runs answer (the next paragraph is written from the numbers of this page):
 
 # %% tags=["remove-input"]
-display(Markdown(views.variant_verdict(M)))
+display(Markdown(prose.variant_verdict(findings.variants(M))))
 
 # %% [markdown]
 # Why the picture moves but the conclusion holds: with small batches the gradient's sampling

@@ -10,9 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from sbcore.studies import runner, view
-from sbcore.studies.theory import figures, views
-from sbcore.studies.theory import simulation as theory
-from sbcore.studies.theory import study as ex
+from sbcore.studies.theory import figures, findings, prose, simulation, study, views
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +20,12 @@ def smoke(smoke_run):
 
 @pytest.fixture(scope="module")
 def cfg():
-    return dict(ex.config("smoke"), **view("smoke", "theory"))
+    return dict(study.config("smoke"), **view("smoke", "theory"))
 
 
 @pytest.fixture(scope="module")
-def nums(smoke, cfg):
-    return views.numbers(smoke, cfg, "smoke")
+def nums(smoke_run):
+    return views.numbers(smoke_run("theory"), None, "smoke")
 
 
 def _mean(M, part, metric, **where):
@@ -57,9 +55,9 @@ def test_numbers_of_the_setting(nums, cfg):
     d, k = cfg["main"]["d"], cfg["main"]["k"]
     assert (nums["d"], nums["k"], nums["runs"]) == (d, k, cfg["main"]["runs"])
     assert nums["eta"] == pytest.approx(1 / math.sqrt(math.log(d)))
-    assert nums["t_hat"] == theory.theorem_steps(nums["eta"])
+    assert nums["t_hat"] == simulation.theorem_steps(nums["eta"])
     assert nums["batch"] == d * d
-    assert nums["sigma"] == pytest.approx(theory.init_std(d, k, "lemma"))
+    assert nums["sigma"] == pytest.approx(simulation.init_std(d, k, "lemma"))
     assert nums["sigma_statement"] < nums["sigma"]
     assert nums["w1_theory"] == pytest.approx(nums["t_hat"] * nums["eta"] / 2)
     assert nums["cn_min"] == pytest.approx(5 * math.sqrt(2) * 2)
@@ -83,8 +81,8 @@ def test_numbers_match_the_tidy_metrics(smoke, nums, cfg):
     wk = [_mean(M, "sweep_k", "linear_sqrtk", k=k) for k in ks]
     assert (nums["wk_lo"], nums["wk_hi"]) == (pytest.approx(min(wk)), pytest.approx(max(wk)))
     rk = {k: _mean(M, "sweep_k", "linear_to_slab", k=k) for k in ks}
-    wide = [r for k, r in rk.items() if k >= views.WIDE_K]
-    assert nums["k_wide"] == views.WIDE_K
+    wide = [r for k, r in rk.items() if k >= findings.WIDE_K]
+    assert nums["k_wide"] == findings.WIDE_K
     assert nums["rk_mid_lo"] == pytest.approx(min(wide))
     assert nums["rk_mid_hi"] == pytest.approx(max(wide))
     assert nums["rk_small"] == pytest.approx(rk[ks[0]])
@@ -100,14 +98,14 @@ def test_numbers_match_the_tidy_metrics(smoke, nums, cfg):
 
 def test_numbers_of_the_bands_and_gradient(smoke, nums):
     units, steps = smoke.tables["units"], smoke.tables["steps"]
-    bands = views.band_check(units, nums["d"], nums["k"], nums["eta"])
-    assert nums["band_kept"] == pytest.approx(bands[views.KEPT].min())
+    bands = findings.band_check(units, nums["d"], nums["k"], nums["eta"])
+    assert nums["band_kept"] == pytest.approx(bands[findings.KEPT].min())
     assert nums["band_all_min"] == pytest.approx(
-        bands[list(views.BAND_NAMES.values())].min().min())
+        bands[list(findings.BAND_NAMES.values())].min().min())
     assert 0 <= nums["band_all_min"] <= 1 and 0 <= nums["band_kept"] <= 1
     assert nums["live_min"] == pytest.approx(steps.live_fraction.min())
-    z = views.gradient_z(units)
-    for part in views.GRADIENT_PARTS:
+    z = findings.gradient_z(units)
+    for part in findings.GRADIENT_PARTS:
         zp = z[z.part == part].z
         assert nums[f"z_rms_{part}"] == pytest.approx(math.sqrt((zp ** 2).mean()))
         assert nums[f"z3_{part}"] == pytest.approx((zp.abs() < 3).mean())
@@ -121,14 +119,14 @@ def test_bands_table(smoke, nums):
     t = views.bands_table(smoke.tables["units"], nums["d"], nums["k"], nums["eta"])
     assert t.index.name == "step"
     assert list(t.index) == sorted(smoke.tables["units"].step.unique())
-    assert list(t.columns) == list(views.BAND_NAMES.values()) + [views.KEPT]
+    assert list(t.columns) == list(findings.BAND_NAMES.values()) + [findings.KEPT]
     assert ((t >= 0) & (t <= 1)).all().all()
 
 
 def test_gradient_table(smoke):
     t = views.gradient_table(smoke.tables["units"])
-    assert list(t.index) == list(views.GRADIENT_PARTS)
-    assert list(t.columns) == ["rms", f"within_{views.Z_WITHIN}", "largest", "count"]
+    assert list(t.index) == list(findings.GRADIENT_PARTS)
+    assert list(t.columns) == ["rms", f"within_{findings.Z_WITHIN}", "largest", "count"]
     assert (t["count"] > 0).all() and (t["largest"] >= 0).all()
 
 
@@ -161,7 +159,7 @@ def test_accuracy_table_fills_the_stored_column_from_another_width(smoke):
     the model)."""
     M = smoke.metrics
     stored = M.copy()
-    stored["model"] = ex.model_name(50)
+    stored["model"] = study.model_name(50)
     stored["d"], stored["k"] = 200.0, 50.0  # as read back from a CSV of another profile
     stored.loc[stored.part == "main", "value"] = 0.25
     t = views.accuracy_table(M, stored)
@@ -194,6 +192,10 @@ def _variant_metrics(rows: dict) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def verdict(metrics):
+    return prose.variant_verdict(findings.variants(metrics))
+
+
 def _variant(s_acc, acc, ratio, growth, vs_noise):
     return {"S-randomized accuracy": s_acc, "standard accuracy": acc,
             "linear_to_slab": ratio, "slab_growth": growth, "slab_to_noise_coordinate": vs_noise}
@@ -203,7 +205,7 @@ def test_verdict_when_every_variant_ignores_the_slab():
     m = _variant_metrics({
         "theorem": _variant([0.50, 0.52], [1.0, 1.0], [40, 60], [1.0, 1.2], [0.5, 0.7]),
         "batch 8": _variant([0.48, 0.48], [0.9, 0.94], [4, 6], [3.0, 3.4], [1.0, 1.2])})
-    text = views.variant_verdict(m)
+    text = verdict(m)
     assert text.startswith("In every variant")
     assert "within 0.020 of chance" in text
     assert 'falls to 5.0 ("batch 8")' in text
@@ -215,30 +217,31 @@ def test_verdict_when_every_variant_ignores_the_slab():
 def test_verdict_names_the_variants_that_leave_chance():
     m = _variant_metrics({
         "theorem": _variant([0.5], [1.0], [50], [1.0], [0.6]),
-        "fan-in init": _variant([0.5 + views.CHANCE_TOL + 0.01], [1.0], [2], [1.1], [1.0]),
+        "fan-in init": _variant([0.5 + findings.CHANCE_TOL + 0.01], [1.0], [2], [1.1], [1.0]),
         "all pushed": _variant([0.9], [0.95], [1.5], [1.0], [1.0])})
-    text = views.variant_verdict(m)
+    text = verdict(m)
     assert text.startswith("Accuracy with the linear coordinate randomised leaves chance")
     assert '"fan-in init" (0.560), "all pushed" (0.900)' in text
     assert '"theorem"' not in text.split(";")[0]
     # inside the tolerance is still chance
-    edge = _variant_metrics({"theorem": _variant([0.5 + views.CHANCE_TOL / 2], [1.0], [50],
+    edge = _variant_metrics({"theorem": _variant([0.5 + findings.CHANCE_TOL / 2], [1.0], [50],
                                                  [1.0], [0.6])})
-    assert views.variant_verdict(edge).startswith("In every variant")
+    assert verdict(edge).startswith("In every variant")
 
 
 def test_verdict_on_the_smoke_run(smoke):
-    text = views.variant_verdict(smoke.metrics)
+    text = verdict(smoke.metrics)
     assert text.count(".") >= 2 and "chance" in text
 
 
 def test_stored_sweep_note(smoke):
-    assert views.stored_sweep_note(None) == ""
+    assert prose.stored_sweep_note(findings.stored_sweep_device(None)) == ""
     stored = type("Stored", (), dict(metrics=smoke.metrics,
                                      provenance={"device_name": "NVIDIA H100"}))()
-    assert views.stored_sweep_note(stored).endswith("device NVIDIA H100):")
+    note = prose.stored_sweep_note(findings.stored_sweep_device(stored))
+    assert note.endswith("device NVIDIA H100):")
     stored.metrics = smoke.metrics[smoke.metrics.part != "sweep_d"]
-    assert views.stored_sweep_note(stored) == ""
+    assert prose.stored_sweep_note(findings.stored_sweep_device(stored)) == ""
 
 
 def test_widget_settings_cap_the_main_run():

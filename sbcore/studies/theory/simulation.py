@@ -1,4 +1,4 @@
-"""Theorem 1 of the paper (section 4.1, App. F; digest section 5) as code.
+"""Theorem 1 of the paper (section 4.1, App. F) as code.
 
 Setting, exactly as the theorem states it:
 
@@ -13,12 +13,12 @@ Setting, exactly as the theorem states it:
   over the data), step size eta = 1/sqrt(log d) (the theorem asks eta = Omega((log d)^-1/2);
   we take the constant 1), for t_hat steps, the last step at which Lemma 2 keeps the hinge
   active at every point.
-* **Initialisation.** w_ij ~ N(0, sigma^2). The paper is inconsistent about sigma^2 (digest
-  section 5): the statement reads 1/(d k log^4 d) (or log(4d)), Lemma 1 says 1/(d k log^2 d), and
-  the bands of Lemma 1 use the 1/sqrt(d k log d) scale. **We use Lemma 1's reading,
-  sigma^2 = 1/(d k log^2 d)**: Lemma 1 is the statement whose bands we check, and it is the
-  larger (so the less favourable) of the two variances the text gives. ``INIT_READINGS`` offers
-  the other two. log is the natural logarithm.
+* **Initialisation.** w_ij ~ N(0, sigma^2). The paper is inconsistent about sigma^2 (Theorem 1
+  and Lemma 1, App. F): the statement reads 1/(d k log^4 d) (or log(4d)), Lemma 1 says
+  1/(d k log^2 d), and the bands of Lemma 1 use the 1/sqrt(d k log d) scale. **We use Lemma
+  1's reading, sigma^2 = 1/(d k log^2 d)**: Lemma 1 is the statement whose bands we check, and
+  it is the larger (so the less favourable) of the two variances the text gives.
+  ``INIT_READINGS`` offers the other two. log is the natural logarithm.
 
 While every point has positive hinge loss, the gradient of unit j is -v_j 1[w_j . x > 0] y x
 averaged over the batch. Given x1 and x2, the pre-activation w_j . x is Gaussian in the noise
