@@ -8,7 +8,7 @@ import numpy as np
 
 from sbcore.book import viz
 from sbcore.data.dominoes import class_names
-from sbcore.studies.images.views import dataset_label
+from sbcore.data.labels import dataset_label
 
 SETS = {"standard": "original", "mnist": "MNIST half randomised",
         "complex": "complex half randomised"}

@@ -13,40 +13,29 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, summary_view, wide_table
 from sbcore.data.dominoes import class_names
+from sbcore.data.labels import DATASET_LABELS, dataset_label
 from sbcore.paper import paper_numbers
-from sbcore.profiles import quick_reductions, section
-from sbcore.studies.images import study as im
+from sbcore.studies import notes, section
+from sbcore.studies.images import findings, prose, study
 
-# MNIST-Fashion: MNIST on top of Fashion-MNIST (the "MF-Dominoes" of later work)
-DOMINOES = {"mnist-cifar": "MNIST-CIFAR", "mnist-fashion": "MNIST-Fashion"}
+DOMINOES = ("mnist-cifar", "mnist-fashion")  # the order of the chapter's tables
 AUCS = ["standard AUC", "S-randomized AUC", "Sc-randomized AUC"]
 ACCURACIES = ["standard accuracy", "S-randomized accuracy", "Sc-randomized accuracy"]
 KEYS = ("dataset", "model", "metric")
-
-
-def dataset_label(dataset: str) -> str:
-    """'mnist-fashion-A' -> 'MNIST-Fashion A'."""
-    domino, variant = dataset.rsplit("-", 1)
-    return f"{DOMINOES[domino]} {variant}"
 
 
 def example_data(profile: str):
     """A few test dominoes of the profile's first domino, variant A, for the example grid."""
     from sbcore.data.dominoes import make_dominoes
 
-    s = section(profile, im.NAME)
+    s = section(profile, study.NAME)
     return make_dominoes(s["dominoes"][0], "A", seed=s["data_seed"], n_train=2, n_test=40)
 
 
 def absent_text(domino: str, profile: str) -> str:
-    """Why a domino has no table on this page."""
-    s = section(profile, im.NAME)
-    if domino not in s["dominoes"]:
-        return (f"*{DOMINOES[domino]} is not part of the {profile} profile; the paper profile "
-                f"runs it where a copy of CIFAR-10 is present.*")
-    return (f"*{DOMINOES[domino]} did not run here: CIFAR-10 was not found. Point "
-            f"`SB_CIFAR10` at a `cifar-10-batches-py` folder (the python version of "
-            f"CIFAR-10) and re-execute this chapter.*")
+    """Why a domino has no table on this page (``prose.absent_text``)."""
+    return prose.absent_text(DATASET_LABELS[domino], profile,
+                             domino in section(profile, study.NAME)["dominoes"])
 
 
 def paper_table(domino: str) -> pd.DataFrame:
@@ -91,7 +80,7 @@ def main_view(results: dict, stored: dict, profile: str, domino: str, what: str 
         return None
     label = "paper" if domino == "mnist-cifar" else "paper, MNIST-CIFAR"
     complex_half = "CIFAR" if domino == "mnist-cifar" else "Fashion-MNIST"
-    title = f"{DOMINOES[domino]}, {what}: S is the MNIST half, Sᶜ the {complex_half} half"
+    title = f"{DATASET_LABELS[domino]}, {what}: S is the MNIST half, Sᶜ the {complex_half} half"
     if what == "AUC":
         title += " (Tables 4 and 5)"
         if domino != "mnist-cifar":
@@ -173,30 +162,21 @@ def training(results: dict) -> pd.DataFrame:
                                "wall_time_s": "seconds per run"})
 
 
-def _mean(results: dict, part: str, metric: str, **where) -> float:
-    r = results.get(part)
-    if r is None:
-        return float("nan")
-    m = r.metrics[r.metrics["metric"] == metric]
-    for k, v in where.items():
-        m = m[m[k] == v]
-    return float(m["value"].mean())
-
-
 def _span(lo: float, hi: float, places: int = 2) -> str:
     """'0.57–0.64', or one number when the two agree at that precision."""
     a, b = f"{lo:.{places}f}", f"{hi:.{places}f}"
     return a if a == b else f"{a}–{b}"
 
 
-def numbers(results: dict, profile: str) -> dict:
-    """Every number and text the chapter's prose glues, by name."""
-    s = section(profile, im.NAME)
+def numbers(results: dict, stored: dict | None = None, profile: str = "quick") -> dict:
+    """Every number and text the chapter's prose glues, by name, from this run's entries as
+    ``runner.run`` returns them (``stored``, the paper-scale run's, is not needed here)."""
+    parts = study.parts(results)
+    s = section(profile, study.NAME)
     t = s["train"]
-    main = results["main"].metrics
-    runs = pd.concat([r.tables["runs"] for r in results.values() if r is not None])
-    domino = s["dominoes"][0]
-    names = class_names(domino, "A")
+    main = parts["main"].metrics
+    runs = pd.concat([r.tables["runs"] for r in parts.values() if r is not None])
+    names = class_names(s["dominoes"][0], "A")
     out = dict(n_seeds=len(s["seeds"]), models=", ".join(s["models"]), lr=t["lr"],
                momentum=t["momentum"], batch=t["batch_size"], eps=t["eps"],
                max_epochs=t["max_epochs"], weight_decay=t["weight_decay"],
@@ -204,73 +184,26 @@ def numbers(results: dict, profile: str) -> dict:
                label0=names[0], label1=names[1], n_runs=len(runs),
                n_converged=int(runs["converged"].sum()),
                epochs_mean=float(runs[runs["part"] == "main"]["epochs"].mean()))
-    for metric, name in (("standard accuracy", "acc"), ("S-randomized AUC", "s_auc"),
-                         ("Sc-randomized AUC", "sc_auc"), ("S-randomized accuracy", "s_acc")):
-        vals = main[main["metric"] == metric]["value"]
-        out[f"{name}_lo"], out[f"{name}_hi"] = float(vals.min()), float(vals.max())
-    out["alone_acc"] = _mean(results, "alone", "standard accuracy")
+    out.update(findings.spans(main))
+    out["alone_acc"] = findings.mean(parts, "alone", "standard accuracy")
     for feats in ("trained", "untrained"):
-        out[f"probe_{feats}"] = _mean(results, "main", f"probe accuracy, complex block, {feats}")
+        out[f"probe_{feats}"] = findings.mean(parts, "main",
+                                              f"probe accuracy, complex block, {feats}")
+    for name, places in (("acc", 3), ("s_acc", 2), ("sc_auc", 2), ("s_auc", 2)):
+        out[f"{name}_span"] = _span(out[f"{name}_lo"], out[f"{name}_hi"], places)
+    paper = paper_numbers("Table 5")
+    res = findings.residual(main, paper[paper["metric"] == "S-randomized AUC"]["mean"])
+    effect = findings.probe_effect(out["probe_trained"], out["probe_untrained"])
+    out.update(s_acc_range=f"{out['s_acc_lo']:.2f}–{out['s_acc_hi']:.2f}",
+               paper_s_auc_range=f"{res.paper[0]:.2f}–{res.paper[1]:.2f}",
+               residual_models=prose.residual_models(res), residual_note=prose.residual_note(res),
+               probe_verdict=prose.PROBE_VERDICT[effect],
+               probe_conclusion=prose.PROBE_CONCLUSION[effect])
     return out
 
 
-def residual_text(results: dict) -> str:
-    """What the MNIST-randomised AUC says beyond the accuracy, per model, from the numbers:
-    how far above 0.5 it stays, against the paper's MNIST-CIFAR range."""
-    m = results["main"].metrics
-    auc = m[m["metric"] == "S-randomized AUC"].groupby("model", sort=False)["value"].mean()
-    acc = m[m["metric"] == "S-randomized accuracy"]["value"]
-    paper = paper_numbers("Table 5")
-    paper = paper[paper["metric"] == "S-randomized AUC"]["mean"]
-    per_model = ", ".join(f"{model} {v:.2f}" for model, v in auc.sort_values().items())
-    text = (f"With the digit randomised the accuracy is {acc.min():.2f}–{acc.max():.2f}: the "
-            f"decision follows the digit. The AUC, which also counts how the scores are "
-            f"ordered within each side of the boundary, is {per_model} (mean over seeds); "
-            f"the paper's MNIST-CIFAR CNNs give {paper.min():.2f}–{paper.max():.2f}.")
-    if auc.max() > paper.max() + 0.02:
-        text += (" So here the scores still move a little with the complex half: a residual "
-                 "use of it that barely changes a decision")
-        if len(auc) > 1:
-            lo, hi = auc.idxmin(), auc.idxmax()
-            text += f", smaller for {lo} than for {hi}"
-        text += "."
-    return text
-
-
 def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the quick or smoke profile reduces."""
-    if profile == "quick":
-        return ["**Reductions of the quick profile.** " + quick_reductions()["images"]]
-    if profile == "smoke":
-        return ["**The smoke profile** trains the small CNN for a few epochs on a few hundred "
-                "dominoes only to exercise the code."]
-    return []
+    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
+    return notes.profile_notes("images", profile)
 
 
-def recap(results: dict, profile: str) -> str:
-    """The chapter's recap (markdown bullets), written from this run's numbers."""
-    n = numbers(results, profile)
-    lines = [f"* Trained on dominoes whose two halves both give the label, the networks reach "
-             f"{_span(n['acc_lo'], n['acc_hi'], 3)} test accuracy. Randomising the digit takes "
-             f"their accuracy to {_span(n['s_acc_lo'], n['s_acc_hi'])} (chance is 0.5); "
-             f"randomising the complex half leaves their AUC at "
-             f"{_span(n['sc_auc_lo'], n['sc_auc_hi'])}: their decisions follow the digit. "
-             f"Their digit-randomised AUC, {_span(n['s_auc_lo'], n['s_auc_hi'])}, shows how "
-             "much the complex half still moves the scores."]
-    if n["alone_acc"] == n["alone_acc"]:
-        lines.append(f"* The complex half alone is learnable: {n['alone_acc']:.3f} test "
-                     "accuracy with MNIST blanked. The networks ignore a feature they could "
-                     "have used.")
-    if n["probe_trained"] == n["probe_trained"]:
-        gap = n["probe_trained"] - n["probe_untrained"]
-        verdict = ("better than an untrained network's features do" if gap > 0.02 else
-                   "no better than an untrained network's features do" if gap > -0.02 else
-                   "worse than an untrained network's features do")
-        lines.append(f"* On test dominoes where the complex half says nothing about the label, "
-                     f"a linear probe on the trained features tells that half's class "
-                     f"{n['probe_trained']:.3f} of the time, {verdict} "
-                     f"({n['probe_untrained']:.3f}): the output ignores the complex half"
-                     + (", while the features below it keep somewhat more of it than an "
-                        "untrained network's." if gap > 0.02 else
-                        ", and training added nothing about it to the representation."))
-    return "\n".join(lines)
