@@ -43,14 +43,13 @@ from IPython.display import HTML, Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
-from sbcore.studies.perturbations import figures, views
-from sbcore.studies.perturbations import study as pt
+from sbcore.studies.perturbations import figures, prose, study, views
 
 this_run = runner.run("perturbations", profile, device, seed, recompute,
-                      only=pt.runnable(profile, seed))
+                      only=study.runnable(profile, seed))
 paper_run = runner.lookup("perturbations", "paper")
 result, stored = runner.merge(this_run), runner.merge(paper_run)
-glue_all({**views.numbers(result, profile), **views.image_numbers(result)})
+glue_all(views.numbers(this_run, paper_run, profile))
 
 # %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(this_run, paper_run)
@@ -156,6 +155,19 @@ if table is not None:
 # as fragile along $S$ as they are indifferent to $S^c$.
 #
 # ## Recap
+#
+# * One perturbation for the whole test set, of l2 norm 1 on LMS-5 (0.5 on MS-(5,7)), takes the
+#   networks to {eval}`format(uap_acc_lo, ".3f")`–{eval}`format(uap_acc_hi, ".3f")` accuracy, and
+#   {eval}`format(uap_share_lo, ".3f")`–{eval}`format(uap_share_hi, ".3f")` of its budget lies on
+#   S.
+# * The averaging classifier, which reads every coordinate, keeps at least
+#   {eval}`format(avg_svd_acc, ".3f")` accuracy under the SVD-UAP of the same norm, and
+#   {eval}`format(avg_as_acc, ".3f")` under an AS-UAP trained against it{eval}`averaging_verdict`
+# * A shift of norm 1 along S leaves the networks {eval}`format(shift_s, ".3f")` accuracy; along
+#   Sᶜ {eval}`format(shift_sc, ".3f")`, and even a shift of norm {eval}`format(shift_norm, "g")`
+#   along Sᶜ leaves {eval}`format(shift_sc_big, ".3f")`.
 
 # %% tags=["remove-input"]
-display(Markdown(views.recap(result, profile, stored)))
+stored_bullet = prose.stored_recap(views.stored_findings(paper_run))  # "": nothing stored
+if stored_bullet:
+    display(Markdown(stored_bullet))

@@ -10,13 +10,17 @@ import pytest
 
 from sbcore.book import viz
 from sbcore.studies import runner
-from sbcore.studies.perturbations import figures, views
-from sbcore.studies.perturbations import study as pt
+from sbcore.studies.perturbations import figures, findings, prose, study, views
 
 
 @pytest.fixture(scope="module")
-def result(smoke_run):
-    return runner.merge(smoke_run("perturbations"))
+def run(smoke_run):
+    return smoke_run("perturbations")
+
+
+@pytest.fixture(scope="module")
+def result(run):
+    return runner.merge(run)
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +30,7 @@ def _close_figures():
 
 
 def test_paper_profile_follows_notebook_06():
-    cfgs = pt.configs("paper")
+    cfgs = study.configs("paper")
     assert set(cfgs) == {"lms-5/(100,1)-FCN", "lms-5/(32,7,1)-CNN", "lms-5/(100,10,1)-GRU",
                          "ms-5-7/(100,1)-FCN", "images/mnist-fashion-A/DenseNet121",
                          "images/mnist-cifar-A/DenseNet121"}
@@ -38,7 +42,7 @@ def test_paper_profile_follows_notebook_06():
 
 def test_mnist_cifar_is_attacked_only_where_cifar_is_found(monkeypatch):
     monkeypatch.delenv("SB_CIFAR10", raising=False)
-    here = pt.runnable("paper")
+    here = study.runnable("paper")
     assert "images/mnist-fashion-A/DenseNet121" in here
     assert not any("mnist-cifar" in name for name in here)
 
@@ -47,14 +51,14 @@ def test_every_attack_is_measured(result):
     c = result.tables["curves"]
     assert set(c["attack"]) == {"none", "PGD (per example)", "SVD-UAP", "AS-UAP",
                                 "SVD-UAP, unsigned", "shift along S", "shift along Sᶜ"}
-    assert pt.AVERAGING in set(c["model"])
+    assert study.AVERAGING in set(c["model"])
     # a shift along S spends its whole budget on S, one along Sᶜ none of it
     shifts = c[c["attack"].str.startswith("shift")].groupby("attack")["share_norm_ratio"]
     assert shifts.min()["shift along S"] > 0.999 and shifts.max()["shift along Sᶜ"] < 1e-6
     assert (c["accuracy"].between(0, 1)).all()
 
 
-def test_views_and_figure(result):
+def test_views_and_figure(result, run):
     acc = views.summary(result, None, "smoke", "accuracy").data
     share = views.summary(result, None, "smoke", "share").data
     assert ("SVD-UAP accuracy", "paper") in acc.columns  # notebook 06's 0.0066 beside the FCN
@@ -68,9 +72,9 @@ def test_views_and_figure(result):
     table = views.uap_cosines(result).data
     assert list(table.columns) == ["model", "other model", "|cosine|, this run"]  # none stored
     assert len(table) == 1 and 0 <= float(table["|cosine|, this run"].iloc[0]) <= 1
-    n = views.numbers(result, "smoke")
+    n = views.numbers(run, None, "smoke")
     assert 0 <= n["uap_acc_lo"] <= n["uap_acc_hi"] <= 1
-    assert views.recap(result, "smoke").count("\n* ") == 2
+    assert n["averaging_verdict"] == prose.averaging_verdict(n["averaging_holds"], n["d"])
     fig = figures.accuracy_vs_norm(result)
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) >= 3
 
@@ -78,7 +82,7 @@ def test_views_and_figure(result):
 def test_the_slider_frames(result):
     pts = result.tables["crossing_points"]
     lms = pts[pts["dataset"] == "lms-5"]
-    norms = pt.configs("smoke")["lms-5/(16,1)-FCN"]["norms"]
+    norms = study.configs("smoke")["lms-5/(16,1)-FCN"]["norms"]
     assert sorted(lms["norm"].unique()) == [0.0, *norms]
     # a UAP of norm r moves each point by at most r in the plane it is drawn in
     base = lms[lms["norm"] == 0.0][["s_value", "c_value"]].to_numpy()
@@ -90,10 +94,10 @@ def test_the_slider_frames(result):
     assert viz.animation_html(anim).count("frames[") >= len(norms) + 1  # every frame embedded
 
 
-def test_the_image_part(result):
+def test_the_image_part(result, run):
     """The domino CNN's UAP: its share on the MNIST pixels by both readings (the l2 mass is
     the square of the norm ratio's per-perturbation value), the table and the drawing."""
-    n = views.image_numbers(result)
+    n = views.numbers(run, None, "smoke")
     assert 0 <= n["img_mass"] <= 1 and abs(n["img_mass"] - n["img_share"] ** 2) < 1e-9
     assert n["img_paper"] == 0.993
     table = views.image_table(result)
@@ -103,7 +107,7 @@ def test_the_image_part(result):
     assert isinstance(figures.image_uap(result), matplotlib.figure.Figure)
 
 
-def test_a_stored_paper_scale_run_shows_beside_this_one(result):
+def test_a_stored_paper_scale_run_shows_beside_this_one(result, run):
     """With a stored paper-scale run (here the smoke run stands in for it) the cosine table
     gets its column, with the same value for the same pair, and the recap a third bullet
     naming the stored models and the averaging classifier's accuracy under both UAPs."""
@@ -112,12 +116,11 @@ def test_a_stored_paper_scale_run_shows_beside_this_one(result):
     assert (table.iloc[:, 2] == table.iloc[:, 3]).all()
     only_stored = views.uap_cosines(None, result).data
     assert only_stored["|cosine|, this run"].iloc[0] == "–"
-    text = views.recap(result, "smoke", result)
-    assert text.count("\n* ") == 3
-    bullet = text.splitlines()[-1]
+    bullet = prose.stored_recap(views.stored_findings(run))
     m = result.metrics
-    models = m[(m["model"] != pt.AVERAGING) & m["dataset"].isin(views.NAMES)]["model"].unique()
+    models = m[(m["model"] != study.AVERAGING) & m["dataset"].isin(findings.SYNTHETIC)][
+        "model"].unique()
     assert bullet.startswith("* At the paper's scale") and all(x in bullet for x in models)
-    avg = m[(m["model"] == pt.AVERAGING) & (m["metric"] == "AS-UAP accuracy")]["value"]
+    avg = m[(m["model"] == study.AVERAGING) & (m["metric"] == "AS-UAP accuracy")]["value"]
     assert f"{avg.min():.3f} under an AS-UAP" in bullet
-    assert views.recap(result, "smoke", None).count("\n* ") == 2
+    assert views.stored_findings(None) is None and prose.stored_recap(None) == ""

@@ -6,8 +6,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from sbcore.book import viz
-from sbcore.studies.perturbations import study as pt
-from sbcore.studies.perturbations.views import NAMES, curves
+from sbcore.data.labels import DATASET_LABELS, dataset_label
+from sbcore.studies.perturbations import study
+from sbcore.studies.perturbations.findings import SYNTHETIC
+from sbcore.studies.perturbations.views import curves
 
 # drawn in this order: the shifts first, the UAPs on top (a UAP along S and the shift along S
 # nearly coincide, so the UAPs are thick and dashed to stay visible)
@@ -23,7 +25,7 @@ def accuracy_vs_norm(results):
     the averaging classifier's SVD-UAP curve in grey on every panel of its dataset."""
     c = curves(results)
     c = c[c["attack"] != "PGD (per example)"]
-    nets = c[c["model"] != pt.AVERAGING]
+    nets = c[c["model"] != study.AVERAGING]
     panels = list(dict.fromkeys(zip(nets["dataset"], nets["model"])))
     fig, axes = viz.panel_grid(len(panels), (3.4, 2.7))
     for ax, (ds, model) in zip(axes, panels):
@@ -31,13 +33,13 @@ def accuracy_vs_norm(results):
         for attack, style in STYLE.items():
             a = sub[sub["attack"] == attack]
             ax.plot(a["norm"], a["accuracy"], ms=3, label=attack, **style)
-        avg = c[(c["dataset"] == ds) & (c["model"] == pt.AVERAGING)
+        avg = c[(c["dataset"] == ds) & (c["model"] == study.AVERAGING)
                 & (c["attack"] == "SVD-UAP")]
         ax.plot(avg["norm"], avg["accuracy"], color="#777777", lw=2.2, alpha=0.7,
                 label="averaging classifier, SVD-UAP")
         ax.set_xscale("log")
         ax.set_ylim(-0.03, 1.03)
-        ax.set_title(f"{NAMES[ds]}, {model}", fontsize=10)
+        ax.set_title(f"{DATASET_LABELS[ds]}, {model}", fontsize=10)
         ax.set_xlabel("l2 norm of the perturbation")
     axes[0].set_ylabel("test accuracy")
     handles, labels = axes[0].get_legend_handles_labels()
@@ -51,7 +53,6 @@ def image_uap(results):
     channels, signed; red and blue are the two signs), the MNIST half on top."""
     import numpy as np
 
-    from sbcore.studies.images.views import dataset_label
 
     u = results.tables["uap"]
     panels = list(dict.fromkeys(zip(u["dataset"], u["model"])))
@@ -80,7 +81,7 @@ def crossing_animation(results):
     from sbcore.book.viz import CLASS_COLORS
 
     grid, pts = results.tables["crossing_grid"], results.tables["crossing_points"]
-    datasets = [d for d in NAMES if d in set(pts["dataset"])]
+    datasets = [d for d in SYNTHETIC if d in set(pts["dataset"])]
     norms = sorted(pts["norm"].unique())
     fig, axes = plt.subplots(1, len(datasets), figsize=(viz.COLUMN_IN, 3.5), dpi=viz.DPI,
                              squeeze=False)
@@ -100,7 +101,7 @@ def crossing_animation(results):
                     q = p[(p["y"] == c) & (p["correct"] == ok)]
                     ax.scatter(q["s_value"], q["c_value"], s=8, facecolors=face,
                                edgecolors=CLASS_COLORS[c], lw=0.6)
-            ax.set_title(f"{NAMES[ds]}, {p['model'].iloc[0]}: accuracy "
+            ax.set_title(f"{DATASET_LABELS[ds]}, {p['model'].iloc[0]}: accuracy "
                          f"{p['correct'].mean():.2f}", fontsize=9)
         fig.suptitle(f"SVD-UAP of norm {norms[i]:g}", fontsize=10)
         return list(axes)
