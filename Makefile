@@ -86,21 +86,21 @@ $(STAMP): requirements.txt
 # Execute every chapter with papermill into book/, then render the site. (`exec`: make's
 # SIGTERM then reaches the pipeline itself, not a shell that would die and leave it running.)
 book: venv data
-	exec env OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
-	exec $(PY) -m sbcore.book.pipeline build
+	exec env OMP_NUM_THREADS=1 $(PY) -m sbcore.build.pipeline execute $(RUN_ARGS) --jobs "$(JOBS)"
+	exec $(PY) -m sbcore.build.pipeline build
 
 # One chapter (and the status page), then the site.
 chapter: venv data
 	@test -n "$(NAME)" || { echo "make chapter needs NAME=<chapter>; chapters:"; \
-		$(PY) -m sbcore.book.pipeline list; exit 2; }
-	exec env OMP_NUM_THREADS=1 $(PY) -m sbcore.book.pipeline execute "$(NAME)" $(RUN_ARGS)
-	exec $(PY) -m sbcore.book.pipeline build
+		$(PY) -m sbcore.build.pipeline list; exit 2; }
+	exec env OMP_NUM_THREADS=1 $(PY) -m sbcore.build.pipeline execute "$(NAME)" $(RUN_ARGS)
+	exec $(PY) -m sbcore.build.pipeline build
 
 site: venv
-	exec $(PY) -m sbcore.book.pipeline build
+	exec $(PY) -m sbcore.build.pipeline build
 
 toc: venv
-	$(PY) -m sbcore.book.pipeline toc
+	$(PY) -m sbcore.build.pipeline toc
 
 # JupyterLab for readers, installed into .venv on first use; chapters/*.py open as notebooks
 # (jupytext), with working widgets.

@@ -39,7 +39,8 @@ info = setup_chapter(profile, device, seed, recompute)
 # The paper's own numbers quoted below come from sbcore/paper_numbers.csv, never from this text.
 from IPython.display import Markdown, display
 
-from sbcore.book import glue_all, overview
+from sbcore.book import glue_all
+from sbcore.build import overview
 
 glue_all(overview.headline_numbers())
 

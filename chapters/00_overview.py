@@ -38,7 +38,8 @@ info = setup_chapter(profile, device, seed, recompute)
 # The items are sbcore/paper_items.csv; the paper's numbers come from sbcore/paper_numbers.csv.
 from IPython.display import Markdown, display
 
-from sbcore.book import glue_all, overview, reproduction, show_problems
+from sbcore.book import glue_all, show_problems
+from sbcore.build import overview, reproduction
 
 this_run, stored, looked = reproduction.gather(profile, device, seed, recompute)
 table = reproduction.overview_table(this_run, stored)

@@ -41,8 +41,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import HTML, Markdown, display
 
 from sbcore.book import glue_all, show_problems
-from sbcore.profiles import view
-from sbcore.studies import runner
+from sbcore.studies import runner, view
 from sbcore.studies.extreme_sb import figures, views
 from sbcore.studies.extreme_sb import study as esb
 

@@ -20,7 +20,7 @@
 # # Execution status
 #
 # How each page of this site was produced: the profile and device it was executed with, how long
-# its execution took and when. The pipeline (`python -m sbcore.book.pipeline execute`) records
+# its execution took and when. The pipeline (`python -m sbcore.build.pipeline execute`) records
 # every
 # chapter's run in `book/_timings.json`; this page runs after the others and reads that file.
 # A chapter whose last execution **failed** still shows its previous successful notebook on the
@@ -40,7 +40,8 @@ info = setup_chapter(profile, device, seed, recompute)
 # %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
-from sbcore.book import glue_all, overview, viz
+from sbcore.book import glue_all, viz
+from sbcore.build import overview
 
 status, summary = overview.execution_status()
 glue_all({key: summary[key] for key in ("n_chapters", "n_failed", "total_minutes")})

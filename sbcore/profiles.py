@@ -7,8 +7,9 @@
 * ``smoke``: the smallest sizes that exercise every code path, for the tests.
 
 Each study keeps its settings per profile beside it (``sbcore/studies/<study>/settings.py``:
-``PROFILES``, hashed into store keys, and ``VIEWS``, how its chapter draws them) and reads
-them with ``section(profile, name)`` and ``view(profile, name)``.
+``PROFILES``, hashed into store keys, and ``VIEWS``, how its chapter draws them), built with
+``derive``; the registry of studies reads them (``sbcore.studies``: ``section(profile, name)``
+and ``view(profile, name)``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ DESCRIPTIONS = {
     "quick": "every chapter in minutes on a 2-core CPU; reductions stated",
     "smoke": "tiny sizes that run every code path, for the tests",
 }
-# Each study's settings per profile live beside it: sbcore/studies/<study>/settings.py.
-STUDY_SETTINGS = ("datasets", "measuring", "extreme_sb", "theory", "toolbox", "plateau",
-                  "images", "perturbations", "generalisation", "defences")
 
 
 # Paper-versus-code conflicts (digest section 3.8) and the choice made for the paper profile.
@@ -62,32 +60,6 @@ def check_profile(profile: str) -> str:
     if profile not in DESCRIPTIONS:
         raise ValueError(f"profile {profile!r} is unknown; allowed: {', '.join(PROFILE_NAMES)}")
     return profile
-
-
-def _settings(name: str):
-    import importlib
-
-    if name not in STUDY_SETTINGS:
-        raise ValueError(f"no study settings {name!r}; studies: {', '.join(STUDY_SETTINGS)}")
-    return importlib.import_module(f"sbcore.studies.{name}.settings")
-
-
-def section(profile: str, name: str) -> dict:
-    """A deep copy of one study's compute settings under a profile."""
-    check_profile(profile)
-    return copy.deepcopy(_settings(name).PROFILES[profile])
-
-
-def view(profile: str, name: str) -> dict:
-    """A copy of one study's display settings under a profile (never hashed)."""
-    check_profile(profile)
-    return copy.deepcopy(getattr(_settings(name), "VIEWS", {}).get(profile, {}))
-
-
-def quick_reductions() -> dict[str, str]:
-    """Each study's reductions at the quick profile, by study."""
-    return {name: _settings(name).QUICK_REDUCTION for name in STUDY_SETTINGS
-            if getattr(_settings(name), "QUICK_REDUCTION", "")}
 
 
 def derive(base: dict, **changes) -> dict:

@@ -52,7 +52,7 @@ JOBS = int(os.environ.get("SB_TEST_JOBS", "2"))
 @pytest.fixture(scope="session")
 def smoke_book(tmp_path_factory):
     """A book root in a temporary folder, with every chapter executed at smoke."""
-    from sbcore.book import pipeline
+    from sbcore.build import pipeline
 
     root = tmp_path_factory.mktemp("book_root")
     store = root / "results"
@@ -71,7 +71,7 @@ def killed_midway(smoke_book):
     the smoke book: what it leaves must not break the next build or show as a page."""
     root, _ = smoke_book
     env = dict(os.environ, SB_RESULTS=str(root / "results"), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "sbcore.book.pipeline", "execute",
+    proc = subprocess.Popen([sys.executable, "-m", "sbcore.build.pipeline", "execute",
                              "03_extreme_sb", "--profile", "smoke", "--recompute",
                              "--no-status", "--out", str(root / "book")],
                             cwd=ROOT, env=env, start_new_session=True,
@@ -89,7 +89,7 @@ def killed_midway(smoke_book):
 @pytest.fixture(scope="session")
 def built_site(smoke_book, killed_midway):
     """The smoke book rendered by ``pipeline.build``: (root, jupyter-book's exit code)."""
-    from sbcore.book import pipeline
+    from sbcore.build import pipeline
 
     root, _ = smoke_book
     shutil.copy(ROOT / "_config.yml", root / "_config.yml")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sbcore import store
-from sbcore.profiles import PROFILE_NAMES, view
-from sbcore.studies import runner
+from sbcore.profiles import PROFILE_NAMES
+from sbcore.studies import runner, view
 
 ROOT = Path(__file__).resolve().parent.parent
 # The core and the studies' compute: none of them may pull in plotting or notebook code.

@@ -9,7 +9,8 @@ import sbcore.data.synthetic as data_module  # where make_dataset looks its help
 from sbcore import store
 from sbcore.book import set_seed, setup_chapter
 from sbcore.data import Block, dataset_blocks, make_dataset, without_coordinates
-from sbcore.profiles import check_device, check_profile, section
+from sbcore.profiles import check_device, check_profile
+from sbcore.studies import section
 
 
 @pytest.fixture

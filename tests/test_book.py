@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sbcore.book import pipeline
+from sbcore.build import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = list(pipeline.chapter_sources())
@@ -104,7 +104,7 @@ def test_bad_input_rejected_before_work(tmp_path, kwargs, words):
 
 def test_cli_reports_bad_profile(tmp_path):
     out = tmp_path / "book"
-    proc = subprocess.run([sys.executable, "-m", "sbcore.book.pipeline", "execute", "--profile",
+    proc = subprocess.run([sys.executable, "-m", "sbcore.build.pipeline", "execute", "--profile",
                            "bogus", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert "profile 'bogus' is unknown" in proc.stderr and "smoke, quick, paper" in proc.stderr
@@ -471,7 +471,7 @@ def test_wide_table_groups_metrics_and_states_shared_seed_counts():
 def test_status_lists_the_store_entries_each_chapter_used():
     import pandas as pd
 
-    from sbcore.book import overview
+    from sbcore.build import overview
 
     table = pd.DataFrame({"store entries used": ["measuring quick: 1 reused", ""]},
                          index=["02_measuring", "01_datasets"])

@@ -7,9 +7,8 @@ import pytest
 from sbcore import store
 from sbcore.data import Block, make_dataset, sample_block
 from sbcore.models import FCN
-from sbcore.profiles import section
 from sbcore.reliance import accuracy, as_scorer, randomized_metrics, relies_only_on_S
-from sbcore.studies import runner
+from sbcore.studies import runner, section
 from sbcore.studies.extreme_sb import figures, views
 from sbcore.studies.extreme_sb import study as esb
 from sbcore.studies.measuring.oracles import (

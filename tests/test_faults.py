@@ -28,7 +28,8 @@ import torch
 import sbcore
 from sbcore import store
 from sbcore.attacks import PGDAdversary, pgd
-from sbcore.book import pipeline, setup_chapter
+from sbcore.book import setup_chapter
+from sbcore.build import pipeline
 from sbcore.data import make_dataset
 from sbcore.models import FCN, ModelSpec
 from sbcore.studies import runner
@@ -292,7 +293,7 @@ def test_pipeline_ctrl_c_says_one_line_and_keeps_what_was_built(tmp_path):
 
     book = tmp_path / "book"
     env = dict(os.environ, SB_RESULTS=str(tmp_path / "results"), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "sbcore.book.pipeline", "execute",
+    proc = subprocess.Popen([sys.executable, "-m", "sbcore.build.pipeline", "execute",
                              "03_extreme_sb", "02_measuring", "--profile", "smoke", "--jobs",
                              "2", "--no-status", "--out", str(book)],
                             cwd=ROOT, env=env, start_new_session=True, text=True,

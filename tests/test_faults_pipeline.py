@@ -202,7 +202,7 @@ LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                  else s for s in STOP_WAYS], ids=lambda s: s.name)
 def test_pipeline_stopped_takes_its_chapters_and_kernels_along(tmp_path, how):
     book = _fake_book(tmp_path)
-    proc = _start([sys.executable, "-m", "sbcore.book.pipeline", "execute", "--profile",
+    proc = _start([sys.executable, "-m", "sbcore.build.pipeline", "execute", "--profile",
                    "smoke", "--jobs", "2", *_pipeline_args(book)], ROOT, _environment(book),
                   book["log"])
     out = _stop_and_watch(proc, book, how)
@@ -247,7 +247,7 @@ def test_a_kernel_dies_with_its_chapter_process(tmp_path):
     import json
 
     book = _fake_book(tmp_path)
-    proc = _start([sys.executable, "-c", AS_SUBREAPER, "-m", "sbcore.book.pipeline", "execute",
+    proc = _start([sys.executable, "-c", AS_SUBREAPER, "-m", "sbcore.build.pipeline", "execute",
                    "--profile", "smoke", "--jobs", "2", *_pipeline_args(book)], ROOT,
                   _environment(book), book["log"])
     started = []
@@ -310,7 +310,7 @@ def _recording_python(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _execute_line(dry_run: str) -> str:
-    [line] = [x for x in dry_run.splitlines() if "sbcore.book.pipeline execute" in x]
+    [line] = [x for x in dry_run.splitlines() if "sbcore.build.pipeline execute" in x]
     return line
 
 

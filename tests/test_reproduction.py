@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sbcore.book import reproduction as rep
-from sbcore.book.pipeline import chapter_sources
+from sbcore.build import reproduction as rep
+from sbcore.build.pipeline import chapter_sources
 from sbcore.paper import paper_numbers
 from sbcore.studies import runner
 

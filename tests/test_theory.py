@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
-from sbcore.book import pipeline
+from sbcore.build import pipeline
 from sbcore.data import make_dataset
 from sbcore.studies.theory import simulation as theory
 

@@ -13,6 +13,7 @@ from sbcore import profiles
 from sbcore.data import Split, make_dataset
 from sbcore.models import FCN, model_label
 from sbcore.reliance import accuracy, as_scorer
+from sbcore.studies import section
 from sbcore.training import TrainConfig, train, train_many
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -269,7 +270,7 @@ def test_config_rejects_unknown_keys_and_adam_momentum():
 
 @pytest.mark.parametrize("profile", profiles.PROFILE_NAMES)
 def test_profiles_train_sections_are_valid_configs(profile):
-    cfg = TrainConfig(**profiles.section(profile, "extreme_sb")["train"])
+    cfg = TrainConfig(**section(profile, "extreme_sb")["train"])
     assert dataclasses.replace(cfg, lr=0.5).lr == 0.5
 
 

@@ -12,6 +12,7 @@ from sbcore.book.inline_values import bind_in_notebook, check_glue_name
 from sbcore.checks import check_bool, check_seed
 from sbcore.paper import format_paper
 from sbcore.profiles import DESCRIPTIONS, check_device, check_profile
+from sbcore.usage import PROBLEM_MARK
 
 
 def set_seed(seed: int) -> None:
@@ -79,9 +80,6 @@ def glue_all(values: dict) -> None:
     for name, value in plain.items():
         glue(name, value, display=False)
     bind_in_notebook(plain)
-
-
-PROBLEM_MARK = "sbcore warning:"  # the pipeline prints lines of a chapter's output that start so
 
 
 def show_problems(*results) -> list[str]:

@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
-import json
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -34,33 +31,14 @@ import pandas as pd
 
 from sbcore import store
 from sbcore.checks import check_bool, check_choice, check_seed
-from sbcore.profiles import PROFILE_NAMES, STUDY_SETTINGS, check_device, check_profile
-
-STUDIES = STUDY_SETTINGS  # every study keeps its settings beside it: one list of both
-
-
-USAGE_FILE = "SB_USAGE_FILE"  # set by the pipeline: where a chapter's kernel lists its entries
-
-
-def record_usage(study: str, profile: str, entry: str, how: str, result=None) -> None:
-    """Append one line (study, profile, entry, how: reused | computed | stored | missing |
-    stale | damaged, device, date) to the file named by ``SB_USAGE_FILE``, when set: the
-    pipeline reads it into the status page's list of the stored entries each chapter used."""
-    path = os.environ.get(USAGE_FILE)
-    if not path:
-        return
-    prov = getattr(result, "provenance", None) or {}
-    line = dict(study=study, profile=profile, entry=entry, how=how,
-                device=prov.get("device_name", ""), date=prov.get("date", ""))
-    with open(path, "a") as f:
-        f.write(json.dumps(line) + "\n")
+from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
+from sbcore.studies import STUDIES, load
+from sbcore.usage import record_usage
 
 
 def study(name: str):
     """The study module by name; ValueError listing the studies for anything else."""
-    if name not in STUDIES:
-        raise ValueError(f"study {name!r} is unknown; known: {', '.join(STUDIES)}")
-    return importlib.import_module(f"sbcore.studies.{name}.study")
+    return load(name, "study")
 
 
 def seeds_from(seeds, seed: int) -> list[int]:
@@ -145,7 +123,7 @@ def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) ->
 
 def _note_checkpoints(e: Entry, partial: Path) -> None:
     """Mark an entry that a paused or interrupted run began (its checkpoints resume it)."""
-    from sbcore.training import resume
+    from sbcore.training import resume  # torch: imported only once a run needs it
 
     when = resume.saved_at(partial)
     if when is None:
@@ -260,7 +238,7 @@ def _results_warnings():
 
 def _discard_stored(partial: Path) -> None:
     """The entry is stored: its checkpoints are of no further use (warned if they stay)."""
-    from sbcore.training import resume
+    from sbcore.training import resume  # torch: imported only once a run needs it
 
     try:
         resume.discard(partial)
@@ -272,7 +250,7 @@ def _discard_stored(partial: Path) -> None:
 def _kept_training(partial: Path) -> str:
     """What of an entry's finished compute its checkpoints keep, for the message of a store
     that could not take the entry."""
-    from sbcore.training import resume
+    from sbcore.training import resume  # torch: imported only once a run needs it
 
     groups = resume.progress(partial)
     if resume.saved_at(partial) is None:
@@ -287,7 +265,7 @@ def _kept_training(partial: Path) -> str:
 def _compute(mod, key_cfg: dict, device: str, folder: Path, deadline: float | None,
              computed: list) -> dict:
     """The entry's compute, its training resumable from (and checkpointed into) ``folder``."""
-    from sbcore.training import resume
+    from sbcore.training import resume  # torch: imported only once a run needs it
 
     with resume.resumable(folder, deadline):
         tables = mod.compute(key_cfg["config"], device)
@@ -386,7 +364,7 @@ def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | No
     should take, by the rate of the entries run so far (seconds per unit of ``cost``), fits in
     what is left, or if it could never fit in a whole budget (it then runs in parts, one per
     call). Returns the entries stored."""
-    from sbcore.training import resume
+    from sbcore.training import resume  # torch: imported only once a run needs it
 
     check_profile(profile)
     check_device(device)

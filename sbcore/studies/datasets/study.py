@@ -24,7 +24,7 @@ from sbcore.data import (
     slab_intervals,
     slab_width,
 )
-from sbcore.profiles import section
+from sbcore.studies import section
 
 EXPERIMENT = "datasets"
 SLAB_KS = (3, 5, 7)

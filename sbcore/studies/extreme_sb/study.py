@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from sbcore.data import make_dataset, without_coordinates
 from sbcore.models import model_label
 from sbcore.paper import paper_numbers
-from sbcore.profiles import check_device, check_profile, section
+from sbcore.profiles import check_device, check_profile
 from sbcore.reliance import (
     accuracy,
     as_scorer,
@@ -39,6 +39,7 @@ from sbcore.reliance import (
     randomized_inputs,
     randomized_metrics,
 )
+from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 
 NAME = EXPERIMENT = "extreme_sb"

@@ -28,8 +28,9 @@ from tqdm.auto import tqdm
 
 from sbcore.data import Split, make_dataset
 from sbcore.models import ModelSpec
-from sbcore.profiles import check_device, section
+from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, randomized_metrics
+from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 
 NAME = EXPERIMENT = "generalisation"

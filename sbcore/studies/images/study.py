@@ -22,7 +22,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from sbcore.profiles import check_device, section
+from sbcore.profiles import check_device
+from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 
 NAME = EXPERIMENT = "images"

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from sbcore.data import make_dataset
-from sbcore.profiles import section
 from sbcore.reliance import logit_table, per_coordinate_accuracy
+from sbcore.studies import section
 from sbcore.studies.measuring.oracles import ORACLES, oracle, oracle_metrics
 
 NAME = "measuring"

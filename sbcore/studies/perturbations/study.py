@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from sbcore.data import make_dataset
-from sbcore.profiles import check_device, section
+from sbcore.profiles import check_device
+from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 
 NAME = EXPERIMENT = "perturbations"

@@ -15,7 +15,8 @@ import pandas as pd
 
 from sbcore.data import make_dataset, without_coordinates
 from sbcore.models import model_label
-from sbcore.profiles import check_device, section
+from sbcore.profiles import check_device
+from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 
 NAME = EXPERIMENT = "plateau"

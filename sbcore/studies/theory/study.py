@@ -23,7 +23,8 @@ import math
 
 import pandas as pd
 
-from sbcore.profiles import check_device, check_profile, section
+from sbcore.profiles import check_device, check_profile
+from sbcore.studies import section
 from sbcore.studies.theory import simulation as theory
 
 EXPERIMENT = "theory"

@@ -26,8 +26,9 @@ from tqdm.auto import tqdm
 from sbcore.data import SlabData, Split, dataset_blocks, make_dataset
 from sbcore.data.synthetic import sample_block
 from sbcore.models import ModelSpec
-from sbcore.profiles import check_device, section
+from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, as_scorer, per_coordinate_accuracy, randomized_metrics
+from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 from sbcore.training import TrainConfig, fit_many

@@ -1,10 +1,10 @@
 """The book pipeline: papermill executes the chapters into book/, jupyter-book renders the site.
 
-    python -m sbcore.book.pipeline list
-    python -m sbcore.book.pipeline execute [NAME ...] [--profile quick] [--device cpu] [--seed 0]
+    python -m sbcore.build.pipeline list
+    python -m sbcore.build.pipeline execute [NAME ...] [--profile quick] [--device cpu] [--seed 0]
                                       [--recompute] [--jobs 1] [--out book] [--no-status]
-    python -m sbcore.book.pipeline build   [--root .]
-    python -m sbcore.book.pipeline toc
+    python -m sbcore.build.pipeline build   [--root .]
+    python -m sbcore.build.pipeline toc
 
 A chapter is a jupytext py:percent file ``chapters/NN_name.py``. ``execute`` validates every
 parameter before any work, runs each chapter in a fresh ``python3`` kernel with the repository
@@ -43,6 +43,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sbcore.checks import check_int, check_seed
+from sbcore.profiles import check_device, check_profile
+from sbcore.usage import PROBLEM_MARK, USAGE_FILE, summarize_usage
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
@@ -58,8 +60,8 @@ CELL_TIMEOUT = {"smoke": 600, "quick": 1800, "paper": None}
 # A chapter still running after this long (seconds, wall clock) is killed with its kernel and
 # reported as failed: the guard for waits that no cell timeout covers. No limit at paper scale.
 CHAPTER_TIMEOUT = {"smoke": 1200, "quick": 5400, "paper": None}
-TOC_HEADER = ("# Generated from chapters/*.py by `python -m sbcore.book.pipeline toc` (also run by "
-              "`make book`);\n# edit the chapters, not this file.\n")
+TOC_HEADER = ("# Generated from chapters/*.py by `python -m sbcore.build.pipeline toc` "
+              "(also run by `make book`);\n# edit the chapters, not this file.\n")
 
 
 @dataclass
@@ -427,8 +429,6 @@ def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_
     _bind_to_pipeline(parent_pid)
     # the kernel (our child) lists the store entries it uses here; this process is the
     # chapter's own, so setting its environment touches no other chapter
-    from sbcore.studies.runner import USAGE_FILE
-
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job ignores it
         signal.signal(signal.SIGINT, _quiet_interrupt)
     fd, usage = tempfile.mkstemp(prefix=".usage.", suffix=".jsonl")
@@ -444,29 +444,6 @@ def _execute_in_child(conn, source: str, out_dir: str, parameters: dict, failed_
         Path(usage).unlink(missing_ok=True)
     conn.send(outcome)
     conn.close()
-
-
-def summarize_usage(path: Path) -> str:
-    """The store entries a chapter used, one phrase per study and profile, e.g.
-    "extreme_sb quick: 9 reused; extreme_sb paper: 12 stored (NVIDIA H100 80GB HBM3,
-    2026-11-27)"."""
-    lines = [json.loads(x) for x in Path(path).read_text().splitlines() if x.strip()] \
-        if Path(path).exists() else []
-    groups: dict[tuple, list] = {}
-    for u in lines:
-        groups.setdefault((u["study"], u["profile"]), []).append(u)
-    parts = []
-    for (study, profile), us in groups.items():
-        counts: dict[str, int] = {}
-        for u in us:
-            counts[u["how"]] = counts.get(u["how"], 0) + 1
-        text = ", ".join(f"{n} {how}" for how, n in counts.items())
-        made = sorted({(u["device"], u["date"][:10]) for u in us
-                       if u["how"] == "stored" and u["device"]})
-        if made:
-            text += " (" + "; ".join(f"{d}, {day}" for d, day in made) + ")"
-        parts.append(f"{study} {profile}: {text}")
-    return "; ".join(parts)
 
 
 def _kill_tree(pid: int, itself: bool = True) -> None:
@@ -532,8 +509,6 @@ def cells_past_timeout(nb, cell_timeout: float | None) -> list[tuple[int, float]
 def chapter_warnings(nb) -> list[str]:
     """The lines a chapter printed on stderr that start with the book's warning mark (damaged
     or stale stored results, see ``sbcore.book.chapter.show_problems``)."""
-    from sbcore.book.chapter import PROBLEM_MARK
-
     return [line.strip() for cell in nb.cells for out in cell.get("outputs", [])
             if out.get("output_type") == "stream" and out.get("name") == "stderr"
             for line in "".join(out.get("text", "")).splitlines()
@@ -682,8 +657,6 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     ``chapter_timeout`` in seconds (None: no limit) default to the profile's ``CELL_TIMEOUT``
     and ``CHAPTER_TIMEOUT``.
     """
-    from sbcore.profiles import check_device, check_profile
-
     check_profile(profile)
     check_device(device)
     check_seed(seed)
@@ -786,7 +759,7 @@ def build(root: Path = ROOT, chapters_dir: Path = CHAPTERS, report=print) -> int
     present = [n for n in names if (root / "book" / f"{n}.ipynb").exists()]
     if not present:
         raise ValueError(f"no executed chapters in {root / 'book'}; run `make book` "
-                         "(or python -m sbcore.book.pipeline execute) first")
+                         "(or python -m sbcore.build.pipeline execute) first")
     missing = [n for n in names if n not in present]
     check_notebooks(root / "book", present)
     cmd = [_jupyter_book(), "build", "-W", "-n", "--keep-going"]
@@ -834,7 +807,7 @@ def _build_dir(root: Path) -> Path:
 # --- command line -----------------------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sbcore.book.pipeline", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m sbcore.build.pipeline", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the chapters")

@@ -25,7 +25,10 @@ import numpy as np
 import pandas as pd
 
 from sbcore.book.chapter import mean_std
+from sbcore.build import pipeline
+from sbcore.build.overview import chapter_title
 from sbcore.paper import format_paper, paper_numbers
+from sbcore.studies import runner
 
 PAPER_ITEMS = Path(__file__).resolve().parents[1] / "paper_items.csv"
 ITEM_COUNT = 19  # Tables 1-11, Figures 1-7 and Theorem 1
@@ -93,10 +96,7 @@ def as_printed(mean: float, std: float = np.nan) -> str:
 
 def chapter_link(name: str) -> str:
     """A markdown link to a chapter's page, titled with the chapter's own heading."""
-    from sbcore.book.overview import chapter_title
-    from sbcore.book.pipeline import chapter_sources
-
-    sources = chapter_sources()
+    sources = pipeline.chapter_sources()
     if name not in sources:
         raise ValueError(f"chapter {name!r} is not in chapters/; known: {', '.join(sources)}")
     return f"[{chapter_title(sources[name])}]({name}.ipynb)"
@@ -185,8 +185,6 @@ def gather(profile: str, device: str = "cpu", seed: int = 0, recompute: bool = F
     the items read; ``recompute`` is accepted for the chapter's uniform parameters but never
     recomputes) and the stored paper-scale ones (``runner.lookup``). Returns
     ({study: results}, {study: stored}, [the StudyResults, for show_problems])."""
-    from sbcore.studies import runner
-
     registry = items() if registry is None else registry
     this, stored = {}, {}
     for name, group in registry[registry["study"] != ""].groupby("study", sort=False):

@@ -11,15 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sbcore.build import pipeline
 from sbcore.paper import paper_numbers
-from sbcore.profiles import (
-    DESCRIPTIONS,
-    PAPER_CHOICES,
-    PROFILE_NAMES,
-    STUDY_SETTINGS,
-    quick_reductions,
-    section,
-)
+from sbcore.profiles import DESCRIPTIONS, PAPER_CHOICES, PROFILE_NAMES
+from sbcore.studies import STUDIES, quick_reductions, runner, section
 
 
 def chapter_title(path: Path) -> str:
@@ -30,10 +25,8 @@ def chapter_title(path: Path) -> str:
 
 def chapter_list() -> str:
     """A markdown list of the chapters: file name and title, in book order."""
-    from sbcore.book.pipeline import chapter_sources
-
     return "\n".join(f"- `{name}`: {chapter_title(path)}"
-                     for name, path in chapter_sources().items())
+                     for name, path in pipeline.chapter_sources().items())
 
 
 def markdown_table(df: pd.DataFrame) -> str:
@@ -78,7 +71,7 @@ def profile_tables() -> dict[str, pd.DataFrame]:
                            index=pd.Index(list(reductions), name="study"))
     choices = pd.DataFrame({"choice and reason": list(PAPER_CHOICES.values())},
                            index=pd.Index(list(PAPER_CHOICES), name="setting"))
-    settings = pd.DataFrame({p: _flatten({s: section(p, s) for s in STUDY_SETTINGS})
+    settings = pd.DataFrame({p: _flatten({s: section(p, s) for s in STUDIES})
                              for p in PROFILE_NAMES}).fillna("")
     settings.index.name = "setting"
     return {"purpose": purpose, "quick": reduced, "choices": choices, "settings": settings}
@@ -89,11 +82,9 @@ def execution_status(book_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
     output folder, ``SB_BOOK_DIR`` or ``book/``), the status page itself left out.
     Returns (table, summary) where summary has n_chapters, n_failed, total_minutes and the
     errors of failed chapters."""
-    from sbcore.book.pipeline import BOOK, STATUS_CHAPTER, TIMINGS
-
-    path = Path(book_dir or os.environ.get("SB_BOOK_DIR", BOOK)) / TIMINGS
+    path = Path(book_dir or os.environ.get("SB_BOOK_DIR", pipeline.BOOK)) / pipeline.TIMINGS
     records = json.loads(path.read_text()) if path.exists() else {}
-    records = {k: v for k, v in records.items() if k != STATUS_CHAPTER}
+    records = {k: v for k, v in records.items() if k != pipeline.STATUS_CHAPTER}
     table = pd.DataFrame.from_dict(records, orient="index")
     summary = dict(n_chapters=len(table), n_failed=0, total_minutes=0.0, errors={},
                    source=path.name)
@@ -135,9 +126,7 @@ def failures_markdown(errors: dict) -> str:
 def ledger_summary(profile: str = "paper") -> tuple[pd.DataFrame, dict]:
     """The ledger of stored entries at a profile, per study: how many entries are stored,
     missing, stale or damaged, and the devices and dates that made the stored ones."""
-    from sbcore.studies.runner import ledger
-
-    table = ledger(profile)
+    table = runner.ledger(profile)
     counts = {s: int((table["status"] == s).sum())
               for s in ("stored", "missing", "stale", "damaged")}
     rows = []
@@ -149,6 +138,6 @@ def ledger_summary(profile: str = "paper") -> tuple[pd.DataFrame, dict]:
     return pd.DataFrame(rows).set_index("study"), counts
 
 
-__all__ = ["STUDY_SETTINGS", "chapter_list", "execution_status", "failures_markdown",
+__all__ = ["chapter_list", "execution_status", "failures_markdown",
            "usage_markdown",
            "headline_numbers", "ledger_summary", "markdown_table", "profile_tables"]
