@@ -15,7 +15,7 @@ import pytest
 from sbcore.book import viz
 from sbcore.book.inline_values import inline_names
 from sbcore.studies import section
-from sbcore.studies.extreme_sb import figures, settings, views
+from sbcore.studies.extreme_sb import figures, findings, prose, settings, views
 from sbcore.studies.extreme_sb import study as esb
 
 CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "03_extreme_sb.py"
@@ -112,7 +112,7 @@ def test_numbers_agree_with_the_metrics(results):
     acc = m[m["metric"] == "standard accuracy"]["value"]
     assert nums["min_test"] == acc.min()
     assert nums["n_runs"] == len(results["main"].tables["runs"]) == len(acc)
-    assert nums["n_learned"] == (acc >= views.LEARNED).sum()
+    assert nums["n_learned"] == (acc >= findings.LEARNED).sum()
     assert 0 <= nums["n_only_S"] <= nums["n_learned"]
     s_auc = m[m["metric"] == "S-randomized AUC"]["value"]
     assert (nums["s_auc_lo"], nums["s_auc_hi"]) == (s_auc.min(), s_auc.max())
@@ -142,29 +142,31 @@ def test_reliance_numbers_on_known_networks():
             "S-randomized AUC": 0.52, "Sc-randomized accuracy": 0.98, "Sc-randomized AUC": 0.99}
     uses_sc = dict(good, **{"Sc-randomized AUC": 0.8, "Sc-randomized accuracy": 0.7})
     chance = dict(good, **{"standard accuracy": 0.5, "Sc-randomized accuracy": 0.5})
-    nums = views.reliance_numbers(tidy({("lms-5", "a", 0): good, ("lms-5", "a", 1): uses_sc,
+    nums = findings.reliance(tidy({("lms-5", "a", 0): good, ("lms-5", "a", 1): uses_sc,
                                         ("ms-5-7", "a", 0): chance}))
     assert (nums["n_runs"], nums["n_learned"], nums["n_only_S"]) == (3, 2, 1)
-    assert nums["min_test"] == 0.5 and nums["learned"] == views.LEARNED
+    assert nums["min_test"] == 0.5 and nums["learned"] == findings.LEARNED
     assert nums["sc_gap_hi"] == pytest.approx(0.3)
     assert nums["s_auc_hi"] == 0.52 and nums["sc_auc_lo"] == 0.8
 
 
 def test_plural():
-    assert views.plural(1, "seed") == "1 seed" and views.plural(2, "seed") == "2 seeds"
+    assert prose.plural(1, "seed") == "1 seed" and prose.plural(2, "seed") == "2 seeds"
     assert views.settings_numbers("quick")["wide_seeds"] == "1 seed"
 
 
 # ---------------------------------------------------------------------------- notes
 
 def test_not_learned_flags_only_cells_below_the_threshold():
-    below, above = views.LEARNED - 0.01, views.LEARNED + 0.01
+    below, above = findings.LEARNED - 0.01, findings.LEARNED + 0.01
     m = tidy({("lms-5", "a", 0): {"standard accuracy": below, "train accuracy": 1.0},
               ("lms-5", "a", 1): {"standard accuracy": below, "train accuracy": 0.98},
               ("ms-5-7", "b", 0): {"standard accuracy": above, "train accuracy": 1.0}})
-    lines = views.not_learned(m)
+    lines = prose.not_learned(findings.not_learned(m))
     assert lines == [f"LMS-5 (d = 50, a): test accuracy {below:.3f}, train accuracy 0.990"]
-    assert views.not_learned(m, learned=0.5) == []
+    at = tidy({("lms-5", "a", 0): {"standard accuracy": findings.LEARNED,
+                                   "train accuracy": 1.0}})
+    assert findings.not_learned(at) == [] and findings.not_learned(None) == []  # at the edge
 
 
 def test_caveats_name_this_run_and_the_stored_run():
@@ -196,7 +198,7 @@ def test_sourced_bullets_name_a_line_both_runs_give_once():
 
 
 def test_control_verdict_on_known_accuracies():
-    hi, lo = views.CONTROL_LEARNED + 0.005, views.CONTROL_LEARNED - 0.2
+    hi, lo = findings.CONTROL_LEARNED + 0.005, findings.CONTROL_LEARNED - 0.2
     this = tidy({("lms-5", "a", 0): {"standard accuracy": hi},
                  ("lms-5", "a", 1): {"standard accuracy": hi},
                  ("ms-5-7", "a", 0): {"standard accuracy": lo}})

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, sourced_bullets, wide_table
+from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.models import model_label
-from sbcore.reliance import relies_only_on_S
 from sbcore.studies import notes, section
+from sbcore.studies.extreme_sb import findings, prose
 from sbcore.studies.extreme_sb import study as esb
+from sbcore.studies.extreme_sb.prose import plural
 
 NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
 KEYS = ("dataset", "d", "model", "metric")
@@ -23,22 +24,6 @@ CELL = ["dataset", "d", "model"]
 ORDER = ["train accuracy", "standard accuracy", "standard AUC", "S-randomized accuracy",
          "S-randomized AUC", "Sc-randomized accuracy", "Sc-randomized AUC"]
 CONTROL_METRICS = ["train accuracy", "standard accuracy"]
-
-# A network at chance is "invariant" to every randomisation, so the decision rule (relies on
-# S alone?) is read only for networks whose test accuracy reaches this; the cells whose mean
-# stays below it get the caveat. Chance is 0.5, the paper's networks reach about 1.0.
-LEARNED = 0.95
-# The S-removed control counts the complex coordinates as learned when the mean test accuracy
-# reaches this: the paper's claim is that S^c alone is fully predictive (about 100% test
-# accuracy), so "learned" asks for near-perfect accuracy, not merely above chance.
-CONTROL_LEARNED = 0.99
-
-
-
-def plural(n: int, word: str) -> str:
-    """'1 seed', '2 seeds'."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
 
 def per_seed(metrics: pd.DataFrame, metric: str) -> pd.Series:
     """The per-seed values of one metric."""
@@ -155,45 +140,20 @@ def coordinates_view(results: dict, stored: dict, profile: str) -> list:
 # Notes written from the numbers
 # --------------------------------------------------------------------------------------------
 
-def not_learned(metrics: pd.DataFrame, learned: float = LEARNED) -> list[str]:
-    """One line per (dataset, d, model) cell whose mean test accuracy stays below ``learned``,
-    with its mean test and train accuracy."""
-    t = metrics.pivot_table(index=CELL, columns="metric", values="value")
-    t = t[t["standard accuracy"] < learned]
-    return [f"{NAMES.get(ds, ds)} (d = {d}, {model}): test accuracy "
-            f"{r['standard accuracy']:.3f}, train accuracy {r['train accuracy']:.3f}"
-            for (ds, d, model), r in t.iterrows()]
-
-
 def caveats(results: dict, stored: dict, part: str) -> list[str]:
-    """A warning (MyST markdown) naming the cells of a part where the networks did not learn,
-    in this run and in the stored paper-scale run: a list of that one block, empty when every
-    cell learned (so the page shows nothing then)."""
-    lines = sourced_bullets(not_learned(results[part].metrics),
-                            [] if stored[part] is None else not_learned(stored[part].metrics))
-    if not lines:
-        return []
-    return [":::{warning}\nIn these cells the networks did not learn the task, so the "
-            "randomised metrics say nothing about reliance (a network at chance is 'invariant' "
-            "to everything). Where train accuracy is high they memorised the training set "
-            "instead of finding S:\n\n" + "\n".join(lines) + "\n:::"]
+    """The warning on the cells of a part that did not learn, in this run and in the stored
+    paper-scale run (``prose.caveats``; empty when every cell learned)."""
+    return prose.caveats(findings.not_learned(results[part].metrics),
+                         findings.not_learned(_metrics(stored[part])))
 
 
-def control_verdict(results: dict, stored: dict, learned: float = CONTROL_LEARNED) -> str:
-    """One markdown bullet per run, dataset and model of the S-removed control: its mean test
-    accuracy and whether the complex coordinates count as learned."""
-    lines = []
-    for label, part in (("this run", results["control"]),
-                        ("stored paper-scale run", stored["control"])):
-        if part is None:
-            continue
-        t = part.metrics[part.metrics["metric"] == "standard accuracy"]
-        for (name, model), v in t.groupby(["dataset", "model"], sort=False)["value"]:
-            verdict = ("the complex coordinates were learned." if v.mean() >= learned
-                       else "**not** learned with this recipe.")
-            lines.append(f"* {label}, {NAMES.get(name, name)}, {model}: test accuracy "
-                         f"{v.mean():.3f} ({plural(len(v), 'seed')}): {verdict}")
-    return "\n".join(lines)
+def control_verdict(results: dict, stored: dict) -> str:
+    """One markdown bullet per run, dataset and model of the S-removed control
+    (``prose.control_verdict``)."""
+    return prose.control_verdict(
+        [(label, findings.control(part.metrics)) for label, part in (
+            ("this run", results["control"]), ("stored paper-scale run", stored["control"]))
+         if part is not None])
 
 
 def profile_notes(profile: str) -> list[str]:
@@ -202,18 +162,9 @@ def profile_notes(profile: str) -> list[str]:
 
 
 def stored_from(stored: dict) -> str:
-    """One sentence: where and when the stored paper-scale run was computed (device and date
-    of each stored part's provenance), or that none is stored."""
-    provs = [p.provenance for p in stored.values() if p is not None]
-    if not provs:
-        return "No paper-scale run is stored yet, so that column reads 'not yet run'."
-    devices = list(dict.fromkeys(p.get("device_name", "an unrecorded device") for p in provs))
-    dates = list(dict.fromkeys(str(p.get("date", "an unrecorded date"))[:10] for p in provs))
-    text = (f"The stored paper-scale run was computed on {' and '.join(devices)} on "
-            f"{' and '.join(dates)}")
-    if not all(p is not None and p.complete for p in stored.values()):
-        text += " (some of its entries are not stored yet)"
-    return text + "."
+    """Where and when the stored paper-scale run was computed (``prose.stored_from``)."""
+    return prose.stored_from([p.provenance for p in stored.values() if p is not None],
+                             all(p is not None and p.complete for p in stored.values()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,30 +188,11 @@ def settings_numbers(profile: str) -> dict:
         small=model_label(*s["boundary_model"]))
 
 
-def reliance_numbers(metrics: pd.DataFrame, learned: float = LEARNED) -> dict:
-    """From the main part's tidy metrics: how many networks, how many learned (test accuracy
-    at least ``learned``), how many of those rely on S alone by the decision rule, and the
-    extremes of the randomised metrics over all networks."""
-    wide = metrics.pivot_table(index=["dataset", "model", "seed"], columns="metric",
-                               values="value")
-    ok = wide["standard accuracy"] >= learned
-    only_s = sum(bool(relies_only_on_S(r.to_dict())) for _, r in wide[ok].iterrows())
-    gap = (wide["standard accuracy"] - wide["Sc-randomized accuracy"]).abs()
-    return dict(
-        learned=learned, n_runs=len(wide), n_learned=int(ok.sum()), n_only_S=only_s,
-        min_test=float(per_seed(metrics, "standard accuracy").min()),
-        s_auc_lo=float(per_seed(metrics, "S-randomized AUC").min()),
-        s_auc_hi=float(per_seed(metrics, "S-randomized AUC").max()),
-        s_acc_hi=float(per_seed(metrics, "S-randomized accuracy").max()),
-        sc_auc_lo=float(per_seed(metrics, "Sc-randomized AUC").min()),
-        sc_gap_hi=float(gap.max()))
-
-
 def numbers(results: dict, stored: dict, profile: str) -> dict:
     """Every number and text the chapter's prose glues, by name."""
     out = settings_numbers(profile)
     main = results["main"]
-    out.update(reliance_numbers(main.metrics))
+    out.update(findings.reliance(main.metrics))
     wm = results["wide"].metrics
     out["wide_s_auc"] = mean_std(per_seed(wm, "S-randomized AUC"))
     out["wide_sc_auc"] = mean_std(per_seed(wm, "Sc-randomized AUC"))
