@@ -41,6 +41,7 @@ from sbcore.attacks._common import (
     eval_mode,
 )
 from sbcore.checks import check_bool, check_int, check_number
+from sbcore.reliance.metrics import Scorer, accuracy
 
 GRAM_MAX = 4096  # largest side of a Gram matrix formed explicitly (4096^2 float64 = 128 MiB)
 
@@ -111,8 +112,6 @@ def apply_uap(X, y, uap, signed: bool = True, bounds=None) -> np.ndarray:
 def uap_accuracy(model, X, y, uap, signed: bool = True, bounds=None, batch_size: int = 8192,
                  device: str = "cpu") -> float:
     """Accuracy of a model returning (n, 2) logits on X perturbed by ``uap`` (``apply_uap``)."""
-    from sbcore.reliance.metrics import Scorer, accuracy
-
     Xp = apply_uap(X, y, uap, signed, bounds)
     check_model(model, Xp, device)
     batch_size = check_batch_size(batch_size)

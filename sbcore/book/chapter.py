@@ -12,6 +12,7 @@ from sbcore.book.inline_values import bind_in_notebook, check_glue_name
 from sbcore.checks import check_bool, check_seed
 from sbcore.paper import format_paper
 from sbcore.profiles import DESCRIPTIONS, check_device, check_profile
+from sbcore.store import device_name
 from sbcore.usage import PROBLEM_MARK
 
 
@@ -37,7 +38,7 @@ def setup_chapter(profile: str, device: str, seed: int, recompute: bool = False)
     set_seed(seed)
     if device == "cpu" and os.cpu_count() and os.cpu_count() <= 2:
         torch.set_num_threads(1)  # small models: one thread beats two on 2 cores
-    from sbcore.book import viz
+    from sbcore.book import viz  # matplotlib and seaborn: loaded once a page is set up
 
     viz.set_style()
     info = dict(profile=profile, device=device, seed=seed,
@@ -47,8 +48,6 @@ def setup_chapter(profile: str, device: str, seed: int, recompute: bool = False)
 
 
 def _device_name(device: str) -> str:
-    from sbcore.store import device_name
-
     return device_name(device)
 
 

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from sbcore.data import slab_classes, slab_intervals, slab_width
+
 CLASS_COLORS = {0: "#d1495b", 1: "#00798c"}  # negative, positive
 VARIANT_COLORS = {"standard": "#333333", "S-randomized": "#d1495b", "Sc-randomized": "#00798c"}
 
@@ -52,8 +54,6 @@ CLASS_LABELS = {0: "negative (y = 0)", 1: "positive (y = 1)"}
 def shade_slabs(ax, k: int, gamma: float, B: float = 1.0, axis: str = "x",
                 alpha: float = 0.10) -> None:
     """Tint each slab of a k-slab in its class colour (axis 'x' or 'y')."""
-    from sbcore.data import slab_classes, slab_intervals
-
     span = ax.axvspan if axis == "x" else ax.axhspan
     for (lo, hi), c in zip(slab_intervals(k, gamma, B), slab_classes(k)):
         span(lo, hi, color=CLASS_COLORS[c], alpha=alpha, lw=0)
@@ -138,8 +138,6 @@ def plot_slab_strips(samples: dict, gamma: float, B: float = 1.0, max_points: in
     ``samples`` maps k to (x, y)."""
     import numpy as np
 
-    from sbcore.data import slab_classes, slab_intervals
-
     ks = list(samples)
     fig, ax = plt.subplots(figsize=(COLUMN_IN, 0.9 + 0.8 * len(ks)))
     rng = np.random.default_rng(0)
@@ -167,8 +165,6 @@ def plot_slab_strips(samples: dict, gamma: float, B: float = 1.0, max_points: in
 
 def draw_margin_frame(axes, frame: dict) -> None:
     """One frame of the margin animation: the k-slab by class, and linear vs k-slab."""
-    from sbcore.data import slab_width
-
     k, g, B = frame["k"], frame["gamma"], frame["B"]
     for ax in axes:
         ax.clear()

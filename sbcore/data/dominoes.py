@@ -38,6 +38,7 @@ from sbcore.checks import (
     check_seed,
     is_int,
 )
+from sbcore.data import images
 from sbcore.data.blocks import InputBlocks
 from sbcore.data.synthetic import Split
 
@@ -211,8 +212,6 @@ def check_domino(name: str, variant: str) -> None:
 
 def sources(name: str, split: str, cifar_root=None) -> tuple:
     """(X, y) of the top (MNIST) and the bottom source of a domino for one split."""
-    from sbcore.data import images
-
     top = images.load_mnist(split)
     if name == "mnist-cifar":
         return top, images.load_cifar10(split, root=cifar_root)

@@ -25,7 +25,7 @@ import pandas as pd
 from sbcore.profiles import check_device
 from sbcore.studies import section
 from sbcore.studies.defences.settings import ATTACKS
-from sbcore.studies.runner import seeds_from
+from sbcore.studies.runner import merge, seeds_from
 
 NAME = EXPERIMENT = "defences"
 VERSION = 1
@@ -346,6 +346,4 @@ def compute_table11(cfg: dict, device: str = "cpu") -> dict:
 
 def parts(results: dict) -> dict:
     """{part: runner.Merged} from a study's {entry: Result}; None for a part with no entry."""
-    from sbcore.studies.runner import merge
-
     return {part: merge(results, f"{part}/") for part in PARTS}

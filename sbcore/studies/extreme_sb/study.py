@@ -40,7 +40,7 @@ from sbcore.reliance import (
     randomized_metrics,
 )
 from sbcore.studies import section
-from sbcore.studies.runner import seeds_from
+from sbcore.studies.runner import merge, seeds_from
 
 NAME = EXPERIMENT = "extreme_sb"
 VERSION = 2  # 2: one entry per (part, dataset, model); state dicts of the main part stored
@@ -308,8 +308,6 @@ def coordinate_summary(result) -> pd.DataFrame:
 def parts(results: dict) -> dict:
     """{part: runner.Merged} from a study's {entry: Result}; None for a part with no stored
     entry."""
-    from sbcore.studies.runner import merge
-
     return {part: merge(results, f"{part}/") for part in PARTS}
 
 

@@ -31,7 +31,7 @@ from sbcore.models import ModelSpec
 from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, randomized_metrics
 from sbcore.studies import section
-from sbcore.studies.runner import seeds_from
+from sbcore.studies.runner import merge, seeds_from
 
 NAME = EXPERIMENT = "generalisation"
 VERSION = 1
@@ -168,6 +168,4 @@ def chosen_runs(metrics: pd.DataFrame) -> pd.DataFrame:
 def parts(results: dict) -> dict:
     """{part: runner.Merged} from a study's {entry: Result}; None for a part with no stored
     entry."""
-    from sbcore.studies.runner import merge
-
     return {part: merge(results, f"{part}/") for part in PARTS}

@@ -24,7 +24,7 @@ import pandas as pd
 
 from sbcore.profiles import check_device
 from sbcore.studies import section
-from sbcore.studies.runner import seeds_from
+from sbcore.studies.runner import merge, seeds_from
 
 NAME = EXPERIMENT = "images"
 VERSION = 1
@@ -181,6 +181,4 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
 
 def parts(results: dict) -> dict:
     """The entries merged per part ({part: merged results or None})."""
-    from sbcore.studies.runner import merge
-
     return {p: merge(results, f"{p}/") for p in PARTS}

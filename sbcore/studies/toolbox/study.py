@@ -29,7 +29,7 @@ from sbcore.models import ModelSpec
 from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, as_scorer, per_coordinate_accuracy, randomized_metrics
 from sbcore.studies import section
-from sbcore.studies.runner import seeds_from
+from sbcore.studies.runner import merge, seeds_from
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 from sbcore.training import TrainConfig, fit_many
 
@@ -302,6 +302,4 @@ def compute_fig5(cfg: dict, device: str = "cpu") -> dict:
 def parts(results: dict) -> dict:
     """{part: runner.Merged} from a study's {entry: Result}; None for a part with no stored
     entry."""
-    from sbcore.studies.runner import merge
-
     return {part: merge(results, f"{part}/") for part in PARTS}
