@@ -485,16 +485,21 @@ def test_summary_view_puts_a_shared_seed_count_in_the_caption():
 
     from sbcore.book import summary_view
 
-    table = pd.DataFrame({"slab growth": ["1.337 ± 0.176 (n=5)", "1.294 ± 0.312 (n=5)"]},
+    table = pd.DataFrame({"slab growth": ["1.337 ± 0.176", "1.294 ± 0.312"]},
                          index=pd.Index([10, 20], name="d"))
-    styled = summary_view(table, "The sweep over d")
+    counts = pd.DataFrame({"slab growth": [5, 5]}, index=table.index)
+    styled = summary_view(table, "The sweep over d", counts)
     assert list(styled.data.columns) == ["d", "slab growth"]
     assert styled.data["slab growth"].tolist() == ["1.337 ± 0.176", "1.294 ± 0.312"]
     html = styled.to_html()
     assert "The sweep over d. Mean ± std over 5 runs per row." in html
     assert '1.337<br><span class="sd">± 0.176</span>' in html
-    mixed = table.assign(**{"slab growth": ["1.3 ± 0.1 (n=5)", "1.2 ± 0.1 (n=4)"]})
-    assert summary_view(mixed).data["slab growth"].tolist() == mixed["slab growth"].tolist()
+    mixed = summary_view(table, "", counts.assign(**{"slab growth": [5, 4]}))
+    assert mixed.data["slab growth"].tolist() == ["1.337 ± 0.176 (n=5)", "1.294 ± 0.312 (n=4)"]
+    assert mixed.caption == ""
+    unnumbered = summary_view(table.assign(**{"slab growth": ["0.5", "–"]}), "Cosines")
+    assert unnumbered.caption == "Cosines." and unnumbered.data["slab growth"].tolist() == [
+        "0.5", "–"]
 
 
 def test_compare_table_adds_the_cells_only_the_stored_run_has_after_this_runs():

@@ -221,11 +221,6 @@ SOURCES = {"paper": "paper", STORED: "stored", "this run": "this run"}
 _COUNT = r"\s*\(n=(\d+)\)"
 
 
-def _seed_counts(column: pd.Series) -> set[str]:
-    """The '(n=k)' counts in a column of 'mean ± std (n=k)' strings."""
-    return set(column.astype(str).str.extract(_COUNT, expand=False).dropna())
-
-
 def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
                profile: str = "", paper_label: str = "paper"):
     """A long comparison table (``compare_table``'s columns: the row keys, ``metric``,
@@ -331,19 +326,26 @@ def _wide_caption(title: str, stored, seeds: dict, profile: str) -> str:
     return f"{head}Mean ± std over seeds; {stored_text}; {this}."
 
 
-def summary_view(table: pd.DataFrame, title: str = ""):
-    """A table of 'mean ± std (n=k)' cells (rows named by its index, e.g. d) for the page: the
-    index as a first column, each std under its mean, and a seed count shared by every cell
-    said once in the caption. Used by 04_theory's sweeps."""
+def summary_view(table: pd.DataFrame, title: str = "", counts: pd.DataFrame | None = None):
+    """A table of 'mean ± std' cells (rows named by its index, e.g. d) for the page: the index as
+    a first column, each std under its mean. ``counts``: the number of values behind each cell
+    (same index and columns; 0 or NaN where a cell has no number), or None for cells that are
+    not means. A count shared by every cell is said once in the caption; otherwise each cell
+    says its own '(n=k)'. Used by 04_theory's sweeps and the images and perturbations tables."""
     out = table.reset_index()
     cells = [c for c in out.columns if c not in table.index.names]
-    counts = set().union(*(_seed_counts(out[c]) for c in cells))
     caption = f"{title}. " if title else ""
-    if len(counts) == 1:
-        n = counts.pop()
-        for c in cells:
-            out[c] = out[c].astype(str).str.replace(_COUNT, "", regex=True)
-        caption += f"Mean ± std over {n} run{'s' if n != '1' else ''} per row."
+    if counts is not None:
+        numbered = counts.reindex(index=table.index, columns=table.columns)
+        numbered = numbered.where(numbered > 0)
+        distinct = {int(n) for n in numbered.stack().dropna()}
+        if len(distinct) == 1:
+            n = distinct.pop()
+            caption += f"Mean ± std over {n} run{'s' if n != 1 else ''} per row."
+        elif distinct:
+            for c in cells:
+                out[c] = [text if n != n else f"{text} (n={int(n)})"
+                          for text, n in zip(out[c], numbered[c])]
     labels = [c for c in out.columns  # text labels (variant names) wrap
               if c not in cells and not pd.api.types.is_numeric_dtype(out[c])]
     return (out.style.hide(axis="index").set_table_attributes('class="dataframe wide"')

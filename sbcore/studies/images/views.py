@@ -103,10 +103,11 @@ def probe_table(results: dict):
     m["features"] = parts[1].map({"trained": "trained network",
                                   "untrained": "untrained network (baseline)"})
     m["dataset"] = m["dataset"].map(dataset_label)
-    table = m.groupby(["dataset", "model", "probe predicts", "features"], sort=False)[
-        "value"].agg(mean_std).unstack("features")
+    groups = m.groupby(["dataset", "model", "probe predicts", "features"], sort=False)["value"]
+    table = groups.agg(lambda v: mean_std(v, count=False)).unstack("features")
     return summary_view(table, "Linear probe on the features the head receives, on the "
-                               "complex-randomised test dominoes (chance 0.5)")
+                               "complex-randomised test dominoes (chance 0.5)",
+                        groups.count().unstack("features"))
 
 
 def side_table(results: dict, part: str):
@@ -116,24 +117,25 @@ def side_table(results: dict, part: str):
     if r is None or main is None:
         return None
     metrics = ["standard accuracy", "S-randomized AUC", "epochs"]
-    rows = {}
+    rows, counts = {}, {}
     for (dataset, model), g in r.metrics.groupby(["dataset", "model"], sort=False):
         base = main.metrics[(main.metrics["dataset"] == dataset) & (main.metrics["model"] == model)]
         for src in (g, base):
-            label = _side_label(part if src is g else "main", src)
-            row = {}
+            key = (dataset_label(dataset), model, _side_label(part if src is g else "main", src))
+            rows[key], counts[key] = {}, {}
             for metric in metrics:
                 v = src[src["metric"] == metric]["value"]
                 blanked = part == "alone" and src is g and metric == "S-randomized AUC"
                 if len(v) and not blanked:  # with MNIST blanked there is nothing to randomise
-                    row[_metric_label(metric)] = mean_std(v, places=1 if metric == "epochs"
-                                                          else 3)
-            rows[(dataset_label(dataset), model, label)] = row
+                    places = 1 if metric == "epochs" else 3
+                    rows[key][_metric_label(metric)] = mean_std(v, count=False, places=places)
+                    counts[key][_metric_label(metric)] = int(v.count())
     table = pd.DataFrame.from_dict(rows, orient="index").fillna("–")
     table.index.names = ["dataset", "model", "run"]
     title = ("Trained on the complex half alone" if part == "alone" else
              "The paper's momentum and the code's")
-    return summary_view(table, title)
+    return summary_view(table, title, pd.DataFrame.from_dict(counts, orient="index").set_axis(
+        table.index))
 
 
 def _side_label(part: str, metrics: pd.DataFrame) -> str:

@@ -63,35 +63,43 @@ def gradient_table(units: pd.DataFrame) -> pd.DataFrame:
     return gradient_summary(units).round(3)
 
 
-def summary_table(metrics: pd.DataFrame, part: str, by: str) -> pd.DataFrame:
-    """One row per value of ``by`` (variant, d or k) of one part: 'mean ± std (n)' of the
-    chapter's metrics."""
+def summary_table(metrics: pd.DataFrame, part: str,
+                  by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per value of ``by`` (variant, d or k) of one part: 'mean ± std' of the chapter's
+    metrics, and beside it the number of runs behind each cell."""
     m = metrics[(metrics.part == part) & metrics.metric.isin(SUMMARY_COLUMNS)]
-    table = (m.groupby([by, "metric"], sort=False)["value"].apply(mean_std)
-             .unstack("metric"))
-    return table[[c for c in SUMMARY_COLUMNS if c in table]].rename(columns=SUMMARY_COLUMNS)
+    groups = m.groupby([by, "metric"], sort=False)["value"]
+    cells = groups.apply(lambda v: mean_std(v, count=False)).unstack("metric")
+    counts = groups.count().unstack("metric")
+    order = [c for c in SUMMARY_COLUMNS if c in cells]
+    return (cells[order].rename(columns=SUMMARY_COLUMNS),
+            counts[order].rename(columns=SUMMARY_COLUMNS))
 
 
-def sweep_d_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The sweep over the dimension, one row per d."""
+def sweep_d_table(metrics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sweep over the dimension, one row per d (cells and counts)."""
     return summary_table(metrics, "sweep_d", "d")
 
 
-def sweep_k_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The sweep over the width, one row per k."""
+def sweep_k_table(metrics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sweep over the width, one row per k (cells and counts)."""
     return summary_table(metrics, "sweep_k", "k")
 
 
-def variant_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The pushed assumptions, one row per variant."""
+def variant_table(metrics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pushed assumptions, one row per variant (cells and counts)."""
     return summary_table(metrics, "variant", "variant")
 
 
 def summary_views(metrics: pd.DataFrame) -> dict:
     """The three summary tables as the page shows them (``book.summary_view``), by part."""
-    return {"sweep_d": summary_view(sweep_d_table(metrics), "The sweep over d"),
-            "sweep_k": summary_view(sweep_k_table(metrics), "The sweep over k"),
-            "variant": summary_view(variant_table(metrics), "Pushing the assumptions")}
+    def shown(table, title):
+        cells, counts = table
+        return summary_view(cells, title, counts)
+
+    return {"sweep_d": shown(sweep_d_table(metrics), "The sweep over d"),
+            "sweep_k": shown(sweep_k_table(metrics), "The sweep over k"),
+            "variant": shown(variant_table(metrics), "Pushing the assumptions")}
 
 
 def accuracy_table(metrics: pd.DataFrame, stored=None) -> pd.DataFrame:
