@@ -167,8 +167,7 @@ display(viz.styled_table(views.training(results), {"wall time (s)": "{:.1f}"}))
 display(Markdown(prose.recap(**views.recap_findings(results))))
 
 # %% [markdown]
-# * Fig. 5: from a random start (α = {eval}`format(fig5_alpha_lo, "g")`) the trained network
-#   reads the linear coordinate (linear-randomised AUC {eval}`format(fig5_lin_lo, ".3f")`); from
-#   M_slab (α = {eval}`format(fig5_alpha_hi, "g")`) it keeps the slabs (7-slabs-randomised AUC
-#   {eval}`format(fig5_slab_hi, ".3f")`) and {eval}`fig5_linear_verdict` (linear-randomised AUC
-#   {eval}`format(fig5_lin_hi, ".3f")`).
+# * Fig. 5: from a random start (α = 0) the trained network reads the linear coordinate
+#   (linear-randomised AUC {eval}`format(fig5_lin_0, ".3f")`); from M_slab (α = 1) it keeps the
+#   slabs (7-slabs-randomised AUC {eval}`format(fig5_slab_1, ".3f")`) and
+#   {eval}`fig5_linear_verdict` (linear-randomised AUC {eval}`format(fig5_lin_1, ".3f")`).

@@ -273,9 +273,7 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
             out[f"fig5_{name}_{int(a)}"] = float(sub[sub["metric"] == metric]["value"].mean())
     out["fig5_coord"] = int(results["fig5"].tables["coordinates"]["linear_at"].iloc[0])
     out["not_learned"] = len(not_learned(results))
-    f5 = findings.fig5(results["fig5"].metrics)
-    out.update({f"fig5_{k}": v for k, v in f5.items() if k != "reads_linear"},
-               **prose.verdicts(f5))
+    out.update(prose.verdicts(findings.fig5(results["fig5"].metrics)))
     return out
 
 
