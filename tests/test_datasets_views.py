@@ -9,18 +9,18 @@ import pytest
 from sbcore.book import viz
 from sbcore.data import DATASETS, slab_width
 from sbcore.studies import view
-from sbcore.studies.datasets import study as ds
+from sbcore.studies.datasets import study
 from sbcore.studies.datasets.widget import dataset_explorer, explorer_samples
 
 
 @pytest.fixture(scope="module")
 def tables():
-    return ds.compute(ds.configs("smoke")["blocks"])
+    return study.compute(study.configs("smoke")["blocks"])
 
 
 def test_config_reads_the_profile_section():
     for profile in ("smoke", "quick", "paper"):
-        cfg = ds.configs(profile)["blocks"]
+        cfg = study.configs(profile)["blocks"]
         assert cfg["n"] > 0 and view(profile, "datasets")["frames"] >= 2
         assert cfg["gamma"] == 0.1 and cfg["B"] == 1.0 and cfg["p"] == 0.1
         assert "frames" not in cfg  # picture sizes are not hashed
@@ -38,32 +38,32 @@ def test_measured_ring_frequencies_are_near_the_design(tables):
 
 def test_measured_noisy_linear_and_rotation(tables):
     res = type("R", (), {"metrics": tables["metrics"]})()
-    n = ds.configs("smoke")["blocks"]["n"]
-    assert ds.measured(res, "noisy linear: points inside the margin") == round(0.1 * n)
-    assert ds.measured(res, "rotation: max |Q Q^T - I|") < 1e-10
-    assert ds.measured(res, "rotation: max |unrotate(X) - Z|") < 1e-5
+    n = study.configs("smoke")["blocks"]["n"]
+    assert study.measured(res, "noisy linear: points inside the margin") == round(0.1 * n)
+    assert study.measured(res, "rotation: max |Q Q^T - I|") < 1e-10
+    assert study.measured(res, "rotation: max |unrotate(X) - Z|") < 1e-5
     with pytest.raises(KeyError, match="known"):
-        ds.measured(res, "nothing")
+        study.measured(res, "nothing")
     m = tables["metrics"]
     assert {"experiment", "dataset", "model", "seed", "metric", "value"} <= set(m.columns)
 
 
 def test_tables_cover_every_dataset_and_block():
-    table = ds.dataset_table()
+    table = study.dataset_table()
     assert list(table["dataset"]) == list(DATASETS)
     adv = table.set_index("dataset").loc["advms-5-7"]
     assert adv["simple set S"] == "10 × 5-slab (γ=0.05)"
-    geo = ds.block_geometry()
+    geo = study.block_geometry()
     assert list(geo["thresholds"]) == [1, 2, 4, 6]
     assert geo["slab width w_k"].iloc[2] == pytest.approx(slab_width(5))
 
 
 def test_plots_and_animation_are_self_contained():
-    samples = ds.block_samples(300)
+    samples = study.block_samples(300)
     fig = viz.plot_block_histograms(samples, shade={"5-slab": (5, 0.1, 1.0)})
     assert len([a for a in fig.axes if a.get_visible()]) == 5
     plt.close("all")
-    frames = ds.gamma_frames(200, 3)
+    frames = study.gamma_frames(200, 3)
     assert [f["gamma"] for f in frames][0] == 0.0 and frames[-1]["gamma"] < 1 / 4
     html = viz.animation_html(viz.margin_animation(frames))
     assert "<script" in html and "data:image/png;base64" in html
@@ -87,7 +87,7 @@ def test_widget_builds_and_refuses_impossible_parameters():
 
 
 def test_styled_table_hides_the_index_and_uses_the_theme_class():
-    html = viz.styled_table(ds.block_geometry(), {"gap 2Bγ": "{:.2f}"}).to_html()
+    html = viz.styled_table(study.block_geometry(), {"gap 2Bγ": "{:.2f}"}).to_html()
     assert 'class="dataframe"' in html and "0.20" in html and "–" in html
 
 

@@ -219,14 +219,14 @@ def compute_images(cfg: dict, device: str = "cpu") -> dict:
     from sbcore.attacks import best_sign, budget_shares, pgd, svd_uap, uap_accuracy
     from sbcore.models import build_image_model
     from sbcore.reliance import accuracy, as_scorer
-    from sbcore.studies.images import study as im
     from sbcore.studies.images.settings import RECIPE
+    from sbcore.studies.images.study import dataset, train_config
     from sbcore.training import fit
 
     domino = cfg["dataset"][:-2]
-    data = im.dataset(dict(part="main", domino=domino, variant="A", data_seed=cfg["data_seed"],
-                           n_train=cfg["n_train"], n_test=cfg["n_test"]))
-    config = im.train_config(dict(RECIPE, max_epochs=cfg["max_epochs"]), len(data.train))
+    data = dataset(dict(part="main", domino=domino, variant="A", data_seed=cfg["data_seed"],
+                        n_train=cfg["n_train"], n_test=cfg["n_test"]))
+    config = train_config(dict(RECIPE, max_epochs=cfg["max_epochs"]), len(data.train))
     seed = cfg["seed"]
     r = fit(build_image_model(cfg["model"], seed=seed), data, config, seed, device,
             progress=True)

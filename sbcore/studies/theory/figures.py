@@ -14,7 +14,7 @@ import pandas as pd
 
 from sbcore.book import viz
 from sbcore.book.viz import CLASS_COLORS
-from sbcore.studies.theory import simulation as theory
+from sbcore.studies.theory import simulation
 
 SIGN_COLORS = {1: "#00798c", -1: "#d1495b"}  # units with v_j > 0 / v_j < 0
 BAND_COLOR = "#999999"
@@ -38,7 +38,7 @@ def plot_trajectory(units: pd.DataFrame, steps: pd.DataFrame, d: int, k: int, et
     fig, axs = viz.panel_grid(len(panels), (3.5, 3.0))
     ax = dict(zip(panels, axs))
     t = np.arange(units.step.max() + 1)
-    b = theory.lemma1_bands(t, eta, d, k)
+    b = simulation.lemma1_bands(t, eta, d, k)
     groups = list(units.groupby(["run", "unit"]))[:max_lines]
     columns = {"linear": lambda g: g.w1, "slab": lambda g: g.w2.abs(),
                "noise": lambda g: g.noise_norm}
@@ -64,7 +64,7 @@ def plot_trajectory(units: pd.DataFrame, steps: pd.DataFrame, d: int, k: int, et
     if "margin" in ax and len(steps):
         a = ax["margin"]
         ts = np.arange(steps.step.max() + 1)
-        bb = theory.lemma1_bands(ts, eta, d, k)
+        bb = simulation.lemma1_bands(ts, eta, d, k)
         a.fill_between(ts, bb["margin_center"] - bb["margin_width"],
                        bb["margin_center"] + bb["margin_width"], color=BAND_COLOR, alpha=0.35,
                        lw=0, label="Lemma 2: (t ± ½)η/4")
@@ -128,7 +128,7 @@ def _plain_log_ticks(axis) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
-def plot_ratio_vs_d(metrics: pd.DataFrame, init_reading: str = theory.DEFAULT_INIT_READING):
+def plot_ratio_vs_d(metrics: pd.DataFrame, init_reading: str = simulation.DEFAULT_INIT_READING):
     """Linear-to-slab weight ratio over d (each seed a dot, the mean a line), with the shapes
     sqrt(d) and sqrt(d) log^(p/2) d through the smallest d; and the slab weight's growth."""
     m = metrics[(metrics.part == "sweep_d")]
@@ -140,7 +140,7 @@ def plot_ratio_vs_d(metrics: pd.DataFrame, init_reading: str = theory.DEFAULT_IN
     mean = ratio.groupby("d").value.mean()
     ax.plot(mean.index, mean.values, color="#333333", label="mean")
     ds = np.array(sorted(ratio.d.unique()), dtype=float)
-    p = theory.INIT_READINGS[init_reading]
+    p = simulation.INIT_READINGS[init_reading]
     log_label = {1: "√(log d)", 2: "log d", 4: "log² d"}.get(p, f"(log d)^{p / 2:g}")
     for shape, label, style in ((np.sqrt(ds), "∝ √d", ":"),
                                 (np.sqrt(ds) * np.log(ds) ** (p / 2), f"∝ √d·{log_label}",

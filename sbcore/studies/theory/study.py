@@ -25,7 +25,7 @@ import pandas as pd
 
 from sbcore.profiles import check_device, check_profile
 from sbcore.studies import section
-from sbcore.studies.theory import simulation as theory
+from sbcore.studies.theory import simulation
 
 EXPERIMENT = "theory"
 # The pushed assumptions. Each entry overrides the theorem's setting:
@@ -84,11 +84,11 @@ def model_name(k: int, trained_second_layer: bool = False) -> str:
     return f"({k},1) ReLU, {'trained' if trained_second_layer else 'fixed'} 2nd layer"
 
 
-def _runs_table(sim: theory.Simulation, cfg: dict, part: str, variant: str) -> pd.DataFrame:
+def _runs_table(sim: simulation.Simulation, cfg: dict, part: str, variant: str) -> pd.DataFrame:
     """Tidy metric rows of one simulation: weights, test metrics and the last batch's hinge."""
     s = sim.settings
-    summary = theory.weight_summary(sim.W, sim.v, sim.W0)
-    tests = theory.evaluate(sim.W, sim.v, cfg["n_test"], seed=cfg["seed"] + 1)
+    summary = simulation.weight_summary(sim.W, sim.v, sim.W0)
+    tests = simulation.evaluate(sim.W, sim.v, cfg["n_test"], seed=cfg["seed"] + 1)
     table = summary.merge(tests, on="run")
     last = sim.steps[sim.steps.step == sim.steps.step.max()].set_index("run")
     table["last batch live fraction"] = table["run"].map(last["live_fraction"])
@@ -107,16 +107,16 @@ def _runs_table(sim: theory.Simulation, cfg: dict, part: str, variant: str) -> p
 
 def _variant_sim(name: str, over: dict, cfg: dict, device, progress: bool):
     d, k = cfg["variants"]["d"], cfg["variants"]["k"]
-    eta = theory.step_size(d)
-    batch = over.get("batch", theory.theorem_batch(d, cfg["batch_factor"]))
+    eta = simulation.step_size(d)
+    batch = over.get("batch", simulation.theorem_batch(d, cfg["batch_factor"]))
     train_set = None
-    steps = theory.theorem_steps(eta) * over.get("steps_factor", 1)
+    steps = simulation.theorem_steps(eta) * over.get("steps_factor", 1)
     if "train_set" in over:
-        train_set = theory.theorem_batch(d, over["train_set"])
+        train_set = simulation.theorem_batch(d, over["train_set"])
         steps = over["epochs"] * (train_set // batch)
-    factor = math.sqrt(k * math.log(d) ** theory.INIT_READINGS[cfg["init_reading"]]) \
+    factor = math.sqrt(k * math.log(d) ** simulation.INIT_READINGS[cfg["init_reading"]]) \
         if over.get("fan_in_init") else 1.0
-    return theory.simulate(d, k, eta=eta, init_reading=cfg["init_reading"], init_factor=factor,
+    return simulation.simulate(d, k, eta=eta, init_reading=cfg["init_reading"], init_factor=factor,
                            batch_size=batch, steps=steps, runs=cfg["variants"]["runs"],
                            seed=cfg["seed"], device=device,
                            train_second_layer=over.get("second_layer", False),
@@ -134,7 +134,7 @@ def compute(cfg: dict, device: str = "cpu", progress: bool = True) -> dict[str, 
     common = dict(init_reading=cfg["init_reading"], seed=cfg["seed"], device=device)
     if part == "main":
         m = cfg["main"]
-        main = theory.simulate(m["d"], m["k"], batch_size=theory.theorem_batch(
+        main = simulation.simulate(m["d"], m["k"], batch_size=simulation.theorem_batch(
             m["d"], cfg["batch_factor"]), runs=m["runs"], **common)
         return dict(metrics=_runs_table(main, cfg, "main", "theorem"),
                     units=main.units.assign(d=m["d"], k=m["k"]),
@@ -145,8 +145,9 @@ def compute(cfg: dict, device: str = "cpu", progress: bool = True) -> dict[str, 
                   else [(s["d"], k) for k in s["ks"]])
         rows = []
         for d, k in tqdm(points, desc=f"theory {part}", disable=not progress):
-            sim = theory.simulate(d, k, batch_size=theory.theorem_batch(d, cfg["batch_factor"]),
-                                  runs=s["runs"], record_units=2, **common)
+            batch = simulation.theorem_batch(d, cfg["batch_factor"])
+            sim = simulation.simulate(d, k, batch_size=batch, runs=s["runs"], record_units=2,
+                                      **common)
             rows.append(_runs_table(sim, cfg, part, "theorem"))
         return dict(metrics=pd.concat(rows, ignore_index=True))
     rows, vsteps = [], []
