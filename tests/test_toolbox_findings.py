@@ -44,3 +44,13 @@ def test_fig5_reads_the_linear_coordinate_below_the_threshold():
     r = f.fig5(metrics(0.949))
     assert (r["alpha_lo"], r["alpha_hi"], r["lin_lo"], r["slab_hi"]) == (0.0, 1.0, 0.6, 0.7)
     assert r["reads_linear"] and not f.fig5(metrics(0.95))["reads_linear"]
+
+
+def test_caveat_cells_at_the_learned_edge():
+    cells = [dict(dataset="ms-5-7", test=f.LEARNED, met=1, runs=2),  # learned, one run short
+             dict(dataset="ms-5-7", test=0.949, met=0, runs=2),
+             dict(dataset="lms-5", test=1.0, met=2, runs=2)]
+    assert f.not_learned(cells) == [cells[1]] and f.short_of_stop_rule(cells) == [cells[0]]
+    c = f.caveats(cells, [])
+    assert c["all_on_plateau"] and c["not_learned"] == ([cells[1]], [])
+    assert not f.caveats(cells, [dict(cells[2], test=0.5)])["all_on_plateau"]

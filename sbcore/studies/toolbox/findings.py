@@ -63,3 +63,26 @@ def fig5(metrics: pd.DataFrame) -> dict:
                 lin_lo=float(by_alpha.loc[a0, "S-randomized AUC"]), lin_hi=lin1,
                 slab_hi=float(by_alpha.loc[a1, "Sc-randomized AUC"]),
                 reads_linear=lin1 < READS_LINEAR_BELOW)
+
+
+def not_learned(cells: list[dict]) -> list[dict]:
+    """The cells (``views.cell_summaries``) whose mean test accuracy stays below ``LEARNED``."""
+    return [c for c in cells if c["test"] < LEARNED]
+
+
+def short_of_stop_rule(cells: list[dict]) -> list[dict]:
+    """The cells that learned the task (mean test accuracy at least ``LEARNED``) although some
+    of their runs reached the update cap without meeting the stop rule (the paper trains every
+    run to it)."""
+    return [c for c in cells if c["test"] >= LEARNED and c["met"] < c["runs"]]
+
+
+def caveats(this_run: list[dict], stored: list[dict]) -> dict:
+    """The cells to caveat in this run and in the stored run (``views.cell_summaries`` of
+    each): those that did not learn, those short of the stop rule, and whether every cell that
+    did not learn is on MS-(5,7), where training first sits on the plateau of chapter 06."""
+    this_not, stored_not = not_learned(this_run), not_learned(stored)
+    return dict(not_learned=(this_not, stored_not),
+                short=(short_of_stop_rule(this_run), short_of_stop_rule(stored)),
+                all_on_plateau=all(c["dataset"] == "ms-5-7" for c in this_not + stored_not),
+                learned=LEARNED)

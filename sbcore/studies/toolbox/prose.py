@@ -4,6 +4,8 @@ from the findings (``findings.py``): no threshold is read here."""
 
 from __future__ import annotations
 
+from sbcore.book.chapter import sourced_bullets
+
 READS_LINEAR = {True: "also reads the linear coordinate",
                 False: "barely reads the linear coordinate"}
 
@@ -41,3 +43,43 @@ def recap(relying: dict, match: dict, reading: dict | None, gap: float | None,
         lines.append(f"* Table 8: the uniform filler moves the S-randomised AUC by at most "
                      f"{gap:.3f} against the same rows without it.")
     return "\n".join(lines)
+
+
+def _stop(c: dict) -> str:
+    return f"{c['met']} of {c['runs']} runs met the stop rule within {c['updates']:,} updates"
+
+
+def not_learned_line(c: dict) -> str:
+    """A cell that did not learn, with how many of its runs met the stop rule."""
+    return f"{c['where']}: test accuracy {c['test']:.3f}; {_stop(c)}"
+
+
+def short_line(c: dict) -> str:
+    """A cell that learned with runs short of the stop rule."""
+    return (f"{c['where']}: test accuracy {c['test']:.3f}, train accuracy {c['train']:.3f}; "
+            f"{_stop(c)}")
+
+
+def caveats(f: dict) -> list[str]:
+    """Markdown blocks (``findings.caveats``): a warning naming the cells where the networks did
+    not learn, a note naming those that learned with some runs short of the stop rule, each
+    left out when it would be empty."""
+    blocks = []
+    if any(f["not_learned"]):
+        plateau = ("\n\nEvery one of them is on MS-(5,7), where training first sits on a long "
+                   "plateau at chance, which the next chapter, *The MS-(5,7) plateau*, "
+                   "measures: a run still on it when training stops looks like a network that "
+                   "cannot learn the task." if f["all_on_plateau"] else "")
+        cells = sourced_bullets(*([not_learned_line(c) for c in x] for x in f["not_learned"]))
+        blocks.append(":::{warning}\nIn these cells the networks did not learn the task (mean "
+                      f"test accuracy below {f['learned']}), so their randomised AUCs say "
+                      "nothing about reliance (a network at chance is 'invariant' to "
+                      "everything):\n\n" + "\n".join(cells) + plateau + "\n:::")
+    short = sourced_bullets(*([short_line(c) for c in x] for x in f["short"]))
+    if short:
+        blocks.append(":::{note}\nIn these cells the networks learned the task, but not every "
+                      "run met the stop rule (train accuracy at least 1 − ε) before the update "
+                      "cap, where the paper trains every run to it. Their reliance is read, as "
+                      "for every run, from the checkpoint with the best validation "
+                      "accuracy:\n\n" + "\n".join(short) + "\n:::")
+    return blocks

@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, sourced_bullets, wide_table
+from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.studies import notes, section
 from sbcore.studies.toolbox import findings, prose
 from sbcore.studies.toolbox import study as tb
-from sbcore.studies.toolbox.findings import LEARNED
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 
 NAMES = {"lms-5": "LMS-5", "lms-7": "LMS-7", "ms-5-7": "MS-(5,7)", "ms-7": "MS-7"}
@@ -166,33 +165,19 @@ def all_reliance(results: dict) -> pd.DataFrame:
     return m
 
 
-def not_learned(results: dict, learned: float = LEARNED) -> list[str]:
-    """The cells (any part but Fig. 5) whose mean test accuracy stays below ``learned``, with
-    how many of their runs met the stop rule and the update cap."""
-    return [text for _, text in _not_learned_cells(results, learned)]
+def not_learned(results: dict) -> list[str]:
+    """The cells (any part but Fig. 5) that did not learn (``findings.not_learned``), with how
+    many of their runs met the stop rule and the update cap."""
+    return [prose.not_learned_line(c) for c in findings.not_learned(cell_summaries(results))]
 
 
-def _not_learned_cells(results: dict, learned: float = LEARNED) -> list[tuple[str, str]]:
-    """``not_learned``'s cells as (dataset, text)."""
-    return [(c["dataset"], f"{c['where']}: test accuracy {c['test']:.3f}; {_stop_clause(c)}")
-            for c in _cell_summaries(results) if c["test"] < learned]
+def short_of_stop_rule(results: dict) -> list[str]:
+    """The cells that learned although some of their runs stopped at the update cap short of
+    the stop rule (``findings.short_of_stop_rule``), with their mean test and train accuracy."""
+    return [prose.short_line(c) for c in findings.short_of_stop_rule(cell_summaries(results))]
 
 
-def short_of_stop_rule(results: dict, learned: float = LEARNED) -> list[str]:
-    """The cells that learned the task (mean test accuracy at least ``learned``) although
-    some of their runs reached the update cap without meeting the stop rule, with their mean
-    test and train accuracy: the paper trains every run to the stop rule."""
-    return [f"{c['where']}: test accuracy {c['test']:.3f}, train accuracy {c['train']:.3f}; "
-            f"{_stop_clause(c)}" for c in _cell_summaries(results)
-            if c["test"] >= learned and c["met"] < c["runs"]]
-
-
-def _stop_clause(cell: dict) -> str:
-    return (f"{cell['met']} of {cell['runs']} runs met the stop rule within "
-            f"{cell['updates']:,} updates")
-
-
-def _cell_summaries(results: dict) -> list[dict]:
+def cell_summaries(results: dict) -> list[dict]:
     """Per cell (any part but Fig. 5): its dataset, where it is ("Table t, dataset (d = ..),
     cell"), mean test and train accuracy (NaN where not measured), and how many of its runs
     met the stop rule within the most updates any ran."""
@@ -278,31 +263,9 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
 
 
 def caveats(results: dict, stored: dict) -> list[str]:
-    """Markdown blocks, in this run and in the stored paper-scale run: a warning naming the
-    cells where the networks did not learn, and a note naming those that learned with some
-    runs short of the stop rule (each block left out when it would be empty)."""
-    this_run, paper_run = _not_learned_cells(results), _not_learned_cells(stored)
-    blocks = []
-    if this_run or paper_run:
-        plateau = ""
-        if all(ds == "ms-5-7" for ds, _ in this_run + paper_run):  # the next chapter's subject
-            plateau = ("\n\nEvery one of them is on MS-(5,7), where training first sits on a "
-                       "long plateau at chance, which the next chapter, *The MS-(5,7) "
-                       "plateau*, measures: a run still on it when training stops looks like a "
-                       "network that cannot learn the task.")
-        cells = sourced_bullets([t for _, t in this_run], [t for _, t in paper_run])
-        blocks.append(":::{warning}\nIn these cells the networks did not learn the task (mean "
-                      f"test accuracy below {LEARNED}), so their randomised AUCs say nothing "
-                      "about reliance (a network at chance is 'invariant' to everything):\n\n"
-                      + "\n".join(cells) + plateau + "\n:::")
-    short = sourced_bullets(short_of_stop_rule(results), short_of_stop_rule(stored))
-    if short:
-        blocks.append(":::{note}\nIn these cells the networks learned the task, but not every "
-                      "run met the stop rule (train accuracy at least 1 − ε) before the update "
-                      "cap, where the paper trains every run to it. Their reliance is read, as "
-                      "for every run, from the checkpoint with the best validation "
-                      "accuracy:\n\n" + "\n".join(short) + "\n:::")
-    return blocks
+    """Markdown blocks on the cells that did not learn or fell short of the stop rule, in this
+    run and in the stored paper-scale run (``prose.caveats``; empty when there are none)."""
+    return prose.caveats(findings.caveats(cell_summaries(results), cell_summaries(stored)))
 
 
 def profile_notes(profile: str) -> list[str]:
