@@ -18,6 +18,9 @@ HELPS = 0.02
 FAILED_BELOW = 0.6
 # A randomised accuracy within this of 0.5 is at chance (a few points of test noise).
 CHANCE_BAND = 0.06
+# A member "reads" a coordinate when randomising it costs more than this test accuracy: above
+# the noise of re-drawing one coordinate on the test set.
+READS_COORDINATE = 0.02
 
 
 def ensembles(n: dict) -> dict:

@@ -174,14 +174,14 @@ def coordinates(results: dict) -> pd.DataFrame:
     return c
 
 
-def coordinate_summary(results: dict, threshold: float = 0.02) -> pd.DataFrame:
+def coordinate_summary(results: dict) -> pd.DataFrame:
     """Per dataset: how many coordinates a member reads (randomising it costs more than
-    ``threshold``), on average, how many distinct coordinates the pool reads, and how many
+    ``findings.READS_COORDINATE``), on average, how many distinct coordinates the pool reads, and how many
     members read each dataset's most-read coordinate."""
     c = coordinates(results)
     rows = []
     for name, sub in c.groupby("dataset", sort=False):
-        used = sub[sub["drop"] > threshold]
+        used = sub[sub["drop"] > findings.READS_COORDINATE]
         per_member = used.groupby("member").size().reindex(sub["member"].unique(), fill_value=0)
         top = used.groupby("coordinate").size()
         rows.append({"dataset": NAMES.get(name, name),
