@@ -244,3 +244,16 @@ def test_a_stored_paper_scale_ensemble_run_is_told_and_recapped(results):
     assert recap.count("\n* ") == len(rows) and "At the paper's scale" in recap
     assert views.stored_ensembles(NONE_STORED) == [] and \
         views.stored_ensembles_text(NONE_STORED) is None
+
+
+def test_table11_numbers_read_a_stored_table_like_a_fresh_one(results):
+    """A stored metrics table reads SGD's empty attack back as NaN: the numbers are the same."""
+    import copy
+
+    fresh = views.numbers(results, NONE_STORED, "smoke")
+    stored = dict(results, table11=copy.copy(results["table11"]))
+    m = results["table11"].metrics.copy()
+    m["attack"] = m["attack"].replace("", np.nan)
+    stored["table11"].tables = dict(results["table11"].tables, metrics=m)
+    again = views.numbers(stored, NONE_STORED, "smoke")
+    assert again["t11_sgd_std"] == fresh["t11_sgd_std"] and np.isfinite(again["t11_sgd_std"])

@@ -371,7 +371,8 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
                t11_models=", ".join(t["models"]), t11_at_epochs=t["train"]["max_epochs"],
                t11_sgd_epochs=t["sgd_train"]["max_epochs"])
     for method in ("SGD", "AT"):
-        sub = tm[(tm["method"] == method) & (tm["attack"].isin(["", "code"]))]
+        # a stored table reads SGD's empty attack back as NaN
+        sub = tm[(tm["method"] == method) & (tm["attack"].fillna("").isin(["", "code"]))]
         for metric, short in (("standard accuracy", "std"), ("robust accuracy", "rob"),
                               ("S-randomized accuracy", "srand")):
             out[f"t11_{method.lower()}_{short}"] = _mean(sub, metric=metric)
