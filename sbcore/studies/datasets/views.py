@@ -18,7 +18,7 @@ MEASURED = {"noisy_inside": "noisy linear: points inside the margin",
             "unrot_err": "rotation: max |unrotate(X) - Z|"}
 
 
-def numbers(results: dict, stored=None, profile: str = "") -> dict:
+def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """Every number the chapter's prose glues, from this run's ``blocks`` entry (``stored``
     and ``profile``, the same arguments as every study's, are not needed here): the blocks'
     parameters and geometry, the quoted ring probabilities (design and measured), the measured

@@ -170,7 +170,7 @@ def _span(lo: float, hi: float, places: int = 2) -> str:
     return a if a == b else f"{a}–{b}"
 
 
-def numbers(results: dict, stored: dict | None = None, profile: str = "quick") -> dict:
+def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """Every number and text the chapter's prose glues, by name, from this run's entries as
     ``runner.run`` returns them (``stored``, the paper-scale run's, is not needed here)."""
     parts = study.parts(results)

@@ -21,7 +21,7 @@ from sbcore.studies.measuring.oracles import (
 VARIANT_TAGS = {"S-randomized": "S", "Sc-randomized": "Sc"}
 
 
-def numbers(results: dict, stored=None, profile: str = "") -> dict:
+def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """The prose's numbers, from this run's ``oracles`` entry (``stored`` and ``profile``, the
     same arguments as every study's, are not needed): sizes, the decision rule's chance level
     (Table 1), and for every oracle and randomised half the measured and known accuracy and

@@ -107,7 +107,7 @@ def profile_notes(profile: str) -> list[str]:
     return notes.profile_notes("perturbations", profile)
 
 
-def numbers(results: dict, stored: dict | None = None, profile: str = "quick") -> dict:
+def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """Every number and text the prose glues, by name, from this run's entries as ``runner.run``
     returns them (``stored``, the paper-scale run's, has its own bullet: ``stored_findings``)."""
     s = section(profile, study.NAME)

@@ -128,7 +128,7 @@ def _num(x):
     return x.item() if isinstance(x, np.generic) else x
 
 
-def numbers(results: dict, stored=None, profile: str = "quick") -> dict:
+def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """Every number the chapter glues, by name: the setting (the profile's merged settings,
     ``study.config``), the main run's band check and end point, the gradient check, the sweeps
     and the test error (from ``results``, this run's entries as ``runner.run`` returns them:
