@@ -115,7 +115,8 @@ def test_a_stored_paper_scale_run_shows_beside_this_one(result, run):
     assert list(table.columns)[2:] == ["|cosine|, this run", "|cosine|, stored paper-scale run"]
     assert (table.iloc[:, 2] == table.iloc[:, 3]).all()
     only_stored = views.uap_cosines(None, result).data
-    assert only_stored["|cosine|, this run"].iloc[0] == "–"
+    assert only_stored["|cosine|, this run"].isna().iloc[0]
+    assert ">–</td>" in views.uap_cosines(None, result).to_html()  # shown as a dash
     bullet = prose.stored_recap(views.stored_findings(run))
     m = result.metrics
     models = m[(m["model"] != study.AVERAGING) & m["dataset"].isin(findings.SYNTHETIC)][

@@ -300,7 +300,12 @@ def _one_count(counts: pd.Series):
 def _std_below(text) -> str:
     """'0.499 ± 0.003' shown as the mean over a smaller '± 0.003' (HTML): a group of three
     sub-columns then fits the text column; the table's data keep the plain text. A stored
-    cell 'not yet run' takes two lines too, no wider than a number."""
+    cell 'not yet run' takes two lines too, no wider than a number. A bare number shows with
+    three decimals, a missing one as '–'."""
+    if text is None or (isinstance(text, float) and text != text):
+        return "–"
+    if isinstance(text, (float, np.floating)):
+        return f"{text:.3f}"
     text = str(text)
     if text == "not yet run":
         return "not yet<br>run"

@@ -77,14 +77,14 @@ def uap_cosines(results, stored=None):
                          index=pd.MultiIndex.from_tuples(pairs, names=["model", "other model"]))
     if st:
         table["|cosine|, stored paper-scale run"] = [st.get(k) for k in pairs]
-    table = table.map(lambda v: "–" if v is None or v != v else f"{v:.3f}")
     return summary_view(table, "The SVD-UAPs of the models trained on LMS-5: |cosine| between "
                                "their directions (1 is the same direction)")
 
 
 def image_table(results) -> pd.DataFrame | None:
     """The images part: per domino and model, clean accuracy, accuracy under the SVD-UAP at
-    each norm, and the share of the UAP on the MNIST pixels (both readings). None if absent."""
+    each norm, and the share of the UAP on the MNIST pixels (both readings), as numbers (the
+    page formats them). None if absent."""
     c = results.tables["curves"]
     c = c[~c["dataset"].isin(findings.SYNTHETIC)]
     if not len(c):
@@ -92,12 +92,12 @@ def image_table(results) -> pd.DataFrame | None:
     rows = []
     for (dataset, model), g in c.groupby(["dataset", "model"], sort=False):
         row = {"dataset": dataset_label(dataset), "model": model,
-               "clean accuracy": f"{g[g['attack'] == 'none']['accuracy'].iloc[0]:.3f}"}
+               "clean accuracy": float(g[g["attack"] == "none"]["accuracy"].iloc[0])}
         uap = g[g["attack"] == "SVD-UAP"]
         for r in uap.itertuples():
-            row[f"UAP norm {r.norm:g}"] = f"{r.accuracy:.3f}"
-        row["share on MNIST (‖P_S‖/‖P‖)"] = f"{uap['share_norm_ratio'].iloc[-1]:.3f}"
-        row["share on MNIST (l2 mass)"] = f"{uap['share_l2_mass'].iloc[-1]:.3f}"
+            row[f"UAP norm {r.norm:g}"] = float(r.accuracy)
+        row["share on MNIST (‖P_S‖/‖P‖)"] = float(uap["share_norm_ratio"].iloc[-1])
+        row["share on MNIST (l2 mass)"] = float(uap["share_l2_mass"].iloc[-1])
         rows.append(row)
     return pd.DataFrame(rows)
 
