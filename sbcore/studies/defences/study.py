@@ -27,6 +27,9 @@ from sbcore.studies import section
 from sbcore.studies.defences.settings import ATTACKS
 from sbcore.studies.runner import merge, seeds_from
 
+# The compute functions import the torch-backed floors (models, training, reliance, attacks)
+# inside themselves, so that configs() and cost() load without torch.
+
 NAME = EXPERIMENT = "defences"
 VERSION = 1
 PARTS = ("ensembles", "advms", "table11")

@@ -41,6 +41,7 @@ from sbcore.reliance import (
 )
 from sbcore.studies import section
 from sbcore.studies.runner import merge, seeds_from
+from sbcore.training import TrainConfig, train_many
 
 NAME = EXPERIMENT = "extreme_sb"
 VERSION = 2  # 2: one entry per (part, dataset, model); state dicts of the main part stored
@@ -111,8 +112,6 @@ def config(profile: str, part: str = "main", seed: int = 0) -> dict[str, dict]:
 
 
 def _train_config(cfg: dict):
-    from sbcore.training import TrainConfig
-
     return TrainConfig(**cfg["train"])
 
 
@@ -198,8 +197,6 @@ def _run_row(keys: dict, r) -> dict:
 
 
 def _train(cfg, data, device, track=None):
-    from sbcore.training import train_many
-
     width, depth = cfg["model"]
     return train_many(data, width, depth, _train_config(cfg), cfg["seeds"], device=device,
                       track=track, progress=True)

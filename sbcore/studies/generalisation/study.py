@@ -32,6 +32,7 @@ from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, randomized_metrics
 from sbcore.studies import section
 from sbcore.studies.runner import merge, seeds_from
+from sbcore.training import TrainConfig, train_grid, train_many
 
 NAME = EXPERIMENT = "generalisation"
 VERSION = 1
@@ -103,8 +104,6 @@ def _run_row(keys: dict, r) -> dict:
 def compute(cfg: dict, device: str = "cpu") -> dict:
     """Train and measure one entry: tidy ``metrics`` (per run and metric) and ``runs`` (how
     each run ended)."""
-    from sbcore.training import TrainConfig, train_grid, train_many
-
     check_device(device)
     data = dataset(cfg)
     # each run keeps its last model (the one that met the stop rule, diverged or hit the cap):

@@ -15,6 +15,9 @@ from sbcore.profiles import check_device
 from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 
+# The compute functions import the torch-backed floors (models, training, reliance, attacks)
+# inside themselves, so that configs() and cost() load without torch.
+
 NAME = EXPERIMENT = "perturbations"
 VERSION = 1
 AVERAGING = "averaging classifier"

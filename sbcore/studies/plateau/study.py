@@ -16,8 +16,10 @@ import pandas as pd
 from sbcore.data import make_dataset, without_coordinates
 from sbcore.models import model_label
 from sbcore.profiles import check_device
+from sbcore.reliance import accuracy, as_scorer, randomized_metrics
 from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
+from sbcore.training import TrainConfig, train_many
 
 NAME = EXPERIMENT = "plateau"
 VERSION = 1
@@ -57,8 +59,6 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     accuracy and randomised metrics), ``runs`` (one row per seed: escape update, updates run,
     stop update, final accuracies, memorised) and ``history`` (train and validation accuracy
     at every evaluation)."""
-    from sbcore.training import TrainConfig, train_many
-
     check_device(device)
     data = make_dataset(DATASET, n_train=cfg["n_train"], n_test=cfg["n_test"],
                         n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"])
@@ -95,8 +95,6 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
 def _reliance(keys: dict, r, data, device: str) -> list[dict]:
     """Test accuracy, and for data that still have S the randomised metrics of the
     extreme-SB chapter, of one rerun network."""
-    from sbcore.reliance import accuracy, as_scorer, randomized_metrics
-
     scorer = as_scorer(r.model.to(device), device)
     values = {"standard accuracy": accuracy(scorer(data.test.X), data.test.y)}
     if data.S:
