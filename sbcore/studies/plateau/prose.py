@@ -136,17 +136,22 @@ def _wide_verdict(c: dict) -> str:
     return "" if c["most_escaped"] else "Most runs still did not find the 5-slab: the cell stays open. "
 
 
-def wide(c: dict | None, stop: float) -> str:
-    """The d = 250 cell with a larger sample and cap (``findings.wide_rerun``; '' until
-    stored); ``stop``: the train accuracy at which the runs stop."""
-    if c is None:
-        return ""
-    text = (f"**The d = {c['d']} cell with a larger sample.** In the extreme-SB chapter the "
+def _wide_before(c: dict) -> str:
+    """The wide paragraph up to the runs that escaped: the cell, then the rerun."""
+    return (f"**The d = {c['d']} cell with a larger sample.** In the extreme-SB chapter the "
             f"{c['model']} had {c['esb_n']:,} training points and a cap of {c['esb_cap']:,} "
             f"updates: train accuracy {mean_std(c['before']['train'], count=False)}, test "
             f"accuracy {mean_std(c['before']['test'], count=False)}. From {c['n']:,} points "
             f"({c['n'] / c['esb_n']:.0f} times the sample) with a cap of {c['cap']:,}, "
             f"{c['escaped']} of {c['runs']} runs escape the plateau")
+
+
+def wide(c: dict | None, stop: float) -> str:
+    """The d = 250 cell with a larger sample and cap (``findings.wide_rerun``; '' until
+    stored); ``stop``: the train accuracy at which the runs stop."""
+    if c is None:
+        return ""
+    text = _wide_before(c)
     if np.isfinite(c["median"]):
         text += (f", the median run after {c['median']:,.0f} updates"
                  + (" (within that chapter's cap)" if c["within_old_cap"] else ""))
