@@ -27,7 +27,7 @@ from sbcore.attacks import (
 )
 from sbcore.attacks import uap as uap_module
 from sbcore.data import make_dataset
-from sbcore.reliance.blocks import InputBlocks
+from sbcore.data.blocks import InputBlocks
 from sbcore.reliance.metrics import Scorer, accuracy
 from sbcore.training import TrainConfig, train
 
