@@ -48,7 +48,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
-from sbcore.studies import runner
+from sbcore.studies import notes, runner
 from sbcore.studies.images import figures, study, views
 
 this_run = runner.run("images", profile, device, seed, recompute,
@@ -86,7 +86,7 @@ fig = figures.examples(views.example_data(profile))
 # {eval}`n_runs` met the stop rule.
 
 # %% tags=["remove-input"]
-display(*map(Markdown, views.profile_notes(profile)))
+display(*map(Markdown, notes.profile_notes("images", profile)))
 display(viz.styled_table(views.training(results)))
 
 # %% [markdown]

@@ -42,7 +42,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import HTML, Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
-from sbcore.studies import runner
+from sbcore.studies import notes, runner
 from sbcore.studies.perturbations import figures, prose, study, views
 
 this_run = runner.run("perturbations", profile, device, seed, recompute,
@@ -77,7 +77,7 @@ problems = show_problems(this_run, paper_run)
 # l2-mass reading $\lVert P_S \rVert^2 / \lVert P \rVert^2$.
 
 # %% tags=["remove-input"]
-display(*map(Markdown, views.profile_notes(profile)))
+display(*map(Markdown, notes.profile_notes("perturbations", profile)))
 
 # %% [markdown]
 # ## The UAPs ride $S$ (Fig. 4)

@@ -15,7 +15,7 @@ from sbcore.book.chapter import compare_table, mean_std, summary_view, wide_tabl
 from sbcore.data.dominoes import class_names
 from sbcore.data.labels import DATASET_LABELS, dataset_label
 from sbcore.paper import paper_numbers
-from sbcore.studies import notes, section
+from sbcore.studies import section
 from sbcore.studies.images import findings, prose, study
 
 DOMINOES = ("mnist-cifar", "mnist-fashion")  # the order of the chapter's tables
@@ -202,10 +202,3 @@ def numbers(results: dict, stored: dict | None, profile: str) -> dict:
                probe_verdict=prose.PROBE_VERDICT[effect],
                probe_conclusion=prose.PROBE_CONCLUSION[effect])
     return out
-
-
-def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
-    return notes.profile_notes("images", profile)
-
-

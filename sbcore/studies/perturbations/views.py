@@ -9,7 +9,7 @@ import pandas as pd
 from sbcore.book.chapter import compare_table, summary_view, wide_table
 from sbcore.data.labels import DATASET_LABELS, dataset_label
 from sbcore.paper import paper_numbers
-from sbcore.studies import notes, runner, section
+from sbcore.studies import runner, section
 from sbcore.studies.perturbations import findings, prose, study
 
 
@@ -100,11 +100,6 @@ def image_table(results) -> pd.DataFrame | None:
         row["share on MNIST (l2 mass)"] = float(uap["share_l2_mass"].iloc[-1])
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
-    return notes.profile_notes("perturbations", profile)
 
 
 def numbers(results: dict, stored: dict | None, profile: str) -> dict:
