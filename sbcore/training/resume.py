@@ -2,7 +2,7 @@
 pauses at a deadline or on Ctrl-C or SIGTERM (after the update in progress), so a run cut short
 (a GPU lease's slice, a session's end, a kill) resumes where it stopped instead of starting
 over. The runner turns this on for every store entry it computes (``runner.run``); the loop
-itself (``trainer._run_group``) saves and restores.
+itself (``loop.Loop``) saves and restores.
 
 One folder per store entry. A compute that trains several groups one after another has one
 file per group, in call order (``group-0.pt``, ``group-1.pt``, ...); the file of a group that
