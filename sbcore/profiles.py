@@ -25,7 +25,7 @@ DESCRIPTIONS = {
 }
 
 
-# Paper-versus-code conflicts (digest section 3.8) and the choice made for the paper profile.
+# Where the paper and the official code disagree, and the choice made for the paper profile.
 PAPER_CHOICES = {
     "weight decay (synthetic)": (
         "5e-5, the official notebooks' value for LMS-5 and MS-(5,7) (notebooks 01 and 04), "

@@ -1,4 +1,4 @@
-"""The synthetic blocks and datasets against the digest's numbers (paper App. B, digest 1.1-1.2).
+"""The synthetic blocks and datasets against the paper's numbers (App. B).
 
 Sample-based checks use a binomial tolerance of four standard deviations at a fixed seed, so
 they are deterministic yet would catch a wrong probability.

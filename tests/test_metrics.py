@@ -1,4 +1,4 @@
-"""Metrics on oracle classifiers whose reliance is known by construction (digest section 2).
+"""Metrics on oracle classifiers whose reliance is known by construction (paper §3, Defs 1-2).
 
 * The linear oracle reads only the linear coordinate (S): randomising S must bring its AUC to
   chance, randomising S^c must change nothing.

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sbcore.studies import section
-from sbcore.studies import runner
+from sbcore.studies import runner, section
 from sbcore.studies.plateau import figures, prose, views
 from sbcore.studies.plateau import study as pl
 

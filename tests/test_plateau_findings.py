@@ -111,9 +111,9 @@ def test_rerun_verdicts():
                                      [0.9, 0.9, 0.9, 0.5]), **args)
     assert (c["a"], c["na"], c["b"], c["nb"], c["median"]) == (1, 4, 3, 4, 60.0)
     assert c["more"] and c["most"] and c["within_old_cap"] and c["stuck"] == 1
-    c = f.rerun_against_cell(*_rerun("control", [50.0, 60.0, nan, nan], [False, False, True,
-                                                                       True], [0.9] * 2 + [0.5] * 2),
-                             **args)
+    runs = _rerun("control", [50.0, 60.0, nan, nan], [False, False, True, True],
+                  [0.9] * 2 + [0.5] * 2)
+    c = f.rerun_against_cell(*runs, **args)
     assert c["more"] and not c["most"] and not c["most_memorised"]  # 2 of 4 is not most
     assert c["median"] == 60.0 and c["within_old_cap"]  # the lower middle of four
     assert f.rerun_against_cell(*_rerun("control", [1.0], [False], [0.9]),

@@ -1,6 +1,6 @@
 """Adversarial training's inner attack (Madry et al. 2018; chapter "Ensembles and adversarial
-training do not help"; digest section 3.6): every training batch is replaced by its PGD
-version before the step, and no clean loss is mixed in.
+training do not help"; as the official utils.pgd_adv_fit_model): every training batch is
+replaced by its PGD version before the step, and no clean loss is mixed in.
 
 ``PGDAdversary`` is the ``perturb`` that the trainers (``sbcore.training.fit``, ``train_many``,
 ``fit_many``) call on each step's minibatches, with a function giving the models' logits in eval

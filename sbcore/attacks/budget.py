@@ -2,7 +2,7 @@
 perturbations, large failures"; the paper's Fig. 4: 99.6% on the linear coordinate of LMS-5,
 99.3% on the MNIST pixels of MNIST-CIFAR).
 
-The digest (section 2) leaves two readings open, and both are given here:
+The paper's wording leaves two readings open, and both are given here:
 
 * ``share_l2_mass(P, S)`` = ||P_S||^2 / ||P||^2, the fraction of the squared l2 norm on S;
 * ``share_norm_ratio(P, S)`` = ||P_S|| / ||P||; for a single feature s this is |P_s| / ||P||,

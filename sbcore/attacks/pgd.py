@@ -1,6 +1,6 @@
 """Per-example projected gradient descent (PGD, Madry et al. 2018): the worst perturbation of
 each input within an l2 or l-infinity ball (chapter "Small perturbations, large failures";
-digest sections 3.6 and 3.7).
+the official scripts/ptb_utils.py).
 
 For each example, starting from delta_0 (zero, or a random point of the ball), repeat ``iters``
 times:

@@ -1,5 +1,5 @@
 """Universal adversarial perturbations (UAPs): one perturbation for a whole set (chapter "Small
-perturbations, large failures"; digest section 3.7, the paper's Fig. 4).
+perturbations, large failures"; the paper's §4.3 and Fig. 4, the official scripts/ptb_utils.py).
 
 The paper's convention for two classes is *label-signed*: the perturbed input is
 X + (2y - 1) * uap, i.e. +uap is added to class-1 inputs and -uap to class-0 inputs, so

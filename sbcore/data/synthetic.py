@@ -1,7 +1,8 @@
 """Synthetic data of the paper: one-dimensional blocks and the datasets built from them.
 
-Every coordinate of a dataset is one independent block drawn given the label y in {-1, +1}
-(stored as {0, 1}, 1 = positive). The blocks follow App. B of the paper (digest section 1):
+Every coordinate of a dataset is one independent block drawn given the label y in {-1, +1} (stored
+as {0, 1}, 1 = positive). The blocks follow App. B of the paper (and the official
+scripts/gendata.py):
 
 * ``linear``: x = y (B gamma + (B - B gamma) U); positives on [B gamma, B], negatives mirrored.
 * ``noisy_linear``: as linear, but exactly round(n p) rows are redrawn uniform on [-B gamma,

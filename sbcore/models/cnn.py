@@ -1,11 +1,11 @@
 """The paper's one-dimensional CNN: the (f, k, d)-CNN with d convolution layers of f filters of
 size k, reading the input vector as a sequence of d_in values with one channel.
 
-As the official code's classifier (digest section 3.1): Conv1d(1 -> f, kernel k, 'same'
-padding), activation, then (d - 1) x [Conv1d(f -> f, k, 'same'), activation], flatten,
-Linear(f * d_in -> 50), activation, Linear(50 -> 2), with PyTorch's default initialisation.
-No pooling (the official code's max-pool is off by default). The paper writes the filter size
-as "k x k"; the code's filters are one-dimensional, and so are these.
+As the official code's classifier (`CNNClassifier`, scripts/synth_models.py): Conv1d(1 -> f, kernel
+k, 'same' padding), activation, then (d - 1) x [Conv1d(f -> f, k, 'same'), activation], flatten,
+Linear(f * d_in -> 50), activation, Linear(50 -> 2), with PyTorch's default initialisation. No
+pooling (the official code's max-pool is off by default). The paper writes the filter size as "k x
+k"; the code's filters are one-dimensional, and so are these.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The paper's fully connected networks: the (w, d)-FCN of width w with d hidden layers.
 
-As in the official code (digest section 3.1): Linear(d_in, w), ReLU, then (d - 1) x
+As in the official code (`get_fcn`, scripts/synth_models.py): Linear(d_in, w), ReLU, then (d - 1) x
 [Linear(w, w), ReLU], then Linear(w, 2), with PyTorch's default nn.Linear initialisation.
 The two outputs are the logits of classes 0 and 1.
 

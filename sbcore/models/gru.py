@@ -1,8 +1,8 @@
 """The paper's recurrent network: the (h, l, d)-GRU with d layers of hidden size h, reading the
 input vector as d_in / l steps of l features.
 
-As the official code's classifier (digest section 3.1): the d_in-vector is cut into
-consecutive chunks of l coordinates, a d-layer GRU reads them in order, and Linear(h -> 2) maps
+As the official code's classifier (`GRUClassifier`, scripts/synth_models.py): the d_in-vector is cut
+into consecutive chunks of l coordinates, a d-layer GRU reads them in order, and Linear(h -> 2) maps
 the last step's output (the top layer's final hidden state) to the two logits.
 
 The recurrence is written out here with nn.Linear layers instead of calling nn.GRU, for two

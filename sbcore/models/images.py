@@ -2,13 +2,13 @@
 trains from scratch on MNIST-CIFAR (MobileNetV2, GoogLeNet, ResNet50, DenseNet121) and a small
 CNN for the quick profile on a CPU.
 
-The paper's code uses the CIFAR versions of the four networks from the PyTorch_CIFAR10
-collection (digest section 3.1). They differ from the ImageNet models mainly in the stem: a
-3 x 3 convolution with stride 1 instead of a 7 x 7 with stride 2, so that a small image is not
-shrunk at once. Every model here takes a float batch (n, 3, H, W), with H and W multiples of 32
-and at least 32 (the book's MNIST-CIFAR images are 3 x 64 x 32: MNIST on top of CIFAR), and
-returns (n, num_classes) logits. An adaptive average pool sits before every head, so any such
-H x W gives a feature vector of fixed length.
+The paper's code uses the CIFAR versions of the four networks from the PyTorch_CIFAR10 collection
+(the official repository's cifar10_models/, vendored from huyvnphan/PyTorch_CIFAR10). They differ
+from the ImageNet models mainly in the stem: a 3 x 3 convolution with stride 1 instead of a 7 x 7
+with stride 2, so that a small image is not shrunk at once. Every model here takes a float batch (n,
+3, H, W), with H and W multiples of 32 and at least 32 (the book's MNIST-CIFAR images are 3 x 64 x
+32: MNIST on top of CIFAR), and returns (n, num_classes) logits. An adaptive average pool sits
+before every head, so any such H x W gives a feature vector of fixed length.
 
 ``build_image_model(name, num_classes, seed)`` builds one of ``IMAGE_MODELS`` by name with a
 seeded initialisation that leaves the global random state untouched.
@@ -163,7 +163,7 @@ class DenseNet121(_ImageClassifier):
 
     - stem: 3x3 conv 3 -> 64, stride 1, batch norm, ReLU (the ImageNet 7x7 stride-2 conv
       replaced, as in the official code's CIFAR version), then a 3x3 stride-2 max-pool, which
-      the digest says that version keeps;
+      that version keeps;
     - dense blocks of [6, 12, 24, 16] layers, growth 32, bottleneck 4 x 32, with transitions
       (compression 0.5, 2x2 average pool) between them; 1024 channels at the end;
     - final batch norm and ReLU, adaptive average pool, linear 1024 -> num_classes;
@@ -257,7 +257,7 @@ class MobileNetV2(_ImageClassifier):
     - stem: 3x3 conv 3 -> 32 with stride 1 (ImageNet: 2), batch norm, ReLU6;
     - inverted-residual stages (t, c, n, s) = (1,16,1,1), (6,24,2,1), (6,32,3,2), (6,64,4,2),
       (6,96,3,1), (6,160,3,2), (6,320,1,1): the second stage's stride is 1 instead of 2,
-      the CIFAR adaptation the digest attributes to the official code; the image is
+      the CIFAR adaptation of the official code's version; the image is
       downsampled 8 times in all (ImageNet: 32);
     - 1x1 conv 320 -> 1280, batch norm, ReLU6, adaptive average pool, dropout 0.2, linear
       1280 -> num_classes;
@@ -360,7 +360,7 @@ class GoogLeNet(_ImageClassifier):
     - adaptive average pool, dropout 0.2, linear 1024 -> num_classes;
     - batch norm after every conv (eps 1e-3), convs and linear at PyTorch's default init.
     Unlike the official code's ``googlenet(...)``, which ignores its arguments and always has
-    10 outputs (digest section 3.1), this one has ``num_classes`` outputs.
+    10 outputs (its keyword arguments are ignored), this one has ``num_classes`` outputs.
     """
 
     def __init__(self, num_classes: int = 2):

@@ -4,7 +4,7 @@ A *scorer* maps inputs as the model sees them, (n, *input_shape), to one score p
 logit1 - logit0; a positive score predicts class 1. Torch models become scorers through
 ``Scorer`` (or ``as_scorer``); oracle classifiers in the tests and chapters are plain functions.
 
-Randomising a block (digest section 2): undo the rotation if there is one, draw ONE
+Randomising a block (paper §3, Definitions 1-2): undo the rotation if there is one, draw ONE
 permutation of the rows and move the whole block with it (so its joint structure is kept and
 it becomes independent of y and of the other features), then rotate back. The permutation
 runs across all samples, not within a class: within-class shuffling would keep the block

@@ -176,8 +176,8 @@ def coordinates(results: dict) -> pd.DataFrame:
 
 def coordinate_summary(results: dict) -> pd.DataFrame:
     """Per dataset: how many coordinates a member reads (randomising it costs more than
-    ``findings.READS_COORDINATE``), on average, how many distinct coordinates the pool reads, and how many
-    members read each dataset's most-read coordinate."""
+    ``findings.READS_COORDINATE``), on average, how many distinct coordinates the pool reads,
+    and how many members read each dataset's most-read coordinate."""
     c = coordinates(results)
     rows = []
     for name, sub in c.groupby("dataset", sort=False):

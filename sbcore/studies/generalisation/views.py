@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.book.chapter import compare_table, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.studies import notes, section
 from sbcore.studies.generalisation import findings, prose

@@ -133,7 +133,9 @@ def _wide_verdict(c: dict) -> str:
                 "them at chance, randomising the other coordinates costs little. That is the "
                 "extreme simplicity bias the paper reports at this d, reproduced once the "
                 "plateau is behind the network. ")
-    return "" if c["most_escaped"] else "Most runs still did not find the 5-slab: the cell stays open. "
+    if c["most_escaped"]:
+        return ""
+    return "Most runs still did not find the 5-slab: the cell stays open. "
 
 
 def _wide_before(c: dict) -> str:

@@ -1,6 +1,7 @@
 """The toolbox chapter's recap where its shape branches (the Table 6 and Table 8 bullets exist
-only where those tables ran; the first bullet's verdict holds math), and the verdict phrase glued into its fixed sentences, written
-from the findings (``findings.py``): no threshold is read here."""
+only where those tables ran; the first bullet's verdict holds math), and the verdict phrase
+glued into its fixed sentences, written from the findings (``findings.py``): no threshold is
+read here."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ def relies(r: dict) -> str:
 
 def recap(relying: dict, match: dict, reading: dict | None, gap: float | None,
           names: dict) -> str:
-    """The first bullet (``relies``), the Table 6 bullet (``match``, ``findings.table6_reading``; None where Table 6 has no two
-    readings) and the Table 8 bullet (``findings.filler_gap``; None without filler rows)."""
+    """The first bullet (``relies``), the Table 6 bullet (``match``,
+    ``findings.table6_reading``; None where Table 6 has no two readings) and the Table 8
+    bullet (``findings.filler_gap``; None without filler rows)."""
     lines = [relies(relying)]
     if reading is not None:
         lines.append(f"* Table 6: this run's LMS-5 and LMS-7 cells differ from the paper's "

@@ -281,5 +281,6 @@ def recap_findings(results: dict) -> dict:
     effect = filler_effect(results)
     relying = findings.relies_on_S_alone(
         {p: None if r is None else r.metrics for p, r in results.items()})
-    return dict(relying=relying, match=match, reading=findings.table6_reading(match) if len(match) == 2 else None,
+    reading = findings.table6_reading(match) if len(match) == 2 else None
+    return dict(relying=relying, match=match, reading=reading,
                 gap=findings.filler_gap(effect) if len(effect) else None, names=NAMES)
