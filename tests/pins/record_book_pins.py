@@ -175,10 +175,10 @@ def book_pipeline():
     return module
 
 
-def execute_book(profile: str, work: Path, jobs: int = 2) -> Path:
+def execute_book(profile: str, work: Path, jobs: int = 2) -> tuple[Path, list[str]]:
     """Execute every chapter at ``profile`` into ``work/book`` with a fresh store
-    ``work/results`` (a copy of the checkout's results/paper); returns the book folder. Raises
-    if a chapter failed."""
+    ``work/results`` (a copy of the checkout's results/paper); returns the book folder and a
+    line per failed chapter (a failed chapter leaves no notebook there)."""
     pipeline = book_pipeline()
     store = Path(work) / "results"
     if (pipeline.ROOT / "results" / "paper").exists():
@@ -194,10 +194,9 @@ def execute_book(profile: str, work: Path, jobs: int = 2) -> Path:
             os.environ.pop("SB_RESULTS", None)
         else:
             os.environ["SB_RESULTS"] = old
-    failed = [o.name for o in outcomes if not o.ok]
-    if failed:
-        raise RuntimeError(f"chapters failed at {profile}: {', '.join(failed)}")
-    return Path(work) / "book"
+    failed = [f"{o.name}: failed at {profile}: {o.error.splitlines()[0] if o.error else '?'}"
+              for o in outcomes if not o.ok]
+    return Path(work) / "book", failed
 
 
 def differences(pinned: dict, now: dict) -> list[str]:
@@ -253,17 +252,20 @@ def main(argv=None) -> int:
     if not args.book:
         print(f"pipeline {book_pipeline().__file__}", file=sys.stderr)
     pin_file = args.out or PINS / f"book_{profile}.json"
+    failed = []
     with tempfile.TemporaryDirectory(prefix="book_pins.") as tmp:
         if args.book:
             book = args.book
         else:
-            work = args.keep or Path(tmp)
-            book = execute_book(profile, work)
+            book, failed = execute_book(profile, args.keep or Path(tmp))
         pins = book_pins(book)
     if args.compare:
-        diffs = differences(json.loads(pin_file.read_text())["chapters"], pins)
+        diffs = failed + differences(json.loads(pin_file.read_text())["chapters"], pins)
         print("\n".join(diffs) or f"no difference from {pin_file}")
         return 1 if diffs else 0
+    if failed:
+        print("\n".join(failed) + "\nnothing recorded", file=sys.stderr)
+        return 2
     pin_file.write_text(json.dumps({"profile": profile, "chapters": pins}, indent=1,
                                    ensure_ascii=False) + "\n")
     glued, tables = counts(pins)
