@@ -43,11 +43,10 @@ from IPython.display import HTML, Markdown, display
 from sbcore.book import glue_all, show_problems
 from sbcore.studies import runner, view
 from sbcore.studies.extreme_sb import figures, views
-from sbcore.studies.extreme_sb import study as esb
 
 this_run = runner.run("extreme_sb", profile, device, seed, recompute)
 paper_run = runner.lookup("extreme_sb", "paper")
-results, stored = esb.parts(this_run), esb.parts(paper_run)
+results, stored = runner.parts("extreme_sb", this_run), runner.parts("extreme_sb", paper_run)
 main = results["main"]
 nums = views.numbers(results, stored, profile)
 glue_all(nums)

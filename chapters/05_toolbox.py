@@ -43,11 +43,10 @@ from IPython.display import Markdown, display
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
 from sbcore.studies.toolbox import figures, prose, views
-from sbcore.studies.toolbox import study as tb
 
 this_run = runner.run("toolbox", profile, device, seed, recompute)
 paper_run = runner.lookup("toolbox", "paper")
-results, stored = tb.parts(this_run), tb.parts(paper_run)
+results, stored = runner.parts("toolbox", this_run), runner.parts("toolbox", paper_run)
 nums = views.numbers(results, stored, profile)
 glue_all(nums)
 

@@ -44,7 +44,6 @@ from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, stored_label, viz
 from sbcore.studies import runner
-from sbcore.studies.extreme_sb import study as esb
 from sbcore.studies.plateau import figures, prose, views
 
 this_run = runner.run("plateau", profile, device, seed, recompute)
@@ -52,7 +51,7 @@ paper_run = runner.lookup("plateau", "paper")
 esb_paper = runner.lookup("extreme_sb", "paper")
 result = runner.merge(this_run)
 stored = runner.merge(paper_run)
-esb_parts = esb.parts(esb_paper)
+esb_parts = runner.parts("extreme_sb", esb_paper)
 cells = views.stored_cells(esb_parts)
 glue_all({**views.numbers(result, stored, profile), **cells})
 

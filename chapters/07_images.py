@@ -54,7 +54,7 @@ from sbcore.studies.images import figures, study, views
 this_run = runner.run("images", profile, device, seed, recompute,
                       only=study.runnable(profile, seed))
 paper_run = runner.lookup("images", "paper")
-results, stored = study.parts(this_run), study.parts(paper_run)
+results, stored = runner.parts("images", this_run), runner.parts("images", paper_run)
 glue_all(views.numbers(this_run, paper_run, profile))
 
 # %% tags=["remove-input", "remove-stderr"]

@@ -43,11 +43,11 @@ from IPython.display import Markdown, display
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
 from sbcore.studies.generalisation import figures, views
-from sbcore.studies.generalisation import study as gs
 
 this_run = runner.run("generalisation", profile, device, seed, recompute)
 paper_run = runner.lookup("generalisation", "paper")
-results, stored = gs.parts(this_run), gs.parts(paper_run)
+results = runner.parts("generalisation", this_run)
+stored = runner.parts("generalisation", paper_run)
 nums = views.numbers(results, stored, profile)
 glue_all(nums)
 

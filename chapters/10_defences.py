@@ -42,13 +42,12 @@ from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
-from sbcore.studies.defences import figures, prose, views
-from sbcore.studies.defences import study as ds
+from sbcore.studies.defences import figures, prose, study, views
 
 this_run = runner.run("defences", profile, device, seed, recompute,
-                      only=ds.runnable(profile, seed))
+                      only=study.runnable(profile, seed))
 paper_run = runner.lookup("defences", "paper")
-results, stored = ds.parts(this_run), ds.parts(paper_run)
+results, stored = runner.parts("defences", this_run), runner.parts("defences", paper_run)
 nums = views.numbers(results, stored, profile)
 glue_all(nums)
 

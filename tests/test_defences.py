@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from sbcore.data import make_dataset
+from sbcore.studies import runner
 from sbcore.studies.defences import figures, prose, views
 from sbcore.studies.defences import study as ds
 
@@ -22,7 +23,7 @@ CI_UPDATES = 1_500
 
 @pytest.fixture(scope="module")
 def results(smoke_run):
-    return ds.parts(smoke_run("defences"))
+    return runner.parts("defences", smoke_run("defences"))
 
 
 @pytest.fixture(autouse=True)

@@ -131,7 +131,7 @@ def smoke_results(smoke_run, smoke_store):
 
 def test_metrics_are_tidy_one_row_per_seed_model_metric(smoke_results):
     first, _ = smoke_results
-    for part, res in esb.parts(first).items():
+    for part, res in runner.parts("extreme_sb", first).items():
         cfgs = esb.config("smoke", part)
         m = res.metrics
         assert set(store.TIDY_COLUMNS) <= set(m.columns) and "d" in m.columns
@@ -144,7 +144,7 @@ def test_metrics_are_tidy_one_row_per_seed_model_metric(smoke_results):
 
 def test_main_part_stores_the_figure_tables_and_the_networks(smoke_results):
     first = smoke_results[0]
-    main = esb.parts(first)["main"]
+    main = runner.parts("extreme_sb", first)["main"]
     cfgs = esb.config("smoke", "main")
     d = next(iter(cfgs.values()))["d"]
     for name in ("runs", "per_coordinate", "influence", "logits", "history", "boundary",
@@ -177,7 +177,7 @@ def test_fig1_in_two_dimensions_the_networks_take_the_single_threshold(smoke_res
     chance with S randomised and unchanged with the slab randomised; the stored grid holds
     every seed's scores over the plane, and along the slab axis the predicted class never
     changes at a fixed S away from the boundary (the boundary runs across S)."""
-    toy = esb.parts(smoke_results[0])["toy"]
+    toy = runner.parts("extreme_sb", smoke_results[0])["toy"]
     cfg = next(iter(esb.config("smoke", "toy").values()))
     assert cfg["d"] == 2 and toy.metrics["d"].eq(2).all()
     wide = toy.metrics.pivot_table(index="seed", columns="metric", values="value")
@@ -214,7 +214,7 @@ def test_paper_table_matches_compare_table_keys():
 
 
 def test_coordinate_summary_is_tidy(smoke_results):
-    main = esb.parts(smoke_results[0])["main"]
+    main = runner.parts("extreme_sb", smoke_results[0])["main"]
     summary = esb.coordinate_summary(main)
     assert set(store.TIDY_COLUMNS) <= set(summary.columns)
     assert set(summary["metric"]) == set(esb.COORDINATE_METRICS)

@@ -14,7 +14,7 @@ import pytest
 
 from sbcore.book import viz
 from sbcore.book.inline_values import inline_names
-from sbcore.studies import section
+from sbcore.studies import runner, section
 from sbcore.studies.extreme_sb import figures, findings, prose, settings, views
 from sbcore.studies.extreme_sb import study as esb
 
@@ -24,7 +24,7 @@ NONE_STORED = {part: None for part in esb.PARTS}
 
 @pytest.fixture(scope="module")
 def results(smoke_run):
-    return esb.parts(smoke_run("extreme_sb"))
+    return runner.parts("extreme_sb", smoke_run("extreme_sb"))
 
 
 @pytest.fixture(autouse=True)

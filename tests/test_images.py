@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sbcore.data.dominoes import make_dominoes
+from sbcore.studies import runner
 from sbcore.studies.images import figures, prose, study, views
 
 NONE_STORED = {part: None for part in study.PARTS}
@@ -23,7 +24,7 @@ def run(smoke_run):
 
 @pytest.fixture(scope="module")
 def results(run):
-    return study.parts(run)
+    return runner.parts("images", run)
 
 
 @pytest.fixture(autouse=True)

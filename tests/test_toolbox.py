@@ -12,6 +12,7 @@ import torch
 from sbcore.data import make_dataset
 from sbcore.models import ModelSpec
 from sbcore.reliance import accuracy, as_scorer
+from sbcore.studies import runner
 from sbcore.studies.toolbox import figures, prose, views
 from sbcore.studies.toolbox import study as tb
 
@@ -20,7 +21,7 @@ NONE_STORED = {part: None for part in tb.PARTS}
 
 @pytest.fixture(scope="module")
 def results(smoke_run):
-    return tb.parts(smoke_run("toolbox"))
+    return runner.parts("toolbox", smoke_run("toolbox"))
 
 
 @pytest.fixture(autouse=True)

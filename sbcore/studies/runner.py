@@ -329,6 +329,12 @@ def merge(results: dict, prefix: str | None = None) -> Merged | None:
     return Merged(sub) if any(v is not None for v in sub.values()) else None
 
 
+def parts(name: str, results: dict) -> dict:
+    """{part: Merged} for a study whose entries are named ``<part>/...`` (its ``PARTS``), from
+    its {entry: Result}; None for a part with no stored entry."""
+    return {part: merge(results, f"{part}/") for part in study(name).PARTS}
+
+
 def ledger(profile: str, studies=STUDIES, seed: int = 0,
            root: Path | None = None) -> pd.DataFrame:
     """Per study and entry: stored, missing, stale or damaged, with the stored device and date."""

@@ -25,7 +25,7 @@ import pandas as pd
 from sbcore.profiles import check_device
 from sbcore.studies import section
 from sbcore.studies.defences.settings import ATTACKS
-from sbcore.studies.runner import merge, seeds_from
+from sbcore.studies.runner import seeds_from
 
 # The compute functions import the torch-backed floors (models, training, reliance, attacks)
 # inside themselves, so that configs() and cost() load without torch.
@@ -346,7 +346,3 @@ def compute_table11(cfg: dict, device: str = "cpu") -> dict:
                          wall_time_s=round(r.wall_time_s, 2)))
     return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs)}
 
-
-def parts(results: dict) -> dict:
-    """{part: runner.Merged} from a study's {entry: Result}; None for a part with no entry."""
-    return {part: merge(results, f"{part}/") for part in PARTS}

@@ -1,7 +1,7 @@
 """What the defences chapter (10_defences) shows, from the study's results: the tables beside
 the paper's Fig. 6, Fig. 7 and Table 11, and the numbers the prose glues.
 
-Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``study.parts``
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``runner.parts``
 gives them, for this run (``results``) and for the stored paper-scale run (``stored``). No
 plotting here (that is ``figures.py``).
 """

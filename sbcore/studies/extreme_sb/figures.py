@@ -1,7 +1,7 @@
 """The extreme simplicity bias chapter's figures (Fig. 3a-c, per-coordinate view, training
 dynamics), assembled from the study's tables in the house style of ``sbcore.book.viz``.
 
-Every function takes the study's parts (``{part: runner.Merged}``, ``study.parts``) or the
+Every function takes the study's parts (``{part: runner.Merged}``, ``runner.parts``) or the
 main part, and returns a matplotlib Figure (the animation: self-contained HTML)."""
 
 from __future__ import annotations

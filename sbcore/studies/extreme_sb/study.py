@@ -40,7 +40,7 @@ from sbcore.reliance import (
     randomized_metrics,
 )
 from sbcore.studies import section
-from sbcore.studies.runner import merge, seeds_from
+from sbcore.studies.runner import seeds_from
 from sbcore.training import TrainConfig, train_many
 
 NAME = EXPERIMENT = "extreme_sb"
@@ -301,11 +301,6 @@ def coordinate_summary(result) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True).assign(experiment=EXPERIMENT)
     return out[["experiment"] + keys + ["metric", "value"]]
 
-
-def parts(results: dict) -> dict:
-    """{part: runner.Merged} from a study's {entry: Result}; None for a part with no stored
-    entry."""
-    return {part: merge(results, f"{part}/") for part in PARTS}
 
 
 # --------------------------------------------------------------------------------------------

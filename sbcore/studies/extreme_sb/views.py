@@ -3,7 +3,7 @@ tables, the numbers the prose glues (``numbers``), and the notes written from th
 caveat on cells that did not learn, the verdict of the S-removed control, the profile notes).
 
 Every function takes the study's parts, ``{part: runner.Merged or None}`` as
-``study.parts`` gives them, for this run (``results``) and for the stored paper-scale run
+``runner.parts`` gives them, for this run (``results``) and for the stored paper-scale run
 (``stored``). No plotting here (that is ``figures.py``).
 """
 

@@ -31,7 +31,7 @@ from sbcore.models import ModelSpec
 from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, randomized_metrics
 from sbcore.studies import section
-from sbcore.studies.runner import merge, seeds_from
+from sbcore.studies.runner import seeds_from
 from sbcore.training import TrainConfig, train_grid, train_many
 
 NAME = EXPERIMENT = "generalisation"
@@ -163,8 +163,3 @@ def chosen_runs(metrics: pd.DataFrame) -> pd.DataFrame:
     picked = select(metrics)[keys]
     return metrics.merge(picked, on=keys, how="inner")
 
-
-def parts(results: dict) -> dict:
-    """{part: runner.Merged} from a study's {entry: Result}; None for a part with no stored
-    entry."""
-    return {part: merge(results, f"{part}/") for part in PARTS}

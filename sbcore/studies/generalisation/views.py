@@ -1,7 +1,7 @@
 """What the generalisation chapter (09_generalisation) shows, from the study's results: Table 2
 and Table 10 beside the paper, how the grid's runs ended, and the numbers the prose glues.
 
-Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``study.parts``
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``runner.parts``
 gives them, for this run (``results``) and for the stored paper-scale run (``stored``). A stored
 grid counts only when all its entries are there (a network's choice is over its whole grid).
 No plotting here (that is ``figures.py``).

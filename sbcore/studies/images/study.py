@@ -24,7 +24,7 @@ import pandas as pd
 
 from sbcore.profiles import check_device
 from sbcore.studies import section
-from sbcore.studies.runner import merge, seeds_from
+from sbcore.studies.runner import seeds_from
 
 # The compute functions import the torch-backed floors (models, training, reliance, attacks)
 # inside themselves, so that configs() and cost() load without torch.
@@ -181,7 +181,3 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs),
             "logits": pd.concat(logits, ignore_index=True)}
 
-
-def parts(results: dict) -> dict:
-    """The entries merged per part ({part: merged results or None})."""
-    return {p: merge(results, f"{p}/") for p in PARTS}

@@ -2,7 +2,7 @@
 paper's Tables 4 and 5, the probe, the momentum and complex-half-alone checks, and the numbers
 the prose glues.
 
-Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``study.parts``
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``runner.parts``
 gives them, for this run (``results``) and the stored paper-scale run (``stored``). No
 plotting here (that is ``figures.py``).
 """
@@ -15,7 +15,7 @@ from sbcore.book.chapter import compare_table, mean_std, summary_view, wide_tabl
 from sbcore.data.dominoes import class_names
 from sbcore.data.labels import DATASET_LABELS, dataset_label
 from sbcore.paper import paper_numbers
-from sbcore.studies import section
+from sbcore.studies import runner, section
 from sbcore.studies.images import findings, prose, study
 
 DOMINOES = ("mnist-cifar", "mnist-fashion")  # the order of the chapter's tables
@@ -173,7 +173,7 @@ def _span(lo: float, hi: float, places: int = 2) -> str:
 def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """Every number and text the chapter's prose glues, by name, from this run's entries as
     ``runner.run`` returns them (``stored``, the paper-scale run's, is not needed here)."""
-    parts = study.parts(results)
+    parts = runner.parts("images", results)
     s = section(profile, study.NAME)
     t = s["train"]
     main = parts["main"].metrics

@@ -29,7 +29,7 @@ from sbcore.models import ModelSpec
 from sbcore.profiles import check_device
 from sbcore.reliance import accuracy, as_scorer, per_coordinate_accuracy, randomized_metrics
 from sbcore.studies import section
-from sbcore.studies.runner import merge, seeds_from
+from sbcore.studies.runner import seeds_from
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 from sbcore.training import TrainConfig, fit_many
 
@@ -298,8 +298,3 @@ def compute_fig5(cfg: dict, device: str = "cpu") -> dict:
     return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs),
             "coordinates": out_coords}
 
-
-def parts(results: dict) -> dict:
-    """{part: runner.Merged} from a study's {entry: Result}; None for a part with no stored
-    entry."""
-    return {part: merge(results, f"{part}/") for part in PARTS}

@@ -1,7 +1,7 @@
 """What the toolbox chapter (05_toolbox) shows, from the study's results: the comparison
 tables beside the paper's Tables 4 and 6-9, Fig. 5's numbers, and the numbers the prose glues.
 
-Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``study.parts``
+Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``runner.parts``
 gives them, for this run (``results``) and for the stored paper-scale run (``stored``). No
 plotting here (that is ``figures.py``).
 """
