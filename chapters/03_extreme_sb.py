@@ -41,7 +41,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import HTML, Markdown, display
 
 from sbcore.book import glue_all, show_problems
-from sbcore.studies import runner, view
+from sbcore.studies import notes, runner, view
 from sbcore.studies.extreme_sb import figures, views
 
 this_run = runner.run("extreme_sb", profile, device, seed, recompute)
@@ -71,7 +71,7 @@ problems = show_problems(this_run, paper_run)
 #   accuracy (never the test set).
 
 # %% tags=["remove-input"]
-display(*map(Markdown, views.profile_notes(profile)))
+display(*map(Markdown, notes.profile_notes("extreme_sb", profile)))
 
 # %% [markdown]
 # ## First, in two dimensions (Fig. 1)

@@ -41,7 +41,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
-from sbcore.studies import runner
+from sbcore.studies import notes, runner
 from sbcore.studies.toolbox import figures, prose, views
 
 this_run = runner.run("toolbox", profile, device, seed, recompute)
@@ -68,7 +68,7 @@ problems = show_problems(this_run, paper_run)
 # coordinates.
 
 # %% tags=["remove-input"]
-display(*map(Markdown, views.profile_notes(profile)))
+display(*map(Markdown, notes.profile_notes("toolbox", profile)))
 display(*map(Markdown, views.caveats(results, stored)))
 
 # %% [markdown]

@@ -43,7 +43,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, stored_label, viz
-from sbcore.studies import runner
+from sbcore.studies import notes, runner
 from sbcore.studies.plateau import figures, prose, views
 
 this_run = runner.run("plateau", profile, device, seed, recompute)
@@ -68,7 +68,7 @@ problems = show_problems(this_run, paper_run, esb_paper)
 # accuracy reaches 0.98, or at {eval}`format(cap, ",d")` updates.
 
 # %% tags=["remove-input"]
-display(*map(Markdown, views.profile_notes(profile)))
+display(*map(Markdown, notes.profile_notes("plateau", profile)))
 
 # %% [markdown]
 # ## The plateau grows with d

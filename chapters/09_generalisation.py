@@ -41,7 +41,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
-from sbcore.studies import runner
+from sbcore.studies import notes, runner
 from sbcore.studies.generalisation import figures, views
 
 this_run = runner.run("generalisation", profile, device, seed, recompute)
@@ -73,7 +73,7 @@ problems = show_problems(this_run, paper_run)
 # one stack of networks, each with its own learning rate, weight decay and momentum.
 
 # %% tags=["remove-input"]
-display(*map(Markdown, views.profile_notes(profile)))
+display(*map(Markdown, notes.profile_notes("generalisation", profile)))
 
 # %% [markdown]
 # ## The price of simplicity bias

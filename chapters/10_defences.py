@@ -41,7 +41,7 @@ info = setup_chapter(profile, device, seed, recompute)
 from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
-from sbcore.studies import runner
+from sbcore.studies import notes, runner
 from sbcore.studies.defences import figures, prose, study, views
 
 this_run = runner.run("defences", profile, device, seed, recompute,
@@ -53,7 +53,7 @@ glue_all(nums)
 
 # %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(this_run, paper_run)
-display(*map(Markdown, views.profile_notes(profile)))
+display(*map(Markdown, notes.profile_notes("defences", profile)))
 
 # %% [markdown]
 # ## Ensembles (Fig. 6)

@@ -14,7 +14,7 @@ import pytest
 
 from sbcore.book import viz
 from sbcore.book.inline_values import inline_names
-from sbcore.studies import runner, section
+from sbcore.studies import notes, runner, section
 from sbcore.studies.extreme_sb import figures, findings, prose, settings, views
 from sbcore.studies.extreme_sb import study as esb
 
@@ -223,11 +223,11 @@ def test_stored_from_says_device_and_date():
 
 
 def test_profile_notes():
-    assert len(views.profile_notes("paper")) == 1
-    choices, quick = views.profile_notes("quick")
+    assert len(notes.profile_notes("extreme_sb", "paper")) == 1
+    choices, quick = notes.profile_notes("extreme_sb", "quick")
     assert all(f"*{k}*" in choices for k in settings.CHOICES)
     assert quick.startswith("**Reductions of the quick profile.**")
-    assert "d = 10" in views.profile_notes("smoke")[1]
+    assert "d = 10" in notes.profile_notes("extreme_sb", "smoke")[1]
 
 
 # ---------------------------------------------------------------------------- figures

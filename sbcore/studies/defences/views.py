@@ -13,7 +13,7 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
-from sbcore.studies import notes, section
+from sbcore.studies import section
 from sbcore.studies.defences import findings, prose
 from sbcore.studies.defences import study as ds
 
@@ -381,11 +381,6 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     out["ens_model"] = results["ensembles"].metrics["model"].iloc[0]
     out.update(prose.verdicts(findings.ensembles(out), findings.table11(out)))
     return out
-
-
-def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
-    return notes.profile_notes("defences", profile)
 
 
 def recap_findings(results: dict, stored: dict, profile: str) -> dict:

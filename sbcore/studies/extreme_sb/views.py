@@ -13,7 +13,7 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.models import model_label
-from sbcore.studies import notes, section
+from sbcore.studies import section
 from sbcore.studies.extreme_sb import findings, prose
 from sbcore.studies.extreme_sb import study as esb
 from sbcore.studies.extreme_sb.prose import plural
@@ -154,11 +154,6 @@ def control_verdict(results: dict, stored: dict) -> str:
         [(label, findings.control(part.metrics)) for label, part in (
             ("this run", results["control"]), ("stored paper-scale run", stored["control"]))
          if part is not None])
-
-
-def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
-    return notes.profile_notes("extreme_sb", profile)
 
 
 def stored_from(stored: dict) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, wide_table
 from sbcore.paper import paper_numbers
-from sbcore.studies import notes, section
+from sbcore.studies import section
 from sbcore.studies.generalisation import findings, prose
 from sbcore.studies.generalisation import study as gs
 
@@ -198,8 +198,3 @@ def control_text(results: dict, stored: dict | None = None) -> str:
         text += " " + prose.control(
             _control(part), f"In the stored paper-scale run ({stored_label(part)}{so_far}) they")
     return text
-
-
-def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
-    return notes.profile_notes("generalisation", profile)

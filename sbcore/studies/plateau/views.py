@@ -9,7 +9,7 @@ import pandas as pd
 
 from sbcore.book.chapter import mean_std
 from sbcore.paper import paper_numbers
-from sbcore.studies import notes, section
+from sbcore.studies import section
 from sbcore.studies.plateau import findings
 from sbcore.studies.plateau import study as pl
 from sbcore.studies.plateau.findings import d_sweep, median_escape, sweep_rows
@@ -84,11 +84,6 @@ def numbers(results, stored, profile: str) -> dict:
                 exponent=t["exponent"], at_250=t["at_250"], n_fit=len(t["fit_ds"]),
                 n_censored=t["n_censored"], d_max=max(t["ds"]),
                 ds=", ".join(map(str, t["ds"])), **findings.counts(results.tables["runs"]))
-
-
-def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
-    return notes.profile_notes("plateau", profile)
 
 
 def stored_cells(esb_stored: dict) -> dict:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
-from sbcore.studies import notes, section
+from sbcore.studies import section
 from sbcore.studies.toolbox import findings, prose
 from sbcore.studies.toolbox import study as tb
 from sbcore.studies.toolbox.settings import OPTIMIZERS
@@ -266,11 +266,6 @@ def caveats(results: dict, stored: dict) -> list[str]:
     """Markdown blocks on the cells that did not learn or fell short of the stop rule, in this
     run and in the stored paper-scale run (``prose.caveats``; empty when there are none)."""
     return prose.caveats(findings.caveats(cell_summaries(results), cell_summaries(stored)))
-
-
-def profile_notes(profile: str) -> list[str]:
-    """Markdown: what the profile changes (one function for every study: ``studies.notes``)."""
-    return notes.profile_notes("toolbox", profile)
 
 
 def recap_findings(results: dict) -> dict:
