@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sbcore.book import viz
+from sbcore.data.labels import dataset_label
 from sbcore.studies.defences import views
 
 AGG_STYLE = {"mean member accuracy": ("members (mean)", "#888888", "o"),
@@ -32,7 +33,7 @@ def fig6(results: dict):
         p = paper[paper["dataset"] == name]
         ax.scatter(p["size"], p["accuracy"], label="paper (≈)", **PAPER_STYLE)
         ax.set(xlabel="ensemble size", xticks=sorted(sub["size"].unique()),
-               title=views.NAMES.get(name, name), ylim=(0.45, 1.02))
+               title=dataset_label(name), ylim=(0.45, 1.02))
         ax.axhline(0.5, color="0.6", ls=":", lw=1)
     axes[0].set_ylabel("test accuracy")
     axes[0].legend(fontsize=7.5, loc="lower right")
@@ -54,7 +55,7 @@ def coordinates(results: dict):
                                              values="drop")
         im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="magma_r", vmin=0, vmax=vmax,
                        interpolation="nearest")
-        ax.set(ylabel="member", title=views.NAMES.get(name, name))
+        ax.set(ylabel="member", title=dataset_label(name))
         ax.set_yticks(np.arange(len(grid)), [str(i) for i in grid.index], fontsize=6)
         ax.grid(False)
     axes[-1, 0].set_xlabel("canonical coordinate randomised")

@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.data.labels import dataset_label
 from sbcore.paper import paper_numbers
 from sbcore.studies import section
 from sbcore.studies.defences import findings, prose
 from sbcore.studies.defences import study as ds
 
-NAMES = {"ms-5": "MS-5", "noisy-lms-7": "noisy LMS-7", "advms-5-7": "AdvMS-(5,7)",
-         "mnist-fashion-A": "MNIST-Fashion A", "mnist-cifar-A": "MNIST-CIFAR A"}
 # the table's columns: the two aggregations' accuracy, paper | stored | this run (a single
 # network's row is the members' accuracy; the members' mean per ensemble and the gains over it
 # are in the figure, the prose and the recap: with them the table would not fit the column)
@@ -83,7 +82,7 @@ def ensembles_view(results: dict, stored: dict, profile: str):
     this = ensemble_rows(results["ensembles"].metrics)
     st = ensemble_rows(_metrics(stored["ensembles"]))
     long = compare_table(fig6_paper(), this, st, keys=KEYS)
-    long["dataset"] = long["dataset"].map(NAMES)
+    long["dataset"] = long["dataset"].map(dataset_label)
     long = long.rename(columns={"cell": "ensemble"})
     return wide_table(long, ["dataset", "ensemble"], ENSEMBLE_METRICS, stored["ensembles"],
                       "Ensembles of (100,2)-FCNs (Fig. 6); the paper's numbers are read off "
@@ -125,7 +124,7 @@ def stored_ensembles_text(stored: dict) -> str | None:
     if not rows:
         return None
     sentences = [
-        f"on {NAMES.get(r['dataset'], r['dataset'])} a pool of {r['pool']} networks reaches "
+        f"on {dataset_label(r['dataset'])} a pool of {r['pool']} networks reaches "
         f"{r['member']:.3f} on average, and its {r['ensembles']} ensembles of {r['size']} reach "
         f"{r['avg_acc']:.3f} by averaging logits ({r['avg_gain']:+.3f}) and {r['stack_acc']:.3f} "
         f"with the stacker ({r['stack_gain']:+.3f})"
@@ -184,7 +183,7 @@ def coordinate_summary(results: dict) -> pd.DataFrame:
         used = sub[sub["drop"] > findings.READS_COORDINATE]
         per_member = used.groupby("member").size().reindex(sub["member"].unique(), fill_value=0)
         top = used.groupby("coordinate").size()
-        rows.append({"dataset": NAMES.get(name, name),
+        rows.append({"dataset": dataset_label(name),
                      "members": int(sub["member"].nunique()),
                      "coordinates read per member": float(per_member.mean()),
                      "distinct coordinates read by the pool": int(used["coordinate"].nunique()),
@@ -285,7 +284,7 @@ def table11_view(results: dict, stored: dict, profile: str, dataset: str):
     long["training"] = long["cell"].str.split(", ", n=1).str[1]
     label = "paper (MNIST-CIFAR)" if not dataset.startswith("mnist-cifar") else "paper"
     return wide_table(long, ["model", "training"], T11_METRICS, stored["table11"],
-                      f"SGD against l∞ adversarial training (ε = 0.3) on {NAMES[dataset]} "
+                      f"SGD against l∞ adversarial training (ε = 0.3) on {dataset_label(dataset)} "
                       "(Table 11); S-randomised: the digit randomised, the paper's "
                       "'CIFAR10-randomised' column read as MNIST-randomised", profile,
                       paper_label=label)
@@ -296,7 +295,7 @@ def absent_text(dataset: str) -> str:
     if dataset.startswith("mnist-cifar"):
         return ("*MNIST-CIFAR did not run here: it needs CIFAR-10 (point `SB_CIFAR10` at a "
                 "`cifar-10-batches-py` folder) and the paper profile.*")
-    return f"*{NAMES.get(dataset, dataset)} did not run here.*"
+    return f"*{dataset_label(dataset)} did not run here.*"
 
 
 def training(results: dict) -> pd.DataFrame:
@@ -345,7 +344,7 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
         out[f"{key}_best"] = _mean(sub, size=big, metric="best member accuracy")
     cs = coordinate_summary(results).set_index("dataset")
     for name, key in (("ms-5", "ms5"), ("noisy-lms-7", "lms7")):
-        row = cs.loc[NAMES[name]]
+        row = cs.loc[dataset_label(name)]
         out[f"{key}_coords_per_member"] = float(row["coordinates read per member"])
         out[f"{key}_coords_pool"] = int(row["distinct coordinates read by the pool"])
         out[f"{key}_top_members"] = int(row["members reading the most-read coordinate"])
@@ -392,7 +391,7 @@ def recap_findings(results: dict, stored: dict, profile: str) -> dict:
     keys = {eps: f"{eps:g}".replace(".", "") for eps in a["eps"]}  # as numbers() names them
     per_eps = {eps: {short: n[f"adv_{short}_{key}"] for short in ("std", "rob", "srand", "scrand")}
                for eps, key in keys.items()}
-    rows = [dict(r, label=NAMES.get(r["dataset"], r["dataset"])) for r in stored_ensembles(stored)]
+    rows = [dict(r, label=dataset_label(r["dataset"])) for r in stored_ensembles(stored)]
     return dict(numbers=n, adv_model=a["models"][0], ensembles=findings.ensembles(n), stored=rows,
                 against_paper=[findings.against_paper(r) for r in rows],
                 adversarial=findings.adversarial(per_eps), table11=findings.table11(n))

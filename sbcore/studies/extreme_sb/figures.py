@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sbcore.book import viz
-from sbcore.studies.extreme_sb.views import NAMES
+from sbcore.data.labels import dataset_label
 
 AUC_METRICS = ("standard AUC", "S-randomized AUC", "Sc-randomized AUC")
 
@@ -25,7 +25,7 @@ def randomized_aucs(results: dict):
     fig, axes = viz.panel_grid(len(datasets), (3.5, 3.2))  # one panel per dataset
     for ax, name in zip(axes, datasets):
         viz.plot_variant_bars(df[df["dataset"] == name], "group", ax=ax, ylabel="AUC",
-                              title=f"{NAMES[name]}: FCN (width, depth)")
+                              title=f"{dataset_label(name)}: FCN (width, depth)")
         ax.tick_params(axis="x", labelsize=8)
     for ax in axes[:-1]:
         ax.get_legend().remove()
@@ -38,7 +38,7 @@ def logit_histograms(main, model: str):
     """Fig. 3a: scores of the true positives of ``model``, one panel per dataset."""
     lg = main.tables["logits"]
     lg = lg[lg["model"] == model].copy()
-    lg["panel"] = lg["dataset"].map(NAMES) + ", " + lg["model"]
+    lg["panel"] = lg["dataset"].map(dataset_label) + ", " + lg["model"]
     return viz.plot_logit_histograms(lg, "panel", panel_size=(4.2, 2.8))
 
 
@@ -50,7 +50,7 @@ def decision_boundaries(main, model: str):
     fig, axes = viz.panel_grid(len(panels), (3.5, 3.4))
     for ax, name in zip(axes, panels):
         g, p = grid[grid["dataset"] == name], pts[pts["dataset"] == name]
-        viz.plot_decision_boundary(g, p, ax=ax, title=f"{NAMES[name]}, {model}",
+        viz.plot_decision_boundary(g, p, ax=ax, title=f"{dataset_label(name)}, {model}",
                                    s_label=f"S: coordinate {int(g['s_coord'].iloc[0])}",
                                    c_label=f"Sᶜ: coordinate {int(g['c_coord'].iloc[0])}")
     axes[-1].legend(fontsize=7, loc="upper right", markerscale=3)
@@ -62,14 +62,14 @@ def per_coordinate(main):
     """Accuracy with each canonical coordinate randomised alone, one panel per dataset and
     model (mean over seeds)."""
     pc = main.tables["per_coordinate"].copy()
-    pc["panel"] = pc["dataset"].map(NAMES) + ", " + pc["model"]
+    pc["panel"] = pc["dataset"].map(dataset_label) + ", " + pc["model"]
     return viz.plot_per_coordinate(pc, "panel", panel_size=(3.1, 2.6))
 
 
 def _history(main, model: str) -> pd.DataFrame:
     hist = main.tables["history"]
     hist = hist[hist["model"] == model].copy()
-    hist["panel"] = hist["dataset"].map(NAMES)
+    hist["panel"] = hist["dataset"].map(dataset_label)
     return hist
 
 
@@ -107,7 +107,7 @@ def toy(part):
     for i, ((_, hi), (lo, _)) in enumerate(zip(iv[:-1], iv[1:])):
         left.axhline((hi + lo) / 2, color="0.35", lw=1.2, ls=":",
                      label="reads Sᶜ: 4 thresholds" if i == 0 else None)
-    left.set(xlabel=s_label, ylabel=c_label, title=f"{NAMES[name]} at d = 2")
+    left.set(xlabel=s_label, ylabel=c_label, title=f"{dataset_label(name)} at d = 2")
     left.title.set_fontsize(10)
     left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
                 markerscale=3, frameon=False)

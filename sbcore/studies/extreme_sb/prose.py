@@ -5,8 +5,7 @@ learn, the control per network, where the stored run comes from. Written from th
 from __future__ import annotations
 
 from sbcore.book.chapter import sourced_bullets
-
-NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
+from sbcore.data.labels import dataset_label
 
 
 def plural(n: int, word: str) -> str:
@@ -16,7 +15,7 @@ def plural(n: int, word: str) -> str:
 
 def not_learned(cells: list[dict]) -> list[str]:
     """One line per cell that did not learn (``findings.not_learned``)."""
-    return [f"{NAMES.get(c['dataset'], c['dataset'])} (d = {c['d']}, {c['model']}): test "
+    return [f"{dataset_label(c['dataset'])} (d = {c['d']}, {c['model']}): test "
             f"accuracy {c['test']:.3f}, train accuracy {c['train']:.3f}" for c in cells]
 
 
@@ -35,7 +34,7 @@ def caveats(this_run: list[dict], stored: list[dict]) -> list[str]:
 def control_verdict(by_run: list[tuple[str, list[dict]]]) -> str:
     """One bullet per run, dataset and model of the S-removed control (``findings.control``)."""
     return "\n".join(
-        f"* {label}, {NAMES.get(c['dataset'], c['dataset'])}, {c['model']}: test accuracy "
+        f"* {label}, {dataset_label(c['dataset'])}, {c['model']}: test accuracy "
         f"{c['test']:.3f} ({plural(c['n'], 'seed')}): "
         + ("the complex coordinates were learned." if c["learned"]
            else "**not** learned with this recipe.")

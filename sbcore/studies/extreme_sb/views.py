@@ -12,13 +12,14 @@ from __future__ import annotations
 import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.data.labels import dataset_label
 from sbcore.models import model_label
 from sbcore.studies import section
 from sbcore.studies.extreme_sb import findings, prose
 from sbcore.studies.extreme_sb import study as esb
 from sbcore.studies.extreme_sb.prose import plural
 
-NAMES = {"lms-5": "LMS-5", "ms-5-7": "MS-(5,7)"}
+DATASETS = ("lms-5", "ms-5-7")  # the paper's two datasets of section 4.2, in its order
 KEYS = ("dataset", "d", "model", "metric")
 CELL = ["dataset", "d", "model"]
 ORDER = ["train accuracy", "standard accuracy", "standard AUC", "S-randomized accuracy",
@@ -59,7 +60,7 @@ def compare(results: dict, stored: dict, part: str, profile: str,
             out = pd.concat([out, extra], ignore_index=True)
     out["metric"] = pd.Categorical(out["metric"], [m for m in ORDER if m in metrics])
     out = out.sort_values(["dataset", "model", "metric"]).reset_index(drop=True)
-    out["dataset"] = out["dataset"].map(NAMES)
+    out["dataset"] = out["dataset"].map(dataset_label)
     out["metric"] = out["metric"].astype(str)
     return out
 
@@ -105,7 +106,7 @@ def training(results: dict) -> pd.DataFrame:
     train = (m[m["metric"] == "train accuracy"].groupby(["dataset", "model"], sort=False)
              ["value"].apply(mean_std, count=False).rename("train accuracy").reset_index())
     out = out.merge(train, on=["dataset", "model"], how="left")
-    out["dataset"] = out["dataset"].map(NAMES)
+    out["dataset"] = out["dataset"].map(dataset_label)
     return out
 
 
@@ -121,7 +122,7 @@ def coordinates(results: dict, stored: dict, profile: str) -> pd.DataFrame:
     this = esb.coordinate_summary(results["main"])
     st = esb.coordinate_summary(stored["main"]) if stored["main"] is not None else None
     out = compare_table(esb.paper_table("main", profile), this, st, keys=KEYS)
-    out["dataset"] = out["dataset"].map(NAMES)
+    out["dataset"] = out["dataset"].map(dataset_label)
     return out
 
 
@@ -195,7 +196,7 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     out["coord_sc_min"] = float(pc[~pc["in_S"]]["accuracy"].min())
     out["coord_s_max"] = float(pc[pc["in_S"]]["accuracy"].max())
     cm = results["control"].metrics
-    for name in NAMES:
+    for name in DATASETS:
         accs = per_seed(cm[cm["dataset"] == name], "standard accuracy")
         out[f"control_{name.replace('-', '')}"] = mean_std(accs)
     cr = results["control"].tables["runs"]

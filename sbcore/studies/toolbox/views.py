@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.data.labels import DATASET_LABELS, dataset_label
 from sbcore.paper import paper_numbers
 from sbcore.studies import section
 from sbcore.studies.toolbox import findings, prose
 from sbcore.studies.toolbox import study as tb
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 
-NAMES = {"lms-5": "LMS-5", "lms-7": "LMS-7", "ms-5-7": "MS-(5,7)", "ms-7": "MS-7"}
 KEYS = ("dataset", "d", "cell", "metric")
 RELIANCE = ["standard AUC", "S-randomized AUC", "Sc-randomized AUC"]
 SOURCES = {"table4": "Table 4", "table6": "Table 6", "table7": "Table 7", "table8": "Table 8",
@@ -62,7 +62,7 @@ def compare(results: dict, stored: dict, part: str, metrics=None, keys=KEYS) -> 
 
 def _label(long: pd.DataFrame) -> pd.DataFrame:
     out = long.copy()
-    out["dataset"] = out["dataset"].map(NAMES)
+    out["dataset"] = out["dataset"].map(dataset_label)
     return out
 
 
@@ -190,7 +190,7 @@ def cell_summaries(results: dict) -> list[dict]:
         runs = r.tables["runs"].groupby(["dataset", "d", "cell"], sort=False)
         for (ds, d, cell), row in mean.iterrows():
             run = runs.get_group((ds, d, cell))
-            out.append(dict(dataset=ds, where=f"{SOURCES[part]}, {NAMES.get(ds, ds)} (d = {d}), "
+            out.append(dict(dataset=ds, where=f"{SOURCES[part]}, {dataset_label(ds)} (d = {d}), "
                                               f"{cell}",
                             test=row["standard accuracy"], train=row.get("train accuracy", np.nan),
                             met=int(run["converged"].sum()), runs=len(run),
@@ -248,7 +248,7 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     runs = pd.concat([r.tables["runs"] for r in results.values() if r is not None])
     out.update(n_converged=int(runs["converged"].sum()), n_all_runs=len(runs))
     match = table6_match(results)
-    out["table6_match"] = (", ".join(f"{NAMES[k]} {v:.3f}" for k, v in match.items())
+    out["table6_match"] = (", ".join(f"{dataset_label(k)} {v:.3f}" for k, v in match.items())
                            if match else "–")
     f5 = results["fig5"].metrics
     for a in (0.0, 1.0):
@@ -278,4 +278,4 @@ def recap_findings(results: dict) -> dict:
         {p: None if r is None else r.metrics for p, r in results.items()})
     reading = findings.table6_reading(match) if len(match) == 2 else None
     return dict(relying=relying, match=match, reading=reading,
-                gap=findings.filler_gap(effect) if len(effect) else None, names=NAMES)
+                gap=findings.filler_gap(effect) if len(effect) else None, names=DATASET_LABELS)
