@@ -5,7 +5,7 @@ decisions are the findings' booleans, the fixed sentences are in the chapter."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from sbcore.book.chapter import mean_std
 
@@ -122,7 +122,7 @@ def stored_cells(cells: dict) -> str:
 
 def _leaving(c: dict) -> str:
     """', the median run leaving the plateau after N updates', or '' when it never left."""
-    if not np.isfinite(c["median"]):
+    if not math.isfinite(c["median"]):
         return ""
     return f", the median run leaving the plateau after {c['median']:,.0f} updates"
 
@@ -154,7 +154,7 @@ def wide(c: dict | None, stop: float) -> str:
     if c is None:
         return ""
     text = _wide_before(c)
-    if np.isfinite(c["median"]):
+    if math.isfinite(c["median"]):
         text += (f", the median run after {c['median']:,.0f} updates"
                  + (" (within that chapter's cap)" if c["within_old_cap"] else ""))
     text += f"; {c['memorised']} memorised their training set" if c["memorised"] else ""
@@ -231,7 +231,7 @@ def cap(c: dict | None) -> str:
 
 def recap_trend(label: str, t: dict) -> str:
     """A recap bullet on one run's trend (``findings.trend``), '' without a fit."""
-    if np.isnan(t["exponent"]):
+    if math.isnan(t["exponent"]):
         return ""
     grows = "lengthens" if t["exponent"] > 0 else "does not lengthen"
     line = (f"* In {label} (d = {_ds(t['fit_ds'])}) the median run's plateau {grows} with d, "
@@ -260,7 +260,7 @@ def recap_reruns(cap_c: dict | None, wide_c: dict | None, sample_c: dict | None)
                      f"{c['n']:,} points.")
     if c := wide_c:
         median = (f", the median after {c['median']:,.0f} updates"
-                  if np.isfinite(c["median"]) else "")
+                  if math.isfinite(c["median"]) else "")
         lines.append(f"* At d = {c['d']} with {c['n']:,} training points instead of "
                      f"{c['esb_n']:,}, the {c['model']} escapes the plateau in {c['escaped']} "
                      f"of {c['runs']} runs{median}, with S-randomised AUC {c['s_auc'].mean():.2f}"

@@ -63,9 +63,8 @@ def short_line(c: dict) -> str:
 
 
 def caveats(f: dict) -> list[str]:
-    """Markdown blocks (``findings.caveats``): a warning naming the cells where the networks did
-    not learn, a note naming those that learned with some runs short of the stop rule, each
-    left out when it would be empty."""
+    """Markdown blocks (``findings.caveats``): a warning naming the cells that did not learn, a
+    note naming those that learned with runs short of the stop rule; each only if not empty."""
     blocks = []
     if any(f["not_learned"]):
         plateau = ("\n\nEvery one of them is on MS-(5,7), where training first sits on a long "
