@@ -141,6 +141,11 @@ def prose_spelling(text: str) -> str:
             .replace("Sc ", "Sᶜ "))
 
 
+def plural(n: int, word: str) -> str:
+    """'1 seed', '2 seeds'."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def page_table(table, stored=None):
     """A comparison table (a DataFrame or its Styler) as the page shows it: the 'stored
     paper-scale run' column names the device and date of that run, so the provenance sits

@@ -33,6 +33,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable
 
+from sbcore.book.chapter import plural
+
 # A spinner drawn by the browser (CSS animation), so it turns while the kernel is busy computing
 # and cannot send anything.
 SPINNER = ('<style>@keyframes sbcore-spin{to{transform:rotate(360deg)}}'
@@ -129,10 +131,6 @@ def after_pending_messages(job, kernel=None):
 # --------------------------------------------------------------------------------------------
 # The live picture
 # --------------------------------------------------------------------------------------------
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
 
 def busy_html(action: str, what: str) -> str:
     return f"{SPINNER}<b>{html.escape(action)}</b> {html.escape(what)} …"

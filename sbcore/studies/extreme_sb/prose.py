@@ -4,13 +4,8 @@ learn, the control per network, where the stored run comes from. Written from th
 
 from __future__ import annotations
 
-from sbcore.book.chapter import sourced_bullets
+from sbcore.book.chapter import plural, sourced_bullets
 from sbcore.data.labels import dataset_label
-
-
-def plural(n: int, word: str) -> str:
-    """'1 seed', '2 seeds'."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def not_learned(cells: list[dict]) -> list[str]:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, mean_std, wide_table
+from sbcore.book.chapter import compare_table, mean_std, plural, wide_table
 from sbcore.data.labels import dataset_label
 from sbcore.models import model_label
 from sbcore.studies import section
 from sbcore.studies.extreme_sb import findings, prose
 from sbcore.studies.extreme_sb import study as esb
-from sbcore.studies.extreme_sb.prose import plural
 
 DATASETS = ("lms-5", "ms-5-7")  # the paper's two datasets of section 4.2, in its order
 KEYS = ("dataset", "d", "model", "metric")
