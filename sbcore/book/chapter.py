@@ -351,7 +351,7 @@ def summary_view(table: pd.DataFrame, title: str = "", counts: pd.DataFrame | No
         distinct = {int(n) for n in numbered.stack().dropna()}
         if len(distinct) == 1:
             n = distinct.pop()
-            caption += f"Mean ± std over {n} run{'s' if n != 1 else ''} per row."
+            caption += f"Mean ± std over {plural(n, 'run')} per row."
         elif distinct:
             for c in cells:
                 out[c] = [text if n != n else f"{text} (n={int(n)})"
