@@ -175,10 +175,11 @@ def book_pipeline():
     return module
 
 
-def execute_book(profile: str, work: Path, jobs: int = 2) -> tuple[Path, list[str]]:
-    """Execute every chapter at ``profile`` into ``work/book`` with a fresh store
-    ``work/results`` (a copy of the checkout's results/paper); returns the book folder and a
-    line per failed chapter (a failed chapter leaves no notebook there)."""
+def execute_book(profile: str, work: Path, jobs: int = 2,
+                 names=None) -> tuple[Path, list[str]]:
+    """Execute every chapter (or those ``names``) at ``profile`` into ``work/book`` with a
+    fresh store ``work/results`` (a copy of the checkout's results/paper); returns the book
+    folder and a line per failed chapter (a failed chapter leaves no notebook there)."""
     pipeline = book_pipeline()
     store = Path(work) / "results"
     if (pipeline.ROOT / "results" / "paper").exists():
@@ -186,7 +187,8 @@ def execute_book(profile: str, work: Path, jobs: int = 2) -> tuple[Path, list[st
     old = os.environ.get("SB_RESULTS")
     os.environ["SB_RESULTS"] = str(store)  # the kernels inherit it
     try:
-        outcomes = pipeline.execute(profile=profile, device="cpu", seed=0,
+        outcomes = pipeline.execute(names or None, refresh_status=not names,
+                                    profile=profile, device="cpu", seed=0,
                                     out_dir=Path(work) / "book", jobs=jobs,
                                     failed_dir=Path(work) / "failed")
     finally:
@@ -242,10 +244,14 @@ def main(argv=None) -> int:
     ap.add_argument("--book", type=Path, help="read this executed book/ folder, do not execute")
     ap.add_argument("--keep", type=Path, help="execute into this folder (kept), not a temp one")
     ap.add_argument("--out", type=Path, help="pin file (default tests/pins/book_PROFILE.json)")
+    ap.add_argument("--chapters", nargs="+", metavar="NAME",
+                    help="with --compare: execute and compare only these chapters (06_plateau)")
     args = ap.parse_args(argv)
     profile = args.compare or args.profile
     if not profile or (args.compare and args.profile):
         ap.error("give either --profile or --compare")
+    if args.chapters and not args.compare:
+        ap.error("--chapters goes with --compare (a pin file holds every chapter)")
     import sbcore
 
     print(f"sbcore from {Path(sbcore.__file__).parent}", file=sys.stderr)
@@ -257,10 +263,18 @@ def main(argv=None) -> int:
         if args.book:
             book = args.book
         else:
-            book, failed = execute_book(profile, args.keep or Path(tmp))
+            book, failed = execute_book(profile, args.keep or Path(tmp), names=args.chapters)
         pins = book_pins(book)
     if args.compare:
-        diffs = failed + differences(json.loads(pin_file.read_text())["chapters"], pins)
+        pinned = json.loads(pin_file.read_text())["chapters"]
+        if args.chapters:
+            unknown = sorted(set(args.chapters) - set(pinned))
+            if unknown:
+                ap.error(f"--chapters: {', '.join(unknown)} not pinned; pinned: "
+                         f"{', '.join(sorted(pinned))}")
+            pinned = {c: pinned[c] for c in args.chapters}
+            pins = {c: v for c, v in pins.items() if c in pinned}
+        diffs = failed + differences(pinned, pins)
         print("\n".join(diffs) or f"no difference from {pin_file}")
         return 1 if diffs else 0
     if failed:
