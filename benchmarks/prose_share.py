@@ -8,7 +8,8 @@ Counting, per study:
   names, metric names and format specifications do not count. A word is a run of letters
   (apostrophes and hyphens inside allowed).
 * Markdown: the words of the chapter's markdown cells (``chapters/NN_<study>.py``), an inline
-  ``{eval}`...``` value counting as one word.
+  ``{eval}`...``` value counting as one word, a ``{eval}`pick(flag, "...", "...")``` as the
+  words of its two texts (written in the markdown, chosen by a finding).
 
 The share is Python / (Python + markdown). Run from the repository root:
 ``python benchmarks/prose_share.py [study ...]``.
@@ -61,13 +62,20 @@ def python_words(path: Path) -> int:
     return total
 
 
+def _inline_words(m: re.Match) -> str:
+    """An inline value as the words it stands for: a pick's two texts, or one word."""
+    if m[1].lstrip().startswith("pick("):
+        return " ".join(a or b for a, b in re.findall(r""""([^"]*)"|'([^']*)'""", m[1]))
+    return "x"
+
+
 def markdown_words(path: Path) -> int:
     total, in_markdown = 0, False
     for line in path.read_text().splitlines():
         if line.startswith("# %%"):
             in_markdown = "[markdown]" in line
         elif in_markdown and line.startswith("#"):
-            total += len(WORD.findall(re.sub(r"\{eval\}`[^`]*`", "x", line[1:])))
+            total += len(WORD.findall(re.sub(r"\{eval\}`([^`]*)`", _inline_words, line[1:])))
     return total
 
 

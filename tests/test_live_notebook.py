@@ -21,7 +21,8 @@ import nbformat
 import pytest
 from myst_nb.core.variables import format_plain_text
 
-from sbcore.book.inline_values import check_glue_name, glue_key, inline_expressions
+from sbcore.book.inline_values import (check_glue_name, glue_key, inline_expressions, pick,
+                                       picked)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.py"))
@@ -36,7 +37,10 @@ def lab_text(text_plain: str) -> str:
 
 
 def site_text(glued_text_plain: str, expression: str) -> str:
-    """What the site shows for ``{eval}`expression``` (myst-nb's glue:text on the glued value)."""
+    """What the site shows for ``{eval}`expression``` (myst-nb's glue:text on the glued value;
+    for a pick, the text its glued boolean chooses)."""
+    if choice := picked(expression):
+        return {"True": choice[1], "False": choice[2]}[glued_text_plain]
     key = glue_key(expression)
     spec = key.split(":", 1)[1] if ":" in key else "s"  # glue:text's default specification
     return format_plain_text(glued_text_plain, spec)
@@ -65,14 +69,26 @@ def glued_values(nb) -> dict[str, str]:
     ('format(n_train, ",d")', "n_train:,d"),
     ("format(acc, '.3f')", "acc:.3f"),
     ('format( gap ,".1%" )', "gap:.1%"),
+    ('pick(escaped, "left the plateau", \'stayed on it\')', "escaped"),
+    ("pick( ok ,'the chapter\"s', \"it's\" )", "ok"),
 ])
-def test_glue_key_of_the_two_allowed_shapes(expression, key):
+def test_glue_key_of_the_three_allowed_shapes(expression, key):
     assert glue_key(expression) == key
+
+
+def test_pick_chooses_by_a_boolean_and_only_a_boolean():
+    expression = 'pick(escaped, "left the plateau", "it\'s on it")'
+    assert picked(expression) == ("escaped", "left the plateau", "it's on it")
+    assert eval(expression, {"pick": pick}, {"escaped": True}) == "left the plateau"  # noqa: S307
+    assert eval(expression, {"pick": pick}, {"escaped": False}) == "it's on it"  # noqa: S307
+    with pytest.raises(TypeError, match="glued boolean"):
+        pick(1, "a", "b")
 
 
 @pytest.mark.parametrize("expression", [
     "n_train + 1", "nums['d']", 'format(n_train)', 'format(n_train, "")', "1d", "f(x)",
-    'format(a, ",d", 3)', "", "s_only_S_within-class",
+    'format(a, ",d", 3)', "", "s_only_S_within-class", 'pick(a, "x")', 'pick(a, "x", b)',
+    'pick(a, "x", "y", "z")', 'pick(a.b, "x", "y")', 'pick(a, "x"y", "z")',
 ])
 def test_other_expressions_are_refused_with_the_allowed_shapes(expression):
     with pytest.raises(ValueError, match="allowed|empty"):
@@ -130,7 +146,8 @@ def test_every_chapters_inline_values_read_the_same_live_and_on_the_site(smoke_b
                 name = glue_key(expression).split(":")[0]
                 assert name in glued, f"{path.stem}: {{eval}}`{expression}` was never glued"
                 value = ast.literal_eval(glued[name])
-                live = eval(expression, {"format": format}, {name: value})  # noqa: S307
+                live = eval(expression, {"format": format, "pick": pick},  # noqa: S307
+                            {name: value})
                 assert lab_text(repr(live)) == site_text(glued[name], expression), \
                     (path.stem, expression)
                 checked += 1
@@ -254,7 +271,8 @@ def _build_page(tmp_path: Path, markdown: str):
 
     code = nbformat.v4.new_code_cell("glue_all(...)", outputs=[
         _glued_output("n_train", "60000"), _glued_output("acc", "0.98765"),
-        _glued_output("label", "'LMS-5'")])
+        _glued_output("label", "'LMS-5'"), _glued_output("escaped", "True"),
+        _glued_output("stuck", "False")])
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Page"), code,
                                          nbformat.v4.new_markdown_cell(markdown)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -276,6 +294,18 @@ def test_the_site_reads_an_inline_value_as_the_glued_value(tmp_path):
                                 ' C {eval}`format(acc, ".3f")`; D {eval}`label`.')
     assert rc == 0, err
     assert "A 60,000 = 60,000; B 60000 = 60000; C 0.988; D LMS-5." in text
+
+
+def test_the_site_reads_a_pick_as_the_text_its_glued_boolean_chooses(tmp_path):
+    rc, text, err = _build_page(tmp_path, 'Runs {eval}`pick(escaped, "left it", "stayed")` and '
+                                "{eval}`pick(stuck, 'stuck', \"didn't stick\")`.")
+    assert rc == 0, err
+    assert "Runs left it and didn’t stick." in text or "Runs left it and didn't stick." in text
+
+
+def test_the_site_refuses_a_pick_on_a_value_that_is_not_a_boolean(tmp_path):
+    rc, _, err = _build_page(tmp_path, 'A {eval}`pick(n_train, "x", "y")`.')
+    assert rc != 0 and "glued boolean" in err
 
 
 def test_the_site_refuses_an_inline_value_it_cannot_read(tmp_path):

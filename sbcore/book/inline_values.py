@@ -11,8 +11,14 @@ A chapter's markdown writes a number as ``{eval}`n_train``` or, with a format sp
   extension ``sbcore.book.site_inline_values`` reads the same expression as the glued value
   (myst-nb's ``{glue:text}``), so the page is what the glue role would give.
 
-Only those two shapes are accepted, so that the two renderings cannot differ: anything else is a
-build warning (and the site builds with warnings as errors).
+A phrase whose wording depends on a finding is written in the markdown too, as
+``{eval}`pick(escaped, "left the plateau", "stayed on it")```: the first text when the glued
+boolean is True, the second when it is False (``pick`` is bound in the notebook beside the glued
+values; on the site the role reads the glued boolean). The texts are plain words, in double or
+single quotes that they do not contain themselves.
+
+Only those three shapes are accepted, so that the two renderings cannot differ: anything else is
+a build warning (and the site builds with warnings as errors).
 """
 
 from __future__ import annotations
@@ -24,12 +30,37 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PLAIN = re.compile(rf"^\s*(?P<name>{_NAME})\s*$")
 _FORMATTED = re.compile(
     rf"""^\s*format\(\s*(?P<name>{_NAME})\s*,\s*(?P<q>["'])(?P<spec>[^"']*)(?P=q)\s*\)\s*$""")
+_TEXT = r"""(?:"(?P<{0}d>[^"]*)"|'(?P<{0}s>[^']*)')"""
+_PICK = re.compile(rf"""^\s*pick\(\s*(?P<name>{_NAME})\s*,\s*{_TEXT.format("yes")}\s*,\s*"""
+                   rf"""{_TEXT.format("no")}\s*\)\s*$""")
 EVAL_ROLE = re.compile(r"\{eval\}`([^`]*)`")
-ALLOWED = 'a glued name (n_train) or format(name, "spec") with a format specification (",d", ".3f")'
+ALLOWED = ('a glued name (n_train), format(name, "spec") with a format specification (",d", '
+           '".3f"), or pick(flag, "text if True", "text if False") on a glued boolean')
+
+
+def pick(flag, if_true: str, if_false: str) -> str:
+    """The phrase a finding chooses: ``if_true`` when the glued boolean ``flag`` is True,
+    ``if_false`` when it is False (the live notebook's side of ``{eval}`pick(...)```)."""
+    if not isinstance(flag, bool):
+        raise TypeError(f"pick() chooses by a glued boolean (a finding's True or False), "
+                        f"not {flag!r}")
+    return if_true if flag else if_false
+
+
+def picked(expression: str) -> tuple[str, str, str] | None:
+    """(name, text if True, text if False) of a ``pick(...)`` expression; None for another shape."""
+    if m := _PICK.match(expression):
+        yes = m["yesd"] if m["yesd"] is not None else m["yess"]
+        no = m["nod"] if m["nod"] is not None else m["nos"]
+        return m["name"], yes, no
+    return None
 
 
 def glue_key(expression: str) -> str:
-    """The ``{glue:text}`` key of an inline expression: 'name' or 'name:spec'."""
+    """The ``{glue:text}`` key of an inline expression: 'name' or 'name:spec' (for a
+    ``pick``, the name of the boolean it reads)."""
+    if choice := picked(expression):
+        return choice[0]
     if m := _PLAIN.match(expression):
         return m["name"]
     if m := _FORMATTED.match(expression):
@@ -61,12 +92,13 @@ def check_glue_name(name) -> str:
 
 
 def bind_in_notebook(values: dict) -> None:
-    """Bind the glued values in the running notebook's namespace, where a live notebook's
-    ``{eval}`` expressions read them (no IPython, as in plain python: nothing to bind)."""
+    """Bind the glued values, and ``pick``, in the running notebook's namespace, where a live
+    notebook's ``{eval}`` expressions read them (no IPython, as in plain python: nothing to
+    bind)."""
     try:
         from IPython import get_ipython
     except ImportError:
         return
     shell = get_ipython()
     if shell is not None:
-        shell.user_ns.update(values)
+        shell.user_ns.update(values, pick=pick)

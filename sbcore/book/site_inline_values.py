@@ -8,21 +8,34 @@ shapes allowed and why.
 
 from __future__ import annotations
 
+from docutils import nodes
 from myst_nb.ext.glue.roles import PasteTextRole
-from myst_nb.ext.glue.utils import glue_warning
+from myst_nb.ext.glue.utils import RetrievalError, glue_warning, retrieve_glue_data
 
-from sbcore.book.inline_values import glue_key
+from sbcore.book.inline_values import glue_key, picked
 
 
 class EvalAsGlueText(PasteTextRole):
-    """``{eval}`expression``` on the site: the glued value, as ``{glue:text}`` shows it."""
+    """``{eval}`expression``` on the site: the glued value, as ``{glue:text}`` shows it, or
+    for ``pick(flag, ...)`` the text the glued boolean chooses."""
 
     def run(self):
         try:
+            choice = picked(self.text)
             self.text = glue_key(self.text)
         except ValueError as err:
             return [], [glue_warning(str(err), self.document, self.line)]
-        return super().run()
+        if choice is None:
+            return super().run()
+        name, if_true, if_false = choice
+        try:
+            flag = retrieve_glue_data(self.document, name).data.get("text/plain")
+        except RetrievalError as err:
+            return [], [glue_warning(str(err), self.document, self.line)]
+        if flag not in ("True", "False"):
+            return [], [glue_warning(f"pick({name}, ...) chooses by a glued boolean, but "
+                                     f"{name} was glued as {flag!r}", self.document, self.line)]
+        return [nodes.inline(text=if_true if flag == "True" else if_false)], []
 
 
 def setup(app):
