@@ -63,8 +63,6 @@ def test_image_part():
 
 
 def test_prose():
-    assert prose.averaging_verdict(True, 50).startswith(": the failure is the networks'")
-    assert "at d = 20 a budget of 1" in prose.averaging_verdict(False, 20)
     f = dict(findings.spans(metrics()), d=50, models=[("FCN", "lms-5"), ("FCN", "ms-5-7")])
     bullet = prose.stored_recap(f)
     assert bullet.startswith("* At the paper's scale (stored: FCN on LMS-5, FCN on MS-(5,7); "

@@ -1,18 +1,9 @@
-"""The perturbations chapter's text whose shape depends on what the study found (written from
-``findings`` only: no table, no threshold)."""
+"""The perturbations chapter's text that exists only in some cases: the recap bullet of a stored
+paper-scale run (written from ``findings`` only: no table, no threshold)."""
 
 from __future__ import annotations
 
 from sbcore.data.labels import DATASET_LABELS
-
-
-def averaging_verdict(holds: bool, d: int) -> str:
-    """What the averaging classifier's accuracy under an AS-UAP says, following "... under an
-    AS-UAP trained against it"."""
-    if holds:
-        return ": the failure is the networks' reliance on S, not the data's."
-    return (f". Its margin grows like the square root of d; at d = {d} a budget of 1 already "
-            "reaches it when the perturbation is trained against it directly.")
 
 
 def stored_recap(f: dict | None) -> str:

@@ -10,7 +10,7 @@ from sbcore.book.chapter import compare_table, summary_view, wide_table
 from sbcore.data.labels import DATASET_LABELS, dataset_label
 from sbcore.paper import paper_numbers
 from sbcore.studies import runner, section
-from sbcore.studies.perturbations import findings, prose, study
+from sbcore.studies.perturbations import findings, study
 
 
 def paper_table(models) -> pd.DataFrame:
@@ -26,18 +26,12 @@ def paper_table(models) -> pd.DataFrame:
 
 
 # The comparison tables: at most two metrics with paper | stored | this run each, plus one
-# without a paper number, so that each fits the text column.
+# without a paper number, so that each fits the text column (their captions are the chapter's).
 SUMMARIES = {
-    "accuracy": (["SVD-UAP accuracy", "AS-UAP accuracy"],
-                 "Accuracy under the universal perturbations"),
-    "share": (["SVD-UAP share on S", "AS-UAP share on S"],
-              "Share of each UAP's l2 budget on S (mean ‖P_S‖ / ‖P‖ in the blocks' "
-              "coordinates)"),
-    "pgd": (["PGD accuracy", "PGD share on S"],
-            "Per-example PGD: accuracy, and the share of its budget on S"),
-    "unsigned": (["unsigned SVD-UAP accuracy"],
-                 "Accuracy under the SVD-UAP added with one sign to every point, whatever its "
-                 "label"),
+    "accuracy": ["SVD-UAP accuracy", "AS-UAP accuracy"],
+    "share": ["SVD-UAP share on S", "AS-UAP share on S"],
+    "pgd": ["PGD accuracy", "PGD share on S"],
+    "unsigned": ["unsigned SVD-UAP accuracy"],
 }
 
 
@@ -48,14 +42,13 @@ def summary(results, stored, profile: str, what: str = "accuracy"):
     (``"unsigned"``)."""
     if what not in SUMMARIES:
         raise ValueError(f"what must be one of {', '.join(SUMMARIES)}, got {what!r}")
-    metrics, title = SUMMARIES[what]
+    metrics = SUMMARIES[what]
     this = findings.synthetic(results.metrics)
     st = findings.synthetic(stored.metrics) if stored is not None else None
     long = compare_table(paper_table(this["model"]), this, st,
                          keys=("dataset", "model", "metric"))
     long["dataset"] = long["dataset"].map(DATASET_LABELS)
-    title += "; UAPs of norm 1.0 on LMS-5 and 0.5 on MS-(5,7), as notebook 06"
-    return wide_table(long, ["dataset", "model"], metrics, stored, title, profile)
+    return wide_table(long, ["dataset", "model"], metrics, stored, profile=profile)
 
 
 def curves(results) -> pd.DataFrame:
@@ -77,8 +70,7 @@ def uap_cosines(results, stored=None):
                          index=pd.MultiIndex.from_tuples(pairs, names=["model", "other model"]))
     if st:
         table["|cosine|, stored paper-scale run"] = [st.get(k) for k in pairs]
-    return summary_view(table, "The SVD-UAPs of the models trained on LMS-5: |cosine| between "
-                               "their directions (1 is the same direction)")
+    return summary_view(table)
 
 
 def image_table(results) -> pd.DataFrame | None:
@@ -103,7 +95,7 @@ def image_table(results) -> pd.DataFrame | None:
 
 
 def numbers(results: dict, stored: dict | None, profile: str) -> dict:
-    """Every number and text the prose glues, by name, from this run's entries as ``runner.run``
+    """Every number and finding the prose glues, by name, from this run's entries as ``runner.run``
     returns them (``stored``, the paper-scale run's, has its own bullet: ``stored_findings``)."""
     s = section(profile, study.NAME)
     result = runner.merge(results)
@@ -114,7 +106,6 @@ def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     paper = paper_numbers("Fig. 4")
     out.update(findings.image(result.metrics,
                               paper[paper["dataset"] == "mnist-cifar"]["mean"].iloc[0]))
-    out["averaging_verdict"] = prose.averaging_verdict(out["averaging_holds"], out["d"])
     return out
 
 
