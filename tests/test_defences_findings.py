@@ -12,9 +12,9 @@ from sbcore.studies.defences import findings as f
 def test_an_ensemble_helps_only_past_the_margin():
     n = dict(ms5_avg_gain=0.01, ms5_stack_gain=0.03, lms7_avg_acc=0.90, lms7_stack_acc=0.91,
              lms7_member=0.90)
-    assert f.ensembles(n) == dict(ms5_helps=True, lms7_helps=False)
+    assert f.ensembles(**n, other=1.0) == dict(ms5_helps=True, lms7_helps=False)
     n.update(ms5_stack_gain=0.02, lms7_stack_acc=0.925)
-    assert f.ensembles(n) == dict(ms5_helps=False, lms7_helps=True)
+    assert f.ensembles(**n) == dict(ms5_helps=False, lms7_helps=True)
 
 
 def test_a_stored_ensemble_against_the_paper():
@@ -31,28 +31,35 @@ def test_adversarial_training_robust_s_only_or_failed():
             2.0: dict(std=0.59, rob=0.5, srand=0.5, scrand=0.5)}
     a = f.adversarial(rows)
     assert a["robust"] == [0.5, 1.0] and a["failed"] == [2.0] and not a["robust_s_only"]
+    assert (a["s_alone"], a["beyond_s"]) == (False, True)
     a = f.adversarial({e: v for e, v in rows.items() if e != 1.0})
     assert a["robust"] == [0.5] and a["robust_s_only"]  # robust and scrand at their edges
+    assert (a["s_alone"], a["beyond_s"]) == (True, False)
     a = f.adversarial({0.0: rows[0.0], 3.0: dict(rows[2.0], std=0.6)})
     assert a["robust"] == [] and a["failed"] == [] and a["robust_s_only"]
+    assert (a["s_alone"], a["beyond_s"]) == (False, False)  # nothing robust: neither
 
 
 def test_table11_adversarial_training():
-    assert f.table11(dict(t11_at_rob=0.6, t11_at_srand=0.5)) == dict(at_ok=True, reads_digit=True)
-    assert f.table11(dict(t11_at_rob=0.9, t11_at_srand=0.6)) == dict(at_ok=True,
-                                                                    reads_digit=False)
-    assert f.table11(dict(t11_at_rob=0.59, t11_at_srand=0.5)) == dict(at_ok=False,
-                                                                     reads_digit=False)
+    assert f.table11(t11_at_rob=0.6, t11_at_srand=0.5, other=1.0) == dict(at_ok=True,
+                                                                         reads_digit=True)
+    assert f.table11(t11_at_rob=0.9, t11_at_srand=0.6) == dict(at_ok=True, reads_digit=False)
+    assert f.table11(t11_at_rob=0.59, t11_at_srand=0.5) == dict(at_ok=False, reads_digit=False)
 
 
-def test_the_verdict_phrases_follow_the_findings():
+def test_the_generated_text_from_the_findings():
     from sbcore.studies.defences import prose
 
-    v = prose.verdicts(dict(ms5_helps=True, lms7_helps=False),
-                       dict(at_ok=False, reads_digit=False))
-    assert v["ms5_verdict"].endswith("combining them helps.")
-    assert v["lms7_verdict"].startswith(": they err together")
-    assert "does not get off the ground" in v["t11_verdict"]
-    assert prose.verdicts(dict(ms5_helps=False, lms7_helps=True),
-                          dict(at_ok=True, reads_digit=True))["t11_verdict"].startswith(". Robust")
-    assert prose.table11_verdict(dict(at_ok=True, reads_digit=False)) == "."
+    rows = {0.0: dict(std=0.9, rob=0.5, srand=0.5), 0.3: dict(std=0.95, rob=0.91, srand=0.52)}
+    assert prose.per_eps(rows) == ("ε = 0: standard 0.900, robust 0.500, 5-slabs randomised "
+                                   "0.500; ε = 0.3: standard 0.950, robust 0.910, 5-slabs "
+                                   "randomised 0.520")
+    assert prose.eps_list([0.1, 0.3]) == "ε = 0.1, 0.3" and prose.eps_list([]) == "no ε"
+    row = dict(label="MS-5", pool=50, member=0.7261, ensembles=5, size=10, avg_acc=0.779,
+               avg_gain=0.0536, stack_acc=0.883, stack_gain=0.157, paper=0.951, against="short")
+    one = ("on MS-5 a pool of 50 networks reaches 0.726 on average, and its 5 ensembles of 10 "
+           "reach 0.779 by averaging logits (+0.054) and 0.883 with the stacker (+0.157)")
+    assert prose.stored_ensembles([row], "cpu, 2026-11-27") == (
+        f"**The stored paper-scale run** (cpu, 2026-11-27): {one}, short of the paper's ≈0.95.")
+    assert prose.stored_ensembles([dict(row, against="as"), dict(row, against="none")], "x") \
+        == f"**The stored paper-scale run** (x): {one}, as the paper's ≈0.95; {one}."

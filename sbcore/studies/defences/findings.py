@@ -23,11 +23,13 @@ CHANCE_BAND = 0.06
 READS_COORDINATE = 0.02
 
 
-def ensembles(n: dict) -> dict:
+def ensembles(ms5_avg_gain, ms5_stack_gain, lms7_avg_acc, lms7_stack_acc, lms7_member,
+              **_) -> dict:
     """Whether the largest ensemble helps on MS-5 (its gain by either aggregation) and on noisy
-    LMS-7 (its accuracy against its members)."""
-    return dict(ms5_helps=max(n["ms5_avg_gain"], n["ms5_stack_gain"]) > HELPS,
-                lms7_helps=max(n["lms7_avg_acc"], n["lms7_stack_acc"]) - n["lms7_member"] > HELPS)
+    LMS-7 (its accuracy against its members); the glued numbers of that name, passed as
+    ``ensembles(**numbers)``."""
+    return dict(ms5_helps=bool(max(ms5_avg_gain, ms5_stack_gain) > HELPS),
+                lms7_helps=bool(max(lms7_avg_acc, lms7_stack_acc) - lms7_member > HELPS))
 
 
 def against_paper(row: dict) -> str:
@@ -42,17 +44,20 @@ def adversarial(per_eps: dict) -> dict:
     """Per ε (``per_eps``: ε -> std, rob, srand, scrand accuracies), the ε > 0 at which the model
     is robust (robust accuracy at least ``LEARNED``), whether each of those reads the 5-slabs
     alone (5-slabs randomised: at chance; 7-slabs randomised: still learned), and the ε > 0 at
-    which training failed (standard accuracy below ``FAILED_BELOW``)."""
+    which training failed (standard accuracy below ``FAILED_BELOW``). ``s_alone``: some ε is
+    robust and every robust model reads the 5-slabs alone; ``beyond_s``: some robust model reads
+    more than them."""
     robust = [(e, abs(v["srand"] - 0.5) <= CHANCE_BAND and v["scrand"] >= LEARNED)
               for e, v in per_eps.items() if e > 0 and v["rob"] >= LEARNED]
-    return dict(rows=per_eps, robust=[e for e, _ in robust],
-                robust_s_only=all(only for _, only in robust),
+    s_only = all(only for _, only in robust)
+    return dict(rows=per_eps, robust=[e for e, _ in robust], robust_s_only=s_only,
+                s_alone=bool(robust) and s_only, beyond_s=bool(robust) and not s_only,
                 failed=[e for e, v in per_eps.items() if e > 0 and v["std"] < FAILED_BELOW])
 
 
-def table11(n: dict) -> dict:
+def table11(t11_at_rob, t11_at_srand, **_) -> dict:
     """Whether Table 11's adversarial training got off the ground (robust accuracy at least
     ``FAILED_BELOW``) and, if so, whether it still reads the digit alone (MNIST-randomised
-    accuracy below ``FAILED_BELOW``)."""
-    at_ok = n["t11_at_rob"] >= FAILED_BELOW
-    return dict(at_ok=at_ok, reads_digit=at_ok and n["t11_at_srand"] < FAILED_BELOW)
+    accuracy below ``FAILED_BELOW``); the glued numbers, passed as ``table11(**numbers)``."""
+    at_ok = bool(t11_at_rob >= FAILED_BELOW)
+    return dict(at_ok=at_ok, reads_digit=at_ok and bool(t11_at_srand < FAILED_BELOW))

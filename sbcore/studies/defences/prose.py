@@ -1,66 +1,36 @@
-"""The defences chapter's recap where its shape branches (a bullet per stored dataset, per ε),
-and the verdict phrases glued into its fixed sentences, written from the findings
-(``findings.py``) and the glued numbers: the decisions are the findings' booleans, no threshold
-is read here."""
+"""The defences chapter's text where its shape branches: the stored paper-scale ensembles (a
+sentence per stored dataset, only once a rerun is stored; the chapter shows it beside Fig. 6
+and again in the recap) and the per-ε lists glued into the recap's fixed sentences. Written from the
+findings (``findings.py``) and the glued numbers: the decisions are the findings', no threshold
+is read here. The fixed sentences and the verdicts (picks on the findings' booleans) are in the
+chapter."""
 
 from __future__ import annotations
 
-# The recap's verdicts, glued into its fixed sentences (chapter 10), chosen by the findings.
-MS5_VERDICT = {True: "different members read different slabs, and combining them helps.",
-               False: "combining them does not help at this scale."}
-LMS7_VERDICT = {True: ", yet the ensemble gains here.",
-                False: ": they err together and the ensemble does not help."}
+
+def _stored(r: dict) -> str:
+    """One stored dataset's ensembles against their members and the paper's figure (a row of
+    ``views.stored_ensembles`` with its ``label`` and ``findings.against_paper`` verdict)."""
+    side = {"short": "short of", "as": "as"}.get(r["against"])  # "none": the paper has none
+    paper = f", {side} the paper's ≈{r['paper']:.2f}" if side else ""
+    return (f"on {r['label']} a pool of {r['pool']} networks reaches {r['member']:.3f} on "
+            f"average, and its {r['ensembles']} ensembles of {r['size']} reach "
+            f"{r['avg_acc']:.3f} by averaging logits ({r['avg_gain']:+.3f}) and "
+            f"{r['stack_acc']:.3f} with the stacker ({r['stack_gain']:+.3f}){paper}")
 
 
-def table11_verdict(f: dict) -> str:
-    """The end of the Table 11 bullet (``findings.table11``)."""
-    if f["reads_digit"]:
-        return ". Robust, yet at chance without the digit: it still reads the digit alone."
-    if not f["at_ok"]:
-        return (": at this budget adversarial training does not get off the ground, so this run "
-                "says nothing about what a robust network reads (that needs the paper profile).")
-    return "."
+def stored_ensembles(rows: list[dict], label: str) -> str:
+    """The paragraph on the stored paper-scale run (``label``: its device and date)."""
+    return f"**The stored paper-scale run** ({label}): " + "; ".join(map(_stored, rows)) + "."
 
 
-def verdicts(ensembles: dict, table11: dict) -> dict:
-    """The glued verdict phrases of the recap."""
-    return dict(ms5_verdict=MS5_VERDICT[ensembles["ms5_helps"]],
-                lms7_verdict=LMS7_VERDICT[ensembles["lms7_helps"]],
-                t11_verdict=table11_verdict(table11))
+def per_eps(rows: dict) -> str:
+    """Each ε's standard, robust and 5-slabs-randomised accuracy (``findings.adversarial``'s
+    rows), for the recap's AdvMS-(5,7) bullet."""
+    return "; ".join(f"ε = {e:g}: standard {v['std']:.3f}, robust {v['rob']:.3f}, 5-slabs "
+                     f"randomised {v['srand']:.3f}" for e, v in rows.items())
 
 
-def stored(rows: list[dict], verdicts: list[str]) -> list[str]:
-    """A bullet per stored paper-scale dataset (``findings.against_paper`` per row)."""
-    out = []
-    for r, v in zip(rows, verdicts):
-        verdict = {"none": "", "short": f", short of the paper's ≈{r['paper']:.2f}",
-                   "as": f", as the paper's ≈{r['paper']:.2f}"}[v]
-        out.append(f"* At the paper's scale (stored, a pool of {r['pool']}): on "
-                   f"{r['label']} ensembles of {r['size']} reach "
-                   f"{r['avg_acc']:.3f} (averaged) and {r['stack_acc']:.3f} (stacker) from "
-                   f"members at {r['member']:.3f}{verdict}.")
-    return out
-
-
-def adversarial(n: dict, f: dict, model: str) -> str:
-    """The AdvMS-(5,7) bullet (``findings.adversarial``)."""
-    parts = "; ".join(f"ε = {e:g}: standard {v['std']:.3f}, robust {v['rob']:.3f}, 5-slabs "
-                      f"randomised {v['srand']:.3f}" for e, v in f["rows"].items())
-    text = (f"* l2 adversarial training of the {model} on AdvMS-(5,7) ({n['adv_updates']:,} "
-            f"updates): {parts}. ")
-    if f["robust"]:
-        text += (f"Robust at ε = {', '.join(f'{e:g}' for e in f['robust'])}; "
-                 + ("there it reads the 5-slabs alone (5-slabs randomised: chance; 7-slabs "
-                    "randomised: unchanged). " if f["robust_s_only"] else
-                    "not every robust model reads the 5-slabs alone. "))
-    if f["failed"]:
-        text += f"At ε = {', '.join(f'{e:g}' for e in f['failed'])} training fails (near chance)."
-    return text
-
-
-def recap(f: dict) -> str:
-    """The recap's bullets whose number depends on the run (``views.recap_findings``): one per
-    stored paper-scale dataset, and the adversarial training's, with a bullet per ε; the fixed
-    bullets are in the chapter."""
-    lines = stored(f["stored"], f["against_paper"])
-    return "\n".join(lines + [adversarial(f["numbers"], f["adversarial"], f["adv_model"])])
+def eps_list(eps: list) -> str:
+    """'ε = 0.1, 0.3', or 'no ε' for an empty list."""
+    return f"ε = {', '.join(f'{e:g}' for e in eps)}" if eps else "no ε"

@@ -21,7 +21,9 @@ from sbcore.studies.defences import study as ds
 # the table's columns: the two aggregations' accuracy, paper | stored | this run (a single
 # network's row is the members' accuracy; the members' mean per ensemble and the gains over it
 # are in the figure, the prose and the recap: with them the table would not fit the column)
-ENSEMBLE_METRICS = ["averaged logits accuracy", "linear stacker accuracy"]
+AVERAGED, STACKER, MEMBERS = "averaged logits accuracy", "linear stacker accuracy", \
+    "mean member accuracy"
+ENSEMBLE_METRICS = [AVERAGED, STACKER]
 ADV_METRICS = ["standard accuracy", "robust accuracy", "S-randomized accuracy",
                "Sc-randomized accuracy"]
 T11_METRICS = ["standard accuracy", "robust accuracy", "S-randomized accuracy"]
@@ -69,8 +71,7 @@ def fig6_paper() -> pd.DataFrame:
         gains.loc[sub.index, "mean"] = base + sub["mean"]
     gains["metric"] = gains["metric"].str.replace(" gain", " accuracy")
     p = pd.concat([p[p["metric"] != "test accuracy"], gains,
-                   single.assign(metric="averaged logits accuracy"),
-                   single.assign(metric="mean member accuracy")])
+                   single.assign(metric=AVERAGED), single.assign(metric=MEMBERS)])
     stacker = p[p["metric"].str.startswith("averaged logits")].copy()
     stacker["metric"] = stacker["metric"].str.replace("averaged logits", "linear stacker")
     return pd.concat([p, stacker], ignore_index=True)
@@ -85,8 +86,7 @@ def ensembles_view(results: dict, stored: dict, profile: str):
     long["dataset"] = long["dataset"].map(dataset_label)
     long = long.rename(columns={"cell": "ensemble"})
     return wide_table(long, ["dataset", "ensemble"], ENSEMBLE_METRICS, stored["ensembles"],
-                      "Ensembles of (100,2)-FCNs (Fig. 6); the paper's numbers are read off "
-                      "its figure and name no aggregation", profile)
+                      profile=profile)
 
 
 def stored_ensembles(stored: dict) -> list[dict]:
@@ -116,31 +116,27 @@ def stored_ensembles(stored: dict) -> list[dict]:
 
 
 def stored_ensembles_text(stored: dict) -> str | None:
-    """Markdown: what the stored paper-scale ensembles show (``stored_ensembles``), with the
-    run's device and date; None when nothing is stored."""
+    """Markdown: what the stored paper-scale ensembles show (``stored_ensembles``, each row
+    against the paper's figure by ``findings.against_paper``), with the run's device and date;
+    None when nothing is stored."""
     from sbcore.book.chapter import stored_label
 
-    rows = stored_ensembles(stored)
-    if not rows:
-        return None
-    sentences = [
-        f"on {dataset_label(r['dataset'])} a pool of {r['pool']} networks reaches "
-        f"{r['member']:.3f} on average, and its {r['ensembles']} ensembles of {r['size']} reach "
-        f"{r['avg_acc']:.3f} by averaging logits ({r['avg_gain']:+.3f}) and {r['stack_acc']:.3f} "
-        f"with the stacker ({r['stack_gain']:+.3f})"
-        + (f", against about {r['paper']:.2f} in the paper's figure"
-           if np.isfinite(r["paper"]) else "")
-        for r in rows]
-    return (f"**The stored paper-scale run** ({stored_label(stored['ensembles'])}): "
-            + "; ".join(sentences) + ".")
+    rows = _labelled(stored_ensembles(stored))
+    return prose.stored_ensembles(rows, stored_label(stored["ensembles"])) if rows else None
+
+
+def _labelled(rows: list[dict]) -> list[dict]:
+    """Stored ensemble rows with their dataset's display name and their verdict against the
+    paper's figure."""
+    return [dict(r, label=dataset_label(r["dataset"]), against=findings.against_paper(r))
+            for r in rows]
 
 
 def ensemble_curves(results: dict) -> pd.DataFrame:
     """Per dataset, size and aggregation (members' mean, averaged logits, linear stacker):
     mean and std of the accuracy over the ensembles, and their count."""
     m = ensemble_rows(results["ensembles"].metrics)
-    m = m[m["metric"].isin(["mean member accuracy", "averaged logits accuracy",
-                            "linear stacker accuracy"])]
+    m = m[m["metric"].isin([MEMBERS, AVERAGED, STACKER])]
     return (m.groupby(["dataset", "metric", "size"])["value"].agg(["mean", "std", "count"])
             .reset_index())
 
@@ -173,6 +169,12 @@ def coordinates(results: dict) -> pd.DataFrame:
     return c
 
 
+# coordinate_summary's columns past dataset and members; numbers() glues them as
+# <dataset>_coords_per_member, _coords_pool, _top_members, _top_coord
+COORDINATE_COLUMNS = ("coordinates read per member", "distinct coordinates read by the pool",
+                      "members reading the most-read coordinate", "most-read coordinate")
+
+
 def coordinate_summary(results: dict) -> pd.DataFrame:
     """Per dataset: how many coordinates a member reads (randomising it costs more than
     ``findings.READS_COORDINATE``), on average, how many distinct coordinates the pool reads,
@@ -183,13 +185,10 @@ def coordinate_summary(results: dict) -> pd.DataFrame:
         used = sub[sub["drop"] > findings.READS_COORDINATE]
         per_member = used.groupby("member").size().reindex(sub["member"].unique(), fill_value=0)
         top = used.groupby("coordinate").size()
-        rows.append({"dataset": dataset_label(name),
-                     "members": int(sub["member"].nunique()),
-                     "coordinates read per member": float(per_member.mean()),
-                     "distinct coordinates read by the pool": int(used["coordinate"].nunique()),
-                     "members reading the most-read coordinate": int(top.max()) if len(top)
-                     else 0,
-                     "most-read coordinate": int(top.idxmax()) if len(top) else -1})
+        rows.append(dict(zip(("dataset", "members", *COORDINATE_COLUMNS), (
+            dataset_label(name), int(sub["member"].nunique()), float(per_member.mean()),
+            int(used["coordinate"].nunique()), int(top.max()) if len(top) else 0,
+            int(top.idxmax()) if len(top) else -1))))
     return pd.DataFrame(rows)
 
 
@@ -216,10 +215,7 @@ def advms_view(results: dict, stored: dict, profile: str):
     long = long.merge(cells.drop_duplicates("cell"), on="cell", how="left")
     long = long.sort_values(["model", "eps"], kind="stable")
     long["ε"] = long["eps"].map("{:g}".format)
-    return wide_table(long, ["model", "ε"], ADV_METRICS, stored["advms"],
-                      "l2 adversarial training on AdvMS-(5,7) (Fig. 7); S: the ten 5-slabs, "
-                      "Sᶜ: the ten 7-slabs; the paper's numbers are read off its figure",
-                      profile)
+    return wide_table(long, ["model", "ε"], ADV_METRICS, stored["advms"], profile=profile)
 
 
 def advms_curves(results: dict) -> pd.DataFrame:
@@ -284,18 +280,13 @@ def table11_view(results: dict, stored: dict, profile: str, dataset: str):
     long["training"] = long["cell"].str.split(", ", n=1).str[1]
     label = "paper (MNIST-CIFAR)" if not dataset.startswith("mnist-cifar") else "paper"
     return wide_table(long, ["model", "training"], T11_METRICS, stored["table11"],
-                      f"SGD against l∞ adversarial training (ε = 0.3) on {dataset_label(dataset)} "
-                      "(Table 11); S-randomised: the digit randomised, the paper's "
-                      "'CIFAR10-randomised' column read as MNIST-randomised", profile,
-                      paper_label=label)
+                      profile=profile, paper_label=label)
 
 
 def absent_text(dataset: str) -> str:
-    """Why a domino has no Table 11 on this page."""
-    if dataset.startswith("mnist-cifar"):
-        return ("*MNIST-CIFAR did not run here: it needs CIFAR-10 (point `SB_CIFAR10` at a "
-                "`cifar-10-batches-py` folder) and the paper profile.*")
-    return f"*{dataset_label(dataset)} did not run here.*"
+    """In place of a domino's Table 11 when it did not run (the chapter says why MNIST-CIFAR
+    may not)."""
+    return f"*{dataset_label(dataset)}: not run.*"
 
 
 def training(results: dict) -> pd.DataFrame:
@@ -344,11 +335,11 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
         out[f"{key}_best"] = _mean(sub, size=big, metric="best member accuracy")
     cs = coordinate_summary(results).set_index("dataset")
     for name, key in (("ms-5", "ms5"), ("noisy-lms-7", "lms7")):
-        row = cs.loc[dataset_label(name)]
-        out[f"{key}_coords_per_member"] = float(row["coordinates read per member"])
-        out[f"{key}_coords_pool"] = int(row["distinct coordinates read by the pool"])
-        out[f"{key}_top_members"] = int(row["members reading the most-read coordinate"])
-        out[f"{key}_top_coord"] = int(row["most-read coordinate"])
+        per_member, pool, top_members, top_coord = cs.loc[dataset_label(name),
+                                                          list(COORDINATE_COLUMNS)]
+        glued = dict(coords_per_member=float(per_member), coords_pool=int(pool),
+                     top_members=int(top_members), top_coord=int(top_coord))
+        out.update({f"{key}_{short}": v for short, v in glued.items()})
     am = results["advms"].metrics
     sched = ds.advms_schedule(dict(a, n_train=a["n_train"]))
     out.update(adv_models=", ".join(a["models"]), adv_eps=", ".join(f"{x:g}" for x in a["eps"]),
@@ -376,22 +367,26 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
                               ("S-randomized accuracy", "srand")):
             out[f"t11_{method.lower()}_{short}"] = _mean(sub, metric=metric)
     runs = results["table11"].tables["runs"]
-    out["t11_at_updates"] = float(runs.loc[runs["method"] == "AT", "updates"].mean())
-    out["ens_model"] = results["ensembles"].metrics["model"].iloc[0]
-    out.update(prose.verdicts(findings.ensembles(out), findings.table11(out)))
+    out.update(t11_at_updates=float(runs.loc[runs["method"] == "AT", "updates"].mean()),
+               ens_model=results["ensembles"].metrics["model"].iloc[0])
+    out.update(findings.ensembles(**out), **_table11_flags(findings.table11(**out)))
+    adv = findings.adversarial(_per_eps(out, a["eps"]))
+    out.update(adv_model=model0, adv_per_eps=prose.per_eps(adv["rows"]),
+               adv_robust_eps=prose.eps_list(adv["robust"]),
+               adv_failed_eps=prose.eps_list(adv["failed"]),
+               adv_s_alone=adv["s_alone"], adv_beyond_s=adv["beyond_s"])
     return out
 
 
-def recap_findings(results: dict, stored: dict, profile: str) -> dict:
-    """What the recap is written from: this run's glued numbers, the models, and the findings
-    on the ensembles (this run's and the stored paper-scale ones), the adversarial training on
-    AdvMS-(5,7) per ε and Table 11."""
-    n = numbers(results, stored, profile)
-    a = section(profile, ds.NAME)["advms"]
-    keys = {eps: f"{eps:g}".replace(".", "") for eps in a["eps"]}  # as numbers() names them
-    per_eps = {eps: {short: n[f"adv_{short}_{key}"] for short in ("std", "rob", "srand", "scrand")}
-               for eps, key in keys.items()}
-    rows = [dict(r, label=dataset_label(r["dataset"])) for r in stored_ensembles(stored)]
-    return dict(numbers=n, adv_model=a["models"][0], ensembles=findings.ensembles(n), stored=rows,
-                against_paper=[findings.against_paper(r) for r in rows],
-                adversarial=findings.adversarial(per_eps), table11=findings.table11(n))
+def _table11_flags(t11: dict) -> dict:
+    """Table 11's findings under their glued names."""
+    return dict(t11_at_ok=t11["at_ok"], t11_reads_digit=t11["reads_digit"])
+
+
+def _per_eps(n: dict, eps: list) -> dict:
+    """ε -> the first model's standard, robust, S- and Sᶜ-randomised accuracy, read from the
+    glued numbers (``numbers`` names them adv_<metric>_<ε without its point>)."""
+    shorts = ("std", "rob", "srand", "scrand")
+    return {e: {s: n[f"adv_{s}_{e:g}".replace(".", "")] for s in shorts} for e in eps}
+
+
