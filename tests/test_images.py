@@ -12,7 +12,7 @@ import pytest
 
 from sbcore.data.dominoes import make_dominoes
 from sbcore.studies import runner
-from sbcore.studies.images import figures, prose, study, views
+from sbcore.studies.images import figures, study, views
 
 NONE_STORED = {part: None for part in study.PARTS}
 
@@ -51,8 +51,6 @@ def test_mnist_cifar_runs_only_where_cifar_is_found(monkeypatch, tmp_path):
     monkeypatch.delenv("SB_CIFAR10", raising=False)
     names = study.runnable("paper")
     assert names and not any("mnist-cifar" in n for n in names)
-    assert "CIFAR-10 was not found" in views.absent_text("mnist-cifar", "paper")
-    assert "not part of the quick profile" in views.absent_text("mnist-cifar", "quick")
 
 
 def test_the_finding_on_the_domino_at_a_ci_scale():
@@ -95,9 +93,8 @@ def test_tables_and_figures(results, run):
     assert not any(c[1].startswith("paper") for c in acc.columns)  # the paper gives none
     # SmallCNN is not the paper's: the range of its four CNNs on MNIST-CIFAR A (Table 5)
     assert data[("S-randomised AUC", "paper, MNIST-CIFAR")].tolist() == ["0.50–0.53"]
-    assert "paper's MNIST-CIFAR numbers" in t.caption and "range over its four CNNs" in t.caption
     assert ("S-randomised AUC", "this run") in data.columns
-    assert list(data[("variant", "")]) == ["A"] and "MNIST-Fashion, AUC" in t.caption
+    assert list(data[("variant", "")]) == ["A"]
     assert views.main_view(results, NONE_STORED, "smoke", "mnist-cifar") is None
     probe = views.probe_table(results).data
     assert set(probe["probe predicts"]) == {"complex half's class", "MNIST half's class"}
@@ -108,7 +105,8 @@ def test_tables_and_figures(results, run):
     assert views.side_table(results, "momentum") is None
     n = views.numbers(run, None, "smoke")
     assert n["label0"] == "0 + pullover" and n["n_runs"] == 4
-    assert n["probe_verdict"] in prose.PROBE_VERDICT.values() and n["paper_s_auc_range"]
+    assert isinstance(n["probe_better"], bool) and n["paper_s_auc_range"]
+    assert n["cifar_not_in_profile"] and not n["cifar_not_found"]  # smoke runs the domino only
     for fig in (figures.examples(make_dominoes("mnist-fashion", n_train=2, n_test=40)),
                 figures.logit_histograms(results["main"]), figures.probe(results["main"])):
         assert isinstance(fig, matplotlib.figure.Figure) and fig.axes

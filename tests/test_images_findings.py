@@ -35,22 +35,24 @@ def test_residual_above_the_papers_range():
     assert f.auc_by_model == {"Small": pytest.approx(0.56), "Medium": pytest.approx(0.61)}
     assert f.paper == (0.50, 0.54) and f.residual and f.lowest_and_highest == ("Small", "Medium")
     assert prose.residual_models(f) == "Small 0.56, Medium 0.61"
-    assert prose.residual_note(f).endswith(", smaller for Small than for Medium.")
-    # within RESIDUAL_MARGIN of the paper's highest: no residual, no sentence
+    assert f.flags() == {"residual": True, "residual_spread": True}
+    # within RESIDUAL_MARGIN of the paper's highest: no residual
     g = findings.residual(main_metrics({"Small": [0.55, 0.55]}), paper)
-    assert not g.residual and prose.residual_note(g) == ""
+    assert not g.residual and g.flags() == {"residual": False, "residual_spread": False}
     one = findings.residual(main_metrics({"Small": [0.60]}), paper)
-    assert prose.residual_note(one).endswith("barely changes a decision.")
+    assert one.flags() == {"residual": True, "residual_spread": False}
 
 
 def test_probe_effect_thresholds():
     assert findings.probe_effect(0.80, 0.70) == "better"
     assert findings.probe_effect(0.71, 0.70) == "same"
     assert findings.probe_effect(0.625, 0.745) == "worse"
-    assert set(prose.PROBE_VERDICT) == set(prose.PROBE_CONCLUSION) == {"better", "same", "worse"}
 
 
-def test_absent_text():
-    assert prose.absent_text("MNIST-CIFAR", "smoke", False).startswith(
-        "*MNIST-CIFAR is not part of the smoke profile")
-    assert "CIFAR-10 was not found" in prose.absent_text("MNIST-CIFAR", "paper", True)
+def test_cifar_absence():
+    assert findings.cifar_absence(False, False) == {"cifar_not_in_profile": True,
+                                                    "cifar_not_found": False}
+    assert findings.cifar_absence(False, True) == {"cifar_not_in_profile": False,
+                                                   "cifar_not_found": True}
+    assert findings.cifar_absence(True, True) == {"cifar_not_in_profile": False,
+                                                  "cifar_not_found": False}

@@ -56,6 +56,12 @@ class Residual:
         names = list(self.auc_by_model)
         return names[0], names[-1]
 
+    def flags(self) -> dict:
+        """The glued answers: ``residual``, and ``residual_spread`` when there is a residual
+        and more than one model, so that it is smaller for the first listed than the last."""
+        return dict(residual=self.residual,
+                    residual_spread=self.residual and len(self.auc_by_model) > 1)
+
 
 def residual(metrics: pd.DataFrame, paper_aucs) -> Residual:
     """``metrics``: the main part's; ``paper_aucs``: the paper's digit-randomised AUCs."""
@@ -69,3 +75,11 @@ def probe_effect(trained: float, untrained: float) -> str:
     """"better", "same" or "worse": the trained features against untrained ones."""
     gap = trained - untrained
     return "better" if gap > PROBE_MARGIN else "same" if gap > -PROBE_MARGIN else "worse"
+
+
+def cifar_absence(ran: bool, in_profile: bool) -> dict:
+    """Why MNIST-CIFAR has no table, as two exclusive answers: ``cifar_not_in_profile`` (the
+    profile does not run it), ``cifar_not_found`` (it does, but CIFAR-10 was not found);
+    both False when it ran."""
+    return dict(cifar_not_in_profile=not in_profile,
+                cifar_not_found=in_profile and not ran)

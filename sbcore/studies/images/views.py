@@ -13,7 +13,7 @@ import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, summary_view, wide_table
 from sbcore.data.dominoes import class_names
-from sbcore.data.labels import DATASET_LABELS, dataset_label
+from sbcore.data.labels import dataset_label
 from sbcore.paper import paper_numbers
 from sbcore.studies import runner, section
 from sbcore.studies.images import findings, prose, study
@@ -30,12 +30,6 @@ def example_data(profile: str):
 
     s = section(profile, study.NAME)
     return make_dominoes(s["dominoes"][0], "A", seed=s["data_seed"], n_train=2, n_test=40)
-
-
-def absent_text(domino: str, profile: str) -> str:
-    """Why a domino has no table on this page (``prose.absent_text``)."""
-    return prose.absent_text(DATASET_LABELS[domino], profile,
-                             domino in section(profile, study.NAME)["dominoes"])
 
 
 def paper_table(domino: str) -> pd.DataFrame:
@@ -79,17 +73,8 @@ def main_view(results: dict, stored: dict, profile: str, domino: str, what: str 
     if long is None:
         return None
     label = "paper" if domino == "mnist-cifar" else "paper, MNIST-CIFAR"
-    complex_half = "CIFAR" if domino == "mnist-cifar" else "Fashion-MNIST"
-    title = f"{DATASET_LABELS[domino]}, {what}: S is the MNIST half, Sᶜ the {complex_half} half"
-    if what == "AUC":
-        title += " (Tables 4 and 5)"
-        if domino != "mnist-cifar":
-            title += "; the paper column holds the paper's MNIST-CIFAR numbers"
-        if not set(long["model"]) <= set(paper_table(domino)["model"]):
-            title += ("; for a model the paper did not train, the range over its four CNNs "
-                      "on the same variant")
     return wide_table(long, ["variant", "model"], AUCS if what == "AUC" else ACCURACIES,
-                      stored.get("main"), title, profile, paper_label=label)
+                      stored.get("main"), profile=profile, paper_label=label)
 
 
 def probe_table(results: dict):
@@ -105,9 +90,7 @@ def probe_table(results: dict):
     m["dataset"] = m["dataset"].map(dataset_label)
     groups = m.groupby(["dataset", "model", "probe predicts", "features"], sort=False)["value"]
     table = groups.agg(lambda v: mean_std(v, count=False)).unstack("features")
-    return summary_view(table, "Linear probe on the features the head receives, on the "
-                               "complex-randomised test dominoes (chance 0.5)",
-                        groups.count().unstack("features"))
+    return summary_view(table, counts=groups.count().unstack("features"))
 
 
 def side_table(results: dict, part: str):
@@ -132,9 +115,7 @@ def side_table(results: dict, part: str):
                     counts[key][_metric_label(metric)] = int(v.count())
     table = pd.DataFrame.from_dict(rows, orient="index").fillna("–")
     table.index.names = ["dataset", "model", "run"]
-    title = ("Trained on the complex half alone" if part == "alone" else
-             "The paper's momentum and the code's")
-    return summary_view(table, title, pd.DataFrame.from_dict(counts, orient="index").set_axis(
+    return summary_view(table, counts=pd.DataFrame.from_dict(counts, orient="index").set_axis(
         table.index))
 
 
@@ -171,7 +152,7 @@ def _span(lo: float, hi: float, places: int = 2) -> str:
 
 
 def numbers(results: dict, stored: dict | None, profile: str) -> dict:
-    """Every number and text the chapter's prose glues, by name, from this run's entries as
+    """Every number, finding and list the chapter's prose glues, by name, from this run's entries as
     ``runner.run`` returns them (``stored``, the paper-scale run's, is not needed here)."""
     parts = runner.parts("images", results)
     s = section(profile, study.NAME)
@@ -187,6 +168,8 @@ def numbers(results: dict, stored: dict | None, profile: str) -> dict:
                n_converged=int(runs["converged"].sum()),
                epochs_mean=float(runs[runs["part"] == "main"]["epochs"].mean()))
     out.update(findings.spans(main))
+    out.update(findings.cifar_absence("mnist-cifar" in set(main["domino"]),
+                                      "mnist-cifar" in s["dominoes"]))
     out["alone_acc"] = findings.mean(parts, "alone", "standard accuracy")
     for feats in ("trained", "untrained"):
         out[f"probe_{feats}"] = findings.mean(parts, "main",
@@ -195,10 +178,9 @@ def numbers(results: dict, stored: dict | None, profile: str) -> dict:
         out[f"{name}_span"] = _span(out[f"{name}_lo"], out[f"{name}_hi"], places)
     paper = paper_numbers("Table 5")
     res = findings.residual(main, paper[paper["metric"] == "S-randomized AUC"]["mean"])
-    effect = findings.probe_effect(out["probe_trained"], out["probe_untrained"])
     out.update(s_acc_range=f"{out['s_acc_lo']:.2f}–{out['s_acc_hi']:.2f}",
                paper_s_auc_range=f"{res.paper[0]:.2f}–{res.paper[1]:.2f}",
-               residual_models=prose.residual_models(res), residual_note=prose.residual_note(res),
-               probe_verdict=prose.PROBE_VERDICT[effect],
-               probe_conclusion=prose.PROBE_CONCLUSION[effect])
+               residual_models=prose.residual_models(res), **res.flags(),
+               probe_better=findings.probe_effect(out["probe_trained"],
+                                                  out["probe_untrained"]) == "better")
     return out
