@@ -42,7 +42,7 @@ from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import notes, runner
-from sbcore.studies.toolbox import figures, prose, views
+from sbcore.studies.toolbox import figures, views
 
 this_run = runner.run("toolbox", profile, device, seed, recompute)
 paper_run = runner.lookup("toolbox", "paper")
@@ -69,6 +69,20 @@ problems = show_problems(this_run, paper_run)
 
 # %% tags=["remove-input"]
 display(*map(Markdown, notes.profile_notes("toolbox", profile)))
+
+# %% [markdown]
+# A cell whose mean test accuracy stays below {eval}`learned` did not learn the task, so its
+# randomised AUCs say nothing about reliance (a network at chance is 'invariant' to
+# everything); this run has {eval}`not_learned` such cells. On MS-(5,7) training first sits
+# on a long plateau at chance, which the next chapter, *The MS-(5,7) plateau*, measures: a run
+# still on it when training stops looks like a network that cannot learn the task.
+# {eval}`pick(plateau_explains, "Every cell that did not learn is on MS-(5,7).", "")`
+# A cell can also learn although not every one of its runs met the stop rule (train accuracy
+# at least 1 − ε) before the update cap, where the paper trains every run to it; its reliance
+# is read, as for every run, from the checkpoint with the best validation accuracy. Where this
+# run or the stored paper-scale run has such cells, a warning or a note below lists them.
+
+# %% tags=["remove-input"]
 display(*map(Markdown, views.caveats(results, stored)))
 
 # %% [markdown]
@@ -89,6 +103,9 @@ fig = figures.all_reliance(results)
 # The $(f, k, d)$-CNN reads the coordinates as a one-channel sequence ($d$ layers of $f$
 # filters of width $k$, then a dense layer of 50 units); the $(h, l, d)$-GRU reads them as
 # steps of $l$ features through $d$ layers of $h$ units and classifies from the last step.
+#
+# **Table 4.** CNNs and GRUs; this run at d = {eval}`table4_d`, the paper and the stored run at
+# d = {eval}`table4_d_paper`.
 
 # %% tags=["remove-input"]
 display(views.table4_view(results, stored, profile))
@@ -99,6 +116,8 @@ display(views.table4_view(results, stored, profile))
 # The (100,2)-FCN with ReLU, Leaky ReLU, PReLU and Tanh, each trained with SGD, Adam and
 # RMSProp. The paper's column header says LMS-7 and its caption LMS-5; both run here, each
 # beside the paper's column (mean absolute difference from it: {eval}`table6_match`).
+#
+# **Table 6.** S-randomised AUC of the (100,2)-FCN by activation and optimiser.
 
 # %% tags=["remove-input"]
 display(views.table6_view(results, stored, profile))
@@ -108,6 +127,8 @@ display(views.table6_view(results, stored, profile))
 #
 # The paper's text gives $\ell_2 \in \{10^{-2}, 10^{-3}\}$ and its table header
 # $\{10^{-2}, 10^{-4}\}$; all three run.
+#
+# **Table 7.** S-randomised AUC on LMS-7 by dropout and $\ell_2$.
 
 # %% tags=["remove-input"]
 display(views.table7_view(results, stored, profile))
@@ -119,6 +140,8 @@ display(views.table7_view(results, stored, profile))
 # with uniform $[0, 1)$ noise, as the official generator fills them. The filler carries no
 # label information, so $S^c$ here is the 7-slabs plus the filler. The rows with d = 1 +
 # $|S^c|$ have no filler: beside their twins they show what the filler changes.
+#
+# **Table 8.** LMS-7 with few coordinates, the rest uniform $[0, 1)$ filler.
 
 # %% tags=["remove-input"]
 display(views.table8_view(results, stored, profile))
@@ -129,6 +152,8 @@ display(viz.styled_table(views.filler_effect(results)))
 #
 # Kaiming- and Xavier-normal initialisation of every weight (biases zero), then every weight
 # multiplied by the scale.
+#
+# **Table 9.** S-randomised AUC of the (100,1)-FCN on LMS-7 by initialisation.
 
 # %% tags=["remove-input"]
 display(views.table9_view(results, stored, profile))
@@ -161,12 +186,21 @@ display(viz.styled_table(views.training(results), {"wall time (s)": "{:.1f}"}))
 
 # %% [markdown]
 # ## Recap
-
-# %% tags=["remove-input"]
-display(Markdown(prose.recap(**views.recap_findings(results))))
-
-# %% [markdown]
+#
+# * In {eval}`n_only_S` of the {eval}`n_learned` configurations that learned the task, the
+#   networks read $S$ alone by the decision rule: CNNs, GRUs, four activations, three
+#   optimisers, dropout, $\ell_2$, fewer complex coordinates and other initialisations
+#   {eval}`pick(all_only_S, "do not change what they rely on.", "change it in the others")`
+#   {eval}`pick(all_only_S, "", "(see the tables).")`
+# * Table 6: mean absolute difference of this run's cells from the paper's column
+#   (S-randomised AUC): {eval}`table6_match`.
+#   {eval}`pick(table6_lms5_closer, "LMS-5 is the closer reading.", "")`
+#   {eval}`pick(table6_lms7_closer, "LMS-7 is the closer reading.", "")`
+#   {eval}`pick(table6_tie, "The two readings match it equally.", "")`
+# * Table 8: the uniform filler moves the S-randomised AUC by at most
+#   {eval}`format(filler_gap, ".3f")` against the same rows without it.
 # * Fig. 5: from a random start (α = 0) the trained network reads the linear coordinate
 #   (linear-randomised AUC {eval}`format(fig5_lin_0, ".3f")`); from M_slab (α = 1) it keeps the
 #   slabs (7-slabs-randomised AUC {eval}`format(fig5_slab_1, ".3f")`) and
-#   {eval}`fig5_linear_verdict` (linear-randomised AUC {eval}`format(fig5_lin_1, ".3f")`).
+#   {eval}`pick(fig5_reads_linear, "also reads", "barely reads")` the linear coordinate
+#   (linear-randomised AUC {eval}`format(fig5_lin_1, ".3f")`).

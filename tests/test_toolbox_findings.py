@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 
 from sbcore.studies.toolbox import findings as f
-from sbcore.studies.toolbox import prose
 
 
 def _cell(cell, acc, s_auc, sc_auc):
@@ -21,16 +20,19 @@ def test_cells_that_learned_and_read_S_alone():
                      + _cell("c", 0.94, 0.5, 1.0))  # c did not learn: not counted
     r = f.relies_on_S_alone({"table4": m, "table6": None, "fig5": m})
     assert r == dict(n_only=1, n_learned=2, all_only=False)
-    assert prose.relies(r).endswith("; in the other 1 they do not (see the tables).")
     one = f.relies_on_S_alone({"table4": pd.DataFrame(_cell("a", 1.0, 0.5, 1.0))})
-    assert one["all_only"] and "do not change what they rely on." in prose.relies(one)
-    assert prose.verdicts(dict(reads_linear=False)) == dict(
-        fig5_linear_verdict="barely reads the linear coordinate")
+    assert one == dict(n_only=1, n_learned=1, all_only=True)
 
 
 def test_table6_reading_and_filler_gap():
     assert f.table6_reading({"lms-5": 0.010, "lms-7": 0.030}) == dict(closer="lms-5", tie=False)
     assert f.table6_reading({"lms-5": 0.0102, "lms-7": 0.010})["tie"]  # below TIE apart
+    assert f.table6_verdicts({"lms-5": 0.030, "lms-7": 0.010}) == dict(
+        table6_tie=False, table6_lms5_closer=False, table6_lms7_closer=True)
+    assert f.table6_verdicts({"lms-5": 0.0102, "lms-7": 0.010}) == dict(
+        table6_tie=True, table6_lms5_closer=False, table6_lms7_closer=False)
+    assert f.table6_verdicts({"lms-5": 0.010}) == dict(  # one reading ran: no verdict
+        table6_tie=False, table6_lms5_closer=False, table6_lms7_closer=False)
     effect = pd.DataFrame({"S-randomised AUC": [0.5, 0.6], "without filler": [0.52, 0.55]})
     assert abs(f.filler_gap(effect) - 0.05) < 1e-12
 
@@ -53,4 +55,8 @@ def test_caveat_cells_at_the_learned_edge():
     assert f.not_learned(cells) == [cells[1]] and f.short_of_stop_rule(cells) == [cells[0]]
     c = f.caveats(cells, [])
     assert c["all_on_plateau"] and c["not_learned"] == ([cells[1]], [])
-    assert not f.caveats(cells, [dict(cells[2], test=0.5)])["all_on_plateau"]
+    assert c["plateau_explains"]
+    off = f.caveats(cells, [dict(cells[2], test=0.5)])
+    assert not off["all_on_plateau"] and not off["plateau_explains"]
+    none = f.caveats([cells[2]], [])  # no cell that did not learn: nothing to explain
+    assert none["all_on_plateau"] and not none["plateau_explains"]

@@ -45,6 +45,16 @@ def table6_reading(match: dict) -> dict:
                 tie=abs(match["lms-5"] - match["lms-7"]) < TIE)
 
 
+def table6_verdicts(match: dict) -> dict:
+    """The recap's Table 6 verdict as named booleans: ``table6_lms5_closer`` or
+    ``table6_lms7_closer`` when that reading is closer, ``table6_tie`` when they match it
+    equally (``table6_reading``); all False where fewer than the two readings ran."""
+    reading = table6_reading(match) if len(match) == 2 else dict(closer=None, tie=False)
+    return dict(table6_tie=reading["tie"],
+                table6_lms5_closer=not reading["tie"] and reading["closer"] == "lms-5",
+                table6_lms7_closer=not reading["tie"] and reading["closer"] == "lms-7")
+
+
 def filler_gap(effect: pd.DataFrame) -> float:
     """The largest change of the S-randomised AUC that Table 8's filler makes against the
     same row without it (``effect``: ``views.filler_effect``)."""
@@ -80,9 +90,11 @@ def short_of_stop_rule(cells: list[dict]) -> list[dict]:
 def caveats(this_run: list[dict], stored: list[dict]) -> dict:
     """The cells to caveat in this run and in the stored run (``views.cell_summaries`` of
     each): those that did not learn, those short of the stop rule, and whether every cell that
-    did not learn is on MS-(5,7), where training first sits on the plateau of chapter 06."""
+    did not learn is on MS-(5,7), where training first sits on the plateau of chapter 06
+    (``plateau_explains``: so, and there is at least one such cell)."""
     this_not, stored_not = not_learned(this_run), not_learned(stored)
+    on_plateau = all(c["dataset"] == "ms-5-7" for c in this_not + stored_not)
     return dict(not_learned=(this_not, stored_not),
                 short=(short_of_stop_rule(this_run), short_of_stop_rule(stored)),
-                all_on_plateau=all(c["dataset"] == "ms-5-7" for c in this_not + stored_not),
-                learned=LEARNED)
+                all_on_plateau=on_plateau,
+                plateau_explains=on_plateau and bool(this_not + stored_not))

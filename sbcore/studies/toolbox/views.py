@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sbcore.book.chapter import compare_table, mean_std, wide_table
-from sbcore.data.labels import DATASET_LABELS, dataset_label
+from sbcore.data.labels import dataset_label
 from sbcore.paper import paper_numbers
 from sbcore.studies import section
 from sbcore.studies.toolbox import findings, prose
@@ -21,6 +21,7 @@ from sbcore.studies.toolbox.settings import OPTIMIZERS
 
 KEYS = ("dataset", "d", "cell", "metric")
 RELIANCE = ["standard AUC", "S-randomized AUC", "Sc-randomized AUC"]
+MS7_BEFORE = "MS-7 accuracy before training"  # Fig. 5's metric of M_alpha before training
 SOURCES = {"table4": "Table 4", "table6": "Table 6", "table7": "Table 7", "table8": "Table 8",
            "table9": "Table 9"}
 
@@ -69,17 +70,19 @@ def _label(long: pd.DataFrame) -> pd.DataFrame:
 def table4_view(results, stored, profile):
     """Table 4: rows dataset and model; S- and S^c-randomised AUC, test accuracy."""
     # quick runs Table 4 at a smaller d (QUICK_REDUCTION): its rows sit beside the paper's
-    # and the stored run's at d = 50, and the caption says so
+    # and the stored run's at d = 50, and the chapter's title of the table says so
     long = _label(compare(results, stored, "table4", keys=("dataset", "cell", "metric")))
-    d_this = sorted(results["table4"].metrics["d"].unique())
-    d_paper = sorted(paper_table("table4")["d"].astype(int).unique())
-    title = "CNNs and GRUs (Table 4)"
-    if d_this != d_paper:
-        title += (f"; this run at d = {', '.join(map(str, d_this))}, the paper and the stored "
-                  f"run at d = {', '.join(map(str, d_paper))}")
     return wide_table(long, ["dataset", "model"],
                       ["S-randomized AUC", "Sc-randomized AUC", "standard accuracy"],
-                      stored["table4"], title, profile)
+                      stored["table4"], profile=profile)
+
+
+def table4_d(results: dict) -> dict:
+    """The dimensions of Table 4's rows: this run's and the paper's (also the stored run's)."""
+    def listed(ds):
+        return ", ".join(str(int(d)) for d in sorted(ds.unique()))
+    return dict(table4_d=listed(results["table4"].metrics["d"]),
+                table4_d_paper=listed(paper_table("table4")["d"].astype(int)))
 
 
 def table6_view(results, stored, profile):
@@ -88,8 +91,7 @@ def table6_view(results, stored, profile):
     long["activation"] = long["activation"].map(tb.ACTIVATION_NAMES)
     long["metric"] = long["optimizer"]
     return wide_table(long, ["dataset", "activation"], list(OPTIMIZERS), stored["table6"],
-                      "S-randomised AUC of the (100,2)-FCN by activation and optimiser "
-                      "(Table 6)", profile)
+                      profile=profile)
 
 
 def table7_view(results, stored, profile):
@@ -99,8 +101,7 @@ def table7_view(results, stored, profile):
     long["metric"] = long["weight_decay"].map("l2 = {:g}".format)
     groups = [f"l2 = {w:g}" for w in sorted(long["weight_decay"].unique(), reverse=True)]
     return wide_table(long, ["model", "dropout"], groups, stored["table7"],
-                      "S-randomised AUC on LMS-7 by dropout and l2 (Table 7)", profile) \
-        if len(long) else None
+                      profile=profile) if len(long) else None
 
 
 def table8_view(results, stored, profile):
@@ -109,8 +110,7 @@ def table8_view(results, stored, profile):
     long["|Sᶜ|"] = long["n_sc"].astype(int)
     long["filler"] = long["d"] - 1 - long["|Sᶜ|"]
     return wide_table(long.sort_values(["d", "|Sᶜ|"]), ["d", "|Sᶜ|", "filler"], RELIANCE,
-                      stored["table8"], "LMS-7 with few coordinates, the rest uniform [0, 1) "
-                      "filler (Table 8)", profile)
+                      stored["table8"], profile=profile)
 
 
 def table9_view(results, stored, profile):
@@ -119,8 +119,7 @@ def table9_view(results, stored, profile):
     long["metric"] = long["init"].map(tb.INIT_NAMES)
     long["scale"] = long["scale"].map("{:g}".format)
     return wide_table(long, ["scale"], list(tb.INIT_NAMES.values()), stored["table9"],
-                      "S-randomised AUC of the (100,1)-FCN on LMS-7 by initialisation "
-                      "(Table 9)", profile)
+                      profile=profile)
 
 
 def training(results: dict) -> pd.DataFrame:
@@ -137,7 +136,7 @@ def training(results: dict) -> pd.DataFrame:
                      "met the stop rule": int(runs["converged"].sum()),
                      "diverged": int(runs["diverged"].sum()),
                      "updates": mean_std(runs["updates"], count=False, places=0),
-                     "wall time (s)": float(runs["wall_time_s"].sum())})
+                     "wall time (s)": float(runs.wall_time_s.sum())})
     return pd.DataFrame(rows)
 
 
@@ -146,7 +145,7 @@ def fig5_table(results: dict) -> pd.DataFrame:
     accuracy and the S- (linear) and S^c- (7-slabs) randomised AUC (mean ± std over seeds)."""
     m = results["fig5"].metrics
     m = m[m["alpha"].notna()]
-    cols = ["MS-7 accuracy before training", "standard accuracy", "S-randomized AUC",
+    cols = [MS7_BEFORE, "standard accuracy", "S-randomized AUC",
             "Sc-randomized AUC"]
     out = (m[m["metric"].isin(cols)].groupby(["alpha", "metric"])["value"]
            .apply(mean_std).unstack("metric")[cols])
@@ -244,7 +243,7 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
                adam=f"learning rate {OPTIMIZERS['Adam']['lr']:g}",
                rmsprop=f"learning rate {OPTIMIZERS['RMSProp']['lr']:g}")
     sc = pd.concat([r.metrics for p, r in results.items() if r is not None and p != "fig5"])
-    out["sc_auc_lo"] = float(sc[sc["metric"] == "Sc-randomized AUC"]["value"].min())
+    out.update(sc_auc_lo=float(sc[sc["metric"] == "Sc-randomized AUC"]["value"].min()))
     runs = pd.concat([r.tables["runs"] for r in results.values() if r is not None])
     out.update(n_converged=int(runs["converged"].sum()), n_all_runs=len(runs))
     match = table6_match(results)
@@ -254,11 +253,13 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     for a in (0.0, 1.0):
         sub = f5[f5["alpha"] == a]
         for metric, name in (("S-randomized AUC", "lin"), ("Sc-randomized AUC", "slab"),
-                             ("MS-7 accuracy before training", "ms7")):
+                             (MS7_BEFORE, "ms7")):
             out[f"fig5_{name}_{int(a)}"] = float(sub[sub["metric"] == metric]["value"].mean())
     out["fig5_coord"] = int(results["fig5"].tables["coordinates"]["linear_at"].iloc[0])
     out["not_learned"] = len(not_learned(results))
-    out.update(prose.verdicts(findings.fig5(results["fig5"].metrics)))
+    out.update(**recap_numbers(results), **table4_d(results), learned=findings.LEARNED,
+               plateau_explains=findings.caveats(cell_summaries(results),
+                                                 cell_summaries(stored))["plateau_explains"])
     return out
 
 
@@ -268,14 +269,14 @@ def caveats(results: dict, stored: dict) -> list[str]:
     return prose.caveats(findings.caveats(cell_summaries(results), cell_summaries(stored)))
 
 
-def recap_findings(results: dict) -> dict:
-    """What the recap's generated bullets are written from: the cells that read S alone,
-    Table 6's two readings against the paper (where both ran) and Table 8's filler gap (where
-    it has rows)."""
-    match = table6_match(results)
-    effect = filler_effect(results)
+def recap_numbers(results: dict) -> dict:
+    """The recap's numbers and verdicts: how many cells that learned read S alone
+    (``findings.relies_on_S_alone``), Table 6's closer reading (``findings.table6_verdicts``),
+    Table 8's filler gap (``findings.filler_gap``) and what the Fig. 5 network reads from
+    M_slab (``findings.fig5``)."""
     relying = findings.relies_on_S_alone(
         {p: None if r is None else r.metrics for p, r in results.items()})
-    reading = findings.table6_reading(match) if len(match) == 2 else None
-    return dict(relying=relying, match=match, reading=reading,
-                gap=findings.filler_gap(effect) if len(effect) else None, names=DATASET_LABELS)
+    return dict(n_only_S=relying["n_only"], n_learned=relying["n_learned"],
+                all_only_S=relying["all_only"], **findings.table6_verdicts(table6_match(results)),
+                filler_gap=findings.filler_gap(filler_effect(results)),
+                fig5_reads_linear=findings.fig5(results["fig5"].metrics)["reads_linear"])
