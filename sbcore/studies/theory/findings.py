@@ -96,6 +96,14 @@ class Variants:
     def all_at_chance(self) -> bool:
         return not self.off_chance
 
+    def numbers(self) -> dict:
+        """The glued numbers of the quantitative picture, each extreme with its variant's
+        name: var_ratio_min/_at, var_growth_max/_at, var_vs_noise_lo/_hi, var_acc_min/_at."""
+        return dict(var_ratio_min=self.ratio[0], var_ratio_at=self.ratio[1],
+                    var_growth_max=self.growth[0], var_growth_at=self.growth[1],
+                    var_vs_noise_lo=self.vs_noise[0], var_vs_noise_hi=self.vs_noise[1],
+                    var_acc_min=self.accuracy[0], var_acc_at=self.accuracy[1])
+
 
 def variants(metrics: pd.DataFrame, chance_tol: float = CHANCE_TOL) -> Variants:
     """The pushed-assumption runs: does the network still ignore the slab coordinate, and how

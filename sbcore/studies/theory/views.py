@@ -25,6 +25,7 @@ from sbcore.studies.theory.findings import (
     band_check,
     gradient_summary,
     per_setting,
+    variants,
 )
 
 # The live widget retrains on every slider move: it starts at most this large, whatever the
@@ -93,13 +94,12 @@ def variant_table(metrics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def summary_views(metrics: pd.DataFrame) -> dict:
     """The three summary tables as the page shows them (``book.summary_view``), by part."""
-    def shown(table, title):
+    def shown(table):
         cells, counts = table
-        return summary_view(cells, title, counts)
+        return summary_view(cells, counts=counts)
 
-    return {"sweep_d": shown(sweep_d_table(metrics), "The sweep over d"),
-            "sweep_k": shown(sweep_k_table(metrics), "The sweep over k"),
-            "variant": shown(variant_table(metrics), "Pushing the assumptions")}
+    return {"sweep_d": shown(sweep_d_table(metrics)), "sweep_k": shown(sweep_k_table(metrics)),
+            "variant": shown(variant_table(metrics))}
 
 
 def accuracy_table(metrics: pd.DataFrame, stored=None) -> pd.DataFrame:
@@ -131,7 +131,7 @@ def _num(x):
 def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """Every number the chapter glues, by name: the setting (the profile's merged settings,
     ``study.config``), the main run's band check and end point, the gradient check, the sweeps
-    and the test error (from ``results``, this run's entries as ``runner.run`` returns them:
+    the test error and the pushed-assumption runs (from ``results``, this run's entries as ``runner.run`` returns them:
     tables ``metrics``, ``units``, ``steps``). ``stored`` is not needed here."""
     cfg, tables = study.config(profile), runner.merge(results).tables
     M, units, steps = tables["metrics"], tables["units"], tables["steps"]
@@ -182,6 +182,7 @@ def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     out.update(errors=errors.sum(), n_test=cfg["n_test"], n_test_total=n_total,
                err_bound=RULE_OF_THREE / n_total,
                s_acc=main[main.metric == "S-randomized accuracy"].value.mean())
+    out.update(variants(M).numbers())
     return {name: _num(value) for name, value in out.items()}
 
 
