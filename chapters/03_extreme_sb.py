@@ -96,13 +96,16 @@ fig = figures.toy(results["toy"])
 # gives single values; Fig. 3b mean ± std; the standard AUC comes from the official notebook
 # 01), "stored paper-scale run" is this project's run at the paper profile when it has been
 # stored, "this run" is the profile this page was executed with.
-# {eval}`stored_from`
+# {eval}`pick(has_stored, "The stored paper-scale run was computed on ", "No paper-scale run is stored yet, so that column reads 'not yet run'")`{eval}`stored_where`{eval}`pick(stored_partial, " (some of its entries are not stored yet)", "")`.
+# The three tables: what the networks rely on (Table 4, Fig. 3b), how well they learned, and
+# the accuracy with $S$ or $S^c$ randomised.
 
 # %% tags=["remove-input"]
 display(*views.compare_view(results, stored, "main", profile))
 display(*map(Markdown, views.caveats(results, stored, "main")))
 
 # %% [markdown]
+# {eval}`pick(main_learned, "", "In the cells of the warning above the networks did not learn the task, so the randomised metrics say nothing about reliance (a network at chance is 'invariant' to everything); where train accuracy is high they memorised the training set instead of finding S.")`
 # Across the {eval}`n_runs` trained networks, the lowest test accuracy is
 # {eval}`format(min_test, ".3f")`. The $S$-randomised AUC lies between
 # {eval}`format(s_auc_lo, ".3f")`
@@ -125,7 +128,7 @@ display(views.training_view(results))
 #
 # Fig. 3b repeats the (2000,1)-FCN with d = {eval}`d_wide`, so $|S^c|$ =
 # {eval}`n_sc_wide` complex coordinates against one simple one
-# ({eval}`wide_seeds` here).
+# ({eval}`wide_seeds` here). The same three tables:
 
 # %% tags=["remove-input"]
 display(*views.compare_view(results, stored, "wide", profile))
@@ -135,6 +138,7 @@ display(*map(Markdown, views.caveats(results, stored, "wide")))
 fig = figures.randomized_aucs(results)
 
 # %% [markdown]
+# {eval}`pick(wide_learned, "", "In the cells of the warning above the networks did not learn the task, so their randomised metrics say nothing about reliance.")`
 # At d = {eval}`d_wide` the $S$-randomised AUC over both datasets is
 # {eval}`wide_s_auc` and the $S^c$-randomised AUC {eval}`wide_sc_auc`.
 #
@@ -168,7 +172,9 @@ fig = figures.decision_boundaries(main, nums["small"])
 # Randomising one canonical coordinate at a time (mean over seeds): only coordinate 0, $S$,
 # matters. The gradient view agrees: the mean $|\partial\,\mathrm{score}/\partial z_c|$ of
 # $S$ dwarfs that of every complex coordinate (the table gives their ratio; the paper's
-# numbers are the official notebook 01's per-coordinate outputs).
+# numbers are the official notebook 01's per-coordinate outputs). The two tables: the accuracy
+# with one coordinate randomised, and the influence of $S$ over the largest influence of an
+# $S^c$ coordinate.
 
 # %% tags=["remove-input"]
 display(*views.coordinates_view(results, stored, profile))
@@ -184,7 +190,8 @@ fig = figures.per_coordinate(main)
 #
 # Is $S^c$ ignored because it cannot be learned from this sample? Remove $S$ and train the
 # same network ({eval}`control_models`, {eval}`control_seeds`) on the
-# $S^c$ coordinates alone, same sample, same recipe.
+# $S^c$ coordinates alone, same sample, same recipe. The table: how well they learned; below
+# it, a verdict per network.
 
 # %% tags=["remove-input"]
 display(*views.compare_view(results, stored, "control", profile, views.CONTROL_METRICS))

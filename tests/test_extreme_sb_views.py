@@ -129,7 +129,8 @@ def test_numbers_agree_with_the_metrics(results):
     hist = hist[hist["model"] == nums["small"]]
     assert nums["dyn_gap"] == pytest.approx(
         (hist["standard accuracy"] - hist["Sc-randomized accuracy"]).max())
-    assert nums["stored_from"].startswith("No paper-scale run is stored yet")
+    assert (nums["has_stored"], nums["stored_where"], nums["stored_partial"]) == (False, "", False)
+    assert isinstance(nums["main_learned"], bool) and isinstance(nums["wide_learned"], bool)
 
 
 def test_every_glued_name_of_the_chapter_is_a_number(results):
@@ -167,6 +168,8 @@ def test_not_learned_flags_only_cells_below_the_threshold():
     at = tidy({("lms-5", "a", 0): {"standard accuracy": findings.LEARNED,
                                    "train accuracy": 1.0}})
     assert findings.not_learned(at) == [] and findings.not_learned(None) == []  # at the edge
+    assert findings.all_learned(at, None) is True and findings.all_learned() is True
+    assert findings.all_learned(at, m) is False and findings.all_learned(None, m) is False
 
 
 def test_caveats_name_this_run_and_the_stored_run():
@@ -175,7 +178,8 @@ def test_caveats_name_this_run_and_the_stored_run():
     assert views.caveats({"main": part(ok)}, {"main": part(ok)}, "main") == []
     assert views.caveats({"main": part(ok)}, {"main": None}, "main") == []
     [note] = views.caveats({"main": part(bad)}, {"main": part(bad)}, "main")
-    assert note.startswith(":::{warning}") and note.endswith(":::")
+    assert note == (":::{warning}\n* this run and the stored paper-scale run: MS-(5,7) (d = 50, "
+                    "b): test accuracy 0.600, train accuracy 1.000\n:::")
     # at the paper profile this run is the stored run: the cell is named once, for both
     assert note.count("MS-(5,7)") == 1
     assert "* this run and the stored paper-scale run: MS-(5,7) (d = 50, b): test accuracy 0.600" \
@@ -215,11 +219,15 @@ def test_control_verdict_on_known_accuracies():
 def test_stored_from_says_device_and_date():
     prov = dict(device_name="NVIDIA H100 80GB HBM3", date="2026-11-27T04:40:24+00:00")
     stored = {p: part(provenance=prov) for p in esb.PARTS}
-    assert views.stored_from(stored) == ("The stored paper-scale run was computed on NVIDIA "
-                                         "H100 80GB HBM3 on 2026-11-27.")
+    assert views.stored_from(stored) == dict(
+        has_stored=True, stored_where="NVIDIA H100 80GB HBM3 on 2026-11-27", stored_partial=False)
     partial = dict(stored, wide=None)
-    assert "some of its entries are not stored yet" in views.stored_from(partial)
-    assert "not yet run" in views.stored_from(NONE_STORED)
+    assert views.stored_from(partial)["stored_partial"] is True
+    assert views.stored_from(NONE_STORED) == dict(has_stored=False, stored_where="",
+                                                  stored_partial=False)
+    other = dict(stored, wide=part(provenance=dict(device_name="cpu", date="2026-11-28")))
+    assert views.stored_from(other)["stored_where"] == ("NVIDIA H100 80GB HBM3 and cpu on "
+                                                        "2026-11-27 and 2026-11-28")
 
 
 def test_profile_notes():

@@ -54,6 +54,12 @@ def not_learned(metrics: pd.DataFrame | None) -> list[dict]:
                  train=float(r["train accuracy"])) for (ds, d, model), r in t.iterrows()]
 
 
+def all_learned(*metrics: pd.DataFrame | None) -> bool:
+    """Whether every cell of these metrics tables learned (``not_learned`` finds none; a part
+    that is not stored, None, has none)."""
+    return not any(not_learned(m) for m in metrics)
+
+
 def control(metrics: pd.DataFrame) -> list[dict]:
     """Per dataset and model of the S-removed control: its mean test accuracy over ``n`` seeds
     and whether the complex coordinates count as learned (at least ``CONTROL_LEARNED``)."""

@@ -1,6 +1,7 @@
 """The extreme simplicity bias chapter's text whose shape branches: the cells that did not
 learn, the control per network, where the stored run comes from. Written from the findings
-(``findings.py``) and provenance; no threshold is read here."""
+(``findings.py``) and provenance; no threshold is read here. What the list of cells means and
+the sentence around the stored run's origin are the chapter's."""
 
 from __future__ import annotations
 
@@ -15,15 +16,10 @@ def not_learned(cells: list[dict]) -> list[str]:
 
 
 def caveats(this_run: list[dict], stored: list[dict]) -> list[str]:
-    """A warning (MyST markdown) naming the cells that did not learn in this run and in the
+    """A warning (MyST markdown) listing the cells that did not learn in this run and in the
     stored paper-scale run: a list of that one block, empty when every cell learned."""
     lines = sourced_bullets(not_learned(this_run), not_learned(stored))
-    if not lines:
-        return []
-    return [":::{warning}\nIn these cells the networks did not learn the task, so the "
-            "randomised metrics say nothing about reliance (a network at chance is 'invariant' "
-            "to everything). Where train accuracy is high they memorised the training set "
-            "instead of finding S:\n\n" + "\n".join(lines) + "\n:::"]
+    return [":::{warning}\n" + "\n".join(lines) + "\n:::"] if lines else []
 
 
 def control_verdict(by_run: list[tuple[str, list[dict]]]) -> str:
@@ -36,15 +32,10 @@ def control_verdict(by_run: list[tuple[str, list[dict]]]) -> str:
         for label, cells in by_run for c in cells)
 
 
-def stored_from(provenances: list[dict], complete: bool) -> str:
-    """One sentence: where and when the stored paper-scale run was computed (device and date
-    of each stored part's provenance), or that none is stored."""
+def stored_where(provenances: list[dict]) -> str:
+    """'<devices> on <dates>' of the stored parts' provenances ('' when none is stored)."""
     if not provenances:
-        return "No paper-scale run is stored yet, so that column reads 'not yet run'."
-    devices = list(dict.fromkeys(p.get("device_name", "an unrecorded device")
-                                 for p in provenances))
-    dates = list(dict.fromkeys(str(p.get("date", "an unrecorded date"))[:10]
-                               for p in provenances))
-    text = (f"The stored paper-scale run was computed on {' and '.join(devices)} on "
-            f"{' and '.join(dates)}")
-    return text + ("" if complete else " (some of its entries are not stored yet)") + "."
+        return ""
+    devices = dict.fromkeys(p.get("device_name", "an unrecorded device") for p in provenances)
+    dates = dict.fromkeys(str(p.get("date", "an unrecorded date"))[:10] for p in provenances)
+    return f"{' and '.join(devices)} on {' and '.join(dates)}"

@@ -64,15 +64,14 @@ def compare(results: dict, stored: dict, part: str, profile: str,
     return out
 
 
-# The wide tables of a part: (title, metrics), the paper's metrics first. Two or three metric
-# groups per table keep each one within the text column.
+# The wide tables of a part: their metrics, the paper's metrics first (what the networks rely
+# on, how well they learned, the accuracy with S or Sᶜ randomised: the chapter names them).
+# Two or three metric groups per table keep each one within the text column.
 # The main and wide parts leave train accuracy (no paper number) to the training table
 # (``MAIN_METRICS``); the control's table keeps it.
-GROUPS = (("What the networks rely on (Table 4, Fig. 3b)",
-           ["S-randomized AUC", "Sc-randomized AUC"]),
-          ("How well they learned", ["train accuracy", "standard accuracy", "standard AUC"]),
-          ("Accuracy with S or Sᶜ randomised",
-           ["S-randomized accuracy", "Sc-randomized accuracy"]))
+GROUPS = (["S-randomized AUC", "Sc-randomized AUC"],
+          ["train accuracy", "standard accuracy", "standard AUC"],
+          ["S-randomized accuracy", "Sc-randomized accuracy"])
 MAIN_METRICS = [m for m in ORDER if m != "train accuracy"]
 
 
@@ -80,16 +79,19 @@ def compare_view(results: dict, stored: dict, part: str, profile: str,
                  metrics=MAIN_METRICS) -> list:
     """``compare`` as the page shows it: wide tables (rows dataset and model, a column group
     per metric with paper | stored | this run), one per group of ``GROUPS`` that has metrics
-    among ``metrics``; d is a row key only where it varies, else it goes in the title."""
+    among ``metrics``; d is a row key only where it varies, else it heads the caption."""
     long = compare(results, stored, part, profile, metrics)
     rows = ["dataset", "d", "model"] if long["d"].nunique() > 1 else ["dataset", "model"]
-    at_d = "" if "d" in rows else f", d = {long['d'].iloc[0]}"
+    at_d = "" if "d" in rows else f"d = {long['d'].iloc[0]}"
     out = []
-    for title, group in GROUPS:
+    for group in GROUPS:
         group = [m for m in group if m in metrics]
         if group:
-            out.append(wide_table(long, rows, group, stored[part], title + at_d, profile))
+            out.append(wide_table(long, rows, group, stored[part], at_d, profile))
     return out
+
+
+WALL = "wall_time_s"  # the runs table's wall time of a group of seeds trained together
 
 
 def training(results: dict) -> pd.DataFrame:
@@ -100,7 +102,7 @@ def training(results: dict) -> pd.DataFrame:
     out = runs.groupby(["dataset", "model"], sort=False).agg(
         seeds=("seed", "count"), converged=("converged", "sum"),
         updates=("updates", lambda u: mean_std(u, count=False, places=0)),
-        wall_time_s=("wall_time_s", "max")).reset_index()
+        **{WALL: (WALL, "max")}).reset_index()
     m = results["main"].metrics
     train = (m[m["metric"] == "train accuracy"].groupby(["dataset", "model"], sort=False)
              ["value"].apply(mean_std, count=False).rename("train accuracy").reset_index())
@@ -111,7 +113,7 @@ def training(results: dict) -> pd.DataFrame:
 
 def training_view(results: dict):
     return (training(results).style.hide(axis="index")
-            .format({"wall_time_s": "{:.1f}"}).relabel_index(
+            .format({WALL: "{:.1f}"}).relabel_index(
                 ["dataset", "model", "seeds", "met the stop rule", "updates", "wall time (s)",
                  "train accuracy"], axis="columns"))
 
@@ -130,10 +132,8 @@ def coordinates_view(results: dict, stored: dict, profile: str) -> list:
     gradient ratio."""
     long = coordinates(results, stored, profile)
     accuracy, ratio = list(esb.COORDINATE_METRICS[:2]), list(esb.COORDINATE_METRICS[2:])
-    return [wide_table(long, ["dataset", "model"], accuracy, stored["main"],
-                       "Accuracy with one coordinate randomised", profile),
-            wide_table(long, ["dataset", "model"], ratio, stored["main"],
-                       "Influence of S over the largest influence of an Sᶜ coordinate", profile)]
+    return [wide_table(long, ["dataset", "model"], metrics, stored["main"], profile=profile)
+            for metrics in (accuracy, ratio)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,8 +141,9 @@ def coordinates_view(results: dict, stored: dict, profile: str) -> list:
 # --------------------------------------------------------------------------------------------
 
 def caveats(results: dict, stored: dict, part: str) -> list[str]:
-    """The warning on the cells of a part that did not learn, in this run and in the stored
-    paper-scale run (``prose.caveats``; empty when every cell learned)."""
+    """The warning listing the cells of a part that did not learn, in this run and in the
+    stored paper-scale run (``prose.caveats``; empty when every cell learned: ``numbers``
+    glues that as <part>_learned, and the chapter says what the list means)."""
     return prose.caveats(findings.not_learned(results[part].metrics),
                          findings.not_learned(_metrics(stored[part])))
 
@@ -156,10 +157,14 @@ def control_verdict(results: dict, stored: dict) -> str:
          if part is not None])
 
 
-def stored_from(stored: dict) -> str:
-    """Where and when the stored paper-scale run was computed (``prose.stored_from``)."""
-    return prose.stored_from([p.provenance for p in stored.values() if p is not None],
-                             all(p is not None and p.complete for p in stored.values()))
+def stored_from(stored: dict) -> dict:
+    """Whether a paper-scale run is stored, where and when it was computed
+    (``prose.stored_where``; empty when none is) and whether some of its entries are not
+    stored yet, under their glued names."""
+    provenances = [p.provenance for p in stored.values() if p is not None]
+    complete = all(p is not None and p.complete for p in stored.values())
+    return dict(has_stored=bool(provenances), stored_where=prose.stored_where(provenances),
+                stored_partial=bool(provenances) and not complete)
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,11 +194,11 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     main = results["main"]
     out.update(findings.reliance(main.metrics))
     wm = results["wide"].metrics
-    out["wide_s_auc"] = mean_std(per_seed(wm, "S-randomized AUC"))
-    out["wide_sc_auc"] = mean_std(per_seed(wm, "Sc-randomized AUC"))
     pc = main.tables["per_coordinate"]
-    out["coord_sc_min"] = float(pc[~pc["in_S"]]["accuracy"].min())
-    out["coord_s_max"] = float(pc[pc["in_S"]]["accuracy"].max())
+    out.update(wide_s_auc=mean_std(per_seed(wm, "S-randomized AUC")),
+               wide_sc_auc=mean_std(per_seed(wm, "Sc-randomized AUC")),
+               coord_sc_min=float(pc[~pc["in_S"]]["accuracy"].min()),
+               coord_s_max=float(pc[pc["in_S"]]["accuracy"].max()))
     cm = results["control"].metrics
     for name in DATASETS:
         accs = per_seed(cm[cm["dataset"] == name], "standard accuracy")
@@ -205,7 +210,8 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     hist = hist[hist["model"] == out["small"]]
     out["dyn_gap"] = float((hist["standard accuracy"] - hist["Sc-randomized accuracy"]).max())
     out.update(toy_numbers(results["toy"]))
-    out["stored_from"] = stored_from(stored)
+    out.update(stored_from(stored), **{f"{part}_learned": findings.all_learned(
+        results[part].metrics, _metrics(stored[part])) for part in ("main", "wide")})
     return out
 
 
