@@ -23,6 +23,10 @@ class Backend(Protocol):
 
     device: torch.device | str  # where it trains (a resumed group takes this run's)
     chunk: int  # rows per evaluation batch (likewise)
+    # what a step minimises, (model, xb, yb) -> loss, or None for the mean cross-entropy; only
+    # a group of one takes another (``fit(objective=...)``); never checkpointed: a resumed group
+    # takes this run's, and the checkpoint's signature names it
+    objective: Callable | None
 
     def shapes(self) -> list[tuple[int, ...]]:
         """Shapes of its tensors, for the signature a checkpoint must match."""

@@ -59,6 +59,13 @@ def check_perturb(perturb, n_models: int) -> None:
         perturb.check_models(n_models)
 
 
+def check_objective(objective) -> None:
+    if objective is not None and not callable(objective):
+        raise ParameterTypeError(f"objective must be None (the mean cross-entropy) or a callable "
+                                 f"(model, xb, yb) -> scalar loss tensor; got "
+                                 f"{type(objective).__name__}")
+
+
 def check_data(data) -> None:
     """Any object with .train and .val splits of numpy X (n, ...) and labels y (n,) in {0, 1}."""
     for name in ("train", "val"):

@@ -40,7 +40,14 @@ def signature(group: Backend, tensors, config: TrainConfig, seeds, model_configs
                 data=[tuple(t.shape) for t in tensors], seeds=list(seeds),
                 config=config.as_dict(), track=track is not None, perturb=perturb is not None,
                 model_configs=None if model_configs is None else
-                [c.as_dict() for c in model_configs])
+                [c.as_dict() for c in model_configs],
+                **({} if group.objective is None else {"objective": objective_name(group)}))
+
+
+def objective_name(group: Backend) -> str:
+    """The objective a checkpoint was trained with: its ``name`` or its class's."""
+    objective = group.objective
+    return str(getattr(objective, "name", None) or type(objective).__qualname__)
 
 
 def _restored(result: TrainResult) -> TrainResult:
@@ -199,7 +206,8 @@ class Loop:
     def _restore(self, saved: dict) -> None:
         """The loop's state as saved, on this run's device and evaluation chunk (not the
         checkpoint's), then on as if never stopped."""
-        saved["group"].device, saved["group"].chunk = self.group.device, self.group.chunk
+        for name in ("device", "chunk", "objective"):
+            setattr(saved["group"], name, getattr(self.group, name))
         for k in _STATE:
             setattr(self, k, saved[k])
         self.results = [None if r is None else _restored(r) for r in saved["results"]]

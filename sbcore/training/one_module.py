@@ -20,8 +20,10 @@ class _OneModule:
     """A group of one (``backend.Backend``): the module itself, its own optimiser and a copy of
     its best state."""
 
-    def __init__(self, model: nn.Module, config: TrainConfig, device, chunk: int):
+    def __init__(self, model: nn.Module, config: TrainConfig, device, chunk: int,
+                 objective=None):
         self.model, self.device, self.chunk = model, device, chunk
+        self.objective = objective
         self.optimizer = make_optimizer([p for p in model.parameters() if p.requires_grad],
                                         config)
         self.best = self._state()
@@ -35,11 +37,23 @@ class _OneModule:
     def step(self, xb, yb) -> None:
         if not self.model.training:  # evaluation, attacks and scorers switch to eval mode
             self.model.train()
-        loss = nn.functional.cross_entropy(self.model(xb[0]), yb[0])
+        if self.objective is None:
+            loss = nn.functional.cross_entropy(self.model(xb[0]), yb[0])
+        else:
+            loss = self.objective(self.model, xb[0], yb[0])
+            if not isinstance(loss, torch.Tensor) or loss.numel() != 1 or not loss.requires_grad:
+                raise ValueError(f"objective must return a scalar loss tensor that depends on "
+                                 f"the model's parameters; got {loss!r:.80}")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.last_loss = loss.detach()
+
+    def __getstate__(self) -> dict:  # a checkpoint holds data: the objective is this run's
+        return {k: v for k, v in vars(self).items() if k != "objective"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, objective=None)
 
     def finite_rows(self) -> torch.Tensor:
         return torch.isfinite(self.last_loss).view(1)

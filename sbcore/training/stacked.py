@@ -141,6 +141,8 @@ def scorer_of(params: list[torch.Tensor], row: int, chunk: int = 8192):
 class FCNStack:
     """train_many's group of FCNs as stacked tensors (a ``backend.Backend``)."""
 
+    objective = None  # the mean cross-entropy of each row; fit alone takes another
+
     def __init__(self, params: list[torch.Tensor], config, shape: tuple[int, int, int],
                  chunk: int, per_model: dict | None = None):
         self.params, self.shape, self.chunk = params, shape, chunk  # shape: d_in, width, depth

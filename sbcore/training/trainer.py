@@ -56,6 +56,7 @@ from sbcore.training import resume
 from sbcore.training.checks import (
     check_fcn_inputs,
     check_group,
+    check_objective,
     check_output,
     check_perturb,
     check_reporting,
@@ -123,7 +124,7 @@ def _run_group(group, tensors, config: TrainConfig, seeds: list[int], track, pro
 # --------------------------------------------------------------------------------------------
 
 def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str = "cpu",
-        track=None, progress: bool = True, perturb=None) -> TrainResult:
+        track=None, progress: bool = True, perturb=None, objective=None) -> TrainResult:
     """Train any nn.Module that maps a batch of inputs to (n, 2) logits on data.train.
 
     ``data`` is any object with ``.train`` and ``.val`` splits of numpy ``X`` (n, ...): vectors,
@@ -139,9 +140,16 @@ def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str 
     maps inputs (rows, b, ...) to (rows, b, 2) in eval mode, differentiable in the inputs, and
     ``models`` are the model ids of the rows (a group of one: [0]). Evaluation, the stop rule
     and model selection stay on clean data. ``train_many`` and ``fit_many`` take it too.
+
+    ``objective``: what each step minimises instead of the minibatch's mean cross-entropy, a
+    callable (model, xb, yb) -> scalar loss tensor (the model in training mode); a method that
+    avoids simplicity bias adds its penalty here (``sbcore.testbed``). Evaluation, the stop rule
+    and model selection still read the cross-entropy and accuracy. Its ``name`` (else its
+    class's) is part of what a checkpoint must match to resume.
     """
     start_time = time.perf_counter()
     check_trainable("model", model)
+    check_objective(objective)
     check_run(data, config, device)
     check_input_size("model", input_size(model), data.train.X.shape[1:])
     seed = check_seed(seed)
@@ -152,7 +160,7 @@ def fit(model: nn.Module, data, config: TrainConfig, seed: int = 0, device: str 
     check_output("model", model, tensors[0])
     chunk = _eval_chunk(device, 1, _row_floats(model, tensors[0]))
     with model_rng(seed, device):
-        group = _OneModule(model, config, device, chunk)
+        group = _OneModule(model, config, device, chunk, objective)
         return _run_group(group, tensors, config, [seed], track, progress,
                           f"train seed {seed}", start_time, perturb=perturb)[0]
 

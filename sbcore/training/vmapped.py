@@ -65,6 +65,8 @@ def _assign(module: nn.Module, names: list[str], tensors: list[torch.Tensor]) ->
 class ModuleStack:
     """fit_many's group of modules as stacked tensors (a ``backend.Backend``)."""
 
+    objective = None  # the mean cross-entropy of each row; fit alone takes another
+
     def __init__(self, models: list[nn.Module], config, device, chunk: int):
         check_same_architecture(models)
         self.models, self.device, self.chunk = models, device, chunk

@@ -1,0 +1,52 @@
+"""Gradient-diversity ensembles (Teney et al., "Evading the Simplicity Bias", CVPR 2022, arXiv
+2105.05612): several networks trained together, each on the labels, with a penalty on how
+alike their input gradients are, so that they cannot all lean on the same feature. No method
+code was published; this follows the paper's description: the squared cosine similarity of
+the members' input gradients (of the logit difference) at the training points, averaged over
+pairs and points."""
+
+import itertools
+
+import torch
+from torch import nn
+
+from sbcore.testbed.models import Ensemble
+from sbcore.testbed.protocol import Method
+
+
+def input_gradients(members, x: torch.Tensor) -> list[torch.Tensor]:
+    """Each member's gradient of (logit 1 - logit 0) in x, flattened, kept differentiable."""
+    x = x.detach().requires_grad_(True)
+    out = []
+    for m in members:
+        z = m(x)
+        g, = torch.autograd.grad((z[:, 1] - z[:, 0]).sum(), x, create_graph=True)
+        out.append(g.flatten(1))
+    return out
+
+
+def similarity(grads: list[torch.Tensor]) -> torch.Tensor:
+    """Mean over pairs of members and over points of the squared cosine similarity of their
+    input gradients: 1 for parallel gradients, 0 for orthogonal ones."""
+    pairs = [nn.functional.cosine_similarity(a, b, dim=1, eps=1e-8).pow(2).mean()
+             for a, b in itertools.combinations(grads, 2)]
+    return torch.stack(pairs).mean()
+
+
+class Objective:
+    def __init__(self, lam: float):
+        self.lam, self.name = lam, f"gradient diversity lam={lam:g}"
+
+    def __call__(self, ensemble, x, y):
+        ce = torch.stack([nn.functional.cross_entropy(m(x), y) for m in ensemble.members])
+        return ce.sum() + self.lam * similarity(input_gradients(ensemble.members, x))
+
+
+def train(view, config, seed, device):
+    members = [view.new_model(seed * 100 + i) for i in range(config["members"])]
+    return view.fit(Ensemble(members), seed, objective=Objective(config["lam"]),
+                    device=device).model
+
+
+GRADIENT_DIVERSITY = Method("Gradient diversity", "none", train, config=dict(members=2, lam=1.0),
+                            citation="Teney et al., CVPR 2022, arXiv 2105.05612")
