@@ -135,15 +135,15 @@ def test_table2_shows_stored_controls_before_the_stored_grid_is_complete():
     empty = views.table2_view(this, {"grid": None, "control": None}, "quick")
     assert not [c for c in empty.data.columns if c[1] == "stored"]
     assert "not yet run" in empty.caption
-    with pytest.raises(ValueError, match="part must be one of price, reads"):
+    with pytest.raises(ValueError, match="unknown part 'all': price, reads"):
         views.table2_view(this, stored, "quick", "all")
 
 
-def test_control_text_names_a_stored_run_that_lost_its_fit_after_the_stop_rule():
-    """The control sentence covers this run and the stored paper-scale run; a stored run below
-    0.98 is named with its final train accuracy and the update where it had met the stop rule,
-    and the text says it lost the fit afterwards (its learning rate and momentum from the
-    runs table)."""
+def test_control_runs_name_a_stored_run_that_lost_its_fit_after_the_stop_rule():
+    """The control's numbers cover this run and the stored paper-scale run; a stored run below
+    0.98 is listed with its final train accuracy and the update where it had met the stop rule,
+    and, as it lost the fit afterwards, its learning rate and momentum (from the runs
+    table)."""
     class Part:  # a stand-in for runner.Merged
         def __init__(self, rows, runs=None):
             self.metrics = pd.DataFrame(rows)
@@ -157,17 +157,20 @@ def test_control_text_names_a_stored_run_that_lost_its_fit_after_the_stop_rule()
                                                ("train accuracy", train))]
 
     this = {"control": Part(rows("(100,1)-FCN", [(1.0, 1.0), (0.99, 1.0)]))}
-    assert views.control_text(this) == ("On MS-7 the same networks reach 0.995 ± 0.007 (n=2) "
-                                        "test accuracy from the same sample size.")
+    assert views.control_runs(this) == []  # every run learned: no list
+    n = views.control_numbers(this, {"control": None})
+    assert n == dict(control_test="0.995 ± 0.007 (n=2)", control_stored="–", control_n_stored=0,
+                     n_paper_models=6, control_stored_test="–", control_learned=0.98)
     runs = pd.DataFrame([dict(model="(100,2)-FCN", seed=s, lr=0.3, momentum=0.9,
                               stop_update=u) for s, u in enumerate([7_500, 3_000])])
     stored = {"control": Part(rows("(100,2)-FCN", [(1.0, 1.0), (0.526, 0.529)]), runs)}
-    text = views.control_text(this, stored)
-    assert "1 of the 6 networks stored" in text
-    assert "Below 0.98: (100,2)-FCN seed 1 (test 0.526, train 0.529 at the end, the stop " \
-           "rule met at update 3,000)." in text
-    assert "lost it during its patience updates (learning rate 0.3 with momentum 0.9)" in text
-    # a run that never met the rule is named without the collapse sentence
+    n = views.control_numbers(this, stored)
+    assert (n["control_stored"], n["control_n_stored"]) == ("cpu (x86_64, 2 cores), ?", 1)
+    assert n["control_stored_test"] == "0.763 ± 0.335 (n=2)"
+    assert views.control_runs(this, stored) == [
+        "* stored paper-scale run: (100,2)-FCN seed 1 (test 0.526, train 0.529 at the end, the "
+        "stop rule met at update 3,000, learning rate 0.3 with momentum 0.9)"]
+    # a run that never met the rule is named without its learning rate and momentum
     runs.loc[1, "stop_update"] = float("nan")
-    text = views.control_text(this, stored)
-    assert "seed 1 (test 0.526, train 0.529 at the end)" in text and "lost it" not in text
+    assert views.control_runs(this, stored) == [
+        "* stored paper-scale run: (100,2)-FCN seed 1 (test 0.526, train 0.529 at the end)"]

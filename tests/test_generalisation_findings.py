@@ -22,15 +22,17 @@ def test_control_runs_below_the_learned_level():
                          for s, u in enumerate([100, 200, None, 400])])
     c = f.control_runs(m, runs)
     assert [r["seed"] for r in c["low"]] == [1, 2, 3]  # 0.98 itself learned
-    assert c["low"][0] == dict(model="m", seed=1, test=0.979, train=0.99, stop_update=200)
+    assert c["low"][0] == dict(model="m", seed=1, test=0.979, train=0.99, stop_update=200,
+                               lost_fit=None)
     assert c["low"][1]["stop_update"] is None
     # seed 1 met the rule and kept its fit (train 0.99); seed 3 met it and lost it
-    assert c["collapsed"] == dict(lr=0.4, momentum=0.9)
-    text = prose.control(c, "Lead")
-    assert "Below 0.98: m seed 1 (test 0.979, train 0.990 at the end, the stop rule met at " \
-           "update 200); m seed 2 (test 0.500, train 0.600 at the end);" in text
-    assert "(learning rate 0.4 with momentum 0.9)" in text
+    assert c["low"][2]["lost_fit"] == c["collapsed"] == dict(lr=0.4, momentum=0.9)
+    assert prose.low_runs(c, None) == [
+        "* this run: m seed 1 (test 0.979, train 0.990 at the end, the stop rule met at update "
+        "200)\n* this run: m seed 2 (test 0.500, train 0.600 at the end)\n"
+        "* this run: m seed 3 (test 0.600, train 0.700 at the end, the stop rule met at update "
+        "400, learning rate 0.4 with momentum 0.9)"]
+    assert prose.low_runs(c, c)[0].count("* this run and the stored paper-scale run: ") == 3
     none = f.control_runs(_metrics([(1.0, 1.0)]), None)
     assert none["low"] == [] and none["collapsed"] is None
-    assert prose.control(none, "Lead") == ("Lead reach 1.000 (n=1) test accuracy from the same "
-                                           "sample size.")
+    assert prose.low_runs(none, none) == []

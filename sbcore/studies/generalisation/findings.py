@@ -15,9 +15,9 @@ CONTROL_LEARNED = 0.98
 def control_runs(metrics: pd.DataFrame, runs: pd.DataFrame | None) -> dict:
     """The control's test accuracies (``test``), the runs below ``CONTROL_LEARNED`` (``low``:
     model, seed, test, train at the end where measured, the update where the run met the stop
-    rule where it did), and the first of them that met the stop rule and ended below the
-    learned level in train accuracy too (``collapsed``: its lr and momentum; it lost the fit
-    during its patience updates), None if none."""
+    rule where it did, and ``lost_fit``: its lr and momentum where it met the stop rule and
+    ended below the learned level in train accuracy too, having lost the fit during its
+    patience updates, else None), and the first such run's ``lost_fit`` (``collapsed``)."""
     test = metrics[metrics["metric"] == "standard accuracy"]
     train = metrics[metrics["metric"] == "train accuracy"].set_index(["model", "seed"])["value"]
     runs = (pd.DataFrame(columns=["model", "seed", "stop_update"]) if runs is None
@@ -28,11 +28,12 @@ def control_runs(metrics: pd.DataFrame, runs: pd.DataFrame | None) -> dict:
         key = (r.model, r.seed)
         row = dict(model=r.model, seed=r.seed, test=float(r.value),
                    train=float(train[key]) if key in train.index else None,
-                   stop_update=int(met[key]) if key in met.index else None)
-        if collapsed is None and row["stop_update"] is not None and row["train"] is not None \
+                   stop_update=int(met[key]) if key in met.index else None, lost_fit=None)
+        if row["stop_update"] is not None and row["train"] is not None \
                 and row["train"] < CONTROL_LEARNED:
-            collapsed = dict(lr=float(runs.loc[key, "lr"]),
-                             momentum=float(runs.loc[key, "momentum"]))
+            row["lost_fit"] = dict(lr=float(runs.loc[key, "lr"]),
+                                   momentum=float(runs.loc[key, "momentum"]))
+            collapsed = collapsed or row["lost_fit"]
         low.append(row)
     return dict(test=test["value"].to_numpy(float), low=low, collapsed=collapsed,
                 learned=CONTROL_LEARNED)

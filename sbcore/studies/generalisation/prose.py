@@ -1,10 +1,11 @@
-"""The generalisation chapter's control sentence, whose shape branches (the runs that did not
-learn MS-7 are named, one by one), written from the findings (``findings.control_runs``): no
-threshold is read here."""
+"""The generalisation chapter's list of MS-7 control runs that did not learn, whose shape
+branches (the runs are named one by one, each only where there is one), written from the
+findings (``findings.control_runs``): no threshold is read here. The sentences around it are
+in the chapter's markdown."""
 
 from __future__ import annotations
 
-from sbcore.book.chapter import mean_std
+from sbcore.book.chapter import sourced_bullets
 
 
 def _run(r: dict) -> str:
@@ -13,19 +14,15 @@ def _run(r: dict) -> str:
         detail.append(f"train {r['train']:.3f} at the end")
     if r["stop_update"] is not None:
         detail.append(f"the stop rule met at update {r['stop_update']:,}")
+    if lost := r["lost_fit"]:
+        detail.append(f"learning rate {lost['lr']:g} with momentum {lost['momentum']:g}")
     return f"{r['model']} seed {r['seed']} ({', '.join(detail)})"
 
 
-def control(f: dict, lead: str) -> str:
-    """'<lead> reach 0.999 ± 0.003 (n=12) test accuracy ... Below 0.98: <model> seed <s>
-    (<test>; ...)' for one source's controls; a run that met the stop rule and then lost its
-    fit is told with its learning rate and momentum (the recipe keeps the last model)."""
-    text = f"{lead} reach {mean_std(f['test'])} test accuracy from the same sample size."
-    if not f["low"]:
-        return text
-    text += f" Below {f['learned']:g}: {'; '.join(map(_run, f['low']))}."
-    if c := f["collapsed"]:
-        text += (" Such a run reached the stop rule's train accuracy and then lost it during "
-                 f"its patience updates (learning rate {c['lr']:g} with momentum "
-                 f"{c['momentum']:g}); the recipe keeps the last model.")
-    return text
+def low_runs(this_run: dict, stored: dict | None) -> list[str]:
+    """Markdown bullets, one per control run below the learned level, in this run and in the
+    stored paper-scale run (``findings.control_runs`` of each; ``stored`` None where nothing
+    is stored); a list of one block, or empty when every run learned."""
+    lines = sourced_bullets([_run(r) for r in this_run["low"]],
+                            [_run(r) for r in stored["low"]] if stored else [])
+    return ["\n".join(lines)] if lines else []

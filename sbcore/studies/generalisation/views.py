@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sbcore.book.chapter import compare_table, wide_table
+from sbcore.book.chapter import compare_table, mean_std, wide_table
 from sbcore.paper import paper_numbers
 from sbcore.studies import section
 from sbcore.studies.generalisation import findings, prose
@@ -20,13 +20,11 @@ from sbcore.studies.generalisation import study as gs
 
 CONTROL = "MS-7 control accuracy"  # the control's test accuracy, as a column of Table 2
 # Table 2 as two tables, each fitting the text column with paper | stored | this run: what
-# the networks reach on noisy LMS-7 beside what they reach on MS-7, and what they read
+# the networks reach on noisy LMS-7 beside what they reach on MS-7, and what they read (the
+# chapter's markdown titles each)
 TABLE2_PARTS = {
-    "price": (["standard accuracy", CONTROL],
-              "Noisy LMS-7: the test accuracy of each network's chosen setting (Table 2), and "
-              "the same network on MS-7 from the same sample size"),
-    "reads": (["train accuracy", "Sc-randomized accuracy", "S-randomized accuracy"],
-              "Noisy LMS-7: what each network's chosen setting fits and reads (Table 2)"),
+    "price": ["standard accuracy", CONTROL],
+    "reads": ["train accuracy", "Sc-randomized accuracy", "S-randomized accuracy"],
 }
 SETTING_NAMES = {"lr": "learning rate", "batch_size": "batch", "weight_decay": "weight decay",
                  "momentum": "momentum"}
@@ -64,8 +62,8 @@ def table2_view(results: dict, stored: dict, profile: str, part: str = "price"):
     LMS-7 and the MS-7 control's from the same sample size (``"price"``), or its train, Sᶜ-
     and S-randomised accuracy (``"reads"``)."""
     if part not in TABLE2_PARTS:
-        raise ValueError(f"part must be one of {', '.join(TABLE2_PARTS)}, got {part!r}")
-    metrics, title = TABLE2_PARTS[part]
+        raise ValueError(f"unknown part {part!r}: {', '.join(TABLE2_PARTS)}")
+    metrics = TABLE2_PARTS[part]
     paper = paper_numbers("Table 2")
     ctrl = paper_numbers("Sec. 5 text")
     models = list(dict.fromkeys(results["grid"].metrics["model"]))
@@ -74,7 +72,7 @@ def table2_view(results: dict, stored: dict, profile: str, part: str = "price"):
     this = _table2_long(results)
     st = _table2_long(stored)
     long = compare_table(paper, this, st, keys=("model", "metric"))
-    return wide_table(long, ["model"], metrics, _table2_stored(stored), title, profile)
+    return wide_table(long, ["model"], metrics, _table2_stored(stored), profile=profile)
 
 
 def _setting_text(name: str, value: float) -> str:
@@ -86,7 +84,8 @@ def _setting_text(name: str, value: float) -> str:
 def table10_view(results: dict, stored: dict):
     """Table 10: each network's chosen learning rate, batch, weight decay and momentum: the
     paper's, the stored paper-scale run's and this run's, with the validation accuracy that
-    chose it. The paper's learning rate 1.00 lies outside its own grid: marked."""
+    chose it. The paper's learning rate 1.00 lies outside its own grid: marked. The chapter's
+    markdown titles the table."""
     paper = paper_numbers("Table 10")
     sources = {"paper": None, "stored": _complete(stored.get("grid")),
                "this run": results["grid"]}
@@ -111,12 +110,7 @@ def table10_view(results: dict, stored: dict):
         rows.append(row)
     table = pd.DataFrame(rows)
     table.columns = pd.MultiIndex.from_tuples(table.columns)
-    caption = ("The chosen settings (Table 10): the grid point with the highest mean validation "
-               "accuracy over seeds")
-    if "stored" not in chosen:
-        caption += "; stored paper-scale run: not yet run"
-    return table.style.hide(axis="index").set_table_attributes('class="dataframe wide"') \
-        .set_caption(caption + ".")
+    return table.style.hide(axis="index").set_table_attributes('class="dataframe wide"')
 
 
 def runs_table(results: dict) -> pd.DataFrame:
@@ -142,7 +136,8 @@ def _span(values) -> str:
 
 
 def numbers(results: dict, stored: dict, profile: str) -> dict:
-    """The values the prose glues (``stored`` is not read)."""
+    """The values the prose glues: this run's, and the stored paper-scale run's MS-7 controls
+    and whether its grid is complete (``control_numbers``)."""
     s = section(profile, gs.NAME)
     m = results["grid"].metrics
     chosen = gs.chosen_runs(m)
@@ -177,24 +172,33 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
         control_min=float(ctrl_test.min()), control_mean=float(ctrl_test.mean()),
         gap_points=100 * (float(ctrl_test.mean()) - float(chosen_metric("standard accuracy")
                                                          .mean())),
+        grid_stored=_complete(stored.get("grid")) is not None,
+        **control_numbers(results, stored),
     )
 
 
-def _control(part) -> dict:
-    return findings.control_runs(part.metrics, part.tables.get("runs"))
+def _control(part) -> dict | None:
+    return None if part is None else findings.control_runs(part.metrics,
+                                                           part.tables.get("runs"))
 
 
-def control_text(results: dict, stored: dict | None = None) -> str:
-    """The control in a sentence per source (``prose.control``): this run's, and the stored
-    paper-scale run's where one is stored (the runs that did not learn MS-7 named)."""
+def control_numbers(results: dict, stored: dict) -> dict:
+    """The MS-7 controls' test accuracy in this run and in the stored paper-scale run (where
+    and when it ran, how many of the paper profile's networks have a stored control; '–' and 0
+    where none has) and the learned level (``findings.control_runs``)."""
     from sbcore.book.chapter import stored_label
 
-    text = prose.control(_control(results["control"]), "On MS-7 the same networks")
-    part = (stored or {}).get("control")
-    if part is not None:
-        stored_n = part.metrics["model"].nunique()
-        total = len(section("paper", gs.NAME)["models"])
-        so_far = f"; {stored_n} of the {total} networks stored" if stored_n < total else ""
-        text += " " + prose.control(
-            _control(part), f"In the stored paper-scale run ({stored_label(part)}{so_far}) they")
-    return text
+    this, part = _control(results["control"]), (stored or {}).get("control")
+    kept = _control(part)
+    return dict(control_test=mean_std(this["test"]),
+                control_stored=stored_label(part) if part is not None else "–",
+                control_n_stored=0 if part is None else part.metrics["model"].nunique(),
+                n_paper_models=len(section("paper", gs.NAME)["models"]),
+                control_stored_test=mean_std(kept["test"]) if kept else "–",
+                control_learned=findings.CONTROL_LEARNED)
+
+
+def control_runs(results: dict, stored: dict | None = None) -> list[str]:
+    """The control runs that did not learn MS-7, this run's and the stored paper-scale
+    run's (``prose.low_runs``; empty when every run learned)."""
+    return prose.low_runs(_control(results["control"]), _control((stored or {}).get("control")))
