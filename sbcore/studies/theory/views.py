@@ -130,9 +130,10 @@ def _num(x):
 
 def numbers(results: dict, stored: dict | None, profile: str) -> dict:
     """Every number the chapter glues, by name: the setting (the profile's merged settings,
-    ``study.config``), the main run's band check and end point, the gradient check, the sweeps
-    the test error and the pushed-assumption runs (from ``results``, this run's entries as ``runner.run`` returns them:
-    tables ``metrics``, ``units``, ``steps``). ``stored`` is not needed here."""
+    ``study.config``), the main run's band check and end point, the gradient check, the sweeps,
+    the test error and the pushed-assumption runs (from ``results``, this run's entries as
+    ``runner.run`` returns them: tables ``metrics``, ``units``, ``steps``). ``stored`` is not
+    needed here."""
     cfg, tables = study.config(profile), runner.merge(results).tables
     M, units, steps = tables["metrics"], tables["units"], tables["steps"]
     d, k = cfg["main"]["d"], cfg["main"]["k"]
