@@ -53,7 +53,8 @@ result = runner.merge(this_run)
 stored = runner.merge(paper_run)
 esb_parts = runner.parts("extreme_sb", esb_paper)
 cells = views.stored_cells(esb_parts)
-glue_all({**views.numbers(result, stored, profile), **cells})
+glue_all({**views.numbers(result, stored, profile), **cells,
+          **views.rerun_numbers(stored, esb_parts)})
 
 # %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(this_run, paper_run, esb_paper)
@@ -103,9 +104,12 @@ else:
 # ## The two cells, answered
 #
 # The stored paper-scale run of the extreme-SB chapter (cap {eval}`format(esb_cap, ",d")` updates):
+#
+# * d = 250, MS-(5,7), (2000,1)-FCN: train accuracy {eval}`wide_train`, test accuracy
+#   {eval}`wide_test`.
+# * MS-(5,7) with S removed: test accuracy {eval}`control_test`.
 
 # %% tags=["remove-input"]
-display(Markdown(prose.stored_cells(cells)))
 display(Markdown("**This run:** " + prose.answer(views.answer(result, cells["esb_cap"]))))
 if views.stored_sweep(stored):
     display(Markdown("**The stored paper-scale sweep:** "
@@ -125,19 +129,73 @@ table = views.reruns(stored) if stored is not None else None
 display(viz.styled_table(table) if table is not None and len(table) else
         Markdown("*The reruns are not stored yet.*"))
 fig = figures.rerun_curves(stored, cells["esb_cap"])
-stop = views.stop_accuracy()
-display(Markdown(prose.wide(views.wide_rerun(stored, esb_parts["wide"]), stop)))
-display(Markdown(prose.sample(views.sample_rerun(stored, esb_parts["control"]), stop)))
-display(Markdown(prose.cap(views.cap_rerun(stored, esb_parts["control"]))))
+
+# %% [markdown]
+# **The d = {eval}`wr_d` cell with a larger sample.** In the extreme-SB chapter the
+# {eval}`wr_model` had {eval}`format(wr_esb_n, ",d")` training points and a cap of
+# {eval}`format(esb_cap, ",d")` updates: train accuracy {eval}`wr_before_train`, test accuracy
+# {eval}`wr_before_test`. From {eval}`format(wr_n, ",d")` points
+# ({eval}`format(wr_ratio, ".0f")` times the sample) with a cap of {eval}`format(wr_cap, ",d")`,
+# {eval}`wr_escaped` of {eval}`wr_runs` runs escape the plateau, the median run after
+# {eval}`format(wr_median, ",.0f")` updates
+# ({eval}`pick(wr_within_old_cap, "within that chapter's cap", "past that chapter's cap")`).
+# Test accuracy {eval}`wr_test` (the runs stop at train accuracy
+# {eval}`format(stop_acc, ".2f")`), S-randomised AUC {eval}`wr_s_auc`, Sc-randomised AUC
+# {eval}`wr_sc_auc` (the paper's Fig. 3b: {eval}`format(wr_paper_s_auc, ".2f")` and
+# {eval}`format(wr_paper_sc_auc, ".2f")`).
+# {eval}`pick(wr_reproduced, "The networks found the 5-slab and rely on it alone: randomising it leaves them at chance, randomising the other coordinates costs little. That is the extreme simplicity bias the paper reports at this d, reproduced once the plateau is behind the network.", "")`
+# {eval}`pick(wr_open, "Most runs still did not find the 5-slab: the cell stays open.", "")`
+# Beside it, the sweep's {eval}`wr_sweep_model` at this d, on samples up to
+# {eval}`format(wr_sweep_n, ",d")` points within {eval}`format(wr_sweep_cap, ",d")` updates,
+# {eval}`pick(wr_sweep_never, "did not escape from any of them: this rerun differs in width and in sample both, so it does not tell which of the two let it escape.", "escaped too.")`
+#
+# **A larger sample.** The S-removed {eval}`sr_model` cell of the extreme-SB chapter learned
+# the seven-slabs in {eval}`sr_a` of {eval}`sr_na` runs from {eval}`format(sr_esb_n, ",d")`
+# training points under that chapter's cap of {eval}`format(esb_cap, ",d")` updates. From
+# {eval}`format(sr_n, ",d")` points ({eval}`format(sr_ratio, ".0f")` times the sample) with a
+# cap of {eval}`format(sr_cap, ",d")`, {eval}`sr_b` of {eval}`sr_nb` do, the median run
+# leaving the plateau after {eval}`format(sr_median, ",.0f")` updates, at test accuracy
+# {eval}`sr_after` (the runs stop at train accuracy {eval}`format(stop_acc, ".2f")`, this
+# study's stop rule).
+# {eval}`pick(sr_sample_lever, "The median run left the plateau within the extreme-SB chapter's own cap: for this network the sample, not the cap, is the lever. From a large enough sample the complex features alone generalise, as the paper says; from that chapter's sample most runs of this network had not found them.", "")`
+# {eval}`pick(sr_both_levers, "Most runs learn the complex features alone, but later than the extreme-SB chapter's cap: the sample and the cap both held the cell back.", "")`
+# {eval}`pick(sr_learned, "", "Even the larger sample leaves most runs short of the seven-slabs.")`
+#
+# **Only the cap raised.** The S-removed {eval}`cr_model` cell of the extreme-SB chapter, on
+# its own {eval}`format(cr_n, ",d")` training points: under that chapter's cap of
+# {eval}`format(esb_cap, ",d")` updates {eval}`cr_a` of {eval}`cr_na` runs learned the
+# seven-slabs (test accuracy at least {eval}`learn_level`); with a cap of
+# {eval}`format(cr_cap, ",d")`, {eval}`cr_b` of {eval}`cr_nb` do, the median run leaving the
+# plateau after {eval}`format(cr_median, ",.0f")` updates, at test accuracy {eval}`cr_after`.
+# {eval}`pick(cr_learned, "From the same sample most runs do learn the complex features alone, as the paper says, but only after a plateau longer than the cap the cell ran under: for this network the cap, not the sample, kept the cell from reproducing.", "")`
+# {eval}`pick(cr_memorised_lever, "Raising the cap does not rescue the cell: most runs fit their training set before they found the seven-slabs, so the sample, not the cap, is the lever; the control rerun with a larger sample tests it.", "")`
+# {eval}`pick(cr_short, "Even the official loop's cap leaves most runs short of the seven-slabs: the cap is not the whole story.", "")`
+# {eval}`cr_stuck` of the {eval}`cr_nb` runs {eval}`pick(cr_one_stuck, "was", "were")` still on the plateau at
+# {eval}`format(cr_cap, ",d")` updates (train accuracy {eval}`format(cr_stuck_train, ".2f")` at
+# validation accuracy {eval}`format(cr_stuck_val, ".2f")`){eval}`pick(cr_any_stuck, ": the plateau's length varies from seed to seed, and some seeds outlast even the official loop's cap.", ".")`
 
 # %% [markdown]
 # ## Recap
 
 # %% tags=["remove-input"]
-recap = views.recap_findings(result, stored, esb_parts["control"], esb_parts["wide"])
+recap = views.recap_findings(result, stored)
 display(Markdown(prose.recap(recap)))
 
 # %% [markdown]
+# * With S removed, raising only the cap from {eval}`format(esb_cap, ",d")` to
+#   {eval}`format(cr_cap, ",d")` updates takes the {eval}`cr_model` from {eval}`cr_a` of
+#   {eval}`cr_na` to {eval}`cr_b` of {eval}`cr_nb` runs that learn the seven-slabs from the same
+#   {eval}`format(cr_n, ",d")` points.
+# * At d = {eval}`wr_d` with {eval}`format(wr_n, ",d")` training points instead of
+#   {eval}`format(wr_esb_n, ",d")`, the {eval}`wr_model` escapes the plateau in
+#   {eval}`wr_escaped` of {eval}`wr_runs` runs, the median after
+#   {eval}`format(wr_median, ",.0f")` updates, with S-randomised AUC
+#   {eval}`format(wr_s_auc_mean, ".2f")` and Sc-randomised AUC
+#   {eval}`format(wr_sc_auc_mean, ".2f")`.
+# * With S removed and {eval}`format(sr_n, ",d")` training points instead of
+#   {eval}`format(sr_esb_n, ",d")`, the {eval}`sr_model` goes from {eval}`sr_a` of
+#   {eval}`sr_na` to {eval}`sr_b` of {eval}`sr_nb` runs that learn the seven-slabs, the median
+#   run leaving the plateau after {eval}`format(sr_median, ",.0f")` updates.
 # * A run stopped before its plateau ends looks like a failure to learn: it sits at chance or
 #   memorises its training set. Whether such a cell reproduces depends on the update cap and
 #   the sample as much as on the network.

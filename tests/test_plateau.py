@@ -33,20 +33,9 @@ def _answer(result, esb_cap):
     return prose.answer(views.answer(result, esb_cap))
 
 
-def _recap(result, stored, esb_control=None, esb_wide=None):
-    return prose.recap(views.recap_findings(result, stored, esb_control, esb_wide))
-
-
-def _cap_answer(stored, cell):
-    return prose.cap(views.cap_rerun(stored, cell))
-
-
-def _sample_answer(stored, cell):
-    return prose.sample(views.sample_rerun(stored, cell), views.stop_accuracy())
-
-
-def _wide_answer(stored, cell):
-    return prose.wide(views.wide_rerun(stored, cell), views.stop_accuracy())
+def _glued(stored, control=None, wide=None):
+    """What the chapter glues for the reruns beside their cells."""
+    return views.rerun_numbers(stored, {"control": control, "wide": wide})
 
 
 def test_trend_recovers_a_known_power_law():
@@ -60,7 +49,8 @@ def test_trend_recovers_a_known_power_law():
     assert t["ds"] == t["fit_ds"] == ds and t["n_censored"] == 0 and t["beyond"] == []
     assert "would have escaped within that cap." in _answer(_fake(runs), 100_000)  # 11,859
     assert "still be on the plateau" in _answer(_fake(runs), 10_000)
-    assert "lengthens with d, like $d^{1.50}$" in _recap(_fake(runs), None)
+    recap = prose.recap(views.recap_findings(_fake(runs), None))
+    assert "lengthens with d, like $d^{1.50}$" in recap
 
 
 def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
@@ -184,8 +174,9 @@ def test_views_and_figures(result):
                for ax in fig.axes)
     assert figures.rerun_curves(None, 100) is None
     plt.close("all")
-    cells = {"esb_cap": 100_000, "wide_train": "0.764", "wide_test": "0.497"}
-    assert "d = 250" in prose.stored_cells(cells) and "S removed" not in prose.stored_cells(cells)
+    none = _glued(None)  # nothing stored: the same names, with placeholders
+    assert not none["reruns_stored"] and none["wr_model"] == "–" and none["cr_after"] == "–"
+    assert not any(v for k, v in none.items() if isinstance(v, bool))
 
 
 def _cap_case(after_acc, escapes, memorised, before_acc=(0.998, 0.50, 0.50, 0.51, 0.51),
@@ -216,30 +207,30 @@ def test_cap_answer_tells_the_cap_from_the_sample():
     c = views.cap_rerun(stored, cell)
     assert (c["a"], c["na"], c["b"], c["nb"]) == (1, 5, 4, 5)
     assert (c["esb_cap"], c["cap"], c["median"]) == (100_000, 800_000, 150_000)
-    text = _cap_answer(stored, cell)
-    assert "under that chapter's cap of 100,000 updates 1 of 5 runs learned" in text
-    assert "with a cap of 800,000, 4 of 5 do, the median run leaving the plateau after " \
-           "150,000 updates" in text
-    assert "the cap, not the sample, kept the cell from reproducing" in text
-    assert ("The other run was still on the plateau at 800,000 updates (train accuracy 0.61 at "
-            "validation accuracy 0.50)") in text
-    every = _cap_answer(*_cap_case([1.0] * 5, [9e4, 1e5, 2e5, 3e5, 4e5], [False] * 5))
-    assert "800,000, 5 of 5 do" in every and "still on the plateau" not in every  # none left
-    assert "from 1 of 5 to 4 of 5 runs that learn the seven-slabs from the same 50,000 points" \
-        in _recap(_fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
+    g = _glued(stored, control=cell)
+    assert (g["cr_a"], g["cr_na"], g["cr_b"], g["cr_nb"], g["cr_cap"], g["cr_median"],
+            g["cr_n"]) == (1, 5, 4, 5, 800_000, 150_000, 50_000)
+    assert g["cr_learned"] and not g["cr_memorised_lever"] and not g["cr_short"]
+    assert g["cr_one_stuck"] and g["cr_any_stuck"] and g["cr_stuck"] == 1
+    assert (round(g["cr_stuck_train"], 2), g["cr_stuck_val"]) == (0.61, 0.5)
+    assert g["learn_level"] == 0.75 and not g["reruns_stored"]  # the other two are not here
+    every = _glued(*_cap_case([1.0] * 5, [9e4, 1e5, 2e5, 3e5, 4e5], [False] * 5))
+    assert every["cr_b"] == 5 and not every["cr_any_stuck"]  # none left on the plateau
     # most memorise: the sample is the lever
     stored, cell = _cap_case([0.6, 0.5, 0.5, 0.5, 1.0], [nan] * 4 + [50_000],
                              [True, True, True, False, False])
-    text = _cap_answer(stored, cell)
-    assert "1 of 5 do, at test accuracy" in text and "3 runs fit their training set" in text
+    g = _glued(stored, control=cell)
+    assert g["cr_b"] == 1 and g["cr_memorised"] == 3 and g["cr_memorised_lever"]
+    assert not g["cr_learned"] and not g["cr_short"]
     # most still on the plateau at the larger cap
     stored, cell = _cap_case([0.5, 0.5, 0.5, 1.0, 1.0], [nan, nan, nan, 1e5, 2e5], [False] * 5)
-    assert "leave 3 of 5 runs short of the seven-slabs" in _cap_answer(stored, cell)
+    g = _glued(stored, control=cell)
+    assert g["cr_short"] and g["cr_nb"] - g["cr_b"] == 3
     # nothing stored yet: nothing to say
-    assert _cap_answer(None, cell) == "" and views.cap_rerun(stored, None) is None
+    assert views.cap_rerun(None, cell) is None and views.cap_rerun(stored, None) is None
     empty = type("S", (), {"tables": {"runs": stored.tables["runs"].iloc[5:],
                                       "metrics": stored.tables["metrics"]}})()
-    assert _cap_answer(empty, cell) == ""
+    assert views.cap_rerun(empty, cell) is None
 
 
 def test_sample_answer_tells_whether_the_larger_sample_was_the_lever():
@@ -251,23 +242,21 @@ def test_sample_answer_tells_whether_the_larger_sample_was_the_lever():
                                                              28_000], [False] * 5, **case)
     c = views.rerun_against_cell(stored, cell, "control")
     assert (c["a"], c["na"], c["b"], c["nb"], c["median"]) == (2, 5, 5, 5, 30_500)
-    text = _sample_answer(stored, cell)
-    assert "learned the seven-slabs in 2 of 5 runs from 50,000 training points under that " \
-           "chapter's cap of 100,000 updates" in text
-    assert "From 200,000 points (4 times the sample) with a cap of 800,000, 5 of 5 do, the " \
-           "median run leaving the plateau after 30,500 updates" in text
-    assert "stop at train accuracy 0.98" in text and "the sample, not the cap, is the lever" in text
-    assert "from 2 of 5 to 5 of 5 runs that learn the seven-slabs, the median run leaving the " \
-           "plateau after 30,500 updates." in _recap(
-               _fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, cell)
-    assert _cap_answer(stored, cell) == ""  # no control-long rerun in this store
+    g = _glued(stored, control=cell)
+    assert (g["sr_a"], g["sr_na"], g["sr_esb_n"], g["sr_n"], g["sr_ratio"], g["sr_cap"],
+            g["sr_b"], g["sr_nb"], g["sr_median"]) == (2, 5, 50_000, 200_000, 4.0, 800_000, 5,
+                                                       5, 30_500)
+    assert g["stop_acc"] == 0.98 and g["sr_after"] == "0.966 ± 0.005"
+    assert g["sr_sample_lever"] and not g["sr_both_levers"] and g["sr_learned"]
+    assert views.cap_rerun(stored, cell) is None  # no control-long rerun in this store
     # most escape, but after the old cap: both held the cell back
     stored, cell = _cap_case([0.96] * 4 + [0.5], [2e5, 3e5, 4e5, 5e5, nan], [False] * 5, **case)
-    assert "the sample and the cap both held the cell back" in _sample_answer(stored, cell)
+    g = _glued(stored, control=cell)
+    assert g["sr_both_levers"] and not g["sr_sample_lever"]
     # most stay on the plateau
     stored, cell = _cap_case([0.5] * 4 + [0.96], [nan] * 4 + [2e5], [False] * 5, **case)
-    assert "leaves most runs short" in _sample_answer(stored, cell)
-    assert _sample_answer(None, cell) == ""
+    assert not _glued(stored, control=cell)["sr_learned"]
+    assert views.sample_rerun(None, cell) is None
 
 
 def _wide_case(escapes, s_auc, sc_auc, memorised=None):
@@ -297,23 +286,22 @@ def test_wide_answer_says_whether_the_d250_cell_shows_extreme_simplicity_bias():
     assert (c["escaped"], c["runs"], c["median"], c["esb_n"], c["esb_cap"]) == \
         (5, 5, 32_750, 100_000, 100_000)
     assert (c["paper_s_auc"], c["paper_sc_auc"]) == (0.50, 1.00)  # Fig. 3b, from the data file
-    text = _wide_answer(stored, cell)
-    assert "had 100,000 training points and a cap of 100,000 updates: train accuracy 0.760" \
-        in text and "test accuracy 0.500" in text
-    assert "From 400,000 points (4 times the sample) with a cap of 800,000, 5 of 5 runs escape " \
-           "the plateau, the median run after 32,750 updates (within that chapter's cap)" in text
-    assert "S-randomised AUC 0.500" in text and "(the paper's Fig. 3b: 0.50 and 1.00)" in text
-    assert "rely on it alone" in text
-    assert "the sweep's (100,1)-FCN, which did not escape at this d from any sample up to " \
-           "200,000 points within 800,000 updates" in text
-    assert "the (2000,1)-FCN escapes the plateau in 5 of 5 runs, the median after 32,750 " \
-           "updates, with S-randomised AUC 0.50 and Sc-randomised AUC 0.95." in _recap(
-               _fake(pd.DataFrame(columns=["d", "n_train", "rerun"])), stored, None, cell)
+    g = _glued(stored, wide=cell)
+    assert (g["wr_before_train"], g["wr_before_test"]) == ("0.760 ± 0.000", "0.500 ± 0.000")
+    assert (g["wr_d"], g["wr_n"], g["wr_ratio"], g["wr_cap"], g["wr_escaped"], g["wr_runs"],
+            g["wr_median"]) == (250, 400_000, 4.0, 800_000, 5, 5, 32_750)
+    assert g["wr_within_old_cap"] and g["wr_s_auc"] == "0.500 ± 0.000"
+    assert g["wr_test"] == "0.900 ± 0.000"
+    assert (g["wr_paper_s_auc"], g["wr_paper_sc_auc"]) == (0.50, 1.00)
+    assert g["wr_reproduced"] and not g["wr_open"]
+    assert (g["wr_sweep_never"], g["wr_sweep_model"], g["wr_sweep_n"], g["wr_sweep_cap"]) == \
+        (True, "(100,1)-FCN", 200_000, 800_000)
+    assert (g["wr_s_auc_mean"], g["wr_sc_auc_mean"]) == (0.5, 0.95)
     # escaped but reading the complex coordinates too: no claim of extreme SB
     stored, cell = _wide_case([30_000] * 5, 0.80, 0.95)
-    assert "rely on it alone" not in _wide_answer(stored, cell)
+    assert not _glued(stored, wide=cell)["wr_reproduced"]
     # most still on the plateau (memorised)
     stored, cell = _wide_case([nan, nan, nan, 40_000, nan], 0.5, 0.5, [True] * 3 + [False] * 2)
-    text = _wide_answer(stored, cell)
-    assert "1 of 5 runs escape" in text and "3 memorised" in text and "stays open" in text
-    assert _wide_answer(None, cell) == "" and views.wide_rerun(stored, None) is None
+    g = _glued(stored, wide=cell)
+    assert g["wr_escaped"] == 1 and g["wr_open"] and not g["wr_reproduced"]
+    assert views.wide_rerun(None, cell) is None and views.wide_rerun(stored, None) is None

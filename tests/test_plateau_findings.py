@@ -120,6 +120,20 @@ def test_rerun_verdicts():
                                 **{**args, "name": "wide"}) is None
 
 
+def test_rerun_verdicts_name_one_reading_each():
+    base = dict(more=True, most=True, within_old_cap=True, most_memorised=False, stuck=0)
+    assert f.rerun_verdicts(base) == dict(learned=True, sample_lever=True, both_levers=False,
+                                          memorised_lever=False, short=False, one_stuck=False,
+                                          any_stuck=False)
+    late = f.rerun_verdicts({**base, "within_old_cap": False, "stuck": 1})
+    assert (late["sample_lever"], late["both_levers"], late["one_stuck"], late["any_stuck"]) \
+        == (False, True, True, True)
+    memo = f.rerun_verdicts({**base, "more": False, "most_memorised": True, "stuck": 2})
+    assert (memo["learned"], memo["memorised_lever"], memo["short"], memo["one_stuck"]) == \
+        (False, True, False, False)
+    assert f.rerun_verdicts({**base, "most": False})["short"]
+
+
 def test_wide_relies_on_S_alone_only_within_the_bands():
     def case(s_auc, sc_auc):
         runs = _runs([dict(d=250, n_train=400, seed=s, escape_update=30.0) for s in range(3)],
@@ -132,5 +146,5 @@ def test_wide_relies_on_S_alone_only_within_the_bands():
         return f.wide_rerun(runs, metrics, cell, "ms", esb_n=100, esb_cap=100, paper={})
     c = case(0.45, 0.8)  # both at the edge of their band
     assert c["most_escaped"] and c["s_only"] and c["within_old_cap"] and c["sweep_never"] is None
-    assert c["paper_s_auc"] is None
+    assert c["paper_s_auc"] is None and c["reproduced"] and not c["open"]
     assert not case(0.56, 0.9)["s_only"] and not case(0.5, 0.79)["s_only"]

@@ -239,7 +239,22 @@ def rerun_against_cell(runs: pd.DataFrame, metrics: pd.DataFrame, cell_metrics: 
     c.update(more=c["b"] > c["a"], most=_most(c["b"], c["nb"]),
              within_old_cap=c["median"] <= esb_cap,
              most_memorised=_most(c["memorised"], c["nb"]))
-    return c
+    return {**c, **rerun_verdicts(c)}
+
+
+def rerun_verdicts(c: dict) -> dict:
+    """The verdicts on a rerun of the S-removed cell, each one named boolean the chapter picks
+    its words by: ``learned`` (more runs than in the cell learned, and most did), then either
+    ``sample_lever`` (within the cell's own cap: the sample was the lever) or ``both_levers``
+    (only past it); else ``memorised_lever`` (most memorised: the sample is the lever) or
+    ``short`` (most still short of the seven-slabs); ``one_stuck``: one run left on the
+    plateau at the cap, ``any_stuck``: any."""
+    learned = bool(c["more"] and c["most"])
+    return dict(learned=learned, sample_lever=learned and bool(c["within_old_cap"]),
+                both_levers=learned and not c["within_old_cap"],
+                memorised_lever=not learned and bool(c["most_memorised"]),
+                short=not learned and not c["most_memorised"], one_stuck=c["stuck"] == 1,
+                any_stuck=c["stuck"] > 0)
 
 
 def wide_rerun(runs: pd.DataFrame, metrics: pd.DataFrame, cell_metrics: pd.DataFrame,
@@ -270,11 +285,12 @@ def wide_rerun(runs: pd.DataFrame, metrics: pd.DataFrame, cell_metrics: pd.DataF
              paper_s_auc=paper.get("S-randomized AUC"),
              paper_sc_auc=paper.get("Sc-randomized AUC"))
     c.update(most_escaped=_most(c["escaped"], c["runs"]),
-             s_only=(abs(values["s_auc"].mean() - 0.5) <= S_AUC_CHANCE_BAND
-                     and values["sc_auc"].mean() >= SC_AUC_KEPT),
+             s_only=bool(abs(values["s_auc"].mean() - 0.5) <= S_AUC_CHANCE_BAND
+                          and values["sc_auc"].mean() >= SC_AUC_KEPT),
              within_old_cap=c["median"] <= esb_cap)
     at_d = sweep[sweep["d"] == d]
     c["sweep_never"] = (dict(model=at_d["model"].iloc[0], n=int(at_d["n_train"].max()),
                              cap=int(at_d["cap"].max()))
                         if len(at_d) and not at_d["escape_update"].notna().any() else None)
+    c.update(reproduced=bool(c["most_escaped"] and c["s_only"]), open=not c["most_escaped"])
     return c

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 
-from sbcore.book.chapter import mean_std
-
 
 def _ds(ds) -> str:
     return ", ".join(map(str, ds))
@@ -109,126 +107,6 @@ def answer(f: dict) -> str:
     return (text + (_beyond(f) if t["beyond"] else _within(f))).strip()
 
 
-def stored_cells(cells: dict) -> str:
-    """The two extreme-SB cells as stored (markdown bullets), or that they are not stored."""
-    lines = []
-    if "wide_test" in cells:
-        lines.append(f"* d = 250, MS-(5,7), (2000,1)-FCN: train accuracy {cells['wide_train']}, "
-                     f"test accuracy {cells['wide_test']}.")
-    if "control_test" in cells:
-        lines.append(f"* MS-(5,7) with S removed: test accuracy {cells['control_test']}.")
-    return "\n".join(lines) or "*No paper-scale run of the extreme-SB chapter is stored.*"
-
-
-def _leaving(c: dict) -> str:
-    """', the median run leaving the plateau after N updates', or '' when it never left."""
-    if not math.isfinite(c["median"]):
-        return ""
-    return f", the median run leaving the plateau after {c['median']:,.0f} updates"
-
-
-def _wide_verdict(c: dict) -> str:
-    if c["most_escaped"] and c["s_only"]:
-        return ("The networks found the 5-slab and rely on it alone: randomising it leaves "
-                "them at chance, randomising the other coordinates costs little. That is the "
-                "extreme simplicity bias the paper reports at this d, reproduced once the "
-                "plateau is behind the network. ")
-    if c["most_escaped"]:
-        return ""
-    return "Most runs still did not find the 5-slab: the cell stays open. "
-
-
-def _wide_before(c: dict) -> str:
-    """The wide paragraph up to the runs that escaped: the cell, then the rerun."""
-    return (f"**The d = {c['d']} cell with a larger sample.** In the extreme-SB chapter the "
-            f"{c['model']} had {c['esb_n']:,} training points and a cap of {c['esb_cap']:,} "
-            f"updates: train accuracy {mean_std(c['before']['train'], count=False)}, test "
-            f"accuracy {mean_std(c['before']['test'], count=False)}. From {c['n']:,} points "
-            f"({c['n'] / c['esb_n']:.0f} times the sample) with a cap of {c['cap']:,}, "
-            f"{c['escaped']} of {c['runs']} runs escape the plateau")
-
-
-def wide(c: dict | None, stop: float) -> str:
-    """The d = 250 cell with a larger sample and cap (``findings.wide_rerun``; '' until
-    stored); ``stop``: the train accuracy at which the runs stop."""
-    if c is None:
-        return ""
-    text = _wide_before(c)
-    if math.isfinite(c["median"]):
-        text += (f", the median run after {c['median']:,.0f} updates"
-                 + (" (within that chapter's cap)" if c["within_old_cap"] else ""))
-    text += f"; {c['memorised']} memorised their training set" if c["memorised"] else ""
-    text += (f". Test accuracy {mean_std(c['test'], count=False)} (the runs stop at train "
-             f"accuracy {stop:.2f}), S-randomised AUC {mean_std(c['s_auc'], count=False)}, "
-             f"Sc-randomised AUC {mean_std(c['sc_auc'], count=False)}")
-    if c["paper_s_auc"] is not None:
-        text += f" (the paper's Fig. 3b: {c['paper_s_auc']:.2f} and {c['paper_sc_auc']:.2f})"
-    text += ". " + _wide_verdict(c)
-    if s := c["sweep_never"]:
-        text += (f"Beside the sweep's {s['model']}, which did not escape at this d from any "
-                 f"sample up to {s['n']:,} points within {s['cap']:,} updates, this rerun "
-                 "differs in width and in sample both, so it does not tell which of the two "
-                 "let it escape.")
-    return text.strip()
-
-
-def sample(c: dict | None, stop: float) -> str:
-    """What a larger sample (and cap) did to the S-removed cell (``control`` rerun, from
-    ``findings.rerun_against_cell``; '' until stored)."""
-    if c is None:
-        return ""
-    text = (f"**A larger sample.** The S-removed {c['model']} cell of the extreme-SB chapter "
-            f"learned the seven-slabs in {c['a']} of {c['na']} runs from {c['esb_n']:,} "
-            f"training points under that chapter's cap of {c['esb_cap']:,} updates. From "
-            f"{c['n']:,} points ({c['n'] / c['esb_n']:.0f} times the sample) with a cap of "
-            f"{c['cap']:,}, {c['b']} of {c['nb']} do" + _leaving(c)
-            + f", at test accuracy {mean_std(c['after'], count=False)} (the runs stop at train "
-            f"accuracy {stop:.2f}, this study's stop rule). ")
-    if c["more"] and c["most"] and c["within_old_cap"]:
-        return text + ("The median run left the plateau within the extreme-SB chapter's own "
-                       "cap: for this network the sample, not the cap, is the lever. From a "
-                       "large enough sample the complex features alone generalise, as the paper "
-                       "says; from that chapter's sample most runs of this network had not "
-                       "found them.")
-    if c["more"] and c["most"]:
-        return text + ("Most runs learn the complex features alone, but later than the "
-                       "extreme-SB chapter's cap: the sample and the cap both held the cell back.")
-    return text + "Even the larger sample leaves most runs short of the seven-slabs."
-
-
-def _cap_verdict(c: dict) -> str:
-    if c["more"] and c["most"]:
-        text = ("From the same sample most runs do learn the complex features alone, as the "
-                "paper says, but only after a plateau longer than the cap the cell ran under: "
-                "for this network the cap, not the sample, kept the cell from reproducing.")
-        if c["stuck"]:
-            who = "The other run was" if c["stuck"] == 1 else f"The other {c['stuck']} runs were"
-            text += (f" {who} still on the plateau at {c['cap']:,} updates (train accuracy "
-                     f"{c['stuck_train']:.2f} at validation accuracy {c['stuck_val']:.2f}): the "
-                     "plateau's length varies from seed to seed, and some seeds outlast even "
-                     "the official loop's cap.")
-        return text
-    if c["most_memorised"]:
-        return (f"Raising the cap does not rescue the cell: {c['memorised']} runs fit their "
-                "training set before they found the seven-slabs, so the sample, not the cap, "
-                "is the lever; the control rerun with a larger sample tests it.")
-    return (f"Even {c['cap']:,} updates leave {c['nb'] - c['b']} of {c['nb']} runs short of the "
-            "seven-slabs: the cap is not the whole story.")
-
-
-def cap(c: dict | None) -> str:
-    """What raising only the cap did to the S-removed cell (``control-long`` rerun, from
-    ``findings.rerun_against_cell``; '' until stored)."""
-    if c is None:
-        return ""
-    return (f"**Only the cap raised.** The S-removed {c['model']} cell of the extreme-SB "
-            f"chapter, on its own {c['n']:,} training points: under that chapter's cap of "
-            f"{c['esb_cap']:,} updates {c['a']} of {c['na']} runs learned the seven-slabs "
-            f"(test accuracy at least {c['level']}); with a cap of {c['cap']:,}, {c['b']} of "
-            f"{c['nb']} do" + _leaving(c)
-            + f", at test accuracy {mean_std(c['after'], count=False)}. " + _cap_verdict(c))
-
-
 def recap_trend(label: str, t: dict) -> str:
     """A recap bullet on one run's trend (``findings.trend``), '' without a fit."""
     if math.isnan(t["exponent"]):
@@ -249,34 +127,11 @@ def recap_samples(label: str, per_d: list[dict]) -> list[str]:
             for x in per_d]
 
 
-def recap_reruns(cap_c: dict | None, wide_c: dict | None, sample_c: dict | None) -> list[str]:
-    """Recap bullets for the reruns that are stored (findings of ``rerun_against_cell`` and
-    ``wide_rerun``)."""
-    lines = []
-    if c := cap_c:
-        lines.append(f"* With S removed, raising only the cap from {c['esb_cap']:,} to "
-                     f"{c['cap']:,} updates takes the {c['model']} from {c['a']} of {c['na']} "
-                     f"to {c['b']} of {c['nb']} runs that learn the seven-slabs from the same "
-                     f"{c['n']:,} points.")
-    if c := wide_c:
-        median = (f", the median after {c['median']:,.0f} updates"
-                  if math.isfinite(c["median"]) else "")
-        lines.append(f"* At d = {c['d']} with {c['n']:,} training points instead of "
-                     f"{c['esb_n']:,}, the {c['model']} escapes the plateau in {c['escaped']} "
-                     f"of {c['runs']} runs{median}, with S-randomised AUC {c['s_auc'].mean():.2f}"
-                     f" and Sc-randomised AUC {c['sc_auc'].mean():.2f}.")
-    if c := sample_c:
-        lines.append(f"* With S removed and {c['n']:,} training points instead of "
-                     f"{c['esb_n']:,}, the {c['model']} goes from {c['a']} of {c['na']} to "
-                     f"{c['b']} of {c['nb']} runs that learn the seven-slabs" + _leaving(c) + ".")
-    return lines
-
-
 def recap(f: dict) -> str:
     """The recap's bullets on what was measured (``views.recap_findings``): per run its trend
-    and escapes by sample size, then the stored reruns."""
+    and escapes by sample size."""
     lines = []
     for label, t, per_d in f["runs"]:
         lines += [line for line in [recap_trend(label, t)] if line]
         lines += recap_samples(label, per_d)
-    return "\n".join(lines + recap_reruns(f["cap"], f["wide"], f["sample"]))
+    return "\n".join(lines)

@@ -161,13 +161,59 @@ def wide_rerun(stored, esb_wide) -> dict | None:
                                paper=paper.to_dict())
 
 
-def recap_findings(result, stored, esb_control=None, esb_wide=None) -> dict:
+def recap_findings(result, stored) -> dict:
     """What the recap is written from: per run with a d sweep (this run, the stored sweep) its
-    trend and the escapes per sample size, and the reruns once stored."""
+    trend and the escapes per sample size."""
     runs = [(label, r.tables["runs"]) for label, r in (("this run", result),
                                                        ("the stored paper-scale sweep", stored))
             if r is not None and len(d_sweep(r.tables["runs"]))]
     return dict(runs=[(label, findings.trend(t), findings.escaped_by_sample(t))
-                      for label, t in runs],
-                cap=cap_rerun(stored, esb_control), wide=wide_rerun(stored, esb_wide),
-                sample=sample_rerun(stored, esb_control))
+                      for label, t in runs])
+
+
+def _glued(prefix: str, c: dict | None, keys: dict) -> dict:
+    """``keys`` (name -> value when nothing is stored) of a findings dict, each glued as
+    ``prefix_name``; the fallback values where the rerun is not stored."""
+    out = {f"{prefix}_{k}": (c[k] if c is not None else v) for k, v in keys.items()}
+    return {k: np.nan if v is None else v for k, v in out.items()}
+
+
+_CELL = dict(model="–", n=0, esb_n=0, cap=0, median=np.nan)
+_RERUN = dict(_CELL, a=0, na=0, b=0, nb=0, learned=False, sample_lever=False,
+              both_levers=False, memorised_lever=False, short=False, one_stuck=False,
+              any_stuck=False, stuck=0, memorised=0, stuck_train=np.nan, stuck_val=np.nan)
+_WIDE = dict(_CELL, d=0, escaped=0, runs=0, within_old_cap=False, reproduced=False, open=False,
+             paper_s_auc=np.nan, paper_sc_auc=np.nan)
+
+
+def _rerun_glue(prefix: str, c: dict | None, keys: dict) -> dict:
+    out = _glued(prefix, c, keys)
+    spread = ("after",) if "a" in keys else ("test", "s_auc", "sc_auc")
+    for k in spread:
+        out[f"{prefix}_{k}"] = mean_std(c[k], count=False) if c is not None else "–"
+    out[f"{prefix}_ratio"] = c["n"] / c["esb_n"] if c is not None else np.nan
+    return out
+
+
+def rerun_numbers(stored, esb_parts: dict) -> dict:
+    """The numbers and verdicts the chapter glues for the three reruns beside their cells:
+    ``wr_`` the wide rerun, ``sr_`` the control rerun (a larger sample), ``cr_`` the
+    control-long rerun (only the cap raised); ``reruns_stored`` whether all three are."""
+    wide = wide_rerun(stored, esb_parts.get("wide"))
+    out = {**_rerun_glue("wr", wide, _WIDE),
+           **_rerun_glue("sr", sample_rerun(stored, esb_parts.get("control")), _RERUN),
+           **_rerun_glue("cr", cap_rerun(stored, esb_parts.get("control")), _RERUN)}
+    before = wide["before"] if wide is not None else {"train": [], "test": []}
+    out.update(wr_before_train=mean_std(before["train"], count=False),
+               wr_before_test=mean_std(before["test"], count=False),
+               wr_s_auc_mean=float(np.mean(wide["s_auc"])) if wide is not None else np.nan,
+               wr_sc_auc_mean=float(np.mean(wide["sc_auc"])) if wide is not None else np.nan,
+               wr_sweep_never=bool(wide is not None and wide["sweep_never"]),
+               stop_acc=stop_accuracy(), learn_level=section("paper", pl.NAME)["escape"],
+               reruns_stored=all(out[f"{p}_model"] != "–" for p in ("wr", "sr", "cr")))
+    at_d = sweep_rows(stored.tables["runs"]) if stored is not None else None
+    at_d = at_d[at_d["d"] == out["wr_d"]] if at_d is not None else []
+    out.update(wr_sweep_model=at_d["model"].iloc[0] if len(at_d) else "–",
+               wr_sweep_n=int(at_d["n_train"].max()) if len(at_d) else 0,
+               wr_sweep_cap=int(at_d["cap"].max()) if len(at_d) else 0)
+    return out
