@@ -11,7 +11,7 @@ import importlib
 from sbcore.profiles import check_profile
 
 STUDIES = ("datasets", "measuring", "extreme_sb", "theory", "toolbox", "plateau",
-           "images", "perturbations", "generalisation", "defences")
+           "images", "perturbations", "generalisation", "defences", "testbed")
 
 
 def load(name: str, part: str):

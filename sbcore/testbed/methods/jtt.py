@@ -19,8 +19,9 @@ def upweighted(split: Split, wrong: np.ndarray, factor: int) -> Split:
 
 
 def train(view, config, seed, device):
-    first = view.fit(view.new_model(seed), seed, device=device,
-                     max_updates=config["identify_updates"]).model
+    short = max(1, round(config["identify"] * view.recipe.max_updates))
+    first = view.fit(view.new_model(seed), seed, device=device, max_updates=short,
+                     eval_every=min(short, view.recipe.eval_every)).model
     wrong = (as_scorer(first)(view.train.X) > 0).astype(int) != view.train.y
     view.notes["errors upweighted"] = int(wrong.sum())
     return view.fit(view.new_model(seed + 10_000), seed,
@@ -28,6 +29,6 @@ def train(view, config, seed, device):
                     device=device).model
 
 
-# upweight 100 and a short identifier: the middle of JTT's own grid
-JTT = Method("JTT", "none", train, config=dict(identify_updates=300, upweight=100),
+# the identifier trains a fifth of the recipe's updates; upweight 100: within JTT's own grid
+JTT = Method("JTT", "none", train, config=dict(identify=0.2, upweight=100),
              citation="Liu et al., ICML 2021, arXiv 2107.09044")

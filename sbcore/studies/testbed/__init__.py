@@ -1,0 +1,1 @@
+"""What avoids the pitfalls? The paper's datasets as a testbed for methods (chapter 11)."""

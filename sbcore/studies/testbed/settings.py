@@ -1,0 +1,78 @@
+"""The testbed of methods that try to avoid simplicity bias: the settings of each profile
+(compute settings are hashed into store keys; ``VIEWS`` are how the chapter draws them).
+
+The paper profile is the reference; quick and smoke override it and say why. Every method
+trains with the same recipe and the same number of updates on a testbed (a fixed schedule:
+the stop rule of ERM would end a run before a penalty had any say), keeping the checkpoint
+with the best validation accuracy (validation data are drawn like the training data).
+"""
+
+from sbcore.profiles import derive
+from sbcore.training.config import RECIPES
+
+# The methods' settings swept (one that matters per method, around the default in
+# ``sbcore.testbed.methods``), on LMS-5: method -> (setting, values besides the default).
+SWEEPS = {"Spectral Decoupling": ("lam", [0.01, 1.0]),
+          "Gradient diversity": ("lam", [0.1, 10.0]),
+          "D-BAT": ("alpha", [0.1, 2.0]),
+          "DivDis": ("mi", [1.0, 100.0])}
+
+PAPER = dict(
+    data_seed=0, seeds=[0, 1, 2, 3, 4],
+    # chapter 03's synthetic setting (d = 50, rotated) and chapter 09's noisy LMS-7 (p = 0.1);
+    # the dominoes of chapter 07, variant A (MNIST-CIFAR where CIFAR-10 is found)
+    testbeds=["lms-5", "ms-5-7", "noisy-lms-7", "mnist-fashion", "mnist-cifar"],
+    d=50, p=0.1, n_train=50_000, n_val=5_000, n_test=10_000, n_pool=10_000, n_labelled=256,
+    images=dict(n_train=None, n_val=1_000, n_test=None),
+    # the (100,1)-FCN of chapter 03 on the synthetic testbeds; on the dominoes the images
+    # chapter's SmallCNN (the methods train several networks each, so the small one)
+    models={"synthetic": "(100,1)-FCN", "image": "SmallCNN"},
+    train={"synthetic": dict(RECIPES["synthetic"], stop="none", max_updates=30_000,
+                             eval_every=1_000),
+           "image": dict(RECIPES["synthetic"], lr=0.05, momentum=0.9, stop="none",
+                         max_updates=4_000, eval_every=500)},
+    methods=["ERM", "Spectral Decoupling", "Gradient diversity", "OrthoP", "JTT", "D-BAT",
+             "DivDis", "Sc-only ceiling"],
+    sweeps=dict(testbed="lms-5", methods=list(SWEEPS)),
+    # robustness: the label-signed SVD-UAP of the perturbations chapter (l2 PGD at 1.0 of the
+    # data's range makes the per-example perturbations), at its norms
+    robustness=dict(norms=[0.5, 1.0, 2.0], pgd_eps=1.0, pgd_iters=30, n_attack=1_000),
+)
+
+PROFILES = {
+    "paper": PAPER,
+    "quick": derive(
+        PAPER, seeds=[0, 1, 2], testbeds=["lms-5", "ms-5-7", "noisy-lms-7", "mnist-fashion"],
+        d=20, n_train=4_000, n_val=500, n_test=1_000, n_pool=2_000,
+        images=dict(n_train=1_000, n_val=200, n_test=500),
+        models={"synthetic": "(100,1)-FCN", "image": "(100,1)-FCN"},
+        train={"synthetic": dict(RECIPES["synthetic"], stop="none", max_updates=1_500,
+                                 eval_every=500),
+               "image": dict(RECIPES["synthetic"], stop="none", max_updates=300,
+                             eval_every=100)},
+        robustness=dict(pgd_iters=10, n_attack=500)),
+    "smoke": derive(
+        PAPER, seeds=[0, 1], testbeds=["lms-5", "mnist-fashion"],
+        d=10, n_train=400, n_val=100, n_test=200, n_pool=200, n_labelled=64,
+        images=dict(n_train=200, n_val=50, n_test=100),
+        models={"synthetic": "(16,1)-FCN", "image": "(16,1)-FCN"},
+        train={"synthetic": dict(RECIPES["synthetic"], stop="none", max_updates=60,
+                                 eval_every=30),
+               "image": dict(RECIPES["synthetic"], stop="none", max_updates=20,
+                             eval_every=10)},
+        sweeps=dict(methods=["Spectral Decoupling"]),
+        robustness=dict(norms=[1.0], pgd_iters=3, n_attack=100)),
+}
+
+VIEWS = {"paper": dict(norm=1.0), "quick": dict(norm=1.0), "smoke": dict(norm=1.0)}
+
+QUICK_REDUCTION = (
+    "d = 20 instead of 50 (at d = 50 even a network trained on S^c alone does not find the "
+    "5-slabs within a few thousand updates: the plateau of chapter 06), 4,000 training points "
+    "instead of 50,000, 1,500 updates per network instead of 30,000, 3 seeds instead of 5; "
+    "the MNIST / Fashion-MNIST domino with 1,000 training dominoes, read by the (100,1)-FCN on "
+    "its pixels for 300 updates instead of SmallCNN for 4,000 (seven methods, several networks "
+    "each, within the chapter's share of the quick book); MNIST-CIFAR is left to the paper "
+    "profile; the SVD-UAP from 10 PGD steps on 500 test points.")
+SMOKE_NOTE = ("shrinks everything (d = 10, tiny networks, a few dozen updates) only to "
+              "exercise the code.")
