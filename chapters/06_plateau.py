@@ -53,8 +53,11 @@ result = runner.merge(this_run)
 stored = runner.merge(paper_run)
 esb_parts = runner.parts("extreme_sb", esb_paper)
 cells = views.stored_cells(esb_parts)
+stored_sweep = stored if views.stored_sweep(stored) else None
 glue_all({**views.numbers(result, stored, profile), **cells,
-          **views.rerun_numbers(stored, esb_parts)})
+          **views.rerun_numbers(stored, esb_parts),
+          **views.answer_numbers(result, cells["esb_cap"], "run"),
+          **views.answer_numbers(stored_sweep, cells["esb_cap"], "st")})
 
 # %% tags=["remove-input", "remove-stderr"]
 problems = show_problems(this_run, paper_run, esb_paper)
@@ -110,10 +113,37 @@ else:
 # * MS-(5,7) with S removed: test accuracy {eval}`control_test`.
 
 # %% tags=["remove-input"]
-display(Markdown("**This run:** " + prose.answer(views.answer(result, cells["esb_cap"]))))
-if views.stored_sweep(stored):
-    display(Markdown("**The stored paper-scale sweep:** "
-                     + prose.answer(views.answer(stored, cells["esb_cap"]))))
+this_answer = views.answer(result, cells["esb_cap"])
+display(Markdown("**This run:** " + prose.answer(this_answer)))
+
+# %% [markdown]
+# {eval}`pick(run_has_beyond, "At d = ", "")`{eval}`run_beyond_ds`{eval}`pick(run_has_beyond, " the median run never left the plateau, so the fit cannot include it and understates the growth.", "")`
+# {eval}`pick(run_end_memorised, "At d = ", "")`{eval}`run_end_memorised_ds`{eval}`pick(run_end_memorised, " the runs that did not escape ended by the stop rule, not the cap: SGD fit the training set before it found the 5-slab, so a larger cap would not have changed them; what is left to change is the sample, a larger one being harder to memorise.", "")`
+# {eval}`pick(run_end_capped, "At d = ", "")`{eval}`run_end_capped_ds`{eval}`pick(run_end_capped, " the runs that did not escape were still at chance on validation when the cap stopped them, having fit part of their training set instead: the median run does not leave the plateau late, it does not leave it within the cap at all.", "")`
+# {eval}`pick(run_end_mixed, "At d = ", "")`{eval}`run_end_mixed_ds`{eval}`pick(run_end_mixed, " some of the runs that did not escape memorised the training set and the others were still at chance on validation at the cap.", "")`
+# {eval}`pick(run_has_beyond, "A d = 250 run that fits its training set without generalising, as the stored cell did, is what this sweep predicts.", "")`
+# {eval}`pick(run_typical_within, "The typical run would have escaped within that cap.", "")`
+# {eval}`pick(run_typical_stuck, "The typical run would still be on the plateau when that cap stops it.", "")`
+
+# %% tags=["remove-input"]
+if spread := prose.spread(this_answer):
+    display(Markdown(spread))
+if stored_sweep is not None:
+    stored_answer = views.answer(stored_sweep, cells["esb_cap"])
+    display(Markdown("**The stored paper-scale sweep:** " + prose.answer(stored_answer)))
+
+# %% [markdown]
+# {eval}`pick(st_has_beyond, "At d = ", "")`{eval}`st_beyond_ds`{eval}`pick(st_has_beyond, " the median run never left the plateau, so the fit cannot include it and understates the growth.", "")`
+# {eval}`pick(st_end_memorised, "At d = ", "")`{eval}`st_end_memorised_ds`{eval}`pick(st_end_memorised, " the runs that did not escape ended by the stop rule, not the cap: SGD fit the training set before it found the 5-slab, so a larger cap would not have changed them; what is left to change is the sample, a larger one being harder to memorise.", "")`
+# {eval}`pick(st_end_capped, "At d = ", "")`{eval}`st_end_capped_ds`{eval}`pick(st_end_capped, " the runs that did not escape were still at chance on validation when the cap stopped them, having fit part of their training set instead: the median run does not leave the plateau late, it does not leave it within the cap at all.", "")`
+# {eval}`pick(st_end_mixed, "At d = ", "")`{eval}`st_end_mixed_ds`{eval}`pick(st_end_mixed, " some of the runs that did not escape memorised the training set and the others were still at chance on validation at the cap.", "")`
+# {eval}`pick(st_has_beyond, "A d = 250 run that fits its training set without generalising, as the stored cell did, is what this sweep predicts.", "")`
+# {eval}`pick(st_typical_within, "The typical run would have escaped within that cap.", "")`
+# {eval}`pick(st_typical_stuck, "The typical run would still be on the plateau when that cap stops it.", "")`
+
+# %% tags=["remove-input"]
+if stored_sweep is not None and (spread := prose.spread(stored_answer)):
+    display(Markdown(spread))
 
 # %% [markdown]
 # Both cells rerun at the paper profile with the official loop's cap of 800,000 updates and

@@ -33,6 +33,11 @@ def _answer(result, esb_cap):
     return prose.answer(views.answer(result, esb_cap))
 
 
+def _verdicts(result, esb_cap):
+    """The verdicts the chapter glues for a result's sweep, without the 'x_' prefix."""
+    return {k[2:]: v for k, v in views.answer_numbers(result, esb_cap, "x").items()}
+
+
 def _glued(stored, control=None, wide=None):
     """What the chapter glues for the reruns beside their cells."""
     return views.rerun_numbers(stored, {"control": control, "wide": wide})
@@ -47,8 +52,8 @@ def test_trend_recovers_a_known_power_law():
     t = views.trend(_fake(runs))
     assert t["exponent"] == pytest.approx(1.5) and t["at_250"] == pytest.approx(3 * 250 ** 1.5)
     assert t["ds"] == t["fit_ds"] == ds and t["n_censored"] == 0 and t["beyond"] == []
-    assert "would have escaped within that cap." in _answer(_fake(runs), 100_000)  # 11,859
-    assert "still be on the plateau" in _answer(_fake(runs), 10_000)
+    assert _verdicts(_fake(runs), 100_000)["typical_within"]  # 11,859
+    assert _verdicts(_fake(runs), 10_000)["typical_stuck"]
     recap = prose.recap(views.recap_findings(_fake(runs), None))
     assert "lengthens with d, like $d^{1.50}$" in recap
 
@@ -76,21 +81,19 @@ def test_a_run_that_never_escaped_counts_as_the_latest_not_as_missing():
     assert t["beyond"] == [150] and t["fit_ds"] == [20, 50, 100]
     text = _answer(_fake(runs), 10**6)
     assert "2 of 3 runs did not escape (2 memorised the training set; train" in text
-    assert "At d = 150 the median run never left the plateau" in text
-    assert "a larger cap would not have changed them" in text
+    v = _verdicts(_fake(runs), 10**6)
+    assert v["has_beyond"] and v["beyond_ds"] == "150" and v["end_memorised_ds"] == "150"
+    assert v["end_memorised"] and not v["end_capped"] and not v["typical_within"]
     runs.loc[stuck[:1], "memorised"] = False  # one of them capped: the cap may matter
-    assert "a larger cap" not in _answer(_fake(runs), 10**6)
-    assert "some of the runs that did not escape memorised the training set and" in \
-        _answer(_fake(runs), 10**6)
+    v = _verdicts(_fake(runs), 10**6)
+    assert not v["end_memorised"] and v["end_mixed"] and v["end_mixed_ds"] == "150"
     assert "sample-size sweep" not in _answer(_fake(runs), 10**6)  # none at d = 150
     # capped at d = 150, memorised at d = 250: each value of d told by how its runs ended
     wider = runs[runs["d"] == 150].assign(d=250, escape_update=np.nan, memorised=True)
     both = pd.concat([runs.assign(memorised=False), wider], ignore_index=True)
-    text = _answer(_fake(both), 10**6)
-    assert "At d = 150, 250 the median run never left the plateau" in text
-    assert "At d = 250 the runs that did not escape ended by the stop rule, not the cap" in text
-    assert ("At d = 150 the runs that did not escape were still at chance on validation when the "
-            "cap stopped them") in text
+    v = _verdicts(_fake(both), 10**6)
+    assert v["beyond_ds"] == "150, 250" and v["end_memorised_ds"] == "250"
+    assert v["end_capped_ds"] == "150" and v["end_mixed_ds"] == "" and not v["end_mixed"]
     # a sample-size sweep at d = 150: most runs escape with 4x the points, not with 2x
     more = [dict(runs.iloc[0].to_dict(), d=150, n_train=n, seed=s, escape_update=e,
                  memorised=False) for n, escapes in ((2000, [np.nan, np.nan, 900.0]),

@@ -90,6 +90,19 @@ def test_sweep_answer_flags():
     assert not f.sweep_answer(few, esb_cap=10)["any_answer"]
 
 
+def test_answer_flags_name_each_verdict():
+    none = dict(has_beyond=False, end_memorised=False, end_capped=False, end_mixed=False,
+                typical_within=False, typical_stuck=False)
+    assert f.answer_flags(dict(any_answer=False)) == none
+    beyond = dict(any_answer=True, trend=dict(beyond=[150, 250]), within_cap=False,
+                  endings={"memorised": [250], "mixed": [150]})
+    assert f.answer_flags(beyond) == {**none, "has_beyond": True, "end_memorised": True,
+                                      "end_mixed": True}
+    within = dict(any_answer=True, trend=dict(beyond=[]), within_cap=True, endings={})
+    assert f.answer_flags(within) == {**none, "typical_within": True}
+    assert f.answer_flags({**within, "within_cap": False}) == {**none, "typical_stuck": True}
+
+
 def test_escaped_by_sample():
     runs = _runs([dict(d=5, n_train=n, escape_update=e) for n, e in
                   ((10, nan), (10, 2.0), (20, 3.0))] + [dict(d=6, n_train=10, escape_update=1.0)])

@@ -195,6 +195,21 @@ def sweep_answer(runs: pd.DataFrame, esb_cap: int) -> dict:
     return out
 
 
+def answer_flags(f: dict) -> dict:
+    """The named booleans the chapter picks the sweep answer's sentences by (``f`` from
+    ``sweep_answer``): ``has_beyond`` (some d whose median run never escaped), how the runs
+    that never escaped there ended (``end_memorised``, ``end_capped``, ``end_mixed``), and,
+    where every median run escaped, whether the typical run at d = 250 would escape within
+    the cell's cap (``typical_within``) or not (``typical_stuck``)."""
+    beyond = bool(f["any_answer"] and f["trend"]["beyond"])
+    ends = f.get("endings", {})
+    typical = f["any_answer"] and not beyond
+    return dict(has_beyond=beyond, end_memorised="memorised" in ends,
+                end_capped="capped" in ends, end_mixed="mixed" in ends,
+                typical_within=bool(typical and f["within_cap"]),
+                typical_stuck=bool(typical and not f["within_cap"]))
+
+
 def escaped_by_sample(runs: pd.DataFrame) -> list[dict]:
     """Per d swept over more than one sample size: (n_train, escaped, runs) per sample."""
     return [dict(d=int(d), by_n=[(int(n), int(x["escape_update"].notna().sum()), len(x))

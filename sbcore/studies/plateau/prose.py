@@ -27,19 +27,6 @@ def _stuck(s: dict) -> str:
             f"{s['val']:.2f}). ")
 
 
-_ENDINGS = {
-    "memorised": "the runs that did not escape ended by the stop rule, not the cap: SGD fit the "
-                 "training set before it found the 5-slab, so a larger cap would not have "
-                 "changed them; what is left to change is the sample, a larger one being harder "
-                 "to memorise. ",
-    "capped": "the runs that did not escape were still at chance on validation when the cap "
-              "stopped them, having fit part of their training set instead: the median run does "
-              "not leave the plateau late, it does not leave it within the cap at all. ",
-    "mixed": "some of the runs that did not escape memorised the training set and the others "
-             "were still at chance on validation at the cap. ",
-}
-
-
 def _larger(x: dict) -> str:
     """The sample-size lever at one d (``findings.larger_sample``)."""
     if x["lever"]:
@@ -58,53 +45,52 @@ def _larger(x: dict) -> str:
                    "updates.")
 
 
-def _beyond(f: dict) -> str:
-    """Where the median run never left the plateau (``findings.sweep_answer``)."""
-    t = f["trend"]
-    text = (f"At d = {_ds(t['beyond'])} the median run never left the plateau, so the fit "
-            "cannot include it and understates the growth. ")
-    text += "".join(f"At d = {_ds(ds)} {_ENDINGS[how]}" for how, ds in f["endings"].items())
-    text += ("A d = 250 run that fits its training set without generalising, as the stored "
-             "cell did, is what this sweep predicts.")
-    text += "".join(map(_larger, f["larger"]))
-    if b := f["trend_break"]:
+def larger(f: dict) -> str:
+    """Per d beyond the fit, the sample-size lever, then where the law breaks
+    (``findings.sweep_answer``)."""
+    text = "".join(map(_larger, f.get("larger", [])))
+    if b := f.get("trend_break"):
+        t = f["trend"]
         text += (f" So the power law fitted at d = {_ds(t['fit_ds'])} does not carry to "
                  f"d = 250: it puts the median escape near {_about(t['at_250']):,.0f} updates, "
                  f"yet none of the {b['runs']} runs there, on any sample, escaped within "
                  f"{b['cap']:,}.")
-    return text
+    return text.strip()
 
 
-def _within(f: dict) -> str:
-    """Where every median run escaped: whether the typical run at d = 250 would have."""
-    if not f["within_cap"]:
-        return "The typical run would still be on the plateau when that cap stops it."
-    text = "The typical run would have escaped within that cap."
-    if s := f["spread"]:
-        text += (f" Not every run does, and the spread of the escape update grows with d "
-                 f"(std {s['std_lo']:,.0f} at d = {s['d_lo']}, {s['std_hi']:,.0f} at "
-                 f"d = {s['d_hi']}, over the runs that escaped), so a run at d = 250 still on "
-                 f"the plateau at {f['esb_cap']:,} updates, fitting its training set instead, "
-                 "is consistent with this sweep.")
-    return text
+def spread(f: dict) -> str:
+    """Where the typical run escapes within the cap but not every run does: the spread."""
+    if not (s := f.get("spread")):
+        return ""
+    return (f"Not every run does, and the spread of the escape update grows with d "
+            f"(std {s['std_lo']:,.0f} at d = {s['d_lo']}, {s['std_hi']:,.0f} at "
+            f"d = {s['d_hi']}, over the runs that escaped), so a run at d = 250 still on "
+            f"the plateau at {f['esb_cap']:,} updates, fitting its training set instead, "
+            "is consistent with this sweep.")
 
 
 def answer(f: dict) -> str:
-    """What the sweep says about the d = 250 cell (markdown; ``findings.sweep_answer``)."""
+    """The sweep's trend and its extrapolation to d = 250, then one sentence per d with runs
+    that did not escape, then the sample-size lever (``findings.sweep_answer``; the verdicts
+    are in the chapter)."""
+    return " ".join(x for x in (fit(f), "".join(map(_stuck, f.get("stuck", []))).strip(),
+                                larger(f)) if x)
+
+
+def fit(f: dict) -> str:
+    """The sweep's trend and its extrapolation to d = 250 (``findings.sweep_answer``)."""
     if not f["any_answer"]:
         return ("Too few runs escaped the plateau, at too few values of d, to fit a trend "
                 "here; the paper profile's full sweep answers it.")
     t = f["trend"]
     text = f"For the {f['model']} on {f['n']:,} training points"
-    if f["fits"]:
-        text += (f", the median escape update at d = {_ds(t['fit_ds'])} (a run that did not "
-                 f"escape counted as the latest) grows like $d^{{{t['exponent']:.2f}}}$; "
-                 f"extrapolated to d = 250 that is about {_about(t['at_250']):,.0f} updates, "
-                 f"against the cap of {f['esb_cap']:,} under which the stored d = 250 cell ran. ")
-    else:
-        text += ", too few values of d have a median run that escaped to fit a trend. "
-    text += "".join(map(_stuck, f["stuck"]))
-    return (text + (_beyond(f) if t["beyond"] else _within(f))).strip()
+    if not f["fits"]:
+        return text + ", too few values of d have a median run that escaped to fit a trend."
+    return text + (f", the median escape update at d = {_ds(t['fit_ds'])} (a run that did not "
+                   f"escape counted as the latest) grows like $d^{{{t['exponent']:.2f}}}$; "
+                   f"extrapolated to d = 250 that is about {_about(t['at_250']):,.0f} updates, "
+                   f"against the cap of {f['esb_cap']:,} under which the stored d = 250 cell "
+                   "ran.")
 
 
 def recap_trend(label: str, t: dict) -> str:

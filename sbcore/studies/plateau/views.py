@@ -116,6 +116,21 @@ def answer(result, esb_cap: int) -> dict:
     return findings.sweep_answer(result.tables["runs"], esb_cap)
 
 
+def answer_numbers(result, esb_cap: int, prefix: str) -> dict:
+    """What the chapter glues for the verdicts on a result's sweep (``findings.answer_flags``),
+    each as ``prefix_name``, with the values of d each verdict is about ('' where none); all
+    False where ``result`` is None or has no d sweep."""
+    f = (findings.sweep_answer(result.tables["runs"], esb_cap)
+         if result is not None and len(d_sweep(result.tables["runs"])) else None)
+    flags = findings.answer_flags(f) if f is not None else dict.fromkeys(
+        findings.answer_flags(dict(any_answer=False)), False)
+    ends = f.get("endings", {}) if f is not None else {}
+    ds = dict(beyond_ds=f["trend"]["beyond"] if flags["has_beyond"] else [],
+              **{f"end_{how}_ds": ends.get(how, []) for how in ("memorised", "capped", "mixed")})
+    out = {**flags, **{k: ", ".join(map(str, v)) for k, v in ds.items()}}
+    return {f"{prefix}_{k}": v for k, v in out.items()}
+
+
 def stop_accuracy() -> float:
     """The train accuracy at which the paper profile's runs stop."""
     return 1 - section("paper", pl.NAME)["train"]["eps"]
