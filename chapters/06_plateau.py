@@ -112,9 +112,17 @@ else:
 #   {eval}`wide_test`.
 # * MS-(5,7) with S removed: test accuracy {eval}`control_test`.
 
+# %% [markdown]
+# **This run:** For the {eval}`run_model` on {eval}`run_n_text` training points,
+# {eval}`pick(run_fits, "the median escape update (a run that did not escape counted as the latest) grows like", "too few values of d have a median run that escaped to fit")`
+# $d^b$ with b = {eval}`run_exponent_text` at d = {eval}`run_fit_ds`; extrapolated to d = 250 that
+# is about {eval}`run_at_250_text` updates, against the cap of {eval}`format(esb_cap, ",d")` under
+# which the stored d = 250 cell ran.
+# {eval}`pick(run_any_answer, "", "Too few runs escaped the plateau, at too few values of d, to fit a trend here; the paper profile's full sweep answers it.")`
+
 # %% tags=["remove-input"]
 this_answer = views.answer(result, cells["esb_cap"])
-display(Markdown("**This run:** " + prose.answer(this_answer)))
+display(Markdown(prose.answer(this_answer)))
 
 # %% [markdown]
 # {eval}`pick(run_has_beyond, "At d = ", "")`{eval}`run_beyond_ds`{eval}`pick(run_has_beyond, " the median run never left the plateau, so the fit cannot include it and understates the growth.", "")`
@@ -128,9 +136,18 @@ display(Markdown("**This run:** " + prose.answer(this_answer)))
 # %% tags=["remove-input"]
 if spread := prose.spread(this_answer):
     display(Markdown(spread))
-if stored_sweep is not None:
-    stored_answer = views.answer(stored_sweep, cells["esb_cap"])
-    display(Markdown("**The stored paper-scale sweep:** " + prose.answer(stored_answer)))
+
+# %% [markdown]
+# **The stored paper-scale sweep:** For the {eval}`st_model` on {eval}`st_n_text` training points,
+# {eval}`pick(st_fits, "the median escape update (a run that did not escape counted as the latest) grows like", "too few values of d have a median run that escaped to fit")`
+# $d^b$ with b = {eval}`st_exponent_text` at d = {eval}`st_fit_ds`; extrapolated to d = 250 that
+# is about {eval}`st_at_250_text` updates, against the cap of {eval}`format(esb_cap, ",d")` under
+# which the stored d = 250 cell ran.
+# {eval}`pick(st_any_answer, "", "Too few runs escaped the plateau, at too few values of d, to fit a trend here; the paper profile's full sweep answers it.")`
+
+# %% tags=["remove-input"]
+stored_answer = views.answer(stored_sweep, cells["esb_cap"]) if stored_sweep is not None else {}
+display(Markdown(prose.answer(stored_answer)))
 
 # %% [markdown]
 # {eval}`pick(st_has_beyond, "At d = ", "")`{eval}`st_beyond_ds`{eval}`pick(st_has_beyond, " the median run never left the plateau, so the fit cannot include it and understates the growth.", "")`
@@ -142,7 +159,7 @@ if stored_sweep is not None:
 # {eval}`pick(st_typical_stuck, "The typical run would still be on the plateau when that cap stops it.", "")`
 
 # %% tags=["remove-input"]
-if stored_sweep is not None and (spread := prose.spread(stored_answer)):
+if spread := prose.spread(stored_answer):
     display(Markdown(spread))
 
 # %% [markdown]

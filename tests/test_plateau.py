@@ -52,7 +52,12 @@ def test_trend_recovers_a_known_power_law():
     t = views.trend(_fake(runs))
     assert t["exponent"] == pytest.approx(1.5) and t["at_250"] == pytest.approx(3 * 250 ** 1.5)
     assert t["ds"] == t["fit_ds"] == ds and t["n_censored"] == 0 and t["beyond"] == []
-    assert _verdicts(_fake(runs), 100_000)["typical_within"]  # 11,859
+    v = _verdicts(_fake(runs), 100_000)
+    assert v["typical_within"] and v["fits"] and v["any_answer"]  # 11,859
+    assert (v["model"], v["n_text"], v["fit_ds"], v["exponent_text"], v["at_250_text"]) == \
+        ("(9,1)-FCN", "1,000", "20, 50, 100", "1.50", "12,000")
+    none = _verdicts(None, 100_000)
+    assert not none["any_answer"] and (none["model"], none["exponent_text"]) == ("–", "–")
     assert _verdicts(_fake(runs), 10_000)["typical_stuck"]
     recap = prose.recap(views.recap_findings(_fake(runs), None))
     assert "lengthens with d, like $d^{1.50}$" in recap

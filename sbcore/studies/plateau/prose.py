@@ -70,27 +70,10 @@ def spread(f: dict) -> str:
 
 
 def answer(f: dict) -> str:
-    """The sweep's trend and its extrapolation to d = 250, then one sentence per d with runs
-    that did not escape, then the sample-size lever (``findings.sweep_answer``; the verdicts
-    are in the chapter)."""
-    return " ".join(x for x in (fit(f), "".join(map(_stuck, f.get("stuck", []))).strip(),
-                                larger(f)) if x)
-
-
-def fit(f: dict) -> str:
-    """The sweep's trend and its extrapolation to d = 250 (``findings.sweep_answer``)."""
-    if not f["any_answer"]:
-        return ("Too few runs escaped the plateau, at too few values of d, to fit a trend "
-                "here; the paper profile's full sweep answers it.")
-    t = f["trend"]
-    text = f"For the {f['model']} on {f['n']:,} training points"
-    if not f["fits"]:
-        return text + ", too few values of d have a median run that escaped to fit a trend."
-    return text + (f", the median escape update at d = {_ds(t['fit_ds'])} (a run that did not "
-                   f"escape counted as the latest) grows like $d^{{{t['exponent']:.2f}}}$; "
-                   f"extrapolated to d = 250 that is about {_about(t['at_250']):,.0f} updates, "
-                   f"against the cap of {f['esb_cap']:,} under which the stored d = 250 cell "
-                   "ran.")
+    """One sentence per d with runs that did not escape, then the sample-size lever
+    (``findings.sweep_answer``; the fit and the verdicts are in the chapter)."""
+    return " ".join(x for x in ("".join(map(_stuck, f.get("stuck", []))).strip(), larger(f))
+                    if x)
 
 
 def recap_trend(label: str, t: dict) -> str:

@@ -128,6 +128,13 @@ def answer_numbers(result, esb_cap: int, prefix: str) -> dict:
     ds = dict(beyond_ds=f["trend"]["beyond"] if flags["has_beyond"] else [],
               **{f"end_{how}_ds": ends.get(how, []) for how in ("memorised", "capped", "mixed")})
     out = {**flags, **{k: ", ".join(map(str, v)) for k, v in ds.items()}}
+    t = f["trend"] if f is not None and f["any_answer"] else None
+    fits = bool(t is not None and f["fits"])
+    out.update(fits=fits, any_answer=t is not None, model=f["model"] if t else "–",
+               n_text=f"{f['n']:,}" if t else "–",
+               fit_ds=", ".join(map(str, t["fit_ds"])) if fits else "–",
+               exponent_text=f"{t['exponent']:.2f}" if fits else "–",
+               at_250_text=f"{float(format(t['at_250'], '.2g')):,.0f}" if fits else "–")
     return {f"{prefix}_{k}": v for k, v in out.items()}
 
 
