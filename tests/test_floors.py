@@ -26,10 +26,12 @@ FLOORS = [
     ("reliance", ["sbcore.reliance"], "what a model relies on: metrics over data's input blocks"),
     ("attacks", ["sbcore.attacks"], "perturbations of data against models, scored by reliance"),
     ("training", ["sbcore.training"], "the one loop: data, models, reliance scorers, checkpoints"),
+    ("testbed", ["sbcore.testbed"], "methods that try to avoid simplicity bias, their testbeds "
+                                    "and measures, all through the one loop"),
     ("page kit", ["sbcore.book"], "what chapters and studies draw with: opening cell, glue, "
                                   "tables, house style of plots, widgets"),
     ("studies", ["sbcore.studies"], "one study a chapter, its settings registry and the runner"),
-    ("build", ["sbcore.build", "sbcore.run_experiments"],
+    ("build", ["sbcore.build", "sbcore.run_experiments", "sbcore.testbed.__main__"],
      "the tools that run the studies and execute the chapters; nothing imports them"),
 ]
 
@@ -164,8 +166,12 @@ def _cycles(edges) -> list[list[str]]:
 
 
 def _part(module: str) -> str:
-    """The package a module belongs to: ``sbcore.<x>``, or ``sbcore.studies.<study>``."""
+    """The package a module belongs to: ``sbcore.<x>``, or ``sbcore.studies.<study>``; a
+    package's ``__main__`` (what ``python -m`` runs, which nothing imports) is a part of its
+    own, on the floor ``FLOORS`` gives it."""
     parts = module.split(".")
+    if parts[-1] == "__main__":
+        return module
     return ".".join(parts[:3] if parts[:2] == ["sbcore", "studies"] else parts[:2])
 
 

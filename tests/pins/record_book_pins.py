@@ -205,8 +205,10 @@ def differences(pinned: dict, now: dict) -> list[str]:
     """One line per difference: chapter, name (or table and cell), pinned, now."""
     out = []
     for chapter in sorted(set(pinned) | set(now)):
-        if chapter not in now or chapter not in pinned:
-            out.append(f"{chapter}: chapter {'missing now' if chapter not in now else 'new'}")
+        if chapter not in pinned:  # a chapter added since: what was pinned is unchanged
+            continue
+        if chapter not in now:
+            out.append(f"{chapter}: chapter missing now")
             continue
         p, n = pinned[chapter], now[chapter]
         # a name glued now but not pinned is an addition (a verdict phrase chosen by a
