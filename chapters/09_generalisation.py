@@ -138,7 +138,7 @@ fig = figures.grid_heatmaps(results, nums["p"])
 # The paper's Table 10 lists a learning rate of 1.00 for the (300,2)-FCN. That value is not
 # in the grid the paper states, {0.001, 0.01, 0.05, 0.1, 0.3}, and official notebook 03 uses
 # 0.1 with momentum 0.9 for the same network. Which setting wins matters little: the mean
-# validation accuracy of every grid point lies between {eval}`val_span`.
+# validation accuracy of every grid point lies in the range {eval}`val_span`.
 #
 # **Table 10.** The chosen settings: the grid point with the highest mean validation accuracy
 # over seeds{eval}`pick(grid_stored, "", "; stored paper-scale run: not yet run")`.
