@@ -73,10 +73,11 @@ display(*map(Markdown, notes.profile_notes("toolbox", profile)))
 # %% [markdown]
 # A cell whose mean test accuracy stays below {eval}`learned` did not learn the task, so its
 # randomised AUCs say nothing about reliance (a network at chance is 'invariant' to
-# everything); this run has {eval}`not_learned` such cells. On MS-(5,7) training first sits
-# on a long plateau at chance, which the next chapter, *The MS-(5,7) plateau*, measures: a run
-# still on it when training stops looks like a network that cannot learn the task.
-# {eval}`pick(plateau_explains, "Every cell that did not learn is on MS-(5,7).", "")`
+# everything); in this run {eval}`not_learned` of the {eval}`n_cells` configurations did not
+# learn. On MS-(5,7) training first sits on a long plateau at chance, which the next chapter,
+# *The MS-(5,7) plateau*, measures: a run still on it when training stops looks like a network
+# that cannot learn the task.
+# {eval}`pick(plateau_explains, "Every cell listed below as not learned is on MS-(5,7).", "")`
 # A cell can also learn although not every one of its runs met the stop rule (train accuracy
 # at least 1 − ε) before the update cap, where the paper trains every run to it; its reliance
 # is read, as for every run, from the checkpoint with the best validation accuracy. Where this
