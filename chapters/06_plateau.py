@@ -130,12 +130,10 @@ display(Markdown(prose.answer(this_answer)))
 # {eval}`pick(run_end_capped, "At d = ", "")`{eval}`run_end_capped_ds`{eval}`pick(run_end_capped, " the runs that did not escape were still at chance on validation when the cap stopped them, having fit part of their training set instead: the median run does not leave the plateau late, it does not leave it within the cap at all.", "")`
 # {eval}`pick(run_end_mixed, "At d = ", "")`{eval}`run_end_mixed_ds`{eval}`pick(run_end_mixed, " some of the runs that did not escape memorised the training set and the others were still at chance on validation at the cap.", "")`
 # {eval}`pick(run_has_beyond, "A d = 250 run that fits its training set without generalising, as the stored cell did, is what this sweep predicts.", "")`
+# {eval}`pick(run_law_breaks, "So the power law fitted at d = ", "")`{eval}`run_break_fit_ds`{eval}`pick(run_law_breaks, " does not carry to d = 250: it puts the median escape near ", "")`{eval}`run_break_at_250`{eval}`pick(run_law_breaks, " updates, yet none of the ", "")`{eval}`run_break_runs`{eval}`pick(run_law_breaks, " runs there, on any sample, escaped within ", "")`{eval}`run_break_cap`{eval}`pick(run_law_breaks, ".", "")`
 # {eval}`pick(run_typical_within, "The typical run would have escaped within that cap.", "")`
+# {eval}`pick(run_has_spread, "Not every run does, and the spread of the escape update grows with d (std ", "")`{eval}`run_std_lo`{eval}`pick(run_has_spread, " at d = ", "")`{eval}`run_d_lo`{eval}`pick(run_has_spread, ", ", "")`{eval}`run_std_hi`{eval}`pick(run_has_spread, " at d = ", "")`{eval}`run_d_hi`{eval}`pick(run_has_spread, ", over the runs that escaped), so a run at d = 250 still on the plateau at ", "")`{eval}`run_spread_cap`{eval}`pick(run_has_spread, " updates, fitting its training set instead, is consistent with this sweep.", "")`
 # {eval}`pick(run_typical_stuck, "The typical run would still be on the plateau when that cap stops it.", "")`
-
-# %% tags=["remove-input"]
-if spread := prose.spread(this_answer):
-    display(Markdown(spread))
 
 # %% [markdown]
 # **The stored paper-scale sweep:** For the {eval}`st_model` on {eval}`st_n_text` training points,
@@ -155,12 +153,10 @@ display(Markdown(prose.answer(stored_answer)))
 # {eval}`pick(st_end_capped, "At d = ", "")`{eval}`st_end_capped_ds`{eval}`pick(st_end_capped, " the runs that did not escape were still at chance on validation when the cap stopped them, having fit part of their training set instead: the median run does not leave the plateau late, it does not leave it within the cap at all.", "")`
 # {eval}`pick(st_end_mixed, "At d = ", "")`{eval}`st_end_mixed_ds`{eval}`pick(st_end_mixed, " some of the runs that did not escape memorised the training set and the others were still at chance on validation at the cap.", "")`
 # {eval}`pick(st_has_beyond, "A d = 250 run that fits its training set without generalising, as the stored cell did, is what this sweep predicts.", "")`
+# {eval}`pick(st_law_breaks, "So the power law fitted at d = ", "")`{eval}`st_break_fit_ds`{eval}`pick(st_law_breaks, " does not carry to d = 250: it puts the median escape near ", "")`{eval}`st_break_at_250`{eval}`pick(st_law_breaks, " updates, yet none of the ", "")`{eval}`st_break_runs`{eval}`pick(st_law_breaks, " runs there, on any sample, escaped within ", "")`{eval}`st_break_cap`{eval}`pick(st_law_breaks, ".", "")`
 # {eval}`pick(st_typical_within, "The typical run would have escaped within that cap.", "")`
+# {eval}`pick(st_has_spread, "Not every run does, and the spread of the escape update grows with d (std ", "")`{eval}`st_std_lo`{eval}`pick(st_has_spread, " at d = ", "")`{eval}`st_d_lo`{eval}`pick(st_has_spread, ", ", "")`{eval}`st_std_hi`{eval}`pick(st_has_spread, " at d = ", "")`{eval}`st_d_hi`{eval}`pick(st_has_spread, ", over the runs that escaped), so a run at d = 250 still on the plateau at ", "")`{eval}`st_spread_cap`{eval}`pick(st_has_spread, " updates, fitting its training set instead, is consistent with this sweep.", "")`
 # {eval}`pick(st_typical_stuck, "The typical run would still be on the plateau when that cap stops it.", "")`
-
-# %% tags=["remove-input"]
-if spread := prose.spread(stored_answer):
-    display(Markdown(spread))
 
 # %% [markdown]
 # Both cells rerun at the paper profile with the official loop's cap of 800,000 updates and

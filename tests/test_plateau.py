@@ -132,15 +132,15 @@ def test_answer_says_where_the_power_law_breaks():
                               memorised=False, train_accuracy=0.7, val_accuracy=0.5)
                          for d, n in ((20, 1000), (50, 1000), (100, 1000), (250, 1000),
                                       (250, 4000)) for s in range(3)])
-    text = _answer(_fake(runs), 10**5)
-    assert ("So the power law fitted at d = 20, 50, 100 does not carry to d = 250: it puts the "
-            "median escape near 120,000 updates, yet none of the 6 runs there, on any sample, "
-            "escaped within 1,000,000.") in text
+    v = _verdicts(_fake(runs), 10**5)
+    assert v["law_breaks"] and (v["break_fit_ds"], v["break_at_250"], v["break_runs"],
+                                v["break_cap"]) == ("20, 50, 100", "120,000", "6", "1,000,000")
     one = runs.copy()
     one.loc[one.index[-1], "escape_update"] = 900_000.0  # one late escape at 4,000 points
-    assert "does not carry" not in _answer(_fake(one), 10**5)
+    v = _verdicts(_fake(one), 10**5)
+    assert not v["law_breaks"] and v["break_fit_ds"] == v["break_cap"] == ""
     short = runs.assign(cap=100_000)  # a cap short of twice the extrapolation proves little
-    assert "does not carry" not in _answer(_fake(short), 10**5)
+    assert not _verdicts(_fake(short), 10**5)["law_breaks"]
 
 
 def test_configs_cover_the_sweeps_and_the_two_cells():
@@ -313,3 +313,17 @@ def test_wide_answer_says_whether_the_d250_cell_shows_extreme_simplicity_bias():
     g = _glued(stored, wide=cell)
     assert g["wr_escaped"] == 1 and g["wr_open"] and not g["wr_reproduced"]
     assert views.wide_rerun(None, cell) is None and views.wide_rerun(stored, None) is None
+
+
+def test_spread_numbers_exist_only_where_the_spread_grows():
+    runs = pd.DataFrame([dict(d=d, n_train=100, rerun="", seed=s, cap=1000, model="(9,1)-FCN",
+                              escape_update=e, memorised=False, train_accuracy=0.7,
+                              val_accuracy=0.5)
+                         for d, es in ((10, (10.0, 20.0, 30.0)), (20, (20.0, 40.0, np.nan)))
+                         for s, e in enumerate(es)])
+    v = _verdicts(_fake(runs), 10**6)
+    assert v["typical_within"] and v["has_spread"]
+    assert (v["std_lo"], v["d_lo"], v["std_hi"], v["d_hi"], v["spread_cap"]) == \
+        ("10", "10", "14", "20", "1,000,000")
+    v = _verdicts(_fake(runs.fillna({"escape_update": 60.0})), 10**6)  # none censored
+    assert not v["has_spread"] and v["std_lo"] == v["spread_cap"] == ""

@@ -92,7 +92,7 @@ def test_sweep_answer_flags():
 
 def test_answer_flags_name_each_verdict():
     none = dict(has_beyond=False, end_memorised=False, end_capped=False, end_mixed=False,
-                typical_within=False, typical_stuck=False)
+                typical_within=False, typical_stuck=False, law_breaks=False, has_spread=False)
     assert f.answer_flags(dict(any_answer=False)) == none
     beyond = dict(any_answer=True, trend=dict(beyond=[150, 250]), within_cap=False,
                   endings={"memorised": [250], "mixed": [150]})
@@ -100,6 +100,8 @@ def test_answer_flags_name_each_verdict():
                                       "end_mixed": True}
     within = dict(any_answer=True, trend=dict(beyond=[]), within_cap=True, endings={})
     assert f.answer_flags(within) == {**none, "typical_within": True}
+    assert f.answer_flags({**beyond, "trend_break": dict(runs=5, cap=10)})["law_breaks"]
+    assert f.answer_flags({**within, "spread": dict(d_lo=1)})["has_spread"]
     assert f.answer_flags({**within, "within_cap": False}) == {**none, "typical_stuck": True}
 
 

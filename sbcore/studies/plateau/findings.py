@@ -200,14 +200,18 @@ def answer_flags(f: dict) -> dict:
     ``sweep_answer``): ``has_beyond`` (some d whose median run never escaped), how the runs
     that never escaped there ended (``end_memorised``, ``end_capped``, ``end_mixed``), and,
     where every median run escaped, whether the typical run at d = 250 would escape within
-    the cell's cap (``typical_within``) or not (``typical_stuck``)."""
+    the cell's cap (``typical_within``) or not (``typical_stuck``); ``law_breaks`` where the
+    power law does not carry to d = 250 (``trend_break``), ``has_spread`` where the spread of
+    the escape update grows with d (``spread``)."""
     beyond = bool(f["any_answer"] and f["trend"]["beyond"])
     ends = f.get("endings", {})
     typical = f["any_answer"] and not beyond
     return dict(has_beyond=beyond, end_memorised="memorised" in ends,
                 end_capped="capped" in ends, end_mixed="mixed" in ends,
                 typical_within=bool(typical and f["within_cap"]),
-                typical_stuck=bool(typical and not f["within_cap"]))
+                typical_stuck=bool(typical and not f["within_cap"]),
+                law_breaks=f.get("trend_break") is not None,
+                has_spread=f.get("spread") is not None)
 
 
 def escaped_by_sample(runs: pd.DataFrame) -> list[dict]:
@@ -264,9 +268,9 @@ def rerun_verdicts(c: dict) -> dict:
     (only past it); else ``memorised_lever`` (most memorised: the sample is the lever) or
     ``short`` (most still short of the seven-slabs); ``one_stuck``: one run left on the
     plateau at the cap, ``any_stuck``: any."""
-    learned = bool(c["more"] and c["most"])
-    return dict(learned=learned, sample_lever=learned and bool(c["within_old_cap"]),
-                both_levers=learned and not c["within_old_cap"],
+    learned, early = bool(c["more"] and c["most"]), bool(c["within_old_cap"])
+    return dict(learned=learned, sample_lever=learned and early,
+                both_levers=learned and not early,
                 memorised_lever=not learned and bool(c["most_memorised"]),
                 short=not learned and not c["most_memorised"], one_stuck=c["stuck"] == 1,
                 any_stuck=c["stuck"] > 0)

@@ -1,7 +1,7 @@
-"""The plateau chapter's text whose shape branches on what was found: which values of d left
-runs on the plateau and how they ended, and the paragraphs that exist only once a rerun is
-stored. Each function reads a findings dict (``findings.py``) and writes markdown; the
-decisions are the findings' booleans, the fixed sentences are in the chapter."""
+"""The plateau chapter's text whose shape branches on what was found: the runs at each d that
+did not escape and the sample-size lever at each d beyond the fit. Each function reads a findings
+dict (``findings.sweep_answer``) and writes markdown; the fixed sentences and the verdicts
+(picks on the findings' booleans) are in the chapter."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ import math
 
 def _ds(ds) -> str:
     return ", ".join(map(str, ds))
-
-
-def _about(x: float) -> float:
-    """An extrapolation to two significant figures, as the text gives it."""
-    return float(f"{x:.2g}")
 
 
 def _stuck(s: dict) -> str:
@@ -45,35 +40,11 @@ def _larger(x: dict) -> str:
                    "updates.")
 
 
-def larger(f: dict) -> str:
-    """Per d beyond the fit, the sample-size lever, then where the law breaks
-    (``findings.sweep_answer``)."""
-    text = "".join(map(_larger, f.get("larger", [])))
-    if b := f.get("trend_break"):
-        t = f["trend"]
-        text += (f" So the power law fitted at d = {_ds(t['fit_ds'])} does not carry to "
-                 f"d = 250: it puts the median escape near {_about(t['at_250']):,.0f} updates, "
-                 f"yet none of the {b['runs']} runs there, on any sample, escaped within "
-                 f"{b['cap']:,}.")
-    return text.strip()
-
-
-def spread(f: dict) -> str:
-    """Where the typical run escapes within the cap but not every run does: the spread."""
-    if not (s := f.get("spread")):
-        return ""
-    return (f"Not every run does, and the spread of the escape update grows with d "
-            f"(std {s['std_lo']:,.0f} at d = {s['d_lo']}, {s['std_hi']:,.0f} at "
-            f"d = {s['d_hi']}, over the runs that escaped), so a run at d = 250 still on "
-            f"the plateau at {f['esb_cap']:,} updates, fitting its training set instead, "
-            "is consistent with this sweep.")
-
-
 def answer(f: dict) -> str:
     """One sentence per d with runs that did not escape, then the sample-size lever
     (``findings.sweep_answer``; the fit and the verdicts are in the chapter)."""
-    return " ".join(x for x in ("".join(map(_stuck, f.get("stuck", []))).strip(), larger(f))
-                    if x)
+    return ("".join(map(_stuck, f.get("stuck", [])))
+            + "".join(map(_larger, f.get("larger", [])))).strip()
 
 
 def recap_trend(label: str, t: dict) -> str:

@@ -135,6 +135,15 @@ def answer_numbers(result, esb_cap: int, prefix: str) -> dict:
                fit_ds=", ".join(map(str, t["fit_ds"])) if fits else "–",
                exponent_text=f"{t['exponent']:.2f}" if fits else "–",
                at_250_text=f"{float(format(t['at_250'], '.2g')):,.0f}" if fits else "–")
+    # the numbers of the sentences that exist only where the law breaks or the spread grows:
+    # '' elsewhere, so that the sentence, its words picked by the same flag, vanishes
+    brk, sp = (f.get("trend_break"), f.get("spread")) if f is not None else (None, None)
+    out.update(break_fit_ds=out["fit_ds"] if brk else "", break_at_250=out["at_250_text"]
+               if brk else "", break_runs=str(brk["runs"]) if brk else "",
+               break_cap=f"{brk['cap']:,}" if brk else "",
+               std_lo=f"{sp['std_lo']:,.0f}" if sp else "", d_lo=str(sp["d_lo"]) if sp else "",
+               std_hi=f"{sp['std_hi']:,.0f}" if sp else "", d_hi=str(sp["d_hi"]) if sp else "",
+               spread_cap=f"{esb_cap:,}" if sp else "")
     return {f"{prefix}_{k}": v for k, v in out.items()}
 
 
