@@ -73,3 +73,16 @@ display(Markdown(overview.markdown_table(table)))
 # {eval}`n_reproduced` are reproduced, {eval}`n_within` are within spread and
 # {eval}`n_departs` depart, {eval}`n_shown` shown without a number to compare;
 # {eval}`n_not_yet` are not built yet: {eval}`not_yet_items`.
+
+# %% [markdown]
+# ## Beyond the paper
+#
+# The paper hopes its datasets will serve "as an effective testbed to evaluate novel
+# algorithmic approaches aimed at avoiding the pitfalls of SB", and evaluates none itself.
+# [What avoids the pitfalls?](11_testbed) puts seven published methods on the testbeds (ERM,
+# Spectral Decoupling, gradient-diversity ensembles, OrthoP, JTT, D-BAT and DivDis), grouped
+# by what each reads besides the training set (nothing, an unlabelled pool in which S and Sᶜ
+# are independent, or a few labels of it), and measures each on the three pitfalls: which
+# block the model reads, its accuracy under a universal perturbation, and its test accuracy
+# on noisy LMS-7. Its leaderboards are not items of the paper, so they have no row above;
+# a method of one's own joins them with `python -m sbcore.testbed MODULE:NAME`.
