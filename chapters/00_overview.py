@@ -79,7 +79,7 @@ display(Markdown(overview.markdown_table(table)))
 #
 # The paper hopes its datasets will serve "as an effective testbed to evaluate novel
 # algorithmic approaches aimed at avoiding the pitfalls of SB", and evaluates none itself.
-# [What avoids the pitfalls?](11_testbed) puts seven published methods on the testbeds (ERM,
+# [What avoids the pitfalls?](11_testbed.ipynb) puts seven published methods on the testbeds (ERM,
 # Spectral Decoupling, gradient-diversity ensembles, OrthoP, JTT, D-BAT and DivDis), grouped
 # by what each reads besides the training set (nothing, an unlabelled pool in which S and Sᶜ
 # are independent, or a few labels of it), and measures each on the three pitfalls: which

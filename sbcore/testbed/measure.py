@@ -32,8 +32,10 @@ def reliance(model, testbed: Testbed, seed: int) -> dict:
 
 
 def data_bounds(testbed: Testbed) -> tuple[float, float]:
-    X = testbed.data.train.X
-    return float(X.min()), float(X.max())
+    """The data's global min and max (train and test): perturbed inputs are clipped to them
+    and the PGD budget is set in units of their range, as in the perturbations chapter."""
+    X, T = testbed.data.train.X, testbed.data.test.X
+    return min(float(X.min()), float(T.min())), max(float(X.max()), float(T.max()))
 
 
 def robustness(model, testbed: Testbed, norms, pgd_eps: float, pgd_iters: int,
