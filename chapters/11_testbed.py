@@ -178,7 +178,7 @@ display(views.sweep_view(sweep))
 # and leaderboard; `python -m sbcore.testbed my_module:my_method --profile quick` does the
 # same from a shell.
 
-# %% tags=["hide-output"]
+# %% tags=["reader-example"]
 import torch
 from torch.nn.functional import cross_entropy
 
