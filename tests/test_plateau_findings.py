@@ -35,8 +35,11 @@ def test_trend_fits_the_medians_and_lists_the_values_beyond():
     t = f.trend(_runs(rows))
     assert t["exponent"] == pytest.approx(1.5) and t["at_250"] == pytest.approx(2 * 250 ** 1.5)
     assert t["fit_ds"] == [10, 40, 90] and t["beyond"] == [160] and t["n_censored"] == 2
+    assert t["lengthens"]
     one = f.trend(_runs([dict(d=10, n_train=100, seed=0, escape_update=5.0)]))
-    assert np.isnan(one["exponent"])  # fewer than MIN_FIT_DS values of d
+    assert np.isnan(one["exponent"]) and not one["lengthens"]  # fewer than MIN_FIT_DS values
+    flat = f.trend(_runs([dict(d=d, n_train=100, seed=0, escape_update=9.0 / d) for d in (1, 3)]))
+    assert flat["exponent"] == pytest.approx(-1.0) and not flat["lengthens"]
 
 
 def test_counts_and_endings_of_the_runs_that_never_escaped():

@@ -67,10 +67,11 @@ def trend(runs: pd.DataFrame) -> dict:
     out = dict(medians=medians, fit_ds=sorted(fit),
                beyond=[d for d, m in medians.items() if not np.isfinite(m)],
                n_runs=len(sweep), n_censored=int(sweep["escape_update"].isna().sum()),
-               exponent=np.nan, at_250=np.nan, ds=sorted(medians))
+               exponent=np.nan, at_250=np.nan, ds=sorted(medians), lengthens=False)
     if len(fit) >= MIN_FIT_DS:
         b, log_a = np.polyfit(np.log(list(fit)), np.log(list(fit.values())), 1)
-        out.update(exponent=float(b), at_250=float(np.exp(log_a) * D_CELL ** b))
+        out.update(exponent=float(b), at_250=float(np.exp(log_a) * D_CELL ** b),
+                   lengthens=bool(b > 0))
     return out
 
 

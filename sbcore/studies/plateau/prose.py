@@ -51,7 +51,7 @@ def recap_trend(label: str, t: dict) -> str:
     """A recap bullet on one run's trend (``findings.trend``), '' without a fit."""
     if math.isnan(t["exponent"]):
         return ""
-    grows = "lengthens" if t["exponent"] > 0 else "does not lengthen"
+    grows = "lengthens" if t["lengthens"] else "does not lengthen"
     line = (f"* In {label} (d = {_ds(t['fit_ds'])}) the median run's plateau {grows} with d, "
             f"like $d^{{{t['exponent']:.2f}}}$")
     if t["beyond"]:
