@@ -8,7 +8,7 @@ from sbcore.studies import STUDIES, load, quick_reductions
 from sbcore.studies.notes import profile_notes
 
 WITH_NOTES = ("images", "perturbations", "extreme_sb", "generalisation", "defences", "toolbox",
-              "plateau")
+              "plateau", "testbed")
 
 
 @pytest.mark.parametrize("study", WITH_NOTES)
