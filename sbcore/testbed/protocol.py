@@ -31,6 +31,7 @@ from sbcore.data.blocks import input_blocks
 from sbcore.data.synthetic import Split
 from sbcore.models import IMAGE_MODELS, ModelSpec, build_image_model
 from sbcore.reliance.metrics import randomize_blocks
+from sbcore.testbed.models import Ensemble
 from sbcore.testbed.testbeds import Testbed
 from sbcore.training import TrainConfig, fit
 
@@ -90,7 +91,7 @@ class TestbedView:
         self.input_shape = testbed.input_shape
         self._testbed, self._method, self._model = testbed, method, model
         self.recipe = TrainConfig(**train)
-        self.models_trained = 0  # how many times fit ran: part of a method's cost
+        self.models_trained = 0  # networks trained (an ensemble's members each): its cost
         self.notes: dict = {}  # what a method reports besides its model (JTT: errors found)
 
     @property
@@ -143,7 +144,7 @@ class TestbedView:
         resampled rows), model selection on the validation split."""
         config = dataclasses.replace(self.recipe, **recipe) if recipe else self.recipe
         data = _Splits(train if train is not None else self.train, self.val)
-        self.models_trained += 1
+        self.models_trained += len(model.members) if isinstance(model, Ensemble) else 1
         return fit(model, data, config, seed=seed, device=device, progress=False,
                    objective=objective)
 

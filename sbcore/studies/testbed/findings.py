@@ -71,10 +71,11 @@ def testbed_findings(summary_table: pd.DataFrame, testbed: str) -> dict:
     ceiling = t.loc[t["method"] == CEILING, X]
     ceiling = float(ceiling.iloc[0]) if len(ceiling) else float("nan")
     best_x = float(best[X]) if best is not None else float("nan")
+    room = bool(ceiling - erm >= MOVED)  # the ceiling is clear of ERM: a share means something
     return dict(erm_s_auc=erm, erm_at_chance=abs(erm - 0.5) <= CHANCE_TOL,
                 best=str(best["method"]) if best is not None else "",
-                best_s_auc=best_x, ceiling_s_auc=ceiling,
-                share_of_ceiling=(best_x - erm) / (ceiling - erm) if ceiling > erm else np.nan,
+                best_s_auc=best_x, ceiling_s_auc=ceiling, room=room,
+                share_of_ceiling=(best_x - erm) / (ceiling - erm) if room else 0.0,
                 moved=list(ranked.loc[ranked["moved"], "method"]),
                 both=list(ranked.loc[ranked["both"], "method"]),
                 inverted=list(ranked.loc[ranked["inverted"], "method"]))

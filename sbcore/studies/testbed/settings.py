@@ -53,7 +53,7 @@ PROFILES = {
         sweeps=dict(methods=["Spectral Decoupling", "D-BAT", "DivDis"]),
         robustness=dict(pgd_iters=10, n_attack=500)),
     "smoke": derive(
-        PAPER, seeds=[0, 1], testbeds=["lms-5", "mnist-fashion"],
+        PAPER, seeds=[0, 1], testbeds=["lms-5", "noisy-lms-7", "mnist-fashion"],
         d=10, n_train=400, n_val=100, n_test=200, n_pool=200, n_labelled=64,
         images=dict(n_train=200, n_val=50, n_test=100),
         models={"synthetic": "(16,1)-FCN", "image": "(16,1)-FCN"},

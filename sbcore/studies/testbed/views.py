@@ -20,7 +20,7 @@ from sbcore.testbed.protocol import USES
 COLUMNS = [(findings.X, "S-rand. AUC"), (findings.Y, "Sᶜ-rand. AUC"),
            ("standard accuracy", "test accuracy"),
            ("retrained S-randomized AUC", "retrained readout S-rand. AUC")]
-SHOWN = ("lms-5", "ms-5-7", "noisy-lms-7", "mnist-fashion")  # the testbeds the prose reads
+SHOWN = ("lms-5", "noisy-lms-7", "mnist-fashion")  # the testbeds the prose reads
 USE_LABELS = {"none": "training set only", "unlabelled": "+ unlabelled pool",
               "labels": "+ a few labels"}
 
@@ -124,7 +124,7 @@ def numbers(results, stored, profile: str) -> dict:
         out.update({f"{key}_erm_s_auc": f["erm_s_auc"], f"{key}_erm_at_chance": f["erm_at_chance"],
                     f"{key}_best": f["best"], f"{key}_best_s_auc": f["best_s_auc"],
                     f"{key}_ceiling": f["ceiling_s_auc"],
-                    f"{key}_share": f["share_of_ceiling"],
+                    f"{key}_share": f["share_of_ceiling"], f"{key}_room": f["room"],
                     f"{key}_n_moved": len(f["moved"]), f"{key}_n_both": len(f["both"]),
                     f"{key}_moved": ", ".join(f["moved"]) or "none",
                     f"{key}_any_moved": bool(f["moved"])})
@@ -141,7 +141,8 @@ def numbers(results, stored, profile: str) -> dict:
 def _absent(key: str) -> dict:
     nan = float("nan")
     return {f"{key}_erm_s_auc": nan, f"{key}_erm_at_chance": False, f"{key}_best": "",
-            f"{key}_best_s_auc": nan, f"{key}_ceiling": nan, f"{key}_share": nan,
+            f"{key}_best_s_auc": nan, f"{key}_ceiling": nan, f"{key}_share": 0.0,
+            f"{key}_room": False,
             f"{key}_n_moved": 0, f"{key}_n_both": 0, f"{key}_moved": "none",
             f"{key}_any_moved": False, f"{key}_erm_retrained": nan,
             f"{key}_sc_in_features": False}
