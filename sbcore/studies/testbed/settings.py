@@ -10,12 +10,10 @@ with the best validation accuracy (validation data are drawn like the training d
 from sbcore.profiles import derive
 from sbcore.training.config import RECIPES
 
-# The methods' settings swept (one that matters per method, around the default in
-# ``sbcore.testbed.methods``), on LMS-5: method -> (setting, values besides the default).
-SWEEPS = {"Spectral Decoupling": ("lam", [0.01, 1.0]),
-          "Gradient diversity": ("lam", [0.1, 10.0]),
-          "D-BAT": ("alpha", [0.1, 2.0]),
-          "DivDis": ("mi", [1.0, 100.0])}
+# The setting swept per method (the one that matters, around its default in
+# ``sbcore.testbed.methods``), on one testbed; each profile names the values besides the default.
+SWEEPS = {"Spectral Decoupling": "lam", "Gradient diversity": "lam", "D-BAT": "alpha",
+          "DivDis": "mi"}
 
 PAPER = dict(
     data_seed=0, seeds=[0, 1, 2, 3, 4],
@@ -33,7 +31,10 @@ PAPER = dict(
                          max_updates=4_000, eval_every=500)},
     methods=["ERM", "Spectral Decoupling", "Gradient diversity", "OrthoP", "JTT", "D-BAT",
              "DivDis", "Sc-only ceiling"],
-    sweeps=dict(testbed="lms-5", methods=list(SWEEPS)),
+    # (method, the values besides its default), a list so that a profile replaces it whole
+    sweep_testbed="lms-5",
+    sweeps=[["Spectral Decoupling", [0.01, 1.0]], ["Gradient diversity", [0.1, 10.0]],
+            ["D-BAT", [0.1, 2.0]], ["DivDis", [1.0, 100.0]]],
     # robustness: the label-signed SVD-UAP of the perturbations chapter (l2 PGD at 1.0 of the
     # data's range makes the per-example perturbations), at its norms
     robustness=dict(norms=[0.5, 1.0, 2.0], pgd_eps=1.0, pgd_iters=30, n_attack=1_000),
@@ -49,8 +50,8 @@ PROFILES = {
         train={"synthetic": dict(RECIPES["synthetic"], stop="none", max_updates=2_500,
                                  eval_every=500),
                "image": dict(RECIPES["synthetic"], stop="none", max_updates=300,
-                             eval_every=100)},
-        sweeps=dict(methods=["Spectral Decoupling", "D-BAT", "DivDis"]),
+                             eval_every=100, batch_size=128)},
+        sweeps=[["D-BAT", [0.1, 2.0]], ["DivDis", [1.0]]],
         robustness=dict(pgd_iters=10, n_attack=500)),
     "smoke": derive(
         PAPER, seeds=[0, 1], testbeds=["lms-5", "noisy-lms-7", "mnist-fashion"],
@@ -61,7 +62,7 @@ PROFILES = {
                                  eval_every=30),
                "image": dict(RECIPES["synthetic"], stop="none", max_updates=20,
                              eval_every=10)},
-        sweeps=dict(methods=["Spectral Decoupling"]),
+        sweeps=[["Spectral Decoupling", [1.0]]],
         robustness=dict(norms=[1.0], pgd_iters=3, n_attack=100)),
 }
 
@@ -74,9 +75,9 @@ QUICK_REDUCTION = (
     "training points instead of 50,000, 3 seeds instead of 5; MS-(5,7), whose plateau is "
     "longer still, and MNIST-CIFAR are left to the paper profile; the MNIST / Fashion-MNIST "
     "domino with 1,000 training dominoes, read by the (100,1)-FCN on its pixels for 300 "
-    "updates instead of SmallCNN for 4,000; sweeps of three methods (gradient diversity, the "
-    "costliest, at the paper profile only); the SVD-UAP from 10 PGD steps on 500 test "
-    "points. Seven methods of several networks each must fit the chapter's share of the "
-    "quick book.")
+    "updates of 128 dominoes (38 epochs) instead of SmallCNN for 4,000 of 256; sweeps of the "
+    "two methods that read the pool (Spectral Decoupling and gradient diversity are swept at "
+    "the paper profile only); the SVD-UAP from 10 PGD steps on 500 test points. Seven "
+    "methods of several networks each must fit the chapter's share of the quick book.")
 SMOKE_NOTE = ("shrinks everything (d = 10, tiny networks, a few dozen updates) only to "
               "exercise the code.")

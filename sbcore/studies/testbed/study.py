@@ -64,9 +64,9 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
     for testbed in s["testbeds"]:
         for name in s["methods"]:
             out[f"{testbed}/{name}"] = entry_config(s, testbed, BUILT_IN[name], seeds, data_seed)
-    tb = s["sweeps"]["testbed"]
-    for name in s["sweeps"]["methods"]:
-        setting, values = SWEEPS[name]
+    tb = s["sweep_testbed"]
+    for name, values in s["sweeps"]:
+        setting = SWEEPS[name]
         for value in values:
             method = BUILT_IN[name].with_config(**{setting: value})
             out[f"sweep/{tb}/{name}/{setting}={value:g}"] = entry_config(s, tb, method, seeds,

@@ -42,7 +42,7 @@ def sweep_metrics(results) -> pd.DataFrame:
         if parts[0] == "sweep":
             setting, value = parts[3].split("=")
         elif parts[0] == swept and parts[1] in SWEEPS:
-            setting = SWEEPS[parts[1]][0]
+            setting = SWEEPS[parts[1]]
             value = BUILT_IN[parts[1]].config[setting]
         else:
             continue
