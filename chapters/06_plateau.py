@@ -40,7 +40,6 @@ from sbcore.book import setup_chapter
 info = setup_chapter(profile, device, seed, recompute)
 
 # %% tags=["remove-cell"]
-# ruff: noqa: E501  (a pick's texts, in the markdown, are one line each)
 from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, stored_label, viz

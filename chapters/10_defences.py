@@ -42,7 +42,7 @@ from IPython.display import Markdown, display
 
 from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import notes, runner
-from sbcore.studies.defences import figures, prose, study, views
+from sbcore.studies.defences import figures, study, views
 
 this_run = runner.run("defences", profile, device, seed, recompute,
                       only=study.runnable(profile, seed))

@@ -21,8 +21,7 @@ import nbformat
 import pytest
 from myst_nb.core.variables import format_plain_text
 
-from sbcore.book.inline_values import (check_glue_name, glue_key, inline_expressions, pick,
-                                       picked)
+from sbcore.book.inline_values import check_glue_name, glue_key, inline_expressions, pick, picked
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.py"))

@@ -11,14 +11,12 @@ import torch
 from torch import nn
 
 from sbcore.data.synthetic import Split
-from sbcore.testbed import measure
+from sbcore.testbed import measure, protocol
 from sbcore.testbed.methods import BUILT_IN, dbat, divdis, gradient_diversity, jtt, orthop
 from sbcore.testbed.methods import spectral_decoupling as sd
 from sbcore.testbed.models import Ensemble, Heads, Projected
-from sbcore.testbed import protocol
 from sbcore.testbed.testbeds import make_testbed
 from sbcore.training import TrainConfig, fit
-
 
 # --- mechanics ---------------------------------------------------------------------------------
 

@@ -53,8 +53,8 @@ def _wrong_width(view, config, seed, device):
 
 
 def _greedy(view, config, seed, device):
-    view.pool  # declared "none"
-    raise AssertionError("reached training")
+    pool = view.pool  # declared "none"
+    raise AssertionError(f"reached training with {len(pool)} pool points")
 
 
 def test_a_model_that_does_not_give_two_logits_fails_before_training(tmp_path):

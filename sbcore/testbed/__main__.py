@@ -18,13 +18,19 @@ import re
 import sys
 from pathlib import Path
 
-from sbcore.profiles import PROFILE_NAMES
+import matplotlib
+
+matplotlib.use("Agg")  # a figure written to a file, from a shell: no display
+
+from sbcore.profiles import PROFILE_NAMES  # noqa: E402
+from sbcore.studies import runner  # noqa: E402
+from sbcore.studies.testbed import figures, findings, study, views  # noqa: E402
+from sbcore.testbed import Method  # noqa: E402
+from sbcore.testbed.testbeds import TESTBEDS  # noqa: E402
 
 
 def load_method(spec: str):
     """The Method that ``MODULE:NAME`` names; ValueError saying what is wrong."""
-    from sbcore.testbed import Method
-
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ValueError(f"method must be MODULE:NAME (a Method named NAME in module MODULE), "
@@ -45,8 +51,6 @@ def load_method(spec: str):
 
 
 def main(argv=None) -> int:
-    from sbcore.testbed.testbeds import TESTBEDS
-
     ap = argparse.ArgumentParser(prog="python -m sbcore.testbed",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("method", help="MODULE:NAME of a sbcore.testbed.Method")
@@ -72,12 +76,6 @@ def main(argv=None) -> int:
 
 def run(method, profile: str, testbeds, device: str, recompute: bool):
     """(the leaderboards as text, the plane figure) of a method beside the built-in ones."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from sbcore.studies import runner
-    from sbcore.studies.testbed import figures, findings, study, views
-
     own = study.evaluate(method, testbeds=testbeds, profile=profile, device=device,
                          recompute=recompute)
     chosen = {k.split("/")[0] for k in own}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
 import pandas as pd
 
 from sbcore import store
@@ -25,6 +24,7 @@ from sbcore.checks import ParameterTypeError, check_bool, check_seed
 from sbcore.profiles import check_device, check_profile
 from sbcore.studies import section
 from sbcore.studies.runner import StudyResults, entry_key_config, seeds_from
+from sbcore.studies.testbed.settings import SWEEPS
 from sbcore.testbed import measure
 from sbcore.testbed.methods import BUILT_IN
 from sbcore.testbed.models import Ensemble
@@ -55,8 +55,6 @@ def entry_config(s: dict, testbed: str, method: Method, seeds: list[int],
 
 def configs(profile: str, seed: int = 0) -> dict[str, dict]:
     """{"<testbed>/<method>": config, "sweep/<testbed>/<method>/<setting>=<value>": config}."""
-    from sbcore.studies.testbed.settings import SWEEPS
-
     s = section(profile, NAME)
     seeds = seeds_from(s["seeds"], seed)
     data_seed = s["data_seed"] + seed

@@ -4,17 +4,15 @@ method uses), the sweeps, and ``numbers`` for the prose."""
 from __future__ import annotations
 
 import pandas as pd
-
 from IPython.display import Markdown
 
 from sbcore.book.chapter import summary_view
-from sbcore.studies import view
 from sbcore.data.labels import dataset_label
+from sbcore.studies import view
 from sbcore.studies.runner import collect
 from sbcore.studies.testbed import findings
 from sbcore.studies.testbed.settings import SWEEPS
 from sbcore.testbed.methods import BUILT_IN
-from sbcore.testbed.protocol import USES
 
 # The leaderboard's columns: (metric, header), by pitfall
 COLUMNS = [(findings.X, "S-rand. AUC"), (findings.Y, "Sᶜ-rand. AUC"),
