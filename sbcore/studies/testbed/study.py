@@ -49,7 +49,9 @@ def entry_config(s: dict, testbed: str, method: Method, seeds: list[int],
     return dict(testbed=testbed, data_seed=data_seed, d=s["d"], p=s["p"],
                 **{k: sizes.get(k) or s[k] for k in ("n_train", "n_val", "n_test")},
                 n_pool=s["n_pool"], n_labelled=s["n_labelled"], model=s["models"][kind],
-                train=dict(s["train"][kind]), seeds=list(seeds), method=method_key(method),
+                train=dict(s["train"][kind], **({"max_updates": s["updates"][testbed]}
+                                                if testbed in s["updates"] else {})),
+                seeds=list(seeds), method=method_key(method),
                 robustness=dict(s["robustness"]) if "robustness" in PITFALLS[testbed] else None)
 
 
