@@ -21,6 +21,7 @@ import pandas as pd
 
 from sbcore import store
 from sbcore.checks import ParameterTypeError, check_bool, check_seed
+from sbcore.data.images import cifar10_root
 from sbcore.profiles import check_device, check_profile
 from sbcore.studies import section
 from sbcore.studies.runner import StudyResults, entry_key_config, seeds_from
@@ -72,6 +73,13 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
             out[f"sweep/{tb}/{name}/{setting}={value:g}"] = entry_config(s, tb, method, seeds,
                                                                         data_seed)
     return out
+
+
+def runnable(profile: str, seed: int = 0) -> list[str]:
+    """The entries whose data this machine has: MNIST-CIFAR's only where CIFAR-10 is found."""
+    have_cifar = cifar10_root() is not None
+    return [name for name, cfg in configs(profile, seed).items()
+            if cfg["testbed"] != "mnist-cifar" or have_cifar]
 
 
 def cost(cfg: dict) -> float:

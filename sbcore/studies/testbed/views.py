@@ -71,7 +71,8 @@ def leaderboard(summary: pd.DataFrame, testbed: str, norm: float | None):
     t = findings.relative_cost(summary)
     t = t[t["dataset"] == testbed].copy()
     if t.empty:
-        return Markdown(f"*{dataset_label(testbed)} is not a testbed of this profile.*")
+        return Markdown(f"*No results for {dataset_label(testbed)} here: this profile does not "
+                        f"run it, or its data are not on this machine.*")
     columns = list(COLUMNS)
     robust = f"UAP accuracy at {norm:g}" if norm is not None else None
     if robust in t.columns:
