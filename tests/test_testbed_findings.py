@@ -62,6 +62,7 @@ def test_verdicts_and_the_testbed_finding():
     f = findings.testbed_findings(findings.summary(TABLE), "lms-5")
     assert f["erm_at_chance"] and f["erm_s_auc"] == pytest.approx(0.51)
     assert f["best"] == "D-BAT" and f["best_s_auc"] == pytest.approx(0.85)
+    assert f["best_reads_pool"]  # D-BAT declares the unlabelled pool
     assert f["moved"] == ["D-BAT"]  # JTT's +0.04 is below MOVED; the ceiling is not ranked
     assert f["both"] == ["D-BAT"] and f["inverted"] == ["Odd"]
     assert f["room"] and f["share_of_ceiling"] == pytest.approx((0.85 - 0.51) / (0.98 - 0.51))

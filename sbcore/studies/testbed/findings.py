@@ -74,6 +74,7 @@ def testbed_findings(summary_table: pd.DataFrame, testbed: str) -> dict:
     room = bool(ceiling - erm >= MOVED)  # the ceiling is clear of ERM: a share means something
     return dict(erm_s_auc=erm, erm_at_chance=abs(erm - 0.5) <= CHANCE_TOL,
                 best=str(best["method"]) if best is not None else "",
+                best_reads_pool=best is not None and best["uses"] != "none",
                 best_s_auc=best_x, ceiling_s_auc=ceiling, room=room,
                 share_of_ceiling=(best_x - erm) / (ceiling - erm) if room else 0.0,
                 moved=list(ranked.loc[ranked["moved"], "method"]),

@@ -125,6 +125,8 @@ def numbers(results, stored, profile: str) -> dict:
                     f"{key}_ceiling": f["ceiling_s_auc"],
                     f"{key}_share": f["share_of_ceiling"], f"{key}_room": f["room"],
                     f"{key}_n_moved": len(f["moved"]), f"{key}_n_both": len(f["both"]),
+                    f"{key}_any_both": bool(f["both"]),
+                    f"{key}_best_reads_pool": bool(f["best_reads_pool"]),
                     f"{key}_moved": ", ".join(f["moved"]) or "none",
                     f"{key}_any_moved": bool(f["moved"])})
         r = findings.representation(summary, testbed)
@@ -142,7 +144,9 @@ def _absent(key: str) -> dict:
     return {f"{key}_erm_s_auc": nan, f"{key}_erm_at_chance": False, f"{key}_best": "",
             f"{key}_best_s_auc": nan, f"{key}_ceiling": nan, f"{key}_share": 0.0,
             f"{key}_room": False,
-            f"{key}_n_moved": 0, f"{key}_n_both": 0, f"{key}_moved": "none",
+            f"{key}_n_moved": 0, f"{key}_n_both": 0, f"{key}_any_both": False,
+            f"{key}_best_reads_pool": False,
+            f"{key}_moved": "none",
             f"{key}_any_moved": False, f"{key}_erm_retrained": nan,
             f"{key}_sc_in_features": False}
 
