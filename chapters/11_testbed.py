@@ -171,8 +171,11 @@ display(views.leaderboard(summary, "mnist-cifar", None))
 # The Sᶜ-only ceiling on noisy LMS-7 reaches an S-randomised AUC of
 # {eval}`format(noisy_lms_7_ceiling, ".3f")`:
 # {eval}`pick(noisy_lms_7_room, "the 7-slabs can be learnt at this profile, so the comparison is a fair one.", "even a network trained on the 7-slabs alone does not learn them within this profile's updates, so here no method could pass the cap, and the generalisation pitfall needs the paper profile.")`
-# JTT, the control, finds no training errors to repeat on the noiseless testbeds (it is ERM
-# there); on noisy LMS-7 the errors it repeats are the noise inside the linear margin.
+# JTT, the control, repeats the training points that a short first run gets wrong: on average
+# {eval}`format(jtt_errors_lms_5, ".1f")` per seed on LMS-5, where S predicts every training
+# label (so JTT is ERM there), {eval}`format(jtt_errors_mnist_fashion, ".1f")` on the domino and
+# {eval}`format(jtt_errors_noisy_lms_7, ".1f")` on noisy LMS-7, whose noisy coordinate is wrong
+# for some points.
 
 # %% [markdown]
 # ## Sweeps: the setting that matters

@@ -89,3 +89,11 @@ def test_numbers_glue_every_name_the_prose_reads_even_for_an_absent_testbed():
     assert nums["lms_5_best"] == "D-BAT" and nums["lms_5_n_moved"] == 1
     assert nums["noisy_lms_7_room"] is False and nums["mnist_fashion_best"] == ""
     assert nums["lms_5_any_moved"] is True
+
+
+def test_note_mean_averages_over_seeds_and_is_zero_where_nothing_was_reported():
+    notes = pd.DataFrame([dict(dataset="noisy-lms-7", method="JTT", note="errors upweighted",
+                               seed=s, value=v) for s, v in ((0, 70.0), (1, 80.0))])
+    assert findings.note_mean(notes, "noisy-lms-7", "JTT", "errors upweighted") == 75.0
+    assert findings.note_mean(notes, "lms-5", "JTT", "errors upweighted") == 0.0
+    assert findings.note_mean(pd.DataFrame(), "lms-5", "JTT", "errors upweighted") == 0.0

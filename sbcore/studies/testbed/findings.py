@@ -105,6 +105,16 @@ def representation(summary_table: pd.DataFrame, testbed: str) -> dict:
     return dict(erm_retrained=retrained, sc_in_features=retrained >= float(t[X]) + MOVED)
 
 
+def note_mean(notes: pd.DataFrame, testbed: str, method: str, note: str) -> float:
+    """The mean over seeds of what a method reported on a testbed (0 where it reported none:
+    JTT with no training errors to repeat)."""
+    if notes.empty:
+        return 0.0
+    rows = notes[(notes["dataset"] == testbed) & (notes["method"] == method)
+                 & (notes["note"] == note)]
+    return float(rows["value"].mean()) if len(rows) else 0.0
+
+
 def sweep_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """The sweeps' S- and Sᶜ-randomised AUC per method and setting value: columns method,
     setting, value, and the mean and std over seeds of X and Y."""

@@ -136,7 +136,15 @@ def numbers(results, stored, profile: str) -> dict:
     out.update(gen_erm=g["erm_accuracy"], gen_best=g["best"], gen_best_accuracy=g["best_accuracy"],
                gen_beats_cap=g["beats_cap"])
     out["n_seeds"] = int(summary["seeds"].min()) if len(summary) else 0
+    for testbed in SHOWN:  # JTT's repeated points per seed (its identifier's training errors)
+        out[f"jtt_errors_{testbed.replace('-', '_')}"] = findings.note_mean(
+            notes_table(results), testbed, "JTT", "errors upweighted")
     return out
+
+
+def notes_table(results) -> pd.DataFrame:
+    """What the methods reported besides their models, every entry of the main grid."""
+    return collect({k: v for k, v in results.items() if not k.startswith("sweep/")}, "notes")
 
 
 def _absent(key: str) -> dict:
