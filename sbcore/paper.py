@@ -25,13 +25,18 @@ def paper_numbers(source: str | None = None) -> pd.DataFrame:
     return df
 
 
+def paper_places(mean: float, std: float = float("nan")) -> int:
+    """The decimals the paper prints a number with: two, three where mean or std has them."""
+    present = [float(x) for x in (mean, std) if not pd.isna(x)]
+    return 3 if any(round(x, 2) != round(x, 3) for x in present) else 2
+
+
 def format_paper(mean: float, std: float = float("nan")) -> str:
     """The paper's number as it prints it: two decimals, three where the number has them
     (Table 2's 0.947 ± 0.002, Table 6's 0.499 ± 0.001); mean and std with the same decimals;
     "" for no number."""
     if pd.isna(mean):
         return ""
-    present = [float(x) for x in (mean, std) if not pd.isna(x)]
-    places = 3 if any(round(x, 2) != round(x, 3) for x in present) else 2
+    places = paper_places(mean, std)
     text = f"{float(mean):.{places}f}"
     return text if pd.isna(std) else f"{text} ± {float(std):.{places}f}"

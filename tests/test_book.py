@@ -426,6 +426,7 @@ def test_wide_table_groups_metrics_and_states_shared_seed_counts():
     import pandas as pd
 
     from sbcore.book import wide_table
+    from sbcore.book.chapter import Cell
 
     class Stored:
         provenance = {"device_name": "NVIDIA H100 80GB HBM3", "date": "2026-11-27T04:40:24+00:00"}
@@ -434,10 +435,10 @@ def test_wide_table_groups_metrics_and_states_shared_seed_counts():
         "dataset": ["MS-(5,7)", "MS-(5,7)", "LMS-5", "LMS-5"],
         "model": ["(100,1)-FCN"] * 4,
         "metric": ["S-randomized AUC", "train accuracy"] * 2,
-        "paper": ["0.50", "", "0.49 ± 0.01", ""],
-        "stored paper-scale run": ["0.500 ± 0.001 (n=5)", "1.000 ± 0.000 (n=5)",
-                                   "0.501 ± 0.002 (n=5)", "1.000 ± 0.000 (n=4)"],
-        "this run": ["0.510 ± 0.010 (n=3)"] * 4})
+        "paper": [Cell.paper(0.5), "", Cell.paper(0.49, 0.01), ""],
+        "stored paper-scale run": [Cell(0.5, 0.001, 5), Cell(1.0, 0.0, 5),
+                                   Cell(0.501, 0.002, 5), Cell(1.0, 0.0, 4)],
+        "this run": [Cell(0.51, 0.01, 3)] * 4})
     styled = wide_table(long, ["dataset", "model"], ["S-randomized AUC", "train accuracy"],
                         Stored(), "Reliance", "quick")
     t = styled.data
@@ -446,26 +447,70 @@ def test_wide_table_groups_metrics_and_states_shared_seed_counts():
         ("S-randomised AUC", "stored"), ("S-randomised AUC", "this run"),
         ("train accuracy", "stored"), ("train accuracy", "this run")]  # no paper number
     assert t[("dataset", "")].tolist() == ["MS-(5,7)", "LMS-5"]  # order as met
-    assert t[("S-randomised AUC", "this run")].tolist() == ["0.510 ± 0.010"] * 2
-    assert t[("train accuracy", "stored")].tolist() == ["1.000 ± 0.000 (n=5)",
-                                                        "1.000 ± 0.000 (n=4)"]  # differ in a row
-    per_row = long.assign(**{"stored paper-scale run": lambda x: x["stored paper-scale run"]
-                             .str.replace("(n=4)", "(n=5)")},
-                          **{"this run": ["0.5 ± 0.1 (n=3)"] * 2 + ["0.5 ± 0.1 (n=2)"] * 2})
-    t = wide_table(per_row, ["dataset", "model"], ["train accuracy"]).data
-    assert t[("seeds", "this run")].tolist() == ["3", "2"]  # one count per row: a column
-    assert t[("train accuracy", "this run")].tolist() == ["0.5 ± 0.1"] * 2
+    assert t[("S-randomised AUC", "this run")].tolist() == [Cell(0.51, 0.01, 3)] * 2  # numbers
     html = styled.to_html()
+    # this run's one count is in the caption, not in its cells
+    assert '0.510<br><span class="sd">± 0.010</span>' in html and "(n=3)" not in html
+    # the stored counts differ within a row: each stored cell keeps its own
+    assert '1.000<br><span class="sd">± 0.000 (n=4)</span>' in html
+    assert '0.500<br><span class="sd">± 0.001 (n=5)</span>' in html
+    assert '0.49<br><span class="sd">± 0.01</span>' in html and ">0.50<" in html  # the paper's
+    per_row = long.assign(**{"stored paper-scale run": [Cell(1.0, 0.0, 5)] * 4,
+                             "this run": [Cell(0.5, 0.1, 3)] * 2 + [Cell(0.5, 0.1, 2)] * 2})
+    styled = wide_table(per_row, ["dataset", "model"], ["train accuracy"], Stored())
+    assert styled.data[("seeds", "this run")].tolist() == [3, 2]  # one count per row: a column
+    shown = styled.to_html()
+    assert "(n=" not in shown and '0.5<br><span class="sd">' not in shown
+    assert shown.count('0.500<br><span class="sd">± 0.100</span>') == 2
+    assert ">3<" in shown and ">2<" in shown and "5 seeds per cell" in shown
     assert "NVIDIA H100 80GB HBM3, 2026-11-27" in html and "3 seeds per cell" in html
     assert "Reliance." in html and ">0<" not in html  # no raw index
     with pytest.raises(ValueError, match="metrics"):
         wide_table(long, ["dataset"], ["standard AUC"])
-    one_key = wide_table(long[long["dataset"] == "LMS-5"], ["dataset"], ["train accuracy"]).data
-    assert one_key[("train accuracy", "this run")].tolist() == ["0.510 ± 0.010"]
+    one_key = wide_table(long[long["dataset"] == "LMS-5"], ["dataset"], ["train accuracy"])
+    assert one_key.data[("train accuracy", "this run")].tolist() == [Cell(0.51, 0.01, 3)]
+    assert "(n=" not in one_key.to_html()
     nothing_stored = long.assign(**{"stored paper-scale run": "not yet run"})
     styled = wide_table(nothing_stored, ["dataset", "model"], ["train accuracy"], None)
     assert list(styled.data.columns)[2:] == [("train accuracy", "this run")]
     assert "stored: the paper-scale run (not yet run)" in styled.to_html()
+
+
+def test_wide_table_decides_seed_counts_from_the_cells_numbers_not_their_text():
+    """Known answers for the three places a count is said (caption, seeds column, cell), read
+    from each Cell's n; a text note that happens to contain '(n=3)' is no count, and is shown
+    as it is."""
+    import pandas as pd
+
+    from sbcore.book import wide_table
+    from sbcore.book.chapter import Cell
+
+    def long(this_run):
+        return pd.DataFrame({"dataset": ["A", "A", "B", "B"], "model": ["m"] * 4,
+                             "metric": ["x", "y"] * 2, "paper": [""] * 4,
+                             "stored paper-scale run": ["not yet run"] * 4,
+                             "this run": this_run})
+
+    note = "not run here (n=3 at paper)"
+    caption = wide_table(long([Cell(0.5, 0.1, 2), Cell(0.6, 0.1, 2), note, note]),
+                         ["dataset", "model"], ["x", "y"], profile="quick")
+    html = caption.to_html()
+    assert "this run: quick profile, 2 seeds per cell" in html  # the note's '3' is no count
+    assert ("seeds", "this run") not in caption.data.columns
+    assert html.count(note) == 2 and "(n=2)" not in html  # the note intact, counts said once
+    per_row = wide_table(long([Cell(0.5, 0.1, 2), Cell(0.6, 0.1, 2), Cell(0.5, 0.1, 4),
+                               Cell(0.6, 0.1, 4)]), ["dataset", "model"], ["x", "y"])
+    assert per_row.data[("seeds", "this run")].tolist() == [2, 4]
+    assert "(n=" not in per_row.to_html() and "seeds per cell" not in per_row.to_html()
+    per_cell = wide_table(long([Cell(0.5, 0.1, 2), Cell(0.6, 0.1, 3), Cell(0.5, 0.1, 4),
+                                Cell(0.6, 0.1, 4)]), ["dataset", "model"], ["x", "y"])
+    html = per_cell.to_html()
+    assert ("seeds", "this run") not in per_cell.data.columns
+    assert "± 0.100 (n=2)" in html and "± 0.100 (n=3)" in html and html.count("(n=4)") == 2
+    # a note in a row (its count unknown) keeps that row's numbered cells' counts in them
+    noted = wide_table(long([Cell(0.5, 0.1, 2), Cell(0.6, 0.1, 2), Cell(0.5, 0.1, 4), note]),
+                       ["dataset", "model"], ["x", "y"])
+    assert "(n=2)" in noted.to_html() and "(n=4)" in noted.to_html()
 
 
 def test_status_lists_the_store_entries_each_chapter_used():
@@ -505,7 +550,7 @@ def test_summary_view_puts_a_shared_seed_count_in_the_caption():
 def test_compare_table_adds_the_cells_only_the_stored_run_has_after_this_runs():
     import pandas as pd
 
-    from sbcore.book.chapter import compare_table
+    from sbcore.book.chapter import Cell, compare_table
 
     def tidy(cells):
         return pd.DataFrame([dict(dataset=ds, model="m", metric="AUC", seed=s, value=v)
@@ -516,14 +561,16 @@ def test_compare_table_adds_the_cells_only_the_stored_run_has_after_this_runs():
                                                                    ("lms-5", 0.5)])
     plain = compare_table(paper, this, stored)
     assert plain["dataset"].tolist() == ["lms-7", "lms-5"]  # this run's rows only
-    assert plain["stored paper-scale run"].tolist() == ["not yet run", "0.500 ± 0.000 (n=2)"]
+    assert plain["stored paper-scale run"].tolist() == ["not yet run", Cell(0.5, 0.0, 2)]
+    assert [str(c) for c in plain["this run"]] == ["0.490 ± 0.000 (n=2)", "0.510 ± 0.000 (n=2)"]
     from sbcore.book.chapter import wide_table
     html = wide_table(plain, ["dataset", "model"], ["AUC"]).to_html()
     assert "not yet<br>run" in html and "not yet run<" not in html  # two lines, as a number
     wide = compare_table(paper, this, stored, stored_rows=True)
     assert wide["dataset"].tolist() == ["lms-7", "lms-5", "ms-5-7"]
-    assert wide.iloc[2][["paper", "stored paper-scale run", "this run"]].tolist() == \
+    assert [str(c) for c in wide.iloc[2][["paper", "stored paper-scale run", "this run"]]] == \
         ["0.50 ± 0.01", "0.500 ± 0.000 (n=2)", "–"]
+    assert wide.iloc[2]["paper"] == Cell.paper(0.5, 0.01)  # numbers, printed as the paper does
 
 
 def test_wide_table_seed_counts_ignore_cells_not_yet_run():
@@ -533,21 +580,26 @@ def test_wide_table_seed_counts_ignore_cells_not_yet_run():
     import pandas as pd
 
     from sbcore.book import wide_table
+    from sbcore.book.chapter import Cell
 
     long = pd.DataFrame({
         "dataset": ["LMS-5"] * 4 + ["MS-(5,7)"] * 2,
         "model": ["FCN", "FCN", "avg", "avg", "GRU", "GRU"],
         "metric": ["PGD accuracy", "PGD share on S"] * 3,
         "paper": [""] * 6,
-        "stored paper-scale run": ["0.000 ± 0.000 (n=3)", "0.956 ± 0.001 (n=3)",
-                                   "0.000 (n=1)", "0.040 (n=1)", "not yet run",
-                                   "not yet run"],
-        "this run": ["0.000 ± 0.000 (n=2)", "0.954 ± 0.001 (n=2)", "0.000 (n=1)",
-                     "0.118 (n=1)", "0.000 ± 0.000 (n=2)", "0.945 ± 0.000 (n=2)"]})
-    t = wide_table(long, ["dataset", "model"], ["PGD accuracy", "PGD share on S"]).data
-    assert t[("seeds", "stored")].tolist() == ["3", "1", "–"]
-    assert t[("seeds", "this run")].tolist() == ["2", "1", "2"]
-    assert t[("PGD accuracy", "stored")].tolist() == ["0.000 ± 0.000", "0.000", "not yet run"]
-    mixed = long.assign(**{"stored paper-scale run": ["0.000 (n=3)", "0.956 (n=2)"] + ["–"] * 4})
-    t = wide_table(mixed, ["dataset", "model"], ["PGD accuracy", "PGD share on S"]).data
-    assert t[("PGD share on S", "stored")].tolist()[0] == "0.956 (n=2)"  # differ: kept
+        "stored paper-scale run": [Cell(0.0, 0.0, 3), Cell(0.956, 0.001, 3), Cell(0.0, n=1),
+                                   Cell(0.04, n=1), "not yet run", "not yet run"],
+        "this run": [Cell(0.0, 0.0, 2), Cell(0.954, 0.001, 2), Cell(0.0, n=1), Cell(0.118, n=1),
+                     Cell(0.0, 0.0, 2), Cell(0.945, 0.0, 2)]})
+    styled = wide_table(long, ["dataset", "model"], ["PGD accuracy", "PGD share on S"])
+    t = styled.data
+    assert t[("seeds", "stored")].tolist() == [3, 1, "–"]
+    assert t[("seeds", "this run")].tolist() == [2, 1, 2]
+    assert t[("PGD accuracy", "stored")].tolist() == [Cell(0.0, 0.0, 3), Cell(0.0, n=1),
+                                                      "not yet run"]
+    html = styled.to_html()
+    assert "(n=" not in html and ">0.000<" in html and "not yet<br>run" in html
+    mixed = long.assign(**{"stored paper-scale run": [Cell(0.0, 0.0, 3), Cell(0.956, 0.0, 2)]
+                           + ["–"] * 4})
+    html = wide_table(mixed, ["dataset", "model"], ["PGD accuracy", "PGD share on S"]).to_html()
+    assert "± 0.000 (n=2)<" in html and "± 0.000 (n=3)<" in html  # differ: kept

@@ -62,7 +62,7 @@ def test_compare_has_one_row_per_cell_and_metric(results):
     assert set(t["dataset"]) == {"LMS-5", "MS-(5,7)"}
     assert set(t["metric"]) == set(views.ORDER)
     assert (t["stored paper-scale run"] == "not yet run").all()
-    assert t["this run"].str.contains("±").all()
+    assert t["this run"].map(str).str.contains("±").all()
     control = views.compare(results, NONE_STORED, "control", "smoke", views.CONTROL_METRICS)
     assert set(control["metric"]) == set(views.CONTROL_METRICS)
     assert len(control) == cells(results["control"].metrics) * 2

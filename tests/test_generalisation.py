@@ -127,7 +127,7 @@ def test_table2_shows_stored_controls_before_the_stored_grid_is_complete():
     column = [c for c in table.columns if c[1] == "stored"]
     assert len(column) == 1 and "MS-7" in column[0][0]  # the control's column, no grid's
     cells = table.set_index(table.columns[0])[column[0]]
-    assert cells["(100,1)-FCN"].startswith("0.998 ± 0.002")
+    assert str(cells["(100,1)-FCN"]).startswith("0.998 ± 0.002")
     assert cells["(200,1)-FCN"] == "not yet run"
     caption = views.table2_view(this, stored, "quick").caption
     assert "cpu (x86_64, 2 cores)" in caption

@@ -163,7 +163,7 @@ def test_accuracy_table_fills_the_stored_column_from_another_width(smoke):
     stored["d"], stored["k"] = 200.0, 50.0  # as read back from a CSV of another profile
     stored.loc[stored.part == "main", "value"] = 0.25
     t = views.accuracy_table(M, stored)
-    assert (t["stored paper-scale run"] == "0.250 ± 0.000 (n=2)").all()
+    assert (t["stored paper-scale run"].map(str) == "0.250 ± 0.000 (n=2)").all()
     assert (t["this run"] != "not yet run").all()
     # only the main part counts, also for the stored run
     only_sweeps = stored[stored.part != "main"]

@@ -148,8 +148,9 @@ def test_a_paper_cell_meets_its_number():
             r.setdefault(f, float("nan"))
     part = type("Part", (), {"metrics": pd.DataFrame(rows)})()
     long = views.compare(dict(NONE_STORED, table8=part), NONE_STORED, "table8")
-    assert long["paper"].tolist() == ["0.50 ± 0.00"]
-    assert long["this run"].tolist() == ["0.500 ± 0.014 (n=2)"] and long["n_sc"].tolist() == [3]
+    assert long["paper"].map(str).tolist() == ["0.50 ± 0.00"]
+    assert long["this run"].map(str).tolist() == ["0.500 ± 0.014 (n=2)"]
+    assert long["n_sc"].tolist() == [3]
 
 
 def _part(d: int, values, model="(32,7,1)-CNN"):
@@ -171,9 +172,9 @@ def test_table4_at_a_smaller_d_still_sits_beside_the_paper_and_the_stored_run():
     long = views.compare(dict(NONE_STORED, table4=_part(20, (0.49, 0.51))),
                          dict(NONE_STORED, table4=_part(50, (0.50, 0.50, 0.50))), "table4",
                          keys=("dataset", "cell", "metric"))
-    assert long["paper"].tolist() == ["0.50"]
-    assert long["stored paper-scale run"].tolist() == ["0.500 ± 0.000 (n=3)"]
-    assert long["this run"].tolist() == ["0.500 ± 0.014 (n=2)"]
+    assert long["paper"].map(str).tolist() == ["0.50"]
+    assert long["stored paper-scale run"].map(str).tolist() == ["0.500 ± 0.000 (n=3)"]
+    assert long["this run"].map(str).tolist() == ["0.500 ± 0.014 (n=2)"]
     assert "Table 4" not in view.caption  # the chapter's markdown titles the table
     assert views.table4_d(dict(NONE_STORED, table4=_part(20, (0.49, 0.51)))) == dict(
         table4_d="20", table4_d_paper="50")
@@ -280,5 +281,5 @@ def test_stored_cells_on_a_dataset_this_run_skips_get_rows_other_models_do_not()
     stored = dict(NONE_STORED, table4=part([("lms-5", "(32,7,1)-CNN"), ("ms-5-7", "(32,7,1)-CNN"),
                                             ("ms-5-7", "(100,10,1)-GRU")]))
     long = views.compare(this, stored, "table4", keys=("dataset", "cell", "metric"))
-    assert list(zip(long["dataset"], long["cell"], long["this run"])) == [
+    assert list(zip(long["dataset"], long["cell"], long["this run"].map(str))) == [
         ("lms-5", "(32,7,1)-CNN", "0.500 (n=1)"), ("ms-5-7", "(32,7,1)-CNN", "–")]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import random
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from sbcore.book.inline_values import bind_in_notebook, check_glue_name
 from sbcore.checks import check_bool, check_seed
-from sbcore.paper import format_paper
+from sbcore.paper import paper_places
 from sbcore.profiles import DESCRIPTIONS, check_device, check_profile
 from sbcore.store import device_name
 from sbcore.usage import PROBLEM_MARK
@@ -159,28 +160,103 @@ def page_table(table, stored=None):
         return table.relabel_index([new if c == STORED else c for c in table.data.columns],
                                    axis="columns")
     out = table.rename(columns={STORED: new})
+    for column in ("paper", new, "this run"):  # the cells' numbers as the page shows them
+        if column in out.columns:
+            out[column] = out[column].map(_cell_text)
     if "metric" in out.columns:
         out = out.assign(metric=out["metric"].map(prose_spelling))
     return out
 
 
+class Cell:
+    """One source's number in a comparison table, kept as numbers until a table shows it: the
+    mean, the std and how many values it summarises (``n``; None for a number the paper gives,
+    which states no count), with the decimals to show. ``text`` and ``html`` write it (the
+    Styler's format step of ``wide_table``, ``page_table``); ``str`` is its text with the count.
+
+    ``Cell.of(values)`` summarises measured values (None when none is a number);
+    ``Cell.paper(mean, std)`` is a number of the paper, printed as the paper prints it."""
+
+    __slots__ = ("mean", "std", "n", "places")
+
+    def __init__(self, mean: float, std: float = float("nan"), n: int | None = None,
+                 places: int = 3):
+        self.mean, self.std, self.n, self.places = float(mean), float(std), n, int(places)
+
+    @classmethod
+    def of(cls, values, places: int = 3) -> Cell | None:
+        v = np.asarray(values, dtype=float)
+        v = v[~np.isnan(v)]
+        if len(v) == 0:
+            return None
+        return cls(v.mean(), v.std(ddof=1) if len(v) > 1 else float("nan"), len(v), places)
+
+    @classmethod
+    def paper(cls, mean: float, std: float = float("nan")) -> Cell | None:
+        if pd.isna(mean):
+            return None
+        return cls(mean, std, None, paper_places(mean, std))
+
+    def _number(self, x: float) -> str:
+        # measured numbers group thousands (updates run); the paper's print as printed
+        return f"{x:.{self.places}f}" if self.n is None else f"{x:,.{self.places}f}"
+
+    def parts(self, count: bool = True) -> tuple[str, str | None, str]:
+        """The mean's text, the std's (None when there is no spread to show: one value, or a
+        paper number without one) and ' (n=k)' (empty without ``count`` or a count)."""
+        spread = not pd.isna(self.std) if self.n is None else self.n > 1
+        std = self._number(self.std) if spread else None
+        n = f" (n={self.n})" if count and self.n is not None else ""
+        return self._number(self.mean), std, n
+
+    def text(self, count: bool = True) -> str:
+        """'mean ± std (n=k)', 'value (n=1)' for one value; no '(n=k)' without ``count``."""
+        mean, std, n = self.parts(count)
+        return f"{mean} ± {std}{n}" if std is not None else f"{mean}{n}"
+
+    def html(self, count: bool = True) -> str:
+        """The text with the std (and count) in a smaller line under the mean."""
+        mean, std, n = self.parts(count)
+        return f'{mean}<br><span class="sd">± {std}{n}</span>' if std is not None else mean + n
+
+    def _key(self):  # a missing std (NaN) equals a missing std
+        return self.mean, None if pd.isna(self.std) else self.std, self.n, self.places
+
+    def __eq__(self, other):
+        return self._key() == other._key() if isinstance(other, Cell) else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __str__(self):
+        return self.text()
+
+    def __repr__(self):
+        return f"Cell(mean={self.mean!r}, std={self.std!r}, n={self.n!r}, places={self.places})"
+
+
+def _cell_text(value):
+    """A comparison table's cell as text: a Cell's (with its count); anything else as it is."""
+    return value.text() if isinstance(value, Cell) else value
+
+
 def mean_std(values, count: bool = True, places: int = 3) -> str:
     """'mean ± std (n=count)' with ``places`` decimals; 'value (n=1)' for one value; without
     the '(n=...)' when ``count`` is False (a table whose seeds column gives it)."""
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if len(v) == 0:
-        return "–"
-    n = f" (n={len(v)})" if count else ""
-    if len(v) == 1:  # one seed has no spread to show
-        return f"{v[0]:,.{places}f}{n}"
-    return f"{v.mean():,.{places}f} ± {v.std(ddof=1):,.{places}f}{n}"
+    cell = Cell.of(values, places)
+    return "–" if cell is None else cell.text(count)
+
+
+def _summary(values):
+    cell = Cell.of(values)
+    return "–" if cell is None else cell
 
 
 def summarize(metrics: pd.DataFrame, keys=("dataset", "model", "metric")) -> pd.DataFrame:
-    """Tidy per-seed rows -> one 'mean ± std (n)' string per key."""
+    """Tidy per-seed rows -> one ``Cell`` (mean, std, n) per key ('–' where no value is a
+    number)."""
     keys = list(keys)
-    return (metrics.groupby(keys, sort=False)["value"].apply(mean_std)
+    return (metrics.groupby(keys, sort=False)["value"].apply(_summary)
             .rename("value").reset_index())
 
 
@@ -190,9 +266,11 @@ def compare_table(paper: pd.DataFrame, this_run: pd.DataFrame,
     """Side by side: the paper's number, the stored paper-scale run (when present) and this run.
 
     ``paper`` has the columns of ``paper_numbers.csv`` (mean, std); ``this_run`` and ``stored``
-    are tidy metric tables. Rows are the keys of this run, then (``stored_rows``) the keys only
+    are tidy metric tables. Each source's cell is a ``Cell`` (numbers: mean, std, count) or a
+    text without a number. Rows are the keys of this run, then (``stored_rows``) the keys only
     the stored run has, with "–" for this run (cells a smaller profile leaves to the paper
-    profile, e.g. the toolbox's MS-(5,7) cells); a key the paper lacks shows blank.
+    profile, e.g. the toolbox's MS-(5,7) cells); a key the paper lacks shows blank (""), one
+    without a stored run "not yet run".
     """
     keys = list(keys)
     out = summarize(this_run, keys).rename(columns={"value": "this run"})
@@ -206,7 +284,8 @@ def compare_table(paper: pd.DataFrame, this_run: pd.DataFrame,
     else:
         out["stored paper-scale run"] = "not yet run"
     p = paper.copy()
-    p["paper"] = [format_paper(m, s) for m, s in zip(p["mean"], p["std"])]
+    p["paper"] = pd.Series([Cell.paper(m, s) or "" for m, s in zip(p["mean"], p["std"])],
+                           index=p.index, dtype=object)
     p = p[keys + ["paper"]].drop_duplicates(keys)
     for k in keys:  # align dtypes (d is read as float from the CSV)
         if k in out and k in p and out[k].dtype != p[k].dtype:
@@ -223,24 +302,25 @@ def compare_table(paper: pd.DataFrame, this_run: pd.DataFrame,
 # --------------------------------------------------------------------------------------------
 
 SOURCES = {"paper": "paper", STORED: "stored", "this run": "this run"}
-_COUNT = r"\s*\(n=(\d+)\)"
 
 
 def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
                profile: str = "", paper_label: str = "paper"):
     """A long comparison table (``compare_table``'s columns: the row keys, ``metric``,
-    paper, stored paper-scale run, this run) as one wide table for the page.
+    paper, stored paper-scale run, this run; each cell a ``Cell`` or a text without a number)
+    as one wide table for the page.
 
     Rows: the distinct values of ``rows`` (e.g. dataset, model), in the order met. Columns: one
     group per metric of ``metrics`` (in that order, spelt as the prose spells them), each with the
     sub-columns paper | stored | this run; a metric for which the paper gives no number has no paper
     sub-column, and one with no stored paper-scale run anywhere in the table no stored sub-column
-    (the caption says 'not yet run'). Seed counts: a source with one count for the whole table says
-    it once in the caption, one with a count per row in a 'seeds' column group, and only counts that
-    differ within a row stay in the cells. The caption also names the device and date of the stored
-    paper-scale run (``stored``, as for ``page_table``). ``paper_label`` heads the paper sub-columns
-    (the images chapter marks the paper's MNIST-CIFAR numbers set beside another dataset). Returns a
-    Styler."""
+    (the caption says 'not yet run'). Seed counts (the cells' ``n``): a source with one count for
+    the whole table says it once in the caption, one with a count per row in a 'seeds' column
+    group, and only counts that differ within a row stay in the cells. The caption also names the
+    device and date of the stored paper-scale run (``stored``, as for ``page_table``).
+    ``paper_label`` heads the paper sub-columns (the images chapter marks the paper's MNIST-CIFAR
+    numbers set beside another dataset). Returns a Styler: its data keep the cells' numbers, its
+    format step writes them."""
     rows = list(rows)
     metrics = [m for m in metrics if m in set(long["metric"].astype(str))]
     if not metrics:
@@ -249,33 +329,33 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
     sub = long[long["metric"].astype(str).isin(metrics)].copy()
     sub["metric"] = sub["metric"].astype(str)
     order = sub[rows].drop_duplicates()
-    seeds, per_row = {}, {}
+    index = pd.MultiIndex.from_frame(order) if len(rows) > 1 else pd.Index(order[rows[0]])
+    keys = list(order.itertuples(index=False, name=None))
+    cell_keys = list(sub[rows].itertuples(index=False, name=None))
+    seeds, per_row, bare = {}, {}, set()
     for source in (STORED, "this run"):
-        text = sub[source].astype(str)
-        if text.isin(_NO_NUMBER).all():
+        counts = _seed_counts(sub[source])
+        numbered = {n for n in counts if n is not None and n is not _NO_COUNT}
+        if not numbered:
             continue  # nothing from this source: no counts to say
-        counts = text.str.extract(_COUNT, expand=False)
-        # a cell without a number ('not yet run', '–') has no count and does not split a row
-        valued = counts.where(~text.isin(_NO_NUMBER), "")
-        by_row = valued.groupby([sub[k] for k in rows], sort=False).agg(
-            lambda c: _one_count(c[c != ""]))
-        if counts.dropna().nunique() == 1:  # one count for the whole table: the caption says it
-            seeds[source] = counts.dropna().iloc[0]
-        elif by_row.notna().all():  # one count per row: a 'seeds' column says it
-            per_row[("seeds", SOURCES[source])] = by_row
+        if len(numbered) == 1:  # one count for the whole table: the caption says it
+            seeds[source] = numbered.pop()
         else:
-            continue  # counts differ within a row: each cell keeps its own
-        sub[source] = sub[source].astype(str).str.replace(_COUNT, "", regex=True)
+            by_row = _row_counts(cell_keys, counts)
+            shared = [by_row.get(k, "–") for k in keys]
+            if any(n is None for n in shared):
+                continue  # counts differ within a row: each cell keeps its own
+            per_row[("seeds", SOURCES[source])] = pd.Series(shared, index=index, dtype=object)
+        bare.add(SOURCES[source])
     pieces = dict(per_row)
     for metric in metrics:
         m = sub[sub["metric"] == metric].drop_duplicates(rows)
         for source, short in dict(SOURCES, paper=paper_label).items():
-            if source == "paper" and not (m["paper"].astype(str) != "").any():
+            if source == "paper" and not m["paper"].map(_has_paper).any():
                 continue  # the paper gives no number for this metric
-            if source == STORED and m[source].astype(str).isin(["not yet run", "nan"]).all():
+            if source == STORED and m[source].map(_nothing_stored).all():
                 continue  # nothing stored yet: the caption says so
             pieces[(prose_spelling(metric), short)] = m.set_index(rows)[source]
-    index = pd.MultiIndex.from_frame(order) if len(rows) > 1 else pd.Index(order[rows[0]])
     table = pd.DataFrame(pieces).reindex(index).fillna("–")
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table = table.reset_index()
@@ -284,34 +364,71 @@ def wide_table(long: pd.DataFrame, rows, metrics, stored=None, title: str = "",
     firsts = [c for i, c in enumerate(table.columns)  # each metric group's first column
               if c[0] not in rows and (i == 0 or table.columns[i - 1][0] != c[0])]
     numbers = [c for c in table.columns if c[0] not in rows]
-    return (table.style.hide(axis="index").set_table_attributes('class="dataframe wide"')
-            .format(_std_below, subset=numbers)
-            .set_table_styles({c: [{"selector": "td", "props": "border-left: 1px solid #ccc"}]
-                               for c in firsts}, overwrite=False)
+    counted = [c for c in numbers if c[1] not in bare or c[0] == "seeds"]
+    uncounted = [c for c in numbers if c not in counted]
+    styler = table.style.hide(axis="index").set_table_attributes('class="dataframe wide"')
+    if counted:
+        styler = styler.format(_std_below, subset=counted)
+    if uncounted:  # their count is in the caption or the seeds column
+        styler = styler.format(partial(_std_below, count=False), subset=uncounted)
+    return (styler.set_table_styles({c: [{"selector": "td", "props": "border-left: 1px solid #ccc"}]
+                                     for c in firsts}, overwrite=False)
             .set_caption(_wide_caption(title, stored, seeds, profile)))
 
 
-_NO_NUMBER = ("not yet run", "–", "", "nan")
+_NO_COUNT = object()  # a cell without a number: it has no count and splits no row
 
 
-def _one_count(counts: pd.Series):
-    """A row's seed count: the one count its numbered cells share ('–' for a row with none),
-    or None when they differ or one lacks a count."""
-    if not len(counts):
+def _no_number(value) -> bool:
+    """A cell that holds no number: NaN, or a marker ("not yet run", "–", "")."""
+    if isinstance(value, Cell):
+        return False
+    return (isinstance(value, float) and value != value) or value in ("not yet run", "–", "", "nan")
+
+
+def _seed_counts(cells: pd.Series) -> list:
+    """Each cell's count: a Cell's ``n``, ``_NO_COUNT`` for a cell without a number, None for
+    a text note (e.g. 'not run at smoke': its count is not known, so its row keeps counts per
+    cell)."""
+    return [v.n if isinstance(v, Cell) else _NO_COUNT if _no_number(v) else None
+            for v in cells]
+
+
+def _row_counts(keys: list, counts: list) -> dict:
+    """Per row key: the one count its numbered cells share ('–' for a row with none), or None
+    when they differ or one lacks a count."""
+    found: dict = {}
+    for key, n in zip(keys, counts):
+        found.setdefault(key, [])
+        if n is not _NO_COUNT:
+            found[key].append(n)
+    return {k: "–" if not ns else ns[0] if None not in ns and len(set(ns)) == 1 else None
+            for k, ns in found.items()}
+
+
+def _has_paper(value) -> bool:
+    return not (isinstance(value, str) and value == "")
+
+
+def _nothing_stored(value) -> bool:
+    return (isinstance(value, float) and value != value) or (
+        isinstance(value, str) and value in ("not yet run", "nan"))
+
+
+def _std_below(value, count: bool = True) -> str:
+    """A cell as the page shows it (HTML). A Cell: its mean over a smaller '± std' (its
+    '(n=k)' too, unless ``count`` is False: the caption or the seeds column says it), so that a
+    group of three sub-columns fits the text column; the table's data keep the numbers. A
+    'mean ± std' text (``summary_view``'s cells) likewise. A stored cell 'not yet run' takes
+    two lines too, no wider than a number. A bare float shows with three decimals, a missing
+    one as '–'."""
+    if isinstance(value, Cell):
+        return value.html(count)
+    if value is None or (isinstance(value, float) and value != value):
         return "–"
-    return counts.iloc[0] if counts.notna().all() and counts.nunique() == 1 else None
-
-
-def _std_below(text) -> str:
-    """'0.499 ± 0.003' shown as the mean over a smaller '± 0.003' (HTML): a group of three
-    sub-columns then fits the text column; the table's data keep the plain text. A stored
-    cell 'not yet run' takes two lines too, no wider than a number. A bare number shows with
-    three decimals, a missing one as '–'."""
-    if text is None or (isinstance(text, float) and text != text):
-        return "–"
-    if isinstance(text, (float, np.floating)):
-        return f"{text:.3f}"
-    text = str(text)
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.3f}"
+    text = str(value)
     if text == "not yet run":
         return "not yet<br>run"
     mean, sep, rest = text.partition(" ± ")
@@ -326,7 +443,7 @@ def _wide_caption(title: str, stored, seeds: dict, profile: str) -> str:
     cell; this run: quick profile, 3 seeds per cell.'"""
     def per_cell(source):
         n = seeds.get(source)
-        return f", {n} seed{'s' if n != '1' else ''} per cell" if n else ""
+        return f", {plural(n, 'seed')} per cell" if n else ""
 
     label = stored_label(stored)
     stored_text = (f"stored: the paper-scale run ({label}){per_cell(STORED)}" if label
