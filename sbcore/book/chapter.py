@@ -76,7 +76,8 @@ def glue_all(values: dict) -> None:
     plain = {}
     for name, value in values.items():
         check_glue_name(name)
-        plain[name] = value.item() if isinstance(value, (np.integer, np.floating, np.bool_)) else value
+        numpy_scalar = isinstance(value, (np.integer, np.floating, np.bool_))
+        plain[name] = value.item() if numpy_scalar else value
     for name, value in plain.items():
         glue(name, value, display=False)
     bind_in_notebook(plain)
