@@ -47,7 +47,7 @@ from sbcore.profiles import check_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(os.environ.get("SB_RESULTS", ROOT / "results"))
-TIDY_COLUMNS = ("experiment", "dataset", "model", "seed", "metric", "value")
+TIDY_COLUMNS = ("study", "dataset", "model", "seed", "metric", "value")
 MAIN = "metrics"  # the tidy table every result has
 TENSORS = "tensors"  # the key of a compute output's tensors (a dict saved with torch.save)
 MIN_FREE_BYTES = 50 * 2**20  # a store with less free space is refused before the computation
@@ -135,14 +135,14 @@ def study_dir(study: str, profile: str, root: Path | None = None) -> Path:
     return Path(root or RESULTS) / profile / study
 
 
-def entry_dir(experiment: str, config: dict, profile: str, root: Path | None = None) -> Path:
-    return study_dir(experiment, profile, root) / config_key(config)
+def entry_dir(study: str, config: dict, profile: str, root: Path | None = None) -> Path:
+    return study_dir(study, profile, root) / config_key(config)
 
 
-def partial_dir(experiment: str, config: dict, profile: str, root: Path | None = None) -> Path:
+def partial_dir(study: str, config: dict, profile: str, root: Path | None = None) -> Path:
     """Where an entry being computed keeps its training checkpoints until it is stored
     (``sbcore.training.resume``): a hidden folder beside the entries, never an entry itself."""
-    return study_dir(experiment, profile, root) / ".partial" / config_key(config)
+    return study_dir(study, profile, root) / ".partial" / config_key(config)
 
 
 def _sha(data: bytes) -> str:
@@ -198,11 +198,11 @@ def stale_reason(prov: dict) -> str:
     return ""
 
 
-def load(experiment: str, config: dict, profile: str, root: Path | None = None,
+def load(study: str, config: dict, profile: str, root: Path | None = None,
          with_tensors: bool = True) -> Result | None:
     """The stored result for exactly this config, None if absent; CorruptResult if damaged
     (a link loop or a file at the entry's place included: ``exists`` would call it absent)."""
-    path = entry_dir(experiment, config, profile, root)
+    path = entry_dir(study, config, profile, root)
     if not os.path.lexists(path):
         return None
     try:
@@ -212,7 +212,7 @@ def load(experiment: str, config: dict, profile: str, root: Path | None = None,
             raw = (path / f"{name}.csv").read_bytes()
             if _sha(raw) != digest:
                 raise CorruptResult(f"table {name}.csv does not match its checksum")
-            tables[name] = pd.read_csv(io.BytesIO(raw))
+            tables[name] = _current_names(pd.read_csv(io.BytesIO(raw)))
         if MAIN not in tables:
             raise CorruptResult(f"no {MAIN} table")
         if prov.get("config_key") != config_key(config):
@@ -228,6 +228,15 @@ def load(experiment: str, config: dict, profile: str, root: Path | None = None,
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as err:
         raise CorruptResult(f"{path}: unreadable ({type(err).__name__}: {err})") from None
     return Result(tables=tables, provenance=prov, path=path, cached=True, tensors=tensors)
+
+
+def _current_names(table: pd.DataFrame) -> pd.DataFrame:
+    """A stored table under today's column names: entries written before the tidy tables named
+    their first column "study" call it "experiment" (the bytes, and so the checksums, stay as
+    stored)."""
+    if "experiment" in table.columns and "study" not in table.columns:
+        return table.rename(columns={"experiment": "study"})
+    return table
 
 
 def _load_tensors(path: Path, prov: dict):
@@ -257,10 +266,10 @@ def load_refusal(err: Exception) -> str:
     return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
 
 
-def check_writable(experiment: str, profile: str, root: Path | None = None) -> Path:
+def check_writable(study: str, profile: str, root: Path | None = None) -> Path:
     """Raise StoreUnwritable, naming the folder and the way out, unless a new entry of this
     study can be written: called before a computation, so no work is lost at the end."""
-    folder = study_dir(experiment, profile, root)
+    folder = study_dir(study, profile, root)
     problem = folder_problem(folder)
     if problem:
         raise StoreUnwritable(f"the results store {folder} cannot be written: {problem}; move "
@@ -294,7 +303,7 @@ def _key_lock(path: Path):
         os.close(fd)  # closing releases the lock
 
 
-def save(experiment: str, config: dict, profile: str, tables: dict, device: str = "cpu",
+def save(study: str, config: dict, profile: str, tables: dict, device: str = "cpu",
          wall_time_s: float = float("nan"), root: Path | None = None,
          meta: dict | None = None) -> Result:
     """Write tables (and ``tables["tensors"]``, if any) with provenance, atomically.
@@ -309,11 +318,11 @@ def save(experiment: str, config: dict, profile: str, tables: dict, device: str 
     missing = [c for c in TIDY_COLUMNS if c not in tables[MAIN].columns]
     if missing:
         raise ValueError(f"the {MAIN} table lacks the tidy columns {missing}")
-    path = entry_dir(experiment, config, profile, root)
-    check_writable(experiment, profile, root)
+    path = entry_dir(study, config, profile, root)
+    check_writable(study, profile, root)
     import torch
 
-    prov = dict(experiment=experiment, profile=profile, **(meta or {}), config=config,
+    prov = dict({"study": study, "profile": profile, **(meta or {})}, config=config,
                 config_key=config_key(config), tables={}, sbcore_version=sbcore.__version__,
                 git_commit=git_commit(), torch_version=torch.__version__, device=str(device),
                 device_name=device_name(device), wall_time_s=round(wall_time_s, 2),
@@ -380,7 +389,7 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profile: str,
+def cached_run(study: str, config: dict, run: Callable[[dict], dict], profile: str,
                device: str = "cpu", recompute: bool = False, root: Path | None = None,
                meta: dict | None = None, earlier_s: float = 0.0) -> Result:
     """Return the stored result for this config, or run ``run(config)`` and store it.
@@ -391,7 +400,7 @@ def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profi
     this run took, added to its wall time."""
     if not recompute:
         try:
-            hit = load(experiment, config, profile, root)
+            hit = load(study, config, profile, root)
         except StaleResult as err:
             warnings.warn(f"recomputing a stale stored result: {err}", ResultsWarning,
                           stacklevel=2)
@@ -402,31 +411,31 @@ def cached_run(experiment: str, config: dict, run: Callable[[dict], dict], profi
             hit = None
         if hit is not None:
             return hit
-    check_writable(experiment, profile, root)
+    check_writable(study, profile, root)
     start = time.perf_counter()
     tables = run(config)
-    return save(experiment, config, profile, tables, device=device,
+    return save(study, config, profile, tables, device=device,
                 wall_time_s=earlier_s + time.perf_counter() - start, root=root, meta=meta)
 
 
-def lookup(experiment: str, config: dict, profile: str = "paper",
+def lookup(study: str, config: dict, profile: str = "paper",
            root: Path | None = None) -> Result | None:
     """A stored result if present and sound, else None (for 'stored paper-scale run' columns).
     A damaged entry gives a warning naming it (the studies' runner also reports it on the
     page); it is never used."""
     try:
-        return load(experiment, config, profile, root)
+        return load(study, config, profile, root)
     except CorruptResult as err:
         warnings.warn(f"ignoring a corrupt stored result: {err}", ResultsWarning, stacklevel=2)
         return None
 
 
-def entries(experiment: str, profile: str, root: Path | None = None) -> dict[str, dict]:
+def entries(study: str, profile: str, root: Path | None = None) -> dict[str, dict]:
     """Every stored entry of a study under a profile: key -> provenance (``{"damaged": why}``
     where it cannot be read, a file or a link loop in an entry's place included). Hidden
     folders (temporary or old entries) are skipped. StoreUnreadable, naming the path, where
     the study's folder itself cannot be listed (a file, a link loop, unreadable)."""
-    folder = study_dir(experiment, profile, root)
+    folder = study_dir(study, profile, root)
     problem = folder_problem(folder)
     if problem:
         raise StoreUnreadable(f"the results store {folder} cannot be read: {problem}; move it "

@@ -76,7 +76,7 @@ def test_every_study_follows_the_protocol(name, tmp_path, monkeypatch):
 def _tidy():
     import pandas as pd
 
-    return pd.DataFrame(dict(experiment=["x"], dataset=["d"], model=["m"], seed=[0],
+    return pd.DataFrame(dict(study=["x"], dataset=["d"], model=["m"], seed=[0],
                              metric=["accuracy"], value=[1.0]))
 
 

@@ -45,7 +45,7 @@ def test_measured_noisy_linear_and_rotation(tables):
     with pytest.raises(KeyError, match="known"):
         study.measured(res, "nothing")
     m = tables["metrics"]
-    assert {"experiment", "dataset", "model", "seed", "metric", "value"} <= set(m.columns)
+    assert {"study", "dataset", "model", "seed", "metric", "value"} <= set(m.columns)
 
 
 def test_tables_cover_every_dataset_and_block():

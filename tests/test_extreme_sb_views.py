@@ -43,7 +43,7 @@ def part(metrics=None, runs=None, provenance=None, complete=True, **tables):
 
 def tidy(cells: dict) -> pd.DataFrame:
     """{(dataset, model, seed): {metric: value}} -> tidy metric rows at d = 50."""
-    return pd.DataFrame([dict(experiment="extreme_sb", dataset=ds, d=50, model=m, seed=s,
+    return pd.DataFrame([dict(study="extreme_sb", dataset=ds, d=50, model=m, seed=s,
                               metric=k, value=v)
                          for (ds, m, s), values in cells.items() for k, v in values.items()])
 

@@ -182,7 +182,7 @@ def test_fault_is_refused_before_work_and_changes_nothing(case, watched):
 # --------------------------------------------------------------------------------------------
 
 def _toy(config):
-    return {"metrics": pd.DataFrame({"experiment": "toy", "dataset": "d", "model": "m",
+    return {"metrics": pd.DataFrame({"study": "toy", "dataset": "d", "model": "m",
                                      "seed": [0], "metric": "accuracy", "value": [0.9]})}
 
 

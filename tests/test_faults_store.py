@@ -93,7 +93,7 @@ def snapshot(root: Path) -> dict:
 
 
 def toy(config) -> dict:
-    metrics = pd.DataFrame({"experiment": "toy", "dataset": "d", "model": "m", "seed": [0],
+    metrics = pd.DataFrame({"study": "toy", "dataset": "d", "model": "m", "seed": [0],
                             "metric": "accuracy", "value": [0.9]})
     return {"metrics": metrics, "tensors": {"w": torch.ones(2)}}
 
@@ -110,7 +110,7 @@ def fake_study(monkeypatch, data, warn=None):
         if warn is not None:
             warn()
         result = train(data)[0]
-        return {"metrics": pd.DataFrame({"experiment": "fake", "dataset": "ms-5-7",
+        return {"metrics": pd.DataFrame({"study": "fake", "dataset": "ms-5-7",
                                          "model": "fcn", "seed": [0], "metric": "updates",
                                          "value": [result.updates]})}
 

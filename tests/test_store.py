@@ -23,7 +23,7 @@ class Counter:
 
     def __call__(self, config):
         self.calls += 1
-        metrics = pd.DataFrame({"experiment": "toy", "dataset": config["dataset"],
+        metrics = pd.DataFrame({"study": "toy", "dataset": config["dataset"],
                                 "model": "m", "seed": config["seeds"], "metric": "accuracy",
                                 "value": [self.value, self.value + 0.01]})
         return {"metrics": metrics, "extra": pd.DataFrame({"a": [1, 2, 3]})}
@@ -157,7 +157,7 @@ def test_provenance_records_what_made_the_result(tmp_path):
     res = run(tmp_path, Counter())
     prov = json.loads((res.path / "provenance.json").read_text())
     assert prov["config"] == CONFIG
-    assert prov["experiment"] == "toy" and prov["profile"] == "smoke"
+    assert prov["study"] == "toy" and prov["profile"] == "smoke"
     assert prov["sbcore_version"] == sbcore.__version__
     assert isinstance(prov["git_commit"], str) and prov["git_commit"]
     assert prov["torch_version"] == torch.__version__
@@ -273,3 +273,15 @@ def test_damaged_and_stale_paper_entries_are_reported_not_dropped(tmp_path):
     assert "run_experiments --missing" in looked.problems[0]
     ledger = runner.ledger("paper", ["measuring"], root=tmp_path)
     assert ledger["status"].tolist() == ["damaged"]
+
+
+def test_entries_stored_before_the_tables_said_study_load_under_todays_names():
+    """The committed paper-scale entries were written when the tidy tables' first column was
+    called "experiment"; they load, checksums intact, with it named "study"."""
+    from sbcore.studies import runner
+
+    stored = runner.lookup("datasets", "paper")
+    [result] = [r for r in stored.values() if r is not None]
+    raw = (result.path / "metrics.csv").read_text().splitlines()[0]
+    assert raw.startswith("experiment,")  # as written, and so as its checksum was taken
+    assert result.metrics.columns[0] == "study" and "experiment" not in result.metrics.columns

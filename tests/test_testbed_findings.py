@@ -17,7 +17,7 @@ def _metrics(rows) -> pd.DataFrame:
     """Tidy rows from (testbed, method, uses, seed, {metric: value})."""
     out = []
     for testbed, method, uses, seed, values in rows:
-        out += [dict(experiment="testbed", dataset=testbed, model="m", seed=seed, method=method,
+        out += [dict(study="testbed", dataset=testbed, model="m", seed=seed, method=method,
                      uses=uses, read="method", metric=k, value=v) for k, v in values.items()]
     return pd.DataFrame(out)
 

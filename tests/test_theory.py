@@ -182,7 +182,7 @@ def test_experiment_smoke_tables():
     parts = {name: study.compute(cfg, "cpu", progress=False) for name, cfg in cfgs.items()}
     for name, tables in parts.items():
         m = tables["metrics"]
-        for col in ("experiment", "dataset", "model", "seed", "metric", "value", "d", "k"):
+        for col in ("study", "dataset", "model", "seed", "metric", "value", "d", "k"):
             assert col in m.columns
         assert set(m.part) == {"variant" if name == "variants" else name}
     assert {"units", "steps"} <= set(parts["main"]) and "variant_steps" in parts["variants"]

@@ -140,7 +140,7 @@ def test_tables_put_the_paper_beside_each_cell(results):
 def test_a_paper_cell_meets_its_number():
     import pandas as pd
 
-    rows = [dict(experiment="toolbox", part="table8", dataset="lms-7", d=5,
+    rows = [dict(study="toolbox", part="table8", dataset="lms-7", d=5,
                  model="(100,1)-FCN", cell="(100,1)-FCN, |S^c| = 3", n_sc=3, seed=s,
                  metric="S-randomized AUC", value=v) for s, v in ((0, 0.49), (1, 0.51))]
     for f in tb.FACTORS:
@@ -157,7 +157,7 @@ def _part(d: int, values, model="(32,7,1)-CNN"):
     """A stand-in for one stored part: Table 4 metrics of one CNN cell at dimension d."""
     import pandas as pd
 
-    rows = [dict(experiment="toolbox", part="table4", dataset="lms-5", d=d, model=model,
+    rows = [dict(study="toolbox", part="table4", dataset="lms-5", d=d, model=model,
                  cell=model, seed=s, metric="S-randomized AUC", value=v)
             for s, v in enumerate(values)]
     for r in rows:
@@ -205,7 +205,7 @@ def _learned_part(accuracies, converged, updates=100_000, dataset="ms-5-7", trai
     given), with its runs table."""
     import pandas as pd
 
-    keys = dict(experiment="toolbox", part="table6", dataset=dataset, d=50,
+    keys = dict(study="toolbox", part="table6", dataset=dataset, d=50,
                 model="(100,2)-FCN", cell="(100,2)-FCN, Tanh, SGD")
     metrics = pd.DataFrame([dict(keys, seed=s, metric="standard accuracy", value=a)
                             for s, a in enumerate(accuracies)]
@@ -272,7 +272,7 @@ def test_stored_cells_on_a_dataset_this_run_skips_get_rows_other_models_do_not()
     import pandas as pd
 
     def part(rows):
-        frame = pd.DataFrame([dict(experiment="toolbox", part="table4", dataset=ds, d=50,
+        frame = pd.DataFrame([dict(study="toolbox", part="table4", dataset=ds, d=50,
                                    model=m, cell=m, seed=0, metric="S-randomized AUC", value=0.5,
                                    **{f: float("nan") for f in tb.FACTORS}) for ds, m in rows])
         return type("Part", (), {"metrics": frame})()

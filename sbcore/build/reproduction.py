@@ -14,7 +14,7 @@ The items are data, in ``sbcore/paper_items.csv``, one row each:
   Our rows are picked by the same ``metric``.
 
 The paper's numbers themselves stay in ``paper_numbers.csv``; nothing here types one.
-Nothing here computes an experiment either: ``gather`` asks the runner, the rest only reads.
+Nothing here computes a study either: ``gather`` asks the runner, the rest only reads.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def gather(profile: str, device: str = "cpu", seed: int = 0, recompute: bool = F
         only = [e for e in configs if any(e.startswith(p) for p in group["entries"])]
         # never recomputed here: the pipeline executes this page after the chapters, which
         # recomputed what was asked and stored it; this page reads it (computing only what
-        # is missing), so RECOMPUTE=1 does not run every experiment twice
+        # is missing), so RECOMPUTE=1 does not run every study twice
         this[name] = runner.run(name, profile, device, seed, False, only=only, root=root)
         stored[name] = runner.lookup(name, "paper", root=root)
     return this, stored, list(this.values()) + list(stored.values())

@@ -26,14 +26,13 @@ from sbcore.data import (
 )
 from sbcore.studies import section
 
-EXPERIMENT = "datasets"
 SLAB_KS = (3, 5, 7)
 NOISE_P = 0.1  # the paper's noisy-linear rate
 ANIMATED_K = 5
 CLASS_NAMES = {0: "negative", 1: "positive"}
 
 
-NAME = EXPERIMENT
+NAME = "datasets"
 VERSION = 2  # 2: picture sizes moved out of the hashed config (VIEWS)
 
 
@@ -131,9 +130,9 @@ def compute(config: dict, device: str = "cpu") -> dict[str, pd.DataFrame]:
         "rotation: max |Q Q^T - I|": float(np.abs(data.Q @ data.Q.T - np.eye(data.d)).max()),
         "rotation: max |unrotate(X) - Z|": float(np.abs(Z - plain.train.X).max()),
     }
-    metrics = [dict(experiment=EXPERIMENT, dataset="blocks", model="none", seed=seed,
+    metrics = [dict(study=NAME, dataset="blocks", model="none", seed=seed,
                     metric=name, value=value) for name, value in measured.items()]
-    metrics += [dict(experiment=EXPERIMENT, dataset=r["block"], model="none", seed=seed,
+    metrics += [dict(study=NAME, dataset=r["block"], model="none", seed=seed,
                      metric=f"P(ring {r['ring']} | {r['cls']})", value=r["measured"])
                 for r in rings.to_dict("records")]
     return {"metrics": pd.DataFrame(metrics), "rings": rings}

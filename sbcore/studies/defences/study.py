@@ -30,7 +30,7 @@ from sbcore.studies.runner import seeds_from
 # The compute functions import the torch-backed floors (models, training, reliance, attacks)
 # inside themselves, so that configs() and cost() load without torch.
 
-NAME = EXPERIMENT = "defences"
+NAME = "defences"
 VERSION = 1
 PARTS = ("ensembles", "advms", "table11")
 AGGREGATIONS = {"averaged logits": "averaged logits", "linear stacker": "linear stacker"}
@@ -138,7 +138,7 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
 
 
 def _rows(keys: dict, values: dict) -> list[dict]:
-    return [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+    return [dict(study=NAME, **keys, metric=m, value=float(v))
             for m, v in values.items()]
 
 

@@ -43,7 +43,7 @@ from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 from sbcore.training import TrainConfig, train_many
 
-NAME = EXPERIMENT = "extreme_sb"
+NAME = "extreme_sb"
 VERSION = 2  # 2: one entry per (part, dataset, model); state dicts of the main part stored
 PARTS = ("main", "wide", "control", "toy")
 
@@ -186,7 +186,7 @@ def _device_scorer(model, device: str):
 
 
 def _metric_rows(keys: dict, values: dict) -> list[dict]:
-    return [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+    return [dict(study=NAME, **keys, metric=m, value=float(v))
             for m, v in values.items()]
 
 
@@ -298,8 +298,8 @@ def coordinate_summary(result) -> pd.DataFrame:
              / infl[~infl["in_S"]].groupby(keys)["influence"].max())
     frames = [v.rename("value").reset_index().assign(metric=m)
               for m, v in zip(COORDINATE_METRICS, (s_acc, sc_min, ratio))]
-    out = pd.concat(frames, ignore_index=True).assign(experiment=EXPERIMENT)
-    return out[["experiment"] + keys + ["metric", "value"]]
+    out = pd.concat(frames, ignore_index=True).assign(study=NAME)
+    return out[["study"] + keys + ["metric", "value"]]
 
 
 

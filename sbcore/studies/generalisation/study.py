@@ -34,7 +34,7 @@ from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 from sbcore.training import TrainConfig, train_grid, train_many
 
-NAME = EXPERIMENT = "generalisation"
+NAME = "generalisation"
 VERSION = 1
 PARTS = ("grid", "control")
 SETTINGS = ("lr", "batch_size", "weight_decay", "momentum")  # a grid point's coordinates
@@ -91,7 +91,7 @@ def _measure(r, data, seed: int) -> dict:
 
 
 def _rows(keys: dict, values: dict) -> list[dict]:
-    return [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+    return [dict(study=NAME, **keys, metric=m, value=float(v))
             for m, v in values.items()]
 
 

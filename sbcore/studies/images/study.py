@@ -29,7 +29,7 @@ from sbcore.studies.runner import seeds_from
 # The compute functions import the torch-backed floors (models, training, reliance, attacks)
 # inside themselves, so that configs() and cost() load without torch.
 
-NAME = EXPERIMENT = "images"
+NAME = "images"
 VERSION = 1
 PARTS = ("main", "momentum", "alone")
 SCORE_BATCH = 500  # images per scoring batch: a ResNet50's activations stay small
@@ -168,7 +168,7 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
             fresh = build_image_model(cfg["model"], seed=seed).to(device)
             values.update(_probe({"trained": model, "untrained": fresh}, data, device, seed))
         model.cpu()
-        metrics += [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+        metrics += [dict(study=NAME, **keys, metric=m, value=float(v))
                     for m, v in values.items()]
         runs.append(dict(**keys, n_train=len(data.train), epochs=r.updates / per_epoch,
                          updates=r.updates, converged=r.converged, diverged=r.diverged,

@@ -38,7 +38,7 @@ def compute(cfg: dict, device: str = "cpu") -> dict[str, pd.DataFrame]:
     for name in cfg["datasets"]:
         t = oracle_metrics(data_of(cfg, name), "test", seed)
         rows.append(pd.DataFrame(dict(
-            experiment=NAME, dataset=name, model=t["oracle"], seed=seed,
+            study=NAME, dataset=name, model=t["oracle"], seed=seed,
             metric=t["variant"] + " " + t["metric"], value=t["value"],
             randomization=t["randomization"])))
     lms = data_of(cfg, "lms-5")

@@ -18,7 +18,7 @@ from sbcore.studies.runner import seeds_from
 # The compute functions import the torch-backed floors (models, training, reliance, attacks)
 # inside themselves, so that configs() and cost() load without torch.
 
-NAME = EXPERIMENT = "perturbations"
+NAME = "perturbations"
 VERSION = 1
 AVERAGING = "averaging classifier"
 
@@ -160,7 +160,7 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     curves = pd.DataFrame(curves).assign(dataset=cfg["dataset"])
     metrics = []
     for (model, seed), g in curves.groupby(["model", "seed"], sort=False):
-        keys = dict(experiment=EXPERIMENT, dataset=cfg["dataset"], d=cfg["d"], model=model,
+        keys = dict(study=NAME, dataset=cfg["dataset"], d=cfg["d"], model=model,
                     seed=seed)
         at = g.set_index(["attack", "norm"])
         pgd_row = g[g["attack"] == "PGD (per example)"].iloc[0]
@@ -251,7 +251,7 @@ def compute_images(cfg: dict, device: str = "cpu") -> dict:
     keys = dict(dataset=cfg["dataset"], model=cfg["model"], seed=seed)
     curves = pd.DataFrame(rows).assign(**keys)
     ref = curves[curves["attack"] == "SVD-UAP"].iloc[-1]  # the largest norm
-    metrics = [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v)) for m, v in (
+    metrics = [dict(study=NAME, **keys, metric=m, value=float(v)) for m, v in (
         ("standard accuracy", clean), ("image UAP accuracy", ref["accuracy"]),
         ("image UAP norm", ref["norm"]),
         ("UAP share on MNIST pixels", ref["share_norm_ratio"]),

@@ -15,7 +15,7 @@ from sbcore.studies.perturbations import findings, study
 
 def paper_table(models) -> pd.DataFrame:
     """The notebook-06 outputs and Fig. 4's shares (for an FCN: the paper gives no width for
-    this experiment), set beside each FCN of ``models``; Fig. 4's share is that of both UAPs."""
+    this study), set beside each FCN of ``models``; Fig. 4's share is that of both UAPs."""
     nb = paper_numbers("Notebook 06")
     fig = paper_numbers("Fig. 4")
     fig = fig[fig["dataset"].isin(findings.SYNTHETIC)]

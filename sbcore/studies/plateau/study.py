@@ -21,7 +21,7 @@ from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
 from sbcore.training import TrainConfig, train_many
 
-NAME = EXPERIMENT = "plateau"
+NAME = "plateau"
 VERSION = 1
 DATASET = "ms-5-7"
 
@@ -82,7 +82,7 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
                          memorised=bool(np.isnan(escaped) and r.stop_update is not None),
                          wall_time_s=round(r.wall_time_s, 2)))
         history.append(h[["update", "train_accuracy", "val_accuracy"]].assign(**keys))
-        metrics += [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+        metrics += [dict(study=NAME, **keys, metric=m, value=float(v))
                     for m, v in (("escape update", escaped),
                                  ("train accuracy", last["train_accuracy"]),
                                  ("validation accuracy", last["val_accuracy"]))]
@@ -100,5 +100,5 @@ def _reliance(keys: dict, r, data, device: str) -> list[dict]:
     if data.S:
         values.update(randomized_metrics(scorer, data, "test", seed=r.seed))
     r.model.cpu()
-    return [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+    return [dict(study=NAME, **keys, metric=m, value=float(v))
             for m, v in values.items()]

@@ -32,7 +32,7 @@ from sbcore.testbed.models import Ensemble
 from sbcore.testbed.protocol import Method, TestbedView, check_model_output
 from sbcore.testbed.testbeds import DOMINOES, PITFALLS, check_testbed, make_testbed
 
-NAME = EXPERIMENT = "testbed"
+NAME = "testbed"
 VERSION = 1
 
 
@@ -122,7 +122,7 @@ def compute(cfg: dict, device: str = "cpu", method: Method | None = None) -> dic
         wall = time.perf_counter() - t0
         check_model_output(method, model, testbed.data.test.X)
         model = model.cpu().eval()
-        keys = dict(experiment=NAME, dataset=cfg["testbed"], model=cfg["model"], seed=seed,
+        keys = dict(study=NAME, dataset=cfg["testbed"], model=cfg["model"], seed=seed,
                     method=method.name, uses=method.uses)
         for read, net in _reads(model):
             values = {**measure.reliance(net, testbed, seed),
@@ -137,7 +137,7 @@ def compute(cfg: dict, device: str = "cpu", method: Method | None = None) -> dic
             rows += [dict(keys, read=read, metric=k, value=float(v)) for k, v in values.items()]
         notes += [dict(keys, note=k, value=float(v)) for k, v in view.notes.items()]
     return {"metrics": pd.DataFrame(rows),
-            "notes": pd.DataFrame(notes, columns=["experiment", "dataset", "model", "seed",
+            "notes": pd.DataFrame(notes, columns=["study", "dataset", "model", "seed",
                                                   "method", "uses", "note", "value"])}
 
 

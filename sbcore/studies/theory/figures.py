@@ -1,7 +1,7 @@
 """Plots of the theory chapter (Theorem 1), in the house style of ``sbcore.book.viz``.
 
 Kept apart from ``viz.py`` (which other chapters share) because they read the theory
-experiment's tables: ``units`` (one row per run, unit and step), ``steps`` and ``metrics``.
+study's tables: ``units`` (one row per run, unit and step), ``steps`` and ``metrics``.
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ from sbcore.profiles import check_device, check_profile
 from sbcore.studies import section
 from sbcore.studies.theory import simulation
 
-EXPERIMENT = "theory"
 # The pushed assumptions. Each entry overrides the theorem's setting:
 #   batch: batch size (default d^2); steps_factor: multiple of the theorem's t_hat steps;
 #   train_set: fixed training set of train_set * d^2 points, reused over epochs (plain SGD);
@@ -46,7 +45,7 @@ VARIANTS = {
 }
 
 
-NAME = EXPERIMENT
+NAME = "theory"
 VERSION = 2  # 2: one entry per part (main, sweep_d, sweep_k, variants)
 PARTS = ("main", "sweep_d", "sweep_k", "variants")
 
@@ -74,7 +73,7 @@ def config(profile: str, seed: int = 0) -> dict:
     """The settings of every part merged into one dict (the chapter's view of them)."""
     check_profile(profile)
     cfg = section(profile, "theory")
-    cfg["experiment"] = EXPERIMENT
+    cfg["experiment"] = NAME  # a key the stored entries were made with: it keeps their keys
     cfg["seed"] += seed
     cfg["variant_settings"] = {name: VARIANTS[name] for name in cfg["variants"]["names"]}
     return cfg
@@ -95,7 +94,7 @@ def _runs_table(sim: simulation.Simulation, cfg: dict, part: str, variant: str) 
     table["last batch hinge loss"] = table["run"].map(last["hinge_loss"])
     long = table.melt(id_vars="run", var_name="metric", value_name="value")
     long = long.rename(columns={"run": "seed"})
-    long.insert(0, "experiment", EXPERIMENT)
+    long.insert(0, "study", NAME)
     long.insert(1, "dataset", "lsn")
     long.insert(2, "model", model_name(s["k"], s["train_second_layer"]))
     for key, value in (("part", part), ("variant", variant), ("d", s["d"]), ("k", s["k"]),

@@ -33,7 +33,7 @@ from sbcore.studies.runner import seeds_from
 from sbcore.studies.toolbox.settings import OPTIMIZERS
 from sbcore.training import TrainConfig, fit_many
 
-NAME = EXPERIMENT = "toolbox"
+NAME = "toolbox"
 VERSION = 1
 PARTS = ("table4", "table6", "table7", "table8", "table9", "fig5")
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU",
@@ -187,7 +187,7 @@ def _keys(cfg: dict, cell: dict, d: int, seed: int) -> dict:
 
 
 def _rows(keys: dict, values: dict) -> list[dict]:
-    return [dict(experiment=EXPERIMENT, **keys, metric=m, value=float(v))
+    return [dict(study=NAME, **keys, metric=m, value=float(v))
             for m, v in values.items()]
 
 
