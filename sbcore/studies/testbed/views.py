@@ -19,6 +19,7 @@ COLUMNS = [(findings.X, "S-rand. AUC"), (findings.Y, "Sᶜ-rand. AUC"),
            ("standard accuracy", "test accuracy"),
            ("retrained S-randomized AUC", "retrained readout S-rand. AUC")]
 SHOWN = ("lms-5", "noisy-lms-7", "mnist-fashion")  # the testbeds the prose reads
+DIAGNOSTIC = "diagnostic (not ranked)"
 USE_LABELS = {"none": "training set only", "unlabelled": "+ unlabelled pool",
               "labels": "+ a few labels"}
 
@@ -75,9 +76,10 @@ def leaderboard(summary: pd.DataFrame, testbed: str, norm: float | None):
                         f"run it, or its data are not on this machine.*")
     columns = list(COLUMNS)
     robust = f"UAP accuracy at {norm:g}" if norm is not None else None
-    if robust in t.columns:
+    if robust in t.columns and t[robust].notna().any():
         columns.append((robust, f"accuracy under UAP (l2 {norm:g})"))
-    t["uses"] = pd.Categorical(t["uses"].map(USE_LABELS), list(USE_LABELS.values()))
+    t["uses"] = t["uses"].map(USE_LABELS).where(t["method"] != findings.CEILING, DIAGNOSTIC)
+    t["uses"] = pd.Categorical(t["uses"], [*USE_LABELS.values(), DIAGNOSTIC])
     t["order"] = t["method"].map(method_order)
     t = t.sort_values(["uses", "order"], kind="stable").set_index(["uses", "method"])
     cells = pd.DataFrame({header: [_mean_std(a, b) for a, b in zip(t[m], t[f"{m} std"])]
