@@ -178,6 +178,14 @@ display(views.leaderboard(summary, "mnist-cifar", None))
 # for some points.
 
 # %% [markdown]
+# **At the paper's scale** (d = 50, 50,000 training points, 30,000 updates per network, 5 seeds),
+# the entries stored so far; the ledger (`python -m sbcore.run_experiments --list --profile
+# paper testbed`) lists the rest, and `--missing` makes them.
+
+# %% tags=["remove-input"]
+display(*views.stored_view(runner.lookup("testbed", "paper")))
+
+# %% [markdown]
 # ## Sweeps: the setting that matters
 #
 # One setting per method, on LMS-5, around the default (the method's own paper or code).

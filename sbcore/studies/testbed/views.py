@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from sbcore.book.chapter import summary_view
+from sbcore.book.chapter import stored_label, summary_view
 from sbcore.data.labels import dataset_label
 from sbcore.studies import view
 from sbcore.studies.runner import collect
@@ -25,8 +25,22 @@ USE_LABELS = {"none": "training set only", "unlabelled": "+ unlabelled pool",
 
 
 def main_metrics(results) -> pd.DataFrame:
-    """The tidy metrics of the main grid (entries "<testbed>/<method>")."""
+    """The tidy metrics of the main grid (entries "<testbed>/<method>"; None: not stored)."""
     return collect({k: v for k, v in results.items() if not k.startswith("sweep/")})
+
+
+def stored_view(stored):
+    """The stored paper-scale run's leaderboards, one per testbed that has entries, with where
+    and when they were made; a note while none is stored."""
+    done = {k: v for k, v in stored.items() if v is not None and not k.startswith("sweep/")}
+    if not done:
+        return [Markdown("*No paper-scale entry of the testbed is stored yet.*")]
+    summary = findings.summary(main_metrics(done))
+    out = [Markdown(f"Stored paper-scale run ({stored_label(done)}), {len(done)} of "
+                    f"{len([k for k in stored if not k.startswith('sweep/')])} entries:")]
+    for testbed in dict.fromkeys(summary["dataset"]):
+        out += [Markdown(f"**{dataset_label(testbed)}**"), leaderboard(summary, testbed, 1.0)]
+    return out
 
 
 def sweep_metrics(results) -> pd.DataFrame:
