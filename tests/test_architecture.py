@@ -145,10 +145,12 @@ def test_run_missing_runs_largest_first_and_keeps_to_the_budget(tmp_path):
     # nothing is left, so a second call runs nothing
     assert runner.run_missing("smoke", "cpu", ["measuring"], root=tmp_path,
                               report=log.append) == []
-    # a budget already spent starts nothing
+    # a budget spent before the first entry still starts it (each call makes progress), and
+    # the entry pauses at once with its checkpoint: nothing is stored, and the call says so
     assert runner.run_missing("smoke", "cpu", ["extreme_sb"], budget_s=1e-9, root=tmp_path,
                               report=log.append) == []
-    assert any("skip" in line for line in log)
+    assert any("paused at update" in line for line in log)
+    assert sum(line.startswith("== extreme_sb") for line in log) == 1
 
 
 def test_missing_entries_come_largest_or_cheapest_first(tmp_path):

@@ -377,15 +377,16 @@ def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | No
     todo = missing_in_order(profile, studies, seed, root, order)
     start, rate, done = time.perf_counter(), None, []
     deadline = None if budget_s is None else start + budget_s
-    for e in todo:
+    started = False  # the first entry of a call always starts: each call makes progress, even
+    for e in todo:  # when the budget is spent before it (a budget shorter than the set-up)
         left = None if budget_s is None else budget_s - (time.perf_counter() - start)
         need = None if rate is None else rate * e.cost
-        if left is not None and (left <= 0 or (need is not None and not e.begun
-                                               and left < need <= budget_s)):
+        if started and left is not None and (left <= 0 or (need is not None and not e.begun
+                                                           and left < need <= budget_s)):
             report(f"   skip {e.study} {e.name}: about {need or 0:.0f} s, "
                    f"{max(left, 0):.0f} s of the budget left")
             continue
-        t0 = time.perf_counter()
+        t0, started = time.perf_counter(), True
         report(f"== {e.study} {e.name} ({e.status}{', resumed' if e.begun else ''}) at "
                f"{profile} on {device}")
         try:  # a stale entry's new key is missing; a damaged one is recomputed by the store
