@@ -14,4 +14,11 @@ from sbcore.attacks.budget import (  # noqa: F401
     share_norm_ratio,
 )
 from sbcore.attacks.pgd import NORMS, pgd  # noqa: F401
-from sbcore.attacks.uap import apply_uap, as_uap, best_sign, svd_uap, uap_accuracy  # noqa: F401
+from sbcore.attacks.uap import (  # noqa: F401
+    apply_uap,
+    as_uap,
+    best_sign,
+    data_bounds,
+    svd_uap,
+    uap_accuracy,
+)

@@ -46,6 +46,14 @@ from sbcore.reliance.metrics import Scorer, accuracy
 GRAM_MAX = 4096  # largest side of a Gram matrix formed explicitly (4096^2 float64 = 128 MiB)
 
 
+def data_bounds(data) -> tuple[float, float]:
+    """The global min and max of a dataset's inputs (train and test): perturbed inputs are
+    clipped to them, and attack budgets are set in units of their range, as notebook 06 does."""
+    lo = min(float(data.train.X.min()), float(data.test.X.min()))
+    hi = max(float(data.train.X.max()), float(data.test.X.max()))
+    return lo, hi
+
+
 def _top_right_vector(D: np.ndarray) -> np.ndarray:
     """Unit top right-singular vector of D (n, f), float64, without a full SVD."""
     n, f = D.shape

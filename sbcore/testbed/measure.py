@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sbcore.attacks import best_sign, pgd, svd_uap, uap_accuracy
+from sbcore.attacks import best_sign, data_bounds, pgd, svd_uap, uap_accuracy
 from sbcore.reliance import as_scorer, randomized_metrics
 from sbcore.reliance.metrics import accuracy, randomized_inputs, roc_auc
 from sbcore.reliance.probe import fit_logistic
@@ -31,18 +31,11 @@ def reliance(model, testbed: Testbed, seed: int) -> dict:
     return randomized_metrics(as_scorer(model), testbed.data, "test", seed)
 
 
-def data_bounds(testbed: Testbed) -> tuple[float, float]:
-    """The data's global min and max (train and test): perturbed inputs are clipped to them
-    and the PGD budget is set in units of their range, as in the perturbations chapter."""
-    X, T = testbed.data.train.X, testbed.data.test.X
-    return min(float(X.min()), float(T.min())), max(float(X.max()), float(T.max()))
-
-
 def robustness(model, testbed: Testbed, norms, pgd_eps: float, pgd_iters: int,
                n_attack: int) -> dict:
     """{norm: accuracy under the label-signed SVD-UAP of that l2 norm} on the first
     ``n_attack`` test points; ``pgd_eps`` in units of the data's range."""
-    lo, hi = data_bounds(testbed)
+    lo, hi = data_bounds(testbed.data)
     X, y = testbed.data.test.X[:n_attack], testbed.data.test.y[:n_attack]
     deltas = pgd(model, X, y, pgd_eps * (hi - lo), iters=pgd_iters, bounds=(lo, hi))
     unit = svd_uap(deltas, 1.0)

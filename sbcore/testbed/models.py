@@ -93,6 +93,15 @@ def _replace(root: nn.Module, old: nn.Module, new: nn.Module) -> None:
         _replace(child, old, new)
 
 
+def margin_gradient(model: nn.Module, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
+    """The gradient of the model's margin (logit 1 - logit 0) in x, one flattened row per
+    input; ``create_graph`` keeps it differentiable (a penalty on it)."""
+    x = x.detach().requires_grad_(True)
+    z = model(x)
+    g, = torch.autograd.grad((z[:, 1] - z[:, 0]).sum(), x, create_graph=create_graph)
+    return g.flatten(1)
+
+
 def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """What the model's readout receives: its own ``features`` where it has them, else the
     input of its last nn.Linear."""

@@ -34,6 +34,7 @@ from sbcore.reliance.metrics import randomize_blocks
 from sbcore.testbed.models import Ensemble
 from sbcore.testbed.testbeds import Testbed
 from sbcore.training import TrainConfig, fit
+from sbcore.training.checks import check_output
 
 # What a method may read besides the training set, from least to most
 USES = {"none": "the training set only",
@@ -164,18 +165,10 @@ class _Splits:
 
 
 def check_model_output(method: Method, model, example: np.ndarray) -> None:
-    """A method's model must map a batch of inputs to (n, 2) finite logits."""
+    """A method's model must be a module mapping a batch of inputs to (n, 2) logits (the
+    trainer's own check, ``training.checks.check_output``, on a few test rows)."""
     if not isinstance(model, nn.Module):
         raise ParameterTypeError(f"method {method.name!r}: train must return an nn.Module "
                                  f"giving (n, 2) logits, got {type(model).__name__}")
-    with torch.no_grad():
-        was = model.training
-        model.eval()
-        try:
-            z = model(torch.as_tensor(example[:4], dtype=torch.float32))
-        finally:
-            model.train(was)
-    if not isinstance(z, torch.Tensor) or tuple(z.shape) != (len(example[:4]), 2):
-        shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-        raise ValueError(f"method {method.name!r}: its model must return (n, 2) logits (two "
-                         f"classes); on {len(example[:4])} inputs it returned {shape}")
+    check_output(f"method {method.name!r}'s model", model,
+                 torch.as_tensor(example[:4], dtype=torch.float32))

@@ -64,14 +64,6 @@ def _canonical_unit(data, direction: np.ndarray) -> np.ndarray:
     return data.rotate(u[None])[0].astype(np.float32)
 
 
-def data_bounds(data) -> tuple[float, float]:
-    """The global min and max of the data (train and test): perturbed inputs are clipped to
-    them, and attack budgets are set in units of their range, as notebook 06 does."""
-    lo = min(float(data.train.X.min()), float(data.test.X.min()))
-    hi = max(float(data.train.X.max()), float(data.test.X.max()))
-    return lo, hi
-
-
 def attack_curves(model, data, cfg: dict, seed: int, label: str,
                   bounds: tuple[float, float]) -> tuple[list, dict]:
     """Accuracy and budget share on S of one model under every attack and shift, at each norm;
@@ -129,7 +121,7 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     tidy ``metrics`` (clean accuracy, PGD accuracy and share, UAP accuracy and share at the
     notebook's norm), ``curves`` (accuracy and shares against the norm, every attack) and
     ``directions`` (each seed's SVD-UAP direction in canonical coordinates)."""
-    from sbcore.attacks import AveragingClassifier
+    from sbcore.attacks import AveragingClassifier, data_bounds
     from sbcore.models import ModelSpec
     from sbcore.training import TrainConfig, fit
 

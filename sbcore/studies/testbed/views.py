@@ -24,20 +24,25 @@ USE_LABELS = {"none": "training set only", "unlabelled": "+ unlabelled pool",
               "labels": "+ a few labels"}
 
 
+def main_grid(results) -> dict:
+    """The entries of the main grid ("<testbed>/<method>"), not the sweeps'."""
+    return {k: v for k, v in results.items() if not k.startswith("sweep/")}
+
+
 def main_metrics(results) -> pd.DataFrame:
-    """The tidy metrics of the main grid (entries "<testbed>/<method>"; None: not stored)."""
-    return collect({k: v for k, v in results.items() if not k.startswith("sweep/")})
+    """The tidy metrics of the main grid (None: not stored)."""
+    return collect(main_grid(results))
 
 
 def stored_view(stored):
     """The stored paper-scale run's leaderboards, one per testbed that has entries, with where
     and when they were made; a note while none is stored."""
-    done = {k: v for k, v in stored.items() if v is not None and not k.startswith("sweep/")}
+    done = {k: v for k, v in main_grid(stored).items() if v is not None}
     if not done:
         return [Markdown("*No paper-scale entry of the testbed is stored yet.*")]
     summary = findings.summary(main_metrics(done))
     out = [Markdown(f"Stored paper-scale run ({stored_label(done)}), {len(done)} of "
-                    f"{len([k for k in stored if not k.startswith('sweep/')])} entries:")]
+                    f"{len(main_grid(stored))} entries:")]
     for testbed in dict.fromkeys(summary["dataset"]):
         out += [Markdown(f"**{dataset_label(testbed)}**"), leaderboard(summary, testbed, 1.0)]
     return out
@@ -160,7 +165,7 @@ def numbers(results, stored, profile: str) -> dict:
 
 def notes_table(results) -> pd.DataFrame:
     """What the methods reported besides their models, every entry of the main grid."""
-    return collect({k: v for k, v in results.items() if not k.startswith("sweep/")}, "notes")
+    return collect(main_grid(results), "notes")
 
 
 def _absent(key: str) -> dict:

@@ -6,6 +6,7 @@ a model that reads S while still fitting the labels leaves Sᶜ. The last model 
 import torch
 from torch import nn
 
+from sbcore.reliance import as_scorer
 from sbcore.testbed.models import Ensemble
 from sbcore.testbed.protocol import Method
 
@@ -31,13 +32,6 @@ class Objective:
         return nn.functional.cross_entropy(model(x), y) + self.alpha * term
 
 
-@torch.no_grad()
-def _probabilities(model, pool: torch.Tensor) -> torch.Tensor:
-    model.eval()
-    return torch.cat([torch.softmax(model(pool[i:i + 2048]), 1)[:, 1]
-                      for i in range(0, len(pool), 2048)])
-
-
 def train(view, config, seed, device):
     pool = torch.as_tensor(view.pool, dtype=torch.float32, device=device)
     models, earlier = [], []
@@ -47,7 +41,9 @@ def train(view, config, seed, device):
         model = view.fit(view.new_model(seed * 100 + k), seed, objective=objective,
                          device=device).model
         models.append(model)
-        earlier.append(_probabilities(model.to(device), pool))
+        # p(class 1) = sigmoid(logit 1 - logit 0), the margin the book's scorer gives
+        margin = as_scorer(model.to(device), device)(view.pool)
+        earlier.append(torch.sigmoid(torch.as_tensor(margin, device=device)))
         model.cpu()
     return Ensemble(models, readout="last")
 

@@ -10,19 +10,8 @@ import itertools
 import torch
 from torch import nn
 
-from sbcore.testbed.models import Ensemble
+from sbcore.testbed.models import Ensemble, margin_gradient
 from sbcore.testbed.protocol import Method
-
-
-def input_gradients(members, x: torch.Tensor) -> list[torch.Tensor]:
-    """Each member's gradient of (logit 1 - logit 0) in x, flattened, kept differentiable."""
-    x = x.detach().requires_grad_(True)
-    out = []
-    for m in members:
-        z = m(x)
-        g, = torch.autograd.grad((z[:, 1] - z[:, 0]).sum(), x, create_graph=True)
-        out.append(g.flatten(1))
-    return out
 
 
 def similarity(grads: list[torch.Tensor]) -> torch.Tensor:
@@ -42,8 +31,8 @@ class Objective:
         ce = torch.stack([nn.functional.cross_entropy(m(x), y) for m in ensemble.members])
         # the penalty on the batch's first rows only: the double backward pass costs several
         # forward passes, and the batch is already a random draw
-        return ce.sum() + self.lam * similarity(input_gradients(ensemble.members,
-                                                                x[:self.rows]))
+        grads = [margin_gradient(m, x[:self.rows], create_graph=True) for m in ensemble.members]
+        return ce.sum() + self.lam * similarity(grads)
 
 
 def train(view, config, seed, device):

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sbcore.testbed.models import Ensemble, Projected
+from sbcore.testbed.models import Ensemble, Projected, margin_gradient
 from sbcore.testbed.protocol import Method
 
 
@@ -26,10 +26,8 @@ def dependence_subspace(model: nn.Module, X: np.ndarray, rank: int) -> torch.Ten
     first = next(m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d, nn.Conv1d)))
     if isinstance(first, nn.Linear) and first.in_features == int(np.prod(X.shape[1:])):
         return top_subspace(first.weight, rank)
-    x = torch.as_tensor(X[:512], dtype=torch.float32).requires_grad_(True)
-    z = model(x)
-    g, = torch.autograd.grad((z[:, 1] - z[:, 0]).sum(), x)
-    return top_subspace(g.flatten(1), rank)
+    return top_subspace(margin_gradient(model, torch.as_tensor(X[:512], dtype=torch.float32)),
+                        rank)
 
 
 def train(view, config, seed, device):
