@@ -158,14 +158,15 @@ class StudyResults(dict):
 
 def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: bool = False,
         only=None, progress: bool = True, root: Path | None = None,
-        deadline: float | None = None) -> StudyResults:
+        deadline: float | None = None, provenance: dict | None = None) -> StudyResults:
     """Every entry of a study (or those named in ``only``) from the store, computing and
     storing what is missing. Checks every argument and the store before any work.
 
     Training inside a computed entry checkpoints into the store's ``.partial`` folder of that
     entry (``sbcore.training.resume``), so a run that was killed or paused resumes there; at
     ``deadline`` (a ``time.perf_counter`` time) it pauses, raising ``resume.Paused``.
-    ``recompute`` starts afresh. Every warning about the results (``store.ResultsWarning``)
+    ``recompute`` starts afresh. ``provenance`` adds fields to each computed entry's provenance
+    (a cluster's worker says which worker made it). Every warning about the results (``store.ResultsWarning``)
     goes to ``problems``; other warnings are shown as usual. A store that cannot take the
     entry raises store.StoreUnwritable, saying whether checkpoints keep its training."""
     mod = study(name)
@@ -194,7 +195,8 @@ def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: 
         t0 = time.perf_counter()
         with _results_warnings() as caught:
             earlier = resume.parts(partial)
-            meta = dict(study=mod.NAME, entry=entry, version=mod.VERSION, seed=seed)
+            meta = dict(provenance or {}, study=mod.NAME, entry=entry, version=mod.VERSION,
+                        seed=seed)
             if earlier:  # the provenance says the run came in parts, and from where
                 meta["parts"] = earlier
             try:
