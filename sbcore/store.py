@@ -205,6 +205,12 @@ def load(study: str, config: dict, profile: str, root: Path | None = None,
     path = entry_dir(study, config, profile, root)
     if not os.path.lexists(path):
         return None
+    return _read_entry(path, config, with_tensors)
+
+
+def _read_entry(path: Path, config: dict, with_tensors: bool = True) -> Result:
+    """The entry in the folder ``path``, every checksum checked against its provenance;
+    CorruptResult (or StaleResult) naming the folder otherwise."""
     try:
         prov = _read_provenance(path)
         tables = {}
@@ -387,6 +393,51 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+ENTRY_FILES = ("provenance.json", "tensors.pt")  # beside one <table>.csv per table
+
+
+def save_files(study: str, config: dict, profile: str, files: dict[str, bytes],
+               root: Path | None = None) -> Result:
+    """Store an entry made on another machine (a cluster's worker) from its files, as that
+    machine's store wrote them: provenance, tables and tensors are kept byte for byte, so the
+    provenance says which machine, device and code made it. The files are checked as a load
+    checks them (every checksum, the config's key, this sbcore's version) in a temporary
+    folder, then swapped into place as ``save`` does: a damaged or partial transfer is refused
+    (CorruptResult) and never replaces a stored entry."""
+    bad = [n for n in files if n not in ENTRY_FILES and not (
+        n.endswith(".csv") and "/" not in n and not n.startswith("."))]
+    if bad or "provenance.json" not in files:
+        raise CorruptResult(f"an entry's files are provenance.json, tensors.pt and one .csv per "
+                            f"table; got {sorted(files)}")
+    path = entry_dir(study, config, profile, root)
+    check_writable(study, profile, root)
+    tmp = None
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        result = _read_entry(tmp, config)
+        _swap_into_place(tmp, path)
+    except CorruptResult as err:
+        _remove(tmp)
+        raise CorruptResult(f"refused the entry made elsewhere for {path}: "
+                            f"{str(err).replace(str(tmp), 'its files')}") from None
+    except OSError as err:
+        _remove(tmp)
+        raise StoreUnwritable(f"could not write the entry {path} ({err}); nothing stored was "
+                              f"changed") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return Result(tables=result.tables, provenance=result.provenance, path=path, cached=False,
+                  tensors=result.tensors)
+
+
+def entry_files(result: Result) -> dict[str, bytes]:
+    """A stored entry's files by name (what ``save_files`` takes on another machine)."""
+    return {p.name: p.read_bytes() for p in sorted(Path(result.path).iterdir()) if p.is_file()}
 
 
 def cached_run(study: str, config: dict, run: Callable[[dict], dict], profile: str,
