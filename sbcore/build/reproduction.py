@@ -133,6 +133,48 @@ def entries_of(results: dict | None, prefix: str) -> dict:
     return {k: v for k, v in results.items() if k.startswith(prefix) and v is not None}
 
 
+def matches(column: pd.Series, value: str) -> pd.Series:
+    """The rows whose ``column`` holds a filter's ``value``: equal as text, or as numbers
+    when the value reads as one (a column with gaps holds 5.0 where the filter says 5)."""
+    same = column.astype(str) == value
+    try:
+        number = float(value)
+    except ValueError:
+        return same
+    return same | (pd.to_numeric(column, errors="coerce") == number)
+
+
+def pick(metrics: pd.DataFrame, metric: str, conditions: dict[str, str],
+         pool: bool = True) -> tuple[pd.DataFrame, str]:
+    """The rows of a tidy metrics table with ``metric`` that meet every ``column=value`` of
+    ``conditions``, and a note. With ``pool``, a ``RELAXABLE`` condition (the model) that
+    picks nothing is dropped, and the note says so."""
+    rows, note = metrics[metrics["metric"] == metric], ""
+    for column, value in conditions.items():
+        picked = rows[matches(rows[column], value)] if column in rows else rows.iloc[:0]
+        if pool and not len(picked) and column == RELAXABLE:
+            note = f"no {value} at this profile: all its models pooled"
+            continue
+        rows = picked
+    return rows, note
+
+
+def summary(values: np.ndarray) -> dict:
+    """mean, std (nan for one value), n and the values themselves (None when there are none)."""
+    values = np.asarray(values, dtype=float)
+    if not len(values):
+        return dict(mean=np.nan, std=np.nan, n=0, values=None)
+    return dict(mean=float(values.mean()), n=len(values), values=values,
+                std=float(values.std(ddof=1)) if len(values) > 1 else np.nan)
+
+
+def provenance_of(found: dict) -> dict:
+    """The devices and dates (UTC days) of the results that a number comes from."""
+    provs = [r.provenance for r in found.values()]
+    return dict(devices=sorted({p.get("device_name", "an unrecorded device") for p in provs}),
+                dates=sorted({str(p.get("date", "an unrecorded date"))[:10] for p in provs}))
+
+
 def ours(item: pd.Series, results: dict | None) -> dict | None:
     """Our per-seed values of the item's metric, from the item's entries of one study's
     results ({entry: store.Result}): mean, std (nan for one value), n, a note when the
@@ -141,25 +183,12 @@ def ours(item: pd.Series, results: dict | None) -> dict | None:
     found = entries_of(results, item["entries"])
     if not found:
         return None
-    provs = [r.provenance for r in found.values()]
-    out = dict(devices=sorted({p.get("device_name", "an unrecorded device") for p in provs}),
-               dates=sorted({str(p.get("date", "an unrecorded date"))[:10] for p in provs}),
-               mean=np.nan, std=np.nan, n=0, note="", values=None)
+    out = dict(provenance_of(found), note="", **summary([]))
     if not item["metric"] or not item["source"]:
         return out
     metrics = pd.concat([r.metrics for r in found.values()], ignore_index=True)
-    rows = metrics[metrics["metric"] == item["metric"]]
-    conditions = parse_filter(item["filter"])
-    for column, value in conditions.items():
-        picked = rows[rows[column].astype(str) == value]
-        if not len(picked) and column == RELAXABLE:
-            out["note"] = f"no {value} at this profile: all its models pooled"
-            continue
-        rows = picked
-    values = rows["value"].to_numpy(dtype=float)
-    if len(values):
-        out.update(mean=float(values.mean()), n=len(values), values=values,
-                   std=float(values.std(ddof=1)) if len(values) > 1 else np.nan)
+    rows, out["note"] = pick(metrics, item["metric"], parse_filter(item["filter"]))
+    out.update(summary(rows["value"]))
     return out
 
 
@@ -252,5 +281,6 @@ def counts(table: pd.DataFrame) -> dict[str, int]:
 
 __all__ = ["COLUMNS", "DEPARTS", "ITEM_COUNT", "NOT_YET", "NO_NUMBER", "PAPER_ITEMS",
            "REPRODUCED", "SHOWN", "SPREAD_FACTOR", "TOLERANCE", "WITHIN_SPREAD", "as_printed",
-           "chapter_link", "counts", "gather", "items", "overview_table", "ours", "paper_row",
-           "parse_filter", "verdict"]
+           "chapter_link", "counts", "entries_of", "gather", "items", "matches", "ours",
+           "overview_table", "paper_row", "parse_filter", "pick", "provenance_of", "summary",
+           "verdict"]
