@@ -91,7 +91,9 @@ def test_a_missing_class_and_bad_names_are_refused():
     with pytest.raises(ValueError, match="name 'mnist-svhn' is unknown"):
         dm.make_dominoes("mnist-svhn")
     with pytest.raises(ValueError, match="variant 'D' is unknown; allowed: A, B, C"):
-        dm.make_dominoes("mnist-fashion", "D")
+        dm.make_dominoes("mnist-cifar", "D")
+    with pytest.raises(ValueError, match="variant 'E' is unknown; allowed: A, B, C, D"):
+        dm.make_dominoes("mnist-fashion", "E")
     with pytest.raises(ValueError, match="n_train must be an even number"):
         dm.make_dominoes("mnist-fashion", n_train=101)
 
@@ -101,6 +103,7 @@ def test_class_names_follow_table_3():
     assert dm.class_names("mnist-cifar", "B") == ("1 + automobile", "4 + truck")
     assert dm.class_names("mnist-cifar", "C") == ("0 + airplane", "1 + ship")
     assert dm.class_names("mnist-fashion", "A") == ("0 + pullover", "1 + coat")
+    assert dm.class_names("mnist-fashion", "D") == ("0 + coat", "1 + dress")  # D-BAT's pair
 
 
 def test_input_blocks_name_the_two_halves():

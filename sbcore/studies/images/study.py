@@ -9,7 +9,10 @@ Entries, each the seeds of one model trained one after another with ``fit``:
   block?), beside the same probe on the untrained network;
 * ``momentum/<domino>-A/<model>``: the official code's momentum (0) instead of the paper's;
 * ``alone/<domino>-A/<model>``: trained on the complex half alone (MNIST blanked): how hard
-  the pair is by itself.
+  the pair is by itself;
+* ``sweep/base`` and ``sweep/<factor>/<level>``: the MNIST / Fashion-MNIST domino around the
+  quick profile's SmallCNN run, one factor changed at a time (``sweep_setting``): what sets
+  the MNIST-randomised AUC, and how the scores order by the digit and by the garment.
 
 S is the MNIST block, S^c the complex one: the metric names are those of the synthetic
 chapters ("S-randomized AUC" is the MNIST-randomised AUC).
@@ -22,6 +25,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sbcore.checks import check_choice
 from sbcore.profiles import check_device
 from sbcore.studies import section
 from sbcore.studies.runner import seeds_from
@@ -31,7 +35,7 @@ from sbcore.studies.runner import seeds_from
 
 NAME = "images"
 VERSION = 1
-PARTS = ("main", "momentum", "alone")
+PARTS = ("main", "momentum", "alone", "sweep")
 SCORE_BATCH = 500  # images per scoring batch: a ResNet50's activations stay small
 
 
@@ -56,6 +60,30 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
                     domino=domino, variant="A", model=model, probe=False,
                     n_val=side.get("n_val", 0),
                     train=dict(s["train"], **changes, max_epochs=side["max_epochs"]))
+    if s["sweep"]:
+        out.update(sweep_configs(s["sweep"], s["train"], s["data_seed"] + seed, seed))
+    return out
+
+
+def sweep_configs(sweep: dict, recipe: dict, data_seed: int, seed: int) -> dict[str, dict]:
+    """{"sweep/base": ..., "sweep/<factor>/<level>": ...}: the base setting and each level's
+    changes to it (settings' ``sweep``), on the MNIST / Fashion-MNIST domino."""
+    out = {}
+    for name, changes in [["base", {}]] + sweep["levels"]:
+        unknown = set(changes) - set(sweep["around"])
+        if unknown:
+            raise ValueError(f"sweep level {name!r} changes {sorted(unknown)}, which are not "
+                             f"settings of the base; allowed: {', '.join(sweep['around'])}")
+        setting = dict(sweep["around"], **changes)
+        check_choice("inputs", setting["inputs"], INPUTS)
+        factor, _, level = name.partition("/")
+        out[f"sweep/{name}"] = dict(
+            part="sweep", factor=factor, level=level or "base", domino="mnist-fashion",
+            variant=setting["variant"], channels=list(setting["channels"]),
+            inputs=setting["inputs"], data_seed=data_seed, seeds=seeds_from(sweep["seeds"], seed),
+            n_train=setting["n_train"], n_test=sweep["n_test"],
+            train=dict(recipe, stop=setting["stop"], eps=setting["eps"],
+                       max_epochs=setting["max_epochs"]))
     return out
 
 
@@ -74,7 +102,12 @@ WEIGHT = {"SmallCNN": 1, "MediumCNN": 1.3, "MobileNetV2": 20, "GoogLeNet": 60, "
 
 
 def cost(cfg: dict) -> float:
-    """Relative work: seeds x images x the model's weight (forward+backward cost)."""
+    """Relative work: seeds x images x the model's weight (forward+backward cost; a sweep
+    entry's network by its channels, as SmallCNN's (16, 32, 64) squared: about what a stage's
+    convolution costs)."""
+    if cfg["part"] == "sweep":
+        weight = sum(c * c for c in cfg["channels"]) / (16 ** 2 + 32 ** 2 + 64 ** 2)
+        return len(cfg["seeds"]) * cfg["n_train"] * max(weight, 0.5)
     return len(cfg["seeds"]) * (cfg["n_train"] or 10_000) * WEIGHT.get(cfg["model"], 1)
 
 
@@ -148,6 +181,8 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     from sbcore.training import fit
 
     check_device(device)
+    if cfg["part"] == "sweep":
+        return sweep_setting(cfg, device)
     data = dataset(cfg)
     config = train_config(cfg["train"], len(data.train))
     per_epoch = config.eval_every
@@ -181,3 +216,113 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs),
             "logits": pd.concat(logits, ignore_index=True)}
 
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep: what sets the MNIST-randomised AUC of the domino
+# --------------------------------------------------------------------------------------------
+
+INPUTS = ("pixels", "standardised", "bytes")
+
+
+def rescaled(data, inputs: str):
+    """The dominoes with every split's pixels as ``inputs`` says: "pixels" as built ([0, 1]),
+    "bytes" times 255, "standardised" less the training images' mean and over their std."""
+    from sbcore.data.dominoes import Dominoes
+    from sbcore.data.synthetic import Split
+
+    check_choice("inputs", inputs, INPUTS)
+    if inputs == "pixels":
+        return data
+    if inputs == "bytes":
+        shift, scale = 0.0, 255.0
+    else:
+        shift, scale = float(data.train.X.mean()), 1.0 / float(data.train.X.std())
+
+    def change(split):
+        return Split(((split.X - shift) * scale).astype(np.float32), split.y)
+
+    return Dominoes(data.name, data.variant, change(data.train), change(data.val),
+                    change(data.test), {k: change(v) for k, v in data.randomized.items()},
+                    data.seed, dict(data.info, inputs=inputs), data.block_classes)
+
+
+def sweep_model(channels, seed: int):
+    """A SmallCNN of these stages, initialised as ``build_image_model`` does (the same seed
+    gives SmallCNN's and MediumCNN's weights for their channels)."""
+    import torch
+
+    from sbcore.models import SmallCNN
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return SmallCNN(tuple(channels))
+
+
+def digit_and_garment(score: np.ndarray, y: np.ndarray, digit: np.ndarray) -> dict:
+    """How the scores of a digit-randomised test set order, where the garment gives the label
+    ``y`` and the digit's class (``digit``, 0/1) is independent of it:
+
+    * "AUC, digit fixed": the AUC of the label among dominoes of one digit, averaged over the
+      two digits: how the garment orders the scores once the digit is fixed;
+    * "digit AUC": the AUC of the digit's class: how the digit orders them;
+    * "garment / digit shift": the mean score shift from garment 0 to garment 1 with the digit
+      fixed, over the shift from digit 0 to digit 1 with the garment fixed.
+
+    Half the pairs of a positive and a negative share a digit and are ordered as "AUC, digit
+    fixed" says; in the other half the digit decides (one way as often as the other), so the
+    pooled AUC is about (AUC, digit fixed) / 2 + 1/4."""
+    from sbcore.reliance import roc_auc
+
+    score, y, digit = np.asarray(score, np.float64), np.asarray(y), np.asarray(digit)
+    if not (score.shape == y.shape == digit.shape) or score.ndim != 1:
+        raise ValueError(f"score, y and digit must be 1-D of one length, got shapes "
+                         f"{score.shape}, {y.shape}, {digit.shape}")
+    cells = [(d, c) for d in (0, 1) for c in (0, 1)]
+    empty = [cell for cell in cells if not ((digit == cell[0]) & (y == cell[1])).any()]
+    if empty:
+        raise ValueError(f"every (digit, label) pair needs dominoes; none for {empty}")
+
+    def mean(d, c):
+        return score[(digit == d) & (y == c)].mean()
+
+    garment = np.mean([mean(d, 1) - mean(d, 0) for d in (0, 1)])
+    digit_shift = np.mean([mean(1, c) - mean(0, c) for c in (0, 1)])
+    return {"AUC, digit fixed": float(np.mean([roc_auc(score[digit == d], y[digit == d])
+                                               for d in (0, 1)])),
+            "digit AUC": roc_auc(score, digit),
+            "garment / digit shift": float(garment / digit_shift)}
+
+
+def sweep_setting(cfg: dict, device: str = "cpu") -> dict:
+    """Train one sweep setting (``sweep_configs``), seed by seed, and measure each run: test
+    accuracy, the MNIST-randomised accuracy and AUC, how the digit and the garment order its
+    scores (``digit_and_garment``, metrics "S-randomized <name>"), the complex-randomised AUC,
+    epochs and final training loss. Returns tidy ``metrics`` and ``runs``."""
+    from sbcore.data.dominoes import make_dominoes
+    from sbcore.training import fit
+
+    check_device(device)
+    data = rescaled(make_dominoes(cfg["domino"], cfg["variant"], seed=cfg["data_seed"],
+                                  n_train=cfg["n_train"], n_test=cfg["n_test"]), cfg["inputs"])
+    config = train_config(cfg["train"], len(data.train))
+    keys0 = dict(part="sweep", factor=cfg["factor"], level=cfg["level"],
+                 dataset=f"{cfg['domino']}-{cfg['variant']}", variant=cfg["variant"],
+                 model="SmallCNN" + str(tuple(cfg["channels"])), inputs=cfg["inputs"])
+    split, digit = data.randomized["mnist"], data.block_classes["mnist"]["mnist"]
+    metrics, runs = [], []
+    for seed in cfg["seeds"]:
+        keys = dict(keys0, seed=seed)
+        r = fit(sweep_model(cfg["channels"], seed), data, config, seed, device, progress=True)
+        model = r.model.to(device)
+        values, scores = _measure(model, data, device)
+        values.update({f"S-randomized {k}": v for k, v in
+                       digit_and_garment(scores["S-randomized"], split.y, digit).items()})
+        values["train loss"] = float(r.history["train_loss"].iloc[-1])
+        values["epochs"] = r.updates / config.eval_every
+        model.cpu()
+        metrics += [dict(study=NAME, **keys, metric=m, value=float(v)) for m, v in values.items()]
+        runs.append(dict(**keys, n_train=len(data.train), epochs=values["epochs"],
+                         updates=r.updates, converged=r.converged, diverged=r.diverged,
+                         train_loss=values["train loss"], wall_time_s=round(r.wall_time_s, 2)))
+    return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs)}
