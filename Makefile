@@ -1,7 +1,8 @@
 # The book's commands (see README.md). Every target sets up .venv first when it needs it.
 #
-#   make book    [PROFILE=quick] [DEVICE=cpu] [SEED=0] [JOBS=2] [RECOMPUTE=1]
+#   make book    [PROFILE=quick] [DEVICE=cpu] [SEED=0] [JOBS=2] [RECOMPUTE=1] [ALLOW_LONG=1]
 #   make chapter NAME=03_extreme_sb [PROFILE=...] [DEVICE=...] [SEED=...] [RECOMPUTE=1]
+#                [ALLOW_LONG=1]
 #   make site    (render the notebooks already in book/)
 #   make lab     [LAB_ARGS="--no-browser --port 8890"]
 #                (JupyterLab on the chapters, widgets live; installed on first use)
@@ -10,8 +11,10 @@
 #
 # PROFILE is smoke, quick or paper; DEVICE cpu, cuda, cuda:N or mps; SEED an integer >= 0;
 # JOBS how many chapters execute at a time (>= 1); RECOMPUTE 1, true, True or yes ignores the
-# stored results (0, false, False, no or nothing uses them). Any other value stops make book
-# and make chapter at once, naming the variable. LAB_ARGS goes to `jupyter lab` as it is; as
+# stored results (0, false, False, no or nothing uses them). ALLOW_LONG takes the same values:
+# yes goes ahead where a chapter would compute more than 10 minutes of missing entries on the
+# device (without it the pipeline stops first, saying how long and where else to run them).
+# Any other value stops make book and make chapter at once, naming the variable. LAB_ARGS goes to `jupyter lab` as it is; as
 # root, make lab also passes --allow-root (JupyterLab refuses root without it) and says so.
 #
 # Stopping: Ctrl-C, or SIGTERM to make (which passes it on), stops the pipeline, and the
@@ -28,6 +31,7 @@ DEVICE ?= cpu
 SEED ?= 0
 JOBS ?= 2
 RECOMPUTE ?=
+ALLOW_LONG ?=
 NAME ?=
 LAB_ARGS ?=
 
@@ -58,6 +62,8 @@ JOBS_ERROR = JOBS='$(JOBS)' is not allowed; JOBS (how many chapters execute at a
   integer >= 1
 RECOMPUTE_ERROR = RECOMPUTE='$(RECOMPUTE)' is not allowed; RECOMPUTE is one of: $(RECOMPUTE_YES) \
   (recompute); $(RECOMPUTE_NO) or empty (use the stored results)
+ALLOW_LONG_ERROR = ALLOW_LONG='$(ALLOW_LONG)' is not allowed; ALLOW_LONG is one of: \
+  $(RECOMPUTE_YES) (go ahead with long work); $(RECOMPUTE_NO) or empty (stop before it)
 
 ifneq ($(filter book chapter,$(MAKECMDGOALS)),)
 $(if $(call one-of,$(PROFILE),$(PROFILES)),,$(error $(PROFILE_ERROR)))
@@ -65,10 +71,13 @@ $(if $(call device-ok,$(DEVICE)),,$(error $(DEVICE_ERROR)))
 $(if $(call digits,$(SEED)),,$(error $(SEED_ERROR)))
 $(if $(and $(call digits,$(JOBS)),$(subst 0,,$(JOBS))),,$(error $(JOBS_ERROR)))
 $(if $(call recompute-ok,$(RECOMPUTE)),,$(error $(RECOMPUTE_ERROR)))
+$(if $(call recompute-ok,$(ALLOW_LONG)),,$(error $(ALLOW_LONG_ERROR)))
 endif
 
 RECOMPUTE_FLAG = $(if $(filter $(RECOMPUTE_YES),$(strip $(RECOMPUTE))),--recompute)
-RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(RECOMPUTE_FLAG)
+ALLOW_LONG_FLAG = $(if $(filter $(RECOMPUTE_YES),$(strip $(ALLOW_LONG))),--allow-long)
+RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(RECOMPUTE_FLAG) \
+  $(ALLOW_LONG_FLAG)
 
 .PHONY: venv book chapter site toc lab data test lint clean distclean
 

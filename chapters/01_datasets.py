@@ -32,6 +32,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -46,7 +47,7 @@ from sbcore.studies import runner, view
 from sbcore.studies.datasets import figures, views
 from sbcore.studies.datasets.widget import dataset_explorer
 
-results = runner.run("datasets", profile, device, seed, recompute)
+results = runner.run("datasets", profile, device, seed, recompute, allow_long=allow_long)
 result, pictures = results["blocks"], view(profile, "datasets")
 glue_all(views.numbers(results, None, profile))
 

@@ -32,6 +32,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -45,7 +46,7 @@ from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import runner
 from sbcore.studies.measuring import figures, views
 
-results = runner.run("measuring", profile, device, seed, recompute)
+results = runner.run("measuring", profile, device, seed, recompute, allow_long=allow_long)
 result = results["oracles"]
 glue_all(views.numbers(results, None, profile))
 

@@ -31,6 +31,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -44,7 +45,7 @@ from sbcore.book import glue_all, show_problems
 from sbcore.studies import notes, runner, view
 from sbcore.studies.extreme_sb import figures, views
 
-this_run = runner.run("extreme_sb", profile, device, seed, recompute)
+this_run = runner.run("extreme_sb", profile, device, seed, recompute, allow_long=allow_long)
 paper_run = runner.lookup("extreme_sb", "paper")
 results, stored = runner.parts("extreme_sb", this_run), runner.parts("extreme_sb", paper_run)
 main = results["main"]

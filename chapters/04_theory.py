@@ -33,6 +33,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -49,7 +50,7 @@ from sbcore.studies import runner, view
 from sbcore.studies.theory import figures, findings, prose, study, views
 
 cfg = dict(study.config(profile, seed), **view(profile, "theory"))
-results = runner.run("theory", profile, device, seed, recompute)
+results = runner.run("theory", profile, device, seed, recompute, allow_long=allow_long)
 stored_parts = runner.lookup("theory", "paper")
 
 # %% tags=["remove-input", "remove-stderr"]

@@ -31,6 +31,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -44,7 +45,7 @@ from sbcore.book import glue_all, show_problems, viz
 from sbcore.studies import notes, runner
 from sbcore.studies.toolbox import figures, views
 
-this_run = runner.run("toolbox", profile, device, seed, recompute)
+this_run = runner.run("toolbox", profile, device, seed, recompute, allow_long=allow_long)
 paper_run = runner.lookup("toolbox", "paper")
 results, stored = runner.parts("toolbox", this_run), runner.parts("toolbox", paper_run)
 nums = views.numbers(results, stored, profile)

@@ -33,6 +33,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -46,7 +47,7 @@ from sbcore.book import glue_all, show_problems, stored_label, viz
 from sbcore.studies import notes, runner
 from sbcore.studies.plateau import figures, prose, views
 
-this_run = runner.run("plateau", profile, device, seed, recompute)
+this_run = runner.run("plateau", profile, device, seed, recompute, allow_long=allow_long)
 paper_run = runner.lookup("plateau", "paper")
 esb_paper = runner.lookup("extreme_sb", "paper")
 result = runner.merge(this_run)

@@ -38,6 +38,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -52,7 +53,8 @@ from sbcore.studies import notes, runner
 from sbcore.studies.images import figures, study, views
 
 this_run = runner.run("images", profile, device, seed, recompute,
-                      only=study.runnable(profile, seed))
+                      only=study.runnable(profile, seed),
+                      allow_long=allow_long)
 paper_run = runner.lookup("images", "paper")
 results, stored = runner.parts("images", this_run), runner.parts("images", paper_run)
 glue_all(views.numbers(this_run, paper_run, profile))

@@ -32,6 +32,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -46,7 +47,8 @@ from sbcore.studies import notes, runner
 from sbcore.studies.perturbations import figures, prose, study, views
 
 this_run = runner.run("perturbations", profile, device, seed, recompute,
-                      only=study.runnable(profile, seed))
+                      only=study.runnable(profile, seed),
+                      allow_long=allow_long)
 paper_run = runner.lookup("perturbations", "paper")
 result, stored = runner.merge(this_run), runner.merge(paper_run)
 glue_all(views.numbers(this_run, paper_run, profile))

@@ -31,6 +31,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -45,7 +46,8 @@ from sbcore.studies import notes, runner
 from sbcore.studies.defences import figures, study, views
 
 this_run = runner.run("defences", profile, device, seed, recompute,
-                      only=study.runnable(profile, seed))
+                      only=study.runnable(profile, seed),
+                      allow_long=allow_long)
 paper_run = runner.lookup("defences", "paper")
 results, stored = runner.parts("defences", this_run), runner.parts("defences", paper_run)
 nums = views.numbers(results, stored, profile)

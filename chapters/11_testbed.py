@@ -71,6 +71,7 @@ profile = "quick"
 device = "cpu"
 seed = 0
 recompute = False
+allow_long = False
 
 # %% tags=["remove-input"]
 from sbcore.book import setup_chapter
@@ -85,7 +86,7 @@ from sbcore.studies import notes, runner
 from sbcore.studies.testbed import figures, findings, study, views
 
 results = runner.run("testbed", profile, device, seed, recompute,
-                     only=study.runnable(profile, seed))
+                     only=study.runnable(profile, seed), allow_long=allow_long)
 metrics = views.main_metrics(results)
 summary = findings.summary(metrics)
 names = views.testbed_names(summary["dataset"].unique())

@@ -2,7 +2,8 @@
 
     python -m sbcore.build.pipeline list
     python -m sbcore.build.pipeline execute [NAME ...] [--profile quick] [--device cpu] [--seed 0]
-                                      [--recompute] [--jobs 1] [--out book] [--no-status]
+                                      [--recompute] [--allow-long] [--jobs 1] [--out book]
+                                      [--no-status]
     python -m sbcore.build.pipeline build   [--root .]
     python -m sbcore.build.pipeline toc
 
@@ -20,6 +21,12 @@ starts no queued chapter, kills the running ones with their kernels and publishe
 more. Killed outright (SIGKILL), it takes them along too: on Linux each chapter's process and
 each kernel is bound to its parent with PR_SET_PDEATHSIG, so none of them outlives it.
 
+Before any chapter starts, the entries each chosen chapter would compute are estimated
+(``sbcore.studies.estimate``); where a chapter's would take more than ten minutes on the device,
+``execute`` stops with the message the chapter itself would give (the estimates, the commands
+that make them on a GPU or a cluster), unless ``--allow-long`` (passed on to the chapters as
+their ``allow_long`` parameter).
+
 ``build`` renders the executed notebooks with ``jupyter-book build -W -n --keep-going`` (execution
 off), after regenerating ``_toc.yml`` from ``chapters/*.py``.
 """
@@ -31,6 +38,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sbcore.checks import check_int, check_seed
+from sbcore.checks import check_bool, check_int, check_seed
 from sbcore.profiles import check_device, check_profile
 from sbcore.usage import PROBLEM_MARK, USAGE_FILE, summarize_usage
 
@@ -102,6 +110,47 @@ def resolve_chapters(names, sources: dict[str, Path]) -> list[str]:
         if matches[0] not in out:
             out.append(matches[0])
     return out
+
+
+STUDY_CALL = re.compile(r'runner\.run\(\s*"(\w+)"')
+
+
+def chapter_study(source: Path) -> str | None:
+    """The study a chapter runs (the first ``runner.run("<study>", ...)`` of its source), or
+    None for a chapter that runs none (the introduction, the overview, the status page)."""
+    found = STUDY_CALL.search(Path(source).read_text())
+    return found.group(1) if found else None
+
+
+def takes_allow_long(source: Path) -> bool:
+    """Whether a chapter's parameters cell has ``allow_long`` (papermill would warn of an
+    unknown parameter in the others)."""
+    return re.search(r"^allow_long = ", Path(source).read_text(), re.MULTILINE) is not None
+
+
+def check_long_work(names, sources: dict[str, Path], profile: str, device: str, seed: int,
+                    recompute: bool) -> None:
+    """Stop (runner.LongWork, naming every chapter concerned) before any chapter starts when
+    one of them would compute more than the long-work limit on ``device``: the entries its
+    ``runner.run`` would compute (the study's ``runnable`` ones where it has that filter, as
+    the chapters pass it), estimated as the chapter's own guard estimates them."""
+    from sbcore.studies import runner  # the studies' configs: loaded only for this check
+
+    stops = []
+    for name in names:
+        study_name = chapter_study(sources[name])
+        if study_name is None:
+            continue
+        mod = runner.study(study_name)
+        only = mod.runnable(profile, seed) if hasattr(mod, "runnable") else None
+        try:
+            runner.check_long_work(runner.pending(study_name, profile, seed, recompute, only),
+                                   profile, device, where=name)
+        except runner.LongWork as err:
+            stops.append(f"[{name}] {err}")
+    if stops:
+        raise runner.LongWork(f"{len(stops)} chapter(s) would stop before long work; nothing "
+                              "was started:\n\n" + "\n\n".join(stops))
 
 
 # --- stopping ---------------------------------------------------------------------------------
@@ -647,9 +696,12 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
             recompute: bool = False, out_dir: Path = BOOK, chapters_dir: Path = CHAPTERS,
             jobs: int = 1, refresh_status: bool = True, failed_dir: Path | None = None,
             cell_timeout: float | None = -1, chapter_timeout: float | None = -1,
-            report=print) -> list[Outcome]:
+            report=print, allow_long: bool = False) -> list[Outcome]:
     """Execute chapters (all when ``names`` is empty) and record their timings.
 
+    Unless ``allow_long``, nothing starts when a chosen chapter would compute more than the
+    long-work limit on ``device`` (``check_long_work``); with it, the chapters get
+    ``allow_long=True``.
     Every parameter is checked before any chapter runs (ValueError naming the problem). The
     status chapter runs last, and is re-run after a partial execution unless ``refresh_status``
     is False, so that it shows the new timings. Partial notebooks of failed chapters go to
@@ -661,6 +713,7 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     check_device(device)
     check_seed(seed)
     check_int("jobs", jobs)
+    check_bool("allow_long", allow_long)
     if cell_timeout == -1:
         cell_timeout = CELL_TIMEOUT[profile]
     if chapter_timeout == -1:
@@ -678,6 +731,8 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
     first = [n for n in chosen if n != STATUS_CHAPTER and n not in READS_OTHERS]
     then = [n for n in chosen if n in READS_OTHERS]
     parameters = dict(profile=profile, device=device, seed=seed, recompute=bool(recompute))
+    if not allow_long:
+        check_long_work(first + then, sources, profile, device, seed, bool(recompute))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in chosen:  # what a killed earlier run left behind (hidden: never a page)
@@ -690,7 +745,9 @@ def execute(names=None, profile: str = "quick", device: str = "cpu", seed: int =
         write_timings(out_dir, [outcome], parameters)
 
     def run_one(name: str) -> Outcome:
-        return execute_chapter(sources[name], out_dir, parameters, failed_dir, cell_timeout,
+        given = dict(parameters, allow_long=True) if allow_long and takes_allow_long(
+            sources[name]) else parameters
+        return execute_chapter(sources[name], out_dir, given, failed_dir, cell_timeout,
                                chapter_timeout, chapters=chapters, record=record)
 
     # one thread per kernel: small models run faster so, and two kernels share 2 cores well;
@@ -817,6 +874,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps (default cpu)")
     ex.add_argument("--seed", default="0", help="base seed (default 0)")
     ex.add_argument("--recompute", action="store_true", help="ignore stored results")
+    ex.add_argument("--allow-long", action="store_true",
+                    help="go ahead even where a chapter would compute more than 10 minutes "
+                         "of missing entries on this device (without it, execute stops first)")
     ex.add_argument("--jobs", default="1", help="chapters executed at a time (default 1)")
     ex.add_argument("--cell-timeout", default=None,
                     help="seconds one cell may run, 0 for no limit (default by profile: "
@@ -873,7 +933,8 @@ def _main(args) -> int:
                            out_dir=Path(args.out), chapters_dir=Path(args.chapters),
                            jobs=_int_arg("jobs", args.jobs), refresh_status=not args.no_status,
                            cell_timeout=_timeout_arg(args.cell_timeout),
-                           chapter_timeout=_timeout_arg(args.chapter_timeout, "chapter-timeout"))
+                           chapter_timeout=_timeout_arg(args.chapter_timeout, "chapter-timeout"),
+                           allow_long=args.allow_long)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

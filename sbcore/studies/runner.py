@@ -32,7 +32,7 @@ import pandas as pd
 from sbcore import store
 from sbcore.checks import check_bool, check_choice, check_seed
 from sbcore.profiles import PROFILE_NAMES, check_device, check_profile
-from sbcore.studies import STUDIES, load
+from sbcore.studies import STUDIES, estimate, load
 from sbcore.usage import record_usage
 
 
@@ -156,30 +156,75 @@ class StudyResults(dict):
         return collect(self, name)
 
 
+class LongWork(ValueError):
+    """A run would compute more than ``estimate.LONG_WORK_S`` of missing entries on its device
+    without ``allow_long``: the message gives the estimates and the ways on."""
+
+
+def pending(name: str, profile: str, seed: int = 0, recompute: bool = False, only=None,
+            root: Path | None = None) -> list[Entry]:
+    """The entries of a study (those in ``only``, if given) that ``run`` would compute: every
+    one with ``recompute``, else those with no sound entry of this sbcore version in the store.
+    Read from the provenance files alone (cheap: no table or tensor is loaded, so an entry
+    whose files were damaged since counts as stored here and is found by ``run`` itself)."""
+    mod = study(name)
+    configs = mod.configs(profile, seed)
+    chosen = list(configs) if only is None else [e for e in only if e in configs]
+    try:
+        stored = {} if recompute else store.entries(mod.NAME, profile, root)
+    except store.StoreUnreadable:
+        stored = {}  # what is stored is unknown: every entry counts (run says why it stops)
+    out = []
+    for entry in chosen:
+        key_cfg = entry_key_config(mod, entry, configs[entry], seed)
+        prov = stored.get(store.config_key(key_cfg))
+        if prov is None or "damaged" in prov or store.stale_reason(prov):
+            out.append(Entry(mod.NAME, entry, configs[entry], key_cfg, "missing"))
+    return out
+
+
+def check_long_work(todo: list[Entry], profile: str, device: str, where: str = "") -> None:
+    """Raise LongWork when the entries ``todo`` would take more than ``estimate.LONG_WORK_S``
+    on ``device`` by their estimates; ``where`` names the chapter for the message."""
+    total, _ = estimate.long_work(todo, profile, device)
+    if total > estimate.LONG_WORK_S:
+        raise LongWork(estimate.long_work_message(todo, profile, device, where))
+
+
 def run(name: str, profile: str, device: str = "cpu", seed: int = 0, recompute: bool = False,
         only=None, progress: bool = True, root: Path | None = None,
-        deadline: float | None = None, provenance: dict | None = None) -> StudyResults:
+        deadline: float | None = None, provenance: dict | None = None,
+        allow_long: bool = False) -> StudyResults:
     """Every entry of a study (or those named in ``only``) from the store, computing and
     storing what is missing. Checks every argument and the store before any work.
+
+    Unless ``allow_long``, the entries to compute are estimated first (``estimate``) and the
+    run stops with LongWork, before any training, when they would take more than
+    ``estimate.LONG_WORK_S`` on this device: the message names them and the commands that make
+    them elsewhere (a GPU, a cluster).
 
     Training inside a computed entry checkpoints into the store's ``.partial`` folder of that
     entry (``sbcore.training.resume``), so a run that was killed or paused resumes there; at
     ``deadline`` (a ``time.perf_counter`` time) it pauses, raising ``resume.Paused``.
-    ``recompute`` starts afresh. ``provenance`` adds fields to each computed entry's provenance
-    (a cluster's worker says which worker made it). Every warning about the results (``store.ResultsWarning``)
-    goes to ``problems``; other warnings are shown as usual. A store that cannot take the
-    entry raises store.StoreUnwritable, saying whether checkpoints keep its training."""
+    ``recompute`` starts afresh. ``provenance`` adds fields to each computed entry's
+    provenance (a cluster's worker says which worker made it). Every warning about the results
+    (``store.ResultsWarning``) goes to ``problems``; other warnings are shown as usual. A
+    store that cannot take the entry raises store.StoreUnwritable, saying whether checkpoints
+    keep its training."""
     mod = study(name)
     check_profile(profile)
     check_device(device)
     check_seed(seed)
     check_bool("recompute", recompute)
+    check_bool("allow_long", allow_long)
     configs = mod.configs(profile, seed)
     chosen = list(configs) if only is None else list(only)
     unknown = [e for e in chosen if e not in configs]
     if unknown:
         raise ValueError(f"entries {unknown} are not entries of {name} at {profile}; "
                          f"known: {', '.join(configs)}")
+    if not allow_long:
+        check_long_work(pending(name, profile, seed, recompute, chosen, root), profile, device)
     from sbcore.training import resume  # torch, only once an entry is run
 
     problems = []
@@ -393,7 +438,7 @@ def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | No
                f"{profile} on {device}")
         try:  # a stale entry's new key is missing; a damaged one is recomputed by the store
             results = run(e.study, profile, device, seed, only=[e.name], root=root,
-                          deadline=deadline)
+                          deadline=deadline, allow_long=True)  # asked for: no guard
         except resume.Paused as err:
             report(f"   {err} (after {time.perf_counter() - t0:.1f} s)")
             break  # the budget is spent
@@ -407,5 +452,6 @@ def run_missing(profile: str, device: str, studies=STUDIES, budget_s: float | No
     return done
 
 
-__all__ = ["ORDERS", "PROFILE_NAMES", "STUDIES", "Entry", "StudyResults", "collect", "entries",
-           "ledger", "lookup", "missing_in_order", "run", "run_missing", "seeds_from", "study"]
+__all__ = ["ORDERS", "PROFILE_NAMES", "STUDIES", "Entry", "LongWork", "StudyResults",
+           "check_long_work", "collect", "entries", "ledger", "lookup", "missing_in_order",
+           "pending", "run", "run_missing", "seeds_from", "study"]
