@@ -230,7 +230,7 @@ def test_missing_summary_gives_both_kinds_and_totals(known):
 @pytest.fixture
 def huge(monkeypatch):
     """Every entry estimated at a day, and plateau's compute failing if it is ever called."""
-    def seconds(study_name, config, kind, profile, cal=None):
+    def seconds(study_name, config, kind, profile, cal=None, cost=None):
         return estimate.Estimate(86400.0, "fitted", "constructed for the test")
 
     monkeypatch.setattr(estimate, "seconds", seconds)

@@ -255,14 +255,16 @@ def _other(kind: str) -> str:
 
 
 def seconds(study: str, config: dict, kind: str, profile: str,
-            cal: Calibration | None = None) -> Estimate:
+            cal: Calibration | None = None, cost: float | None = None) -> Estimate:
     """The estimate of one entry (``study``, ``config``, of ``profile``) on a device ``kind``
-    (cpu or gpu), by the rules of the module docstring."""
+    (cpu or gpu), by the rules of the module docstring. ``cost``: the entry's relative cost
+    where the caller has it (the runner's entries carry it), else the study's ``cost``."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     check_profile(profile)
     cal = calibration() if cal is None else cal
-    return _estimate(study, family(config), relative_cost(study, config), kind, profile, cal)
+    cost = relative_cost(study, config) if cost is None else cost
+    return _estimate(study, family(config), cost, kind, profile, cal)
 
 
 def _estimate(study: str, fam: str, cost: float, kind: str, profile: str,
@@ -361,7 +363,8 @@ def long_work(todo, profile: str, device: str, cal: Calibration | None = None):
     on ``device``: (total seconds, [(estimate, entry)] largest first)."""
     cal = calibration() if cal is None else cal
     kind = device_kind(device)
-    est = sorted(((seconds(e.study, e.config, kind, profile, cal), e) for e in todo),
+    est = sorted(((seconds(e.study, e.config, kind, profile, cal, getattr(e, "cost", None)), e)
+                  for e in todo),
                  key=lambda pair: -pair[0].seconds)
     return sum(s.seconds for s, _ in est), est
 
