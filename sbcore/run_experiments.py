@@ -77,6 +77,20 @@ def print_ledger(profile: str, studies, seed: int = 0) -> None:
         print(estimate.describe_missing(cost.reset_index()))
 
 
+def print_plan(table, minutes: float) -> None:
+    """A lease's plan: per worker, the entries that fit, when each should start and end; then
+    the totals per device kind, and the largest entries that do not fit."""
+    fits = table[table["fits"]].copy()
+    fits["order"] = fits["worker"].str.extract(r"(\d+)$", expand=False).astype(float)
+    fits = fits.sort_values(["kind", "order", "start_s"])
+    print(f"a lease of {minutes:g} minutes would store {len(fits)} of {len(table)} missing "
+          f"entries, by their estimates:")
+    for r in fits.itertuples():
+        print(f"  {r.worker:8s} {r.start_s / 60:5.1f}-{r.end_s / 60:5.1f} min  {r.study} "
+              f"{r.entry} ({r.source})")
+    print(estimate.describe_plan(table))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sbcore.run_experiments", description=__doc__,
@@ -156,8 +170,8 @@ def main(argv=None) -> int:
         if args.plan:
             todo = [e for name in args.studies for e in runner.entries(name, args.profile, seed)
                     if e.status != "stored"]
-            print(estimate.describe_plan(estimate.plan(
-                todo, args.profile, args.minutes, args.gpu_workers, args.cpu_workers)))
+            print_plan(estimate.plan(todo, args.profile, args.minutes, args.gpu_workers,
+                                     args.cpu_workers), args.minutes)
             return 0
         if args.missing and (args.cluster or args.scheduler):
             return run_on_cluster(args, budget, seed)

@@ -20,7 +20,8 @@ Rules (so that a reader can check an estimate by hand):
   out the update caps that profiles scale (the generalisation grid's cost is the same for 1,500
   updates at quick and 1,000,000 at paper), so a rate measured at one profile says nothing of
   another.
-* Family: entries of one study that train different kinds of model are fitted apart
+* Family: entries of one study that train different kinds of model, or belong to different
+  parts of it, are fitted apart
   (``family``): a toolbox entry by its heaviest cell (GRU, CNN, FCN), an entry with a model
   name by it ("(100,10,1)-GRU" gives GRU, "DenseNet121" itself), the perturbation study's
   image entry as "images", anything else as one family.
@@ -29,12 +30,13 @@ Rules (so that a reader can check an estimate by hand):
   kept within ``SLOPE_RANGE``; otherwise ``b = 1`` (time proportional to work) and ``a`` is the
   geometric mean of seconds per unit of cost.
 * A group with no point borrows, at the same profile and in this order: the same study and
-  family on the other device kind, scaled by the GPU speed-up; the study's other families on
-  this kind; the study's other families on the other kind, scaled. The GPU speed-up is
-  measured where a study and family is stored on both kinds at one profile: the median, over
-  those groups, of the ratio of their geometric-mean seconds per unit of cost; else it is
-  ``ASSUMED_GPU_SPEEDUP``. A study with nothing stored at the profile gets the profile's
-  ``DEFAULT_ENTRY_S`` per entry on a CPU.
+  family on the other device kind, scaled by the GPU speed-up; then, at smoke and quick only
+  (``POOLED_PROFILES``), the study's other families on this kind and on the other kind,
+  scaled. Past the largest cost a fit has seen, time grows in proportion to cost. The GPU
+  speed-up is measured where a study and family is stored on both kinds at one profile: the
+  median, over those groups, of the ratio of their geometric-mean seconds per unit of cost;
+  else it is ``ASSUMED_GPU_SPEEDUP``. A study with nothing stored at the profile gets the
+  profile's ``DEFAULT_ENTRY_S`` per entry on a CPU.
 
 Every estimate says where it came from (``fitted``, ``borrowed`` or ``default``) and on which
 points it rests, so the ledger and the guard can say how much to trust it; ``quality``
@@ -83,6 +85,12 @@ ASSUMED_GPU_SPEEDUP = 10.0
 # entries take about a second. A paper entry never measured is taken for a GPU's work (beyond
 # CPU_FEASIBLE_S), as the DenseNet121 runs that called for this guard are (days on a CPU).
 DEFAULT_ENTRY_S = {"smoke": 2.0, "quick": 15.0, "paper": 4 * 3600.0}
+# Where a family borrows the rate of its study's other families. At smoke and quick it guards a
+# chapter's minutes and every model is small. At paper it would mislead: a study's cost unit
+# need not weigh its models (the perturbations study's image entries count images only, and a
+# DenseNet121 takes days on a CPU where its stored FCNs took minutes), so a family never stored
+# at paper takes the default, a GPU's work, until one of its entries is stored.
+POOLED_PROFILES = ("smoke", "quick")
 
 
 @dataclass(frozen=True)
@@ -97,14 +105,18 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Fit:
-    """``seconds = exp(log_a) * cost ** b`` from ``n`` stored points."""
+    """``seconds = exp(log_a) * cost ** b`` from ``n`` stored points whose largest cost is
+    ``top``; past ``top`` the time grows in proportion to the cost (a slope below 1, fitted
+    where start-up weighs on the small entries, would promise large entries far too soon)."""
 
     log_a: float
     b: float
     n: int
+    top: float = math.inf
 
     def seconds(self, cost: float) -> float:
-        return float(math.exp(self.log_a + self.b * math.log(max(cost, 1e-12))))
+        at = min(max(cost, 1e-12), self.top)
+        return float(math.exp(self.log_a + self.b * math.log(at))) * max(cost, 1e-12) / at
 
 
 @dataclass
@@ -139,7 +151,15 @@ HEAVIEST_CELL = ("gru", "cnn", "fcn")
 
 def family(config: dict) -> str:
     """The kind of model an entry trains, for fitting apart what trains at different rates
-    (see the module docstring for the rule)."""
+    (see the module docstring for the rule), prefixed by the entry's part where its study
+    has parts: a study's parts are different experiments whose costs need not share a unit
+    (the generalisation grid's 180 points a network against its controls' one)."""
+    model = _model_family(config)
+    part = config.get("part")
+    return f"{part} {model}".strip() if isinstance(part, str) else model
+
+
+def _model_family(config: dict) -> str:
     if config.get("images"):
         return "images"
     cells = config.get("cells")
@@ -216,7 +236,7 @@ def fit(costs, seconds) -> Fit:
         b = float(np.clip(np.polyfit(x, y, 1)[0], *SLOPE_RANGE))
     else:
         b = 1.0
-    return Fit(log_a=float(np.mean(y - b * x)), b=b, n=len(x))
+    return Fit(log_a=float(np.mean(y - b * x)), b=b, n=len(x), top=float(np.exp(x.max())))
 
 
 def calibrate(points: pd.DataFrame) -> Calibration:
@@ -281,6 +301,8 @@ def _estimate(study: str, fam: str, cost: float, kind: str, profile: str,
               f"{study}'s other models on {kind}"),
              (cal.pooled.get((study, other, profile)), 1 / speed, "borrowed",
               f"{study}'s other models on {other}, {scaled}")]
+    if profile not in POOLED_PROFILES:
+        chain = chain[:2]
     for f, scale, source, basis in chain:
         if f is not None:
             return Estimate(f.seconds(cost) * scale, source,
