@@ -309,7 +309,7 @@ def _estimate(study: str, fam: str, cost: float, kind: str, profile: str,
                             f"{basis}: {f.n} stored {profile} entr{'y' if f.n == 1 else 'ies'}"
                             f", b={f.b:.2f}")
     per_entry = DEFAULT_ENTRY_S[profile] * (1 / cal.gpu_speedup if kind == "gpu" else 1.0)
-    return Estimate(per_entry, "default", f"nothing of {study} stored at {profile}: "
+    return Estimate(per_entry, "default", f"nothing of {label} stored at {profile}: "
                                           f"{duration(per_entry)} an entry on {kind} (assumed)")
 
 
