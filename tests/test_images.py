@@ -112,6 +112,28 @@ def test_tables_and_figures(results, run):
         assert isinstance(fig, matplotlib.figure.Figure) and fig.axes
 
 
+def test_the_sweep_views(results, run):
+    sweep = views.sweep_part(results, NONE_STORED)
+    assert sweep is results["sweep"]
+    assert views.sweep_part({"sweep": None}, {"sweep": sweep}) is sweep  # the stored one
+    table = views.sweep_table(sweep).data
+    assert table["factor"].tolist() == ["quick setting", "garment pair", "input scale"]
+    assert table["setting"].iloc[1] == "0 + coat / 1 + dress"
+    assert table["setting"].iloc[2] == "standardised (mean 0, std 1)"
+    assert table["change"].iloc[0] == "" and not table["change"].iloc[1].endswith("*")
+    long = views.sweep_long(sweep)
+    assert long["row"].iloc[0] == "quick setting"
+    fig = figures.sweep_dots(long, views.paper_s_auc_range())
+    assert isinstance(fig, matplotlib.figure.Figure) and fig.axes
+    n = views.numbers(run, None, "smoke")
+    assert n["sweep_ran"] and n["sweep_seeds"] == 1 and n["sweep_moving"] == ""
+    assert n["sweep_base_label"].startswith("SmallCNN(16, 32, 64), 0 + pullover / 1 + coat")
+    assert 0 <= n["gap_pooled"] <= 1 and isinstance(n["gap_explained"], bool)
+    none = views.numbers({k: v for k, v in run.items() if not k.startswith("sweep/")}, None,
+                         "smoke")
+    assert not none["sweep_ran"] and none["sweep_ranges"] == ""
+
+
 def test_paper_numbers_of_the_domino_are_marked_as_mnist_cifar():
     p = views.paper_table("mnist-fashion")
     row = p[(p["dataset"] == "mnist-fashion-A") & (p["model"] == "DenseNet121")

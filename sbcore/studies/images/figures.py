@@ -75,3 +75,28 @@ def probe(main):
     ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def sweep_dots(long, paper_range):
+    """The sweep (Fig. for the domino's digit-randomised AUC): one row per setting, one dot per
+    seed for the pooled MNIST-randomised AUC (filled) and the AUC with the digit fixed
+    (hollow), the quick setting's mean as a line and the paper's MNIST-CIFAR range as a band.
+    ``long``: per-seed rows with ``row`` (the setting's label, in order), ``metric``, ``value``."""
+    rows = list(dict.fromkeys(long["row"]))
+    fig, ax = plt.subplots(figsize=(viz.COLUMN_IN, 1.2 + 0.32 * len(rows)))
+    ax.axvspan(*paper_range, color="#dddddd", label="paper, MNIST-CIFAR CNNs")
+    styles = {"S-randomized AUC": dict(color="#1f77b4", label="MNIST-randomised AUC"),
+              "S-randomized AUC, digit fixed": dict(facecolors="none", edgecolors="#d62728",
+                                                    label="the same, digit fixed")}
+    for metric, style in styles.items():
+        sub = long[long["metric"] == metric]
+        ax.scatter(sub["value"], [rows.index(r) for r in sub["row"]], s=18, **style)
+    base = long[(long["metric"] == "S-randomized AUC") & (long["row"] == rows[0])]["value"]
+    ax.axvline(base.mean(), color="#1f77b4", lw=0.8, ls=":")
+    ax.axvline(0.5, color="#777777", ls="--", lw=1)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(range(len(rows)), rows, fontsize=7)
+    ax.set_xlabel("AUC on the MNIST-randomised test dominoes (chance 0.5)")
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -34,7 +34,7 @@ PAPER = dict(
     n_logits=400,
     # What sets the MNIST-randomised AUC of the MNIST / Fashion-MNIST stand-in: one factor at a
     # time around the quick profile's SmallCNN run (its data, sizes, recipe and first three
-    # seeds: "base" is that run, with a fourth seed). A CPU carries it (about 20 minutes), so
+    # seeds: "base" is that run, with a fourth seed). A CPU carries it (13 minutes here), so
     # it is stored with the paper-scale results and every build shows it; the quick profile
     # runs none of it. Each level is "<factor>/<level>" and what it changes in ``around``:
     # variant (the garment pair, ``sbcore.data.dominoes``), channels (one stride-2 stage
@@ -72,7 +72,7 @@ PROFILES = {
         # test accuracy) has settled: caps and 2 seeds keep the chapter within 3 minutes
         momentum=dict(models=["SmallCNN"], max_epochs=10, n_seeds=2),
         alone=dict(models=["SmallCNN"], max_epochs=15, n_seeds=2, n_val=500),
-        # the sweep is read from the stored paper-scale entries (about 20 minutes here)
+        # the sweep is read from the stored paper-scale entries (13 minutes of CPU)
         sweep=None),
     "smoke": derive(
         PAPER, seeds=[0, 1], n_train=400, n_test=200, dominoes=["mnist-fashion"],

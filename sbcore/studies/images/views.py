@@ -1,6 +1,6 @@
 """What the images chapter (07_images) shows, from the study's results: the tables beside the
-paper's Tables 4 and 5, the probe, the momentum and complex-half-alone checks, and the numbers
-the prose glues.
+paper's Tables 4 and 5, the probe, the momentum and complex-half-alone checks, the sweep of what
+sets the digit-randomised AUC, and the numbers the prose glues.
 
 Every function takes the study's parts, ``{part: runner.Merged or None}`` as ``runner.parts``
 gives them, for this run (``results``) and the stored paper-scale run (``stored``). No
@@ -132,8 +132,10 @@ def _metric_label(metric: str) -> str:
 
 
 def training(results: dict) -> pd.DataFrame:
-    """Per part, dataset and model: runs that met the stop rule, epochs, final training loss."""
-    runs = pd.concat([r.tables["runs"] for r in results.values() if r is not None])
+    """Per part, dataset and model: runs that met the stop rule, epochs, final training loss
+    (the sweep's runs are in its own table)."""
+    runs = pd.concat([r.tables["runs"] for p, r in results.items()
+                      if r is not None and p != "sweep"])
     out = runs.groupby(["part", "dataset", "model"], sort=False).agg(
         runs=("seed", "size"), converged=("converged", "sum"), epochs=("epochs", "mean"),
         train_loss=("train_loss", "mean"), wall_time_s=("wall_time_s", "mean")).reset_index()
@@ -145,6 +147,126 @@ def training(results: dict) -> pd.DataFrame:
                                "wall_time_s": "seconds per run"})
 
 
+SWEEP_FACTORS = {"base": "quick setting", "pair": "garment pair", "network": "network",
+                 "length": "training length", "inputs": "input scale", "size": "training set"}
+SWEEP_METRICS = {"S-randomized AUC": "MNIST-randomised AUC",
+                 "S-randomized AUC, digit fixed": "AUC with the digit fixed",
+                 "S-randomized garment / digit shift": "garment / digit score shift",
+                 "S-randomized accuracy": "MNIST-randomised accuracy",
+                 "standard accuracy": "test accuracy", "epochs": "epochs"}
+INPUT_LABELS = {"pixels": "pixels in [0, 1]", "standardised": "standardised (mean 0, std 1)",
+                "bytes": "pixels in [0, 255]"}
+
+
+def sweep_part(results: dict, stored: dict):
+    """The sweep to show: this run's, else the stored paper-scale one (the quick profile runs
+    none: it is stored, made on a CPU around the quick setting); None when neither has it."""
+    return results.get("sweep") if results.get("sweep") is not None else stored.get("sweep")
+
+
+def level_label(factor: str, level: str, runs: pd.DataFrame) -> str:
+    """What a sweep level is, in words, from its runs (``runs``: the sweep's runs table)."""
+    runs = findings.levels_as_text(runs)
+    r = runs[(runs["factor"] == factor) & (runs["level"] == str(level))].iloc[0]
+    pair = " / ".join(class_names("mnist-fashion", r["variant"]))
+    if factor == "base":
+        stop = f"to loss {section('paper', study.NAME)['sweep']['around']['eps']:g}"
+        return (f"{r['model']}, {pair}, {stop}, {INPUT_LABELS[r['inputs']]}, "
+                f"{int(r['n_train']):,} training dominoes")
+    return {"pair": pair, "network": r["model"], "inputs": INPUT_LABELS[r["inputs"]],
+            "size": f"{int(r['n_train']):,} training dominoes"}.get(
+        factor, level.replace("-", " "))
+
+
+def sweep_long(sweep) -> pd.DataFrame:
+    """The sweep's per-seed metrics with ``row``: '<factor>: <setting>', the quick setting
+    ("quick setting") first (for ``figures.sweep_dots``)."""
+    m, runs = sweep.metrics, sweep.tables["runs"]
+    order = findings.sweep_effects(m)
+    labels = {(e.factor, e.level): SWEEP_FACTORS["base"] if e.factor == "base" else
+              f"{SWEEP_FACTORS.get(e.factor, e.factor)}: {level_label(e.factor, e.level, runs)}"
+              for e in order.itertuples()}
+    out = m.assign(row=[labels[k] for k in zip(m["factor"], m["level"].astype(str))])
+    rank = {label: i for i, label in enumerate(labels.values())}
+    return out.sort_values("row", key=lambda r: r.map(rank), kind="stable")
+
+
+def paper_s_auc_range() -> tuple:
+    """The lowest and highest of the paper's MNIST-CIFAR digit-randomised AUCs (Table 5)."""
+    p = paper_numbers("Table 5")
+    v = p[p["metric"] == "S-randomized AUC"]["mean"]
+    return float(v.min()), float(v.max())
+
+
+def sweep_table(sweep):
+    """The sweep, one row per level (the quick setting first): each of ``SWEEP_METRICS``
+    (mean ± std over seeds) and the MNIST-randomised AUC's change from the quick setting,
+    starred where it moves it (``findings.EFFECT_Z`` standard errors)."""
+    m, runs = sweep.metrics, sweep.tables["runs"]
+    effects = findings.sweep_effects(m)
+    rows, counts = {}, {}
+    for e in effects.itertuples():
+        key = (SWEEP_FACTORS.get(e.factor, e.factor), level_label(e.factor, e.level, runs))
+        here = m[(m["factor"] == e.factor) & (m["level"].astype(str) == e.level)]
+        rows[key], counts[key] = {}, {}
+        for metric, label in SWEEP_METRICS.items():
+            v = here[here["metric"] == metric]["value"]
+            rows[key][label] = mean_std(v, count=False, places=1 if metric == "epochs" else 3)
+            counts[key][label] = int(v.count())
+            if metric == "S-randomized AUC":
+                rows[key]["change"] = "" if e.factor == "base" else \
+                    f"{e.difference:+.3f}{' *' if e.moves else ''}"
+                counts[key]["change"] = float("nan")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.names = ["factor", "setting"]
+    title = (f"* moves the MNIST-randomised AUC: a change beyond {findings.EFFECT_Z:g} standard "
+             f"errors")
+    return summary_view(table, title=title, counts=pd.DataFrame.from_dict(
+        counts, orient="index").set_axis(table.index))
+
+
+def _sweep_numbers(sweep, paper_aucs) -> dict:
+    """The sweep's glued numbers and answers (NaN and False where it did not run)."""
+    out = dict(sweep_ran=sweep is not None)
+    if sweep is None:
+        out.update(dict.fromkeys(("sweep_base", "sweep_top", "gap_pooled", "gap_fixed",
+                                  "gap_predicted", "gap_digit", "gap_shift", "sweep_minutes"),
+                                 float("nan")),
+                   sweep_top_factor="", sweep_top_level="", sweep_moving="",
+                   sweep_paper_like="", sweep_ranges="", sweep_base_label="",
+                   effect_z=findings.EFFECT_Z, sweep_seeds=0, sweep_by_digit=False,
+                   sweep_off_chance="",
+                   gap_explained=False, gap_by_garment=False, sweep_any_paper_like=False)
+        return out
+    runs = sweep.tables["runs"]
+    effects = findings.sweep_effects(sweep.metrics)
+    f = findings.sweep_finding(effects, paper_aucs)
+    base = effects[effects["factor"] == "base"]
+    ranges = []  # each factor's lowest and highest mean AUC, the quick setting included
+    for factor, g in effects[effects["factor"] != "base"].groupby("factor", sort=False):
+        means = pd.concat([g["mean"], base["mean"]])
+        ranges.append(f"{SWEEP_FACTORS.get(factor, factor)} {_span(means.min(), means.max())}")
+    factor, level, change = f.strongest
+    gap = findings.score_gap(sweep.metrics[sweep.metrics["factor"] == "base"])
+    like = [f"{level_label(a, b, runs)} ({SWEEP_FACTORS.get(a, a)})" for a, b in f.paper_like]
+    off = [f"{level_label(a, b, runs)} ({SWEEP_FACTORS.get(a, a)})"
+           for a, b in findings.off_chance(sweep.metrics)]
+    out.update(sweep_base=f.base_auc, sweep_top=f.base_auc + change,
+               sweep_top_factor=SWEEP_FACTORS.get(factor, factor),
+               sweep_top_level=level_label(factor, level, runs) if factor else "",
+               sweep_moving=", ".join(SWEEP_FACTORS[x] for x in f.factors_that_move),
+               sweep_paper_like="; ".join(like), sweep_any_paper_like=bool(like),
+               sweep_ranges=", ".join(ranges), effect_z=findings.EFFECT_Z,
+               sweep_by_digit=not off, sweep_off_chance="; ".join(off),
+               sweep_base_label=level_label("base", "base", runs),
+               sweep_seeds=int(base["n"].iloc[0]),
+               sweep_minutes=sum(p.get("wall_time_s", 0.0) for p in sweep.provenances) / 60,
+               gap_pooled=gap.pooled, gap_fixed=gap.digit_fixed, gap_predicted=gap.predicted,
+               gap_digit=gap.digit, gap_shift=gap.shift_ratio, gap_explained=gap.explained,
+               gap_by_garment=gap.by_garment)
+    return out
+
+
 def _span(lo: float, hi: float, places: int = 2) -> str:
     """'0.57–0.64', or one number when the two agree at that precision."""
     a, b = f"{lo:.{places}f}", f"{hi:.{places}f}"
@@ -152,13 +274,15 @@ def _span(lo: float, hi: float, places: int = 2) -> str:
 
 
 def numbers(results: dict, stored: dict | None, profile: str) -> dict:
-    """Every number, finding and list the chapter's prose glues, by name, from this run's entries as
-    ``runner.run`` returns them (``stored``, the paper-scale run's, is not needed here)."""
+    """Every number, finding and list the chapter's prose glues, by name, from this run's
+    entries as ``runner.run`` returns them; ``stored`` (the paper-scale run's, or None) gives
+    the sweep where this run has none."""
     parts = runner.parts("images", results)
     s = section(profile, study.NAME)
     t = s["train"]
     main = parts["main"].metrics
-    runs = pd.concat([r.tables["runs"] for r in parts.values() if r is not None])
+    runs = pd.concat([r.tables["runs"] for p, r in parts.items()
+                      if r is not None and p != "sweep"])
     names = class_names(s["dominoes"][0], "A")
     out = dict(n_seeds=len(s["seeds"]), models=", ".join(s["models"]), lr=t["lr"],
                momentum=t["momentum"], batch=t["batch_size"], eps=t["eps"],
@@ -183,4 +307,7 @@ def numbers(results: dict, stored: dict | None, profile: str) -> dict:
                residual_models=prose.residual_models(res), **res.flags(),
                probe_better=findings.probe_effect(out["probe_trained"],
                                                   out["probe_untrained"]) == "better")
+    stored_parts = runner.parts("images", stored) if stored else {}
+    out.update(_sweep_numbers(sweep_part(parts, stored_parts),
+                              paper[paper["metric"] == "S-randomized AUC"]["mean"]))
     return out
