@@ -79,7 +79,7 @@ ALLOW_LONG_FLAG = $(if $(filter $(RECOMPUTE_YES),$(strip $(ALLOW_LONG))),--allow
 RUN_ARGS = --profile "$(PROFILE)" --device "$(DEVICE)" --seed "$(SEED)" $(RECOMPUTE_FLAG) \
   $(ALLOW_LONG_FLAG)
 
-.PHONY: venv book chapter site toc lab data test lint clean distclean
+.PHONY: venv book chapter site toc lab data test lint clean distclean dask-wheels
 
 venv: $(STAMP)
 
@@ -139,6 +139,11 @@ test: venv data
 
 lint: venv
 	$(PY) -m ruff check .
+
+# Dask's wheels for a machine with no package index (a lent GPU: tools/gpu_lease.sh installs
+# them from .whl/dask); DASK_PYTHON=3.12 fetches them for another Python than this one's.
+dask-wheels: venv
+	$(PY) -m pip download -q -d .whl/dask $(if $(DASK_PYTHON),--only-binary=:all: --python-version $(DASK_PYTHON)) "dask[distributed]==2026.11.0" "distributed==2026.11.0"
 
 # Build output only; the results store (results/) and .venv stay.
 clean:
