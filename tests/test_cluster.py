@@ -219,6 +219,10 @@ def test_a_gpus_work_goes_only_to_gpu_workers(tmp_path, monkeypatch):
     said = []
     with cluster.connect(1, gpu_workers=1) as client:
         assert cluster.worker_kinds(client) == dict(gpu=1, cpu=1, plain=0)
+        info = client.scheduler_info()  # everything listens on the loopback interface only
+        addresses = [client.scheduler.address, *info["workers"]] + [
+            w["nanny"] for w in info["workers"].values()]
+        assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
         out = cluster.run_missing(client, "smoke", ["plateau"], root=tmp_path,
                                   report=said.append, progress=False,
                                   task=cluster_faults.says_where, timeout_s=TIMEOUT_S)
