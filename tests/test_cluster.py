@@ -238,3 +238,24 @@ def test_a_gpus_work_goes_only_to_gpu_workers(tmp_path, monkeypatch):
     assert sorted(out.no_worker) == sorted(f"plateau {e}" for e in heavy)
     assert any("a GPU's work and this cluster has no GPU worker" in line for line in said)
     assert not any(tmp_path.rglob("*.csv"))  # nothing was computed
+
+
+def test_the_ledger_runs_without_dask_and_a_cluster_asks_for_it(tmp_path):
+    """Where Dask is not installed (a lent GPU machine), everything but --cluster and
+    --scheduler works; those say what to install, before any work."""
+    hide = ("import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None; "
+            "from sbcore import run_experiments; sys.exit(run_experiments.main(sys.argv[1:]))")
+    env = dict(os.environ, SB_RESULTS=str(tmp_path), PYTHONPATH=str(ROOT))
+
+    def run(*argv):
+        return subprocess.run([sys.executable, "-c", hide, *argv], capture_output=True,
+                              text=True, timeout=TIMEOUT_S, env=env, cwd=ROOT)
+
+    done = run("--missing", "--profile", "smoke", "datasets")
+    assert done.returncode == 0, done.stderr[-2000:]
+    n = len(runner.study("datasets").configs("smoke"))
+    assert f"profile smoke, seed 0: {n} stored, 0 missing" in done.stdout
+    asked = run("--missing", "--profile", "smoke", "--cluster", "local:2", "extreme_sb")
+    assert asked.returncode == 2 and "need Dask distributed" in asked.stderr
+    assert "pip install 'dask[distributed]'" in asked.stderr
+    assert not (tmp_path / "smoke" / "extreme_sb").exists()
