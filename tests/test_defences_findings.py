@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from sbcore.studies.defences import findings as f
 
 
@@ -63,3 +65,44 @@ def test_the_generated_text_from_the_findings():
         f"**The stored paper-scale run** (cpu, 2026-11-27): {one}, short of the paper's ≈0.95.")
     assert prose.stored_ensembles([dict(row, against="as"), dict(row, against="none")], "x") \
         == f"**The stored paper-scale run** (x): {one}, as the paper's ≈0.95; {one}."
+
+
+def test_the_sweep_answer_at_its_edges():
+    """A setting reproduces the paper's gain from HELPS below it (0.18 for a paper gain of
+    0.20); members memorise from MEMORISED train accuracy (0.99)."""
+    rows = [dict(label="a", gain=0.05, train=1.0),
+            dict(label="b", gain=0.181, train=0.989),  # just inside: reproduces, not memorised
+            dict(label="c", gain=0.179, train=0.99)]  # just short; memorises (the edge)
+    s = f.sweep(rows, paper_gain=0.20)
+    assert s == dict(reproduced=["b"], memorising_short=True, underfit_reproduce=True)
+    rows[2]["gain"] = 0.181  # a memorising setting that reproduces
+    s = f.sweep(rows, paper_gain=0.20)
+    assert s == dict(reproduced=["b", "c"], memorising_short=False, underfit_reproduce=False)
+    s = f.sweep([dict(label="a", gain=0.05, train=0.5)], paper_gain=0.20)
+    assert s == dict(reproduced=[], memorising_short=False, underfit_reproduce=False)
+    with pytest.raises(ValueError, match="at least one sweep setting"):
+        f.sweep([], paper_gain=0.2)
+
+
+def test_the_sweep_and_warm_up_text():
+    from sbcore.studies.defences import prose
+
+    n = dict(sweep_size=10, sweep_settings=3, sweep_base_gain=0.056, sweep_base_train=1.0,
+             sweep_best="width 20", sweep_best_gain=0.2149, sweep_best_member=0.743,
+             sweep_best_train=0.892, sweep_paper_gain=0.2, sweep_reproduced="width 20",
+             sweep_memorising_max_gain=0.087, sweep_memorising_short=True,
+             sweep_underfit_reproduce=True)
+    text = prose.stored_sweep(n, "cpu, today")
+    assert text.startswith("**The stored paper-scale sweep** (cpu, today): 3 settings; ")
+    assert "the most with width 20: +0.215 (members' test accuracy 0.743, train accuracy " \
+           "0.892), against the paper's ≈+0.20. Within 0.02 of it: width 20." in text
+    assert text.endswith("+0.087, short of the paper's; every setting that reaches the "
+                         "paper's gain has members that do not fit their training set.")
+    assert prose.stored_sweep(dict(n, sweep_memorising_short=False,
+                                   sweep_underfit_reproduce=False), "x").endswith(": +0.087.")
+    assert prose.at_recipe(1, 200, 256, 0.3) == \
+        "at ε = 0.3 from the start for at most 200 epochs (batch 256)"
+    assert prose.at_recipe(1, 1, 256, 0.3).endswith("for at most 1 epoch (batch 256)")
+    assert prose.at_recipe(6, 3, 64, 0.3).startswith(
+        "with an ε warm-up: 6 stages of 3 epochs each (batch 64), at ε = 0.05, 0.1, ... up to "
+        "0.3")

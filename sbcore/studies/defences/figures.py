@@ -99,3 +99,40 @@ def fig7(results: dict, gamma_s: float = 0.30, gamma_data: float = 0.62):
     axes[1].set_title("What the model reads", pad=14)
     fig.tight_layout()
     return fig
+
+
+def sweep(results: dict, profile: str):
+    """What makes the ensembles gain: per sweep setting (labelled by what it changes), the
+    averaged-logit gain of the largest ensembles, coloured by whether its members memorise
+    their training set (train accuracy at least ``findings.MEMORISED``); the dashed line is the
+    paper's gain for that size."""
+    from matplotlib.patches import Patch
+
+    from sbcore.studies import section
+    from sbcore.studies.defences import findings
+    from sbcore.studies.defences import study as ds
+
+    viz.set_style()
+    w = section(profile, ds.NAME)["sweep"]
+    start = views.sweep_start(w)
+    table = views.sweep_table(results["sweep"], start)
+    numbers = views.sweep_numbers(results["sweep"], start, w["sizes"])
+    size = numbers["sweep_size"]
+    memorised = table["members' train accuracy"] >= findings.MEMORISED
+    colors = {True: "#00798c", False: "#d1495b"}
+    fig, ax = plt.subplots(figsize=(5.8, 0.8 + 0.32 * len(table)))
+    rows = np.arange(len(table))[::-1]
+    ax.barh(rows, table[f"gain, ensemble of {size}"], color=[colors[m] for m in memorised],
+            height=0.6)
+    ax.set_yticks(rows, table["setting"], fontsize=8)
+    ax.axvline(numbers["sweep_paper_gain"], color="black", ls="--", lw=1)
+    ax.axvline(0, color="0.6", lw=0.8)
+    ax.set_xlabel(f"averaged-logit gain, ensemble of {size}")
+    handles = [Patch(color=colors[True], label="members memorise"),
+               Patch(color=colors[False], label="members do not"),
+               plt.Line2D([], [], color="black", ls="--", lw=1, label="paper (≈)")]
+    ax.set_xlim(min(0.0, table[f"gain, ensemble of {size}"].min()) - 0.01,
+                1.15 * max(numbers["sweep_paper_gain"], numbers["sweep_best_gain"]))
+    ax.legend(handles=handles, fontsize=7.5, loc="center right")
+    fig.tight_layout()
+    return fig

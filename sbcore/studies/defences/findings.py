@@ -16,6 +16,9 @@ LEARNED = 0.95
 HELPS = 0.02
 # Training "failed" when accuracy stays below this: near chance (0.5) on two balanced classes.
 FAILED_BELOW = 0.6
+# Members have memorised their training set at this training accuracy (the stop rule's
+# 1 - 1e-3, rounded down to allow a few points left at the update cap).
+MEMORISED = 0.99
 # A randomised accuracy within this of 0.5 is at chance (a few points of test noise).
 CHANCE_BAND = 0.06
 # A member "reads" a coordinate when randomising it costs more than this test accuracy: above
@@ -61,3 +64,21 @@ def table11(t11_at_rob, t11_at_srand, **_) -> dict:
     accuracy below ``FAILED_BELOW``); the glued numbers, passed as ``table11(**numbers)``."""
     at_ok = bool(t11_at_rob >= FAILED_BELOW)
     return dict(at_ok=at_ok, reads_digit=at_ok and bool(t11_at_srand < FAILED_BELOW))
+
+
+def sweep(rows: list[dict], paper_gain: float) -> dict:
+    """What makes the ensembles gain, from the sweep's settings (``rows``: per setting its
+    ``label``, the averaged-logit ``gain`` of its largest ensembles and its members' ``train``
+    accuracy) against the paper's gain for that size: the settings that reproduce it (within
+    ``HELPS`` or above), whether every setting whose members memorise (``MEMORISED``) falls
+    short of it, and whether every reproducing setting's members leave their training set
+    unfitted (``underfit_reproduce``)."""
+    if not rows:
+        raise ValueError("rows must hold at least one sweep setting, got none")
+    reaches = [r for r in rows if r["gain"] >= paper_gain - HELPS]
+    memorising = [r for r in rows if r["train"] >= MEMORISED]
+    return dict(reproduced=[r["label"] for r in reaches],
+                memorising_short=bool(memorising) and all(
+                    r["gain"] < paper_gain - HELPS for r in memorising),
+                underfit_reproduce=bool(reaches) and all(
+                    r["train"] < MEMORISED for r in reaches))

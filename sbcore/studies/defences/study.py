@@ -1,12 +1,16 @@
 """Ensembles and adversarial training do not help (App. E of the paper; see ``settings``).
 
-Three parts, each a set of store entries a GPU runs in minutes:
+Four parts, each a set of store entries a GPU runs in minutes:
 
 * ``ensembles/<dataset>`` (Fig. 6): a pool of (100,2)-FCNs trained together (``train_many``)
   on MS-5 or on noisy LMS-7 (p = 0.5), cut into disjoint ensembles of each size; each
   ensemble aggregated by averaging the members' logits and by a linear stacker fit on the
   validation split; every member's per-coordinate randomised accuracy (which coordinates it
   reads);
+* ``sweep/<dataset>/<setting>`` (what makes Fig. 6's gain): one pool per setting of width,
+  training size, step size, momentum, batch and update cap, its averaged-logit gain per
+  ensemble size and how different its members are (disagreement, coordinates read and their
+  overlap);
 * ``advms/<model>/eps=<e>`` (Fig. 7): l2 adversarial training on AdvMS-(5,7) at one radius,
   the seeds together (``train_many`` with a ``PGDAdversary``): standard and eps-robust accuracy, and
   the reliance on the 5-slabs (S) and on the 7-slabs (S^c);
@@ -32,7 +36,9 @@ from sbcore.studies.runner import seeds_from
 
 NAME = "defences"
 VERSION = 1
-PARTS = ("ensembles", "advms", "table11")
+PARTS = ("ensembles", "sweep", "advms", "table11")
+# A sweep point's settings, in the order its entry name lists them.
+SWEEP_AXES = ("width", "n_train", "lr", "momentum", "batch_size", "max_updates")
 AGGREGATIONS = {"averaged logits": "averaged logits", "linear stacker": "linear stacker"}
 
 
@@ -68,6 +74,7 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
             data_seed=data_seed, width=e["width"], depth=e["depth"],
             member_seeds=seeds_from(range(members), 100 * seed), sizes=e["sizes"],
             train=dict(e["train"], max_updates=e["max_updates"][name]))
+    out.update(sweep_configs(s["sweep"], data_seed, seed))
     a = s["advms"]
     for model in a["models"]:
         _fcn_shape(model)
@@ -94,8 +101,33 @@ def configs(profile: str, seed: int = 0) -> dict[str, dict]:
                 out[f"{key}/SGD/seed={s_}"] = dict(one, method="SGD", attack="",
                                                    train=t["sgd_train"])
                 for name in attacks:
-                    out[f"{key}/AT-{name}/seed={s_}"] = dict(one, method="AT", attack=name,
-                                                             train=t["train"])
+                    at = dict(one, method="AT", attack=name, train=t["train"])
+                    if t["eps_stages"] > 1:  # only then, so that the paper's keys stay
+                        at["eps_stages"] = t["eps_stages"]
+                    out[f"{key}/AT-{name}/seed={s_}"] = at
+    return out
+
+
+def sweep_configs(w: dict, data_seed: int, seed: int = 0) -> dict[str, dict]:
+    """The sweep's entries, ``sweep/<dataset>/width=..,n_train=..,lr=..,momentum=..,
+    batch_size=..,max_updates=..``: per point, the start setting (``start``; the update cap:
+    ``train``'s) with the point's changes."""
+    unknown = sorted(set().union(*w["points"]) - set(SWEEP_AXES))
+    if unknown:
+        raise ValueError(f"sweep points may change {', '.join(SWEEP_AXES)}; got {unknown}")
+    if max(w["sizes"]) > w["members"]:
+        raise ValueError(f"sweep: the largest size {max(w['sizes'])} exceeds the pool of "
+                         f"{w['members']} members")
+    out = {}
+    for point in w["points"]:
+        p = {**w["start"], "max_updates": w["train"]["max_updates"], **point}
+        name = ",".join(f"{k}={p[k]:g}" for k in SWEEP_AXES)
+        out[f"sweep/{w['dataset']}/{name}"] = dict(
+            part="sweep", dataset=w["dataset"], d=w["d"], p=0.1, n_train=p["n_train"], n_val=0,
+            n_test=w["n_test"], data_seed=data_seed, width=p["width"], depth=w["depth"],
+            member_seeds=seeds_from(range(w["members"]), 100 * seed), sizes=w["sizes"],
+            train=dict(w["train"], **{k: p[k] for k in ("lr", "momentum", "batch_size",
+                                                        "max_updates")}))
     return out
 
 
@@ -112,7 +144,7 @@ def cost(cfg: dict) -> float:
     """Relative work of an entry (an FCN update on 256 points is 1)."""
     from sbcore.studies.images.study import WEIGHT
 
-    if cfg["part"] == "ensembles":
+    if cfg["part"] in ("ensembles", "sweep"):
         return len(cfg["member_seeds"]) * cfg["train"]["max_updates"] * cfg["width"] / 100
     if cfg["part"] == "advms":
         width, _ = _fcn_shape(cfg["model"])
@@ -130,6 +162,8 @@ def compute(cfg: dict, device: str = "cpu") -> dict:
     part = cfg.get("part")
     if part == "ensembles":
         return compute_ensembles(cfg, device)
+    if part == "sweep":
+        return compute_sweep(cfg, device)
     if part == "advms":
         return compute_advms(cfg, device)
     if part == "table11":
@@ -174,20 +208,90 @@ def ensemble_groups(n_members: int, size: int) -> list[list[int]]:
     return [list(range(j * size, (j + 1) * size)) for j in range(n_members // size)]
 
 
+def train_pool(cfg: dict, device: str = "cpu"):
+    """The entry's dataset and its pool of FCNs, trained together (``train_many``)."""
+    from sbcore.data import make_dataset
+    from sbcore.training import TrainConfig, train_many
+
+    data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
+                        n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"], p=cfg["p"])
+    results = train_many(data, cfg["width"], cfg["depth"], TrainConfig(**cfg["train"]),
+                         cfg["member_seeds"], device=device, progress=False)
+    return data, results
+
+
+def disagreement(scores: np.ndarray) -> float:
+    """How often two members disagree: the share of points on which two members' predicted
+    classes (score > 0) differ, averaged over all pairs (rows of ``scores``: members)."""
+    if scores.ndim != 2 or len(scores) < 2:
+        raise ValueError(f"scores must be (members, points) with at least two members, got "
+                         f"shape {scores.shape}")
+    votes = (scores > 0).astype(float)
+    k, n = votes.shape
+    ones = votes.sum(0)
+    # pairs that differ at a point: (members voting 1) x (members voting 0)
+    return float((ones * (k - ones)).sum() / (k * (k - 1) / 2) / n)
+
+
+def overlap(read: list[set]) -> float:
+    """How much the members' read coordinates overlap: the Jaccard index |A & B| / |A | B| of
+    two members' sets, averaged over the pairs in which at least one member reads something
+    (NaN when no pair does)."""
+    pairs = [(a, b) for i, a in enumerate(read) for b in read[i + 1:] if a | b]
+    return float(np.mean([len(a & b) / len(a | b) for a, b in pairs])) if pairs \
+        else float("nan")
+
+
+def compute_sweep(cfg: dict, device: str = "cpu") -> dict:
+    """One sweep point: train the pool, then per ensemble size the mean over its disjoint
+    ensembles of the averaged-logit accuracy, the members' mean and the gain; and how different
+    the members are: their pairwise disagreement on the test set, the coordinates each reads
+    (randomising it costs more than ``findings.READS_COORDINATE``) and the overlap of those
+    sets. ``metrics`` (one row per measure, size 0 for the pool's) and ``runs``."""
+    from sbcore.reliance import accuracy, per_coordinate_accuracy
+    from sbcore.studies.defences.findings import READS_COORDINATE
+
+    data, results = train_pool(cfg, device)
+    test = np.stack([r.scorer(data.test.X) for r in results])
+    member_acc = np.array([accuracy(s, data.test.y) for s in test])
+    read = []
+    for r, acc in zip(results, member_acc):
+        drop = acc - per_coordinate_accuracy(r.scorer, data, "test", seed=r.seed)
+        read.append(set(np.flatnonzero(drop > READS_COORDINATE).tolist()))
+    # one pool per entry: its rows carry the data seed (the members' seeds are in ``runs``)
+    keys0 = dict(part="sweep", dataset=cfg["dataset"], d=data.d, seed=cfg["data_seed"],
+                 model=f"({cfg['width']},{cfg['depth']})-FCN", width=cfg["width"],
+                 n_train=cfg["n_train"], lr=cfg["train"]["lr"],
+                 momentum=cfg["train"]["momentum"], batch_size=cfg["train"]["batch_size"],
+                 max_updates=cfg["train"]["max_updates"])
+    train_acc = [accuracy(r.scorer(data.train.X), data.train.y) for r in results]
+    metrics = _rows(dict(keys0, size=0), {
+        "member train accuracy": np.mean(train_acc), "member test accuracy": member_acc.mean(),
+        "disagreement": disagreement(test),
+        "coordinates read per member": np.mean([len(c) for c in read]),
+        "overlap of read coordinates": overlap(read)})
+    for size in cfg["sizes"]:
+        groups = ensemble_groups(len(results), size)
+        averaged = np.mean([accuracy(test[g].mean(0), data.test.y) for g in groups])
+        members = np.mean([member_acc[g].mean() for g in groups])
+        metrics += _rows(dict(keys0, size=size), {
+            "averaged logits accuracy": averaged, "mean member accuracy": members,
+            "averaged logits gain": averaged - members, "ensembles": len(groups)})
+    runs = pd.DataFrame([dict(keys0, member=i, seed=r.seed, updates=r.updates,
+                              converged=r.converged, wall_time_s=round(r.wall_time_s, 2))
+                         for i, r in enumerate(results)])
+    return {"metrics": pd.DataFrame(metrics), "runs": runs}
+
+
 def compute_ensembles(cfg: dict, device: str = "cpu") -> dict:
     """Train the pool together, then score every ensemble of each size: ``metrics`` (per
     ensemble: averaged-logit and stacker accuracy, its members' mean and best accuracy; per
     member: train and test accuracy), ``coordinates`` (per member and canonical coordinate:
     test accuracy with that coordinate randomised) and ``runs``."""
-    from sbcore.data import make_dataset
     from sbcore.reliance import accuracy, per_coordinate_accuracy
-    from sbcore.training import TrainConfig, train_many
 
-    data = make_dataset(cfg["dataset"], n_train=cfg["n_train"], n_test=cfg["n_test"],
-                        n_val=cfg["n_val"], d=cfg["d"], seed=cfg["data_seed"], p=cfg["p"])
+    data, results = train_pool(cfg, device)
     model = f"({cfg['width']},{cfg['depth']})-FCN"
-    results = train_many(data, cfg["width"], cfg["depth"], TrainConfig(**cfg["train"]),
-                         cfg["member_seeds"], device=device, progress=False)
     test = np.stack([r.scorer(data.test.X) for r in results])
     val = np.stack([r.scorer(data.val.X) for r in results])
     keys0 = dict(part="ensembles", dataset=cfg["dataset"], d=data.d, model=model)
@@ -295,13 +399,38 @@ def compute_advms(cfg: dict, device: str = "cpu") -> dict:
 # Adversarial training of the image CNNs (Table 11)
 # --------------------------------------------------------------------------------------------
 
-def adversary(cfg: dict, attack: str, seed: int):
-    """The l-infinity PGD of one of the entry's attacks (pixels stay in [0, 1])."""
+def adversary(cfg: dict, attack: str, seed: int, eps: float | None = None):
+    """The l-infinity PGD of one of the entry's attacks (pixels stay in [0, 1]), at the
+    entry's radius or at ``eps`` (a warm-up stage), its step scaled with the radius."""
     from sbcore.attacks import PGDAdversary
 
     a = cfg["attacks"][attack]
-    return PGDAdversary(cfg["eps"], "linf", step=a["step"], iters=a["iters"], bounds=(0.0, 1.0),
-                        seed=seed)
+    eps = cfg["eps"] if eps is None else eps
+    return PGDAdversary(eps, "linf", step=a["step"] * eps / cfg["eps"], iters=a["iters"],
+                        bounds=(0.0, 1.0), seed=seed)
+
+
+def warmup_radii(eps: float, stages: int) -> list[float]:
+    """The radii of an ε warm-up in ``stages`` equal steps up to ``eps``: eps·i/stages."""
+    from sbcore.checks import check_int
+
+    stages = check_int("eps_stages", stages, 1)
+    return [eps * i / stages for i in range(1, stages + 1)]
+
+
+def adversarial_fit(model, data, config, cfg: dict, seed: int, device: str = "cpu"):
+    """Adversarial training of one model with the entry's attack: one ``fit`` at the entry's
+    radius, or, with ``eps_stages`` = k > 1, k fits in a row at the radii of
+    ``warmup_radii``, each from the last one's model (fresh optimiser, ``config`` each).
+    Returns the last fit's result and the updates of all stages."""
+    from sbcore.training import fit
+
+    updates = 0
+    for eps in warmup_radii(cfg["eps"], cfg.get("eps_stages", 1)):
+        r = fit(model, data, config, seed, device, progress=False,
+                perturb=adversary(cfg, cfg["attack"], seed, eps))
+        model, updates = r.model, updates + r.updates
+    return r, updates
 
 
 def compute_table11(cfg: dict, device: str = "cpu") -> dict:
@@ -323,9 +452,12 @@ def compute_table11(cfg: dict, device: str = "cpu") -> dict:
     metrics, runs = [], []
     X_eval, y_eval = data.test.X[:cfg["n_eval"]], data.test.y[:cfg["n_eval"]]
     for seed in cfg["seeds"]:
-        perturb = adversary(cfg, cfg["attack"], seed) if cfg["method"] == "AT" else None
-        r = fit(build_image_model(cfg["model"], seed=seed), data, config, seed, device,
-                progress=False, perturb=perturb)
+        model = build_image_model(cfg["model"], seed=seed)
+        if cfg["method"] == "AT":
+            r, updates = adversarial_fit(model, data, config, cfg, seed, device)
+        else:
+            r = fit(model, data, config, seed, device, progress=False)
+            updates = r.updates
         model = r.model.to(device)
         scorer = as_scorer(model, device, batch_size=SCORE_BATCH)
         values = {f"{name} accuracy": accuracy(scorer(split.X), split.y)
@@ -341,8 +473,8 @@ def compute_table11(cfg: dict, device: str = "cpu") -> dict:
         values["robust accuracy"] = values[f"robust accuracy ({own} PGD)"]
         model.cpu()
         metrics += _rows(dict(keys0, seed=seed), values)
-        runs.append(dict(keys0, seed=seed, epochs=r.updates / config.eval_every,
-                         updates=r.updates, converged=r.converged, diverged=r.diverged,
+        runs.append(dict(keys0, seed=seed, epochs=updates / config.eval_every,
+                         updates=updates, converged=r.converged, diverged=r.diverged,
                          wall_time_s=round(r.wall_time_s, 2)))
     return {"metrics": pd.DataFrame(metrics), "runs": pd.DataFrame(runs)}
 

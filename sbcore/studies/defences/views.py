@@ -193,6 +193,110 @@ def coordinate_summary(results: dict) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
+# What makes Fig. 6's gain: the sweep
+# --------------------------------------------------------------------------------------------
+
+# the sweep table's measures: (metric, size) -> column
+SWEEP_COLUMNS = {("member train accuracy", 0): "members' train accuracy",
+                 ("member test accuracy", 0): "members' test accuracy",
+                 ("disagreement", 0): "disagreement",
+                 ("coordinates read per member", 0): "coordinates read per member",
+                 ("overlap of read coordinates", 0): "overlap of read coordinates"}
+AXIS_NAMES = {"width": "width", "n_train": "training points", "lr": "step size",
+              "momentum": "momentum", "batch_size": "batch", "max_updates": "update cap"}
+
+
+def sweep_label(row: dict, base: dict) -> str:
+    """What a sweep setting changes from the base setting ('width 20, training points 8000'),
+    or 'Fig. 6's setting' for the base itself. A base without an update cap is read as not
+    changing it."""
+    changed = [f"{AXIS_NAMES[k]} {row[k]:g}" for k in ds.SWEEP_AXES
+               if row[k] != base.get(k, row[k])]
+    return ", ".join(changed) or "Fig. 6's setting"
+
+
+def sweep_start(sweep: dict) -> dict:
+    """The sweep's start setting (a profile's ``sweep`` section) with its update cap."""
+    return dict(sweep["start"], max_updates=sweep["train"]["max_updates"])
+
+
+def sweep_table(part, base: dict) -> pd.DataFrame | None:
+    """One row per sweep setting, in the order of the settings: what it changes, its members'
+    train and test accuracy, the averaged-logit gain of each ensemble size above 1 (mean over
+    the pool's disjoint ensembles), and how different the members are. None without a sweep."""
+    if part is None:
+        return None
+    m = part.metrics
+    axes = list(ds.SWEEP_AXES)
+    rows = []
+    for values, sub in m.groupby(axes, sort=False):
+        setting = dict(zip(axes, values))
+        row = {"setting": sweep_label(setting, base)}
+        for (metric, size), column in SWEEP_COLUMNS.items():
+            row[column] = _mean(sub, metric=metric, size=size)
+        for size in sorted(sub.loc[sub["size"] > 1, "size"].unique()):
+            row[f"gain, ensemble of {int(size)}"] = _mean(sub, metric="averaged logits gain",
+                                                          size=size)
+        rows.append(dict(row, **{f"_{k}": v for k, v in setting.items()}))
+    out = pd.DataFrame(rows)
+    order = ["setting", *SWEEP_COLUMNS.values()][:3] + \
+        [c for c in out.columns if c.startswith("gain")] + list(SWEEP_COLUMNS.values())[2:]
+    return out[order + [c for c in out.columns if c.startswith("_")]]
+
+
+def sweep_view(results: dict, profile: str) -> pd.DataFrame | None:
+    """The sweep of a run (this run's, or the stored paper-scale run's with ``profile``
+    "paper") as the page shows it: ``sweep_table`` without its settings' raw values; None
+    where the run has no sweep."""
+    table = sweep_table(results["sweep"], sweep_start(section(profile, ds.NAME)["sweep"]))
+    if table is None:
+        return None
+    return table[[c for c in table.columns if not c.startswith("_")]]
+
+
+def sweep_numbers(part, base: dict, sizes: list) -> dict:
+    """The sweep's glued numbers: the paper's averaged-logit gain for the largest ensemble size,
+    the Fig. 6 setting's gain and members' train accuracy, the setting with the largest gain
+    (its label, gain, members' train and test accuracy), the largest gain among settings whose
+    members memorise, and ``findings.sweep``'s answer."""
+    table = sweep_table(part, base)
+    big = max(sizes)
+    paper = paper_numbers("Fig. 6")
+    paper_gain = float(paper.loc[(paper["dataset"] == "ms-5")
+                                 & (paper["model"] == ensemble_label(big))
+                                 & (paper["metric"] == "averaged logits gain"), "mean"].iloc[0])
+    gain, train = f"gain, ensemble of {big}", "members' train accuracy"
+    rows = [dict(label=r["setting"], gain=r[gain], train=r[train]) for _, r in table.iterrows()]
+    answer = findings.sweep(rows, paper_gain)
+    base_row = table[table["setting"] == sweep_label(base, base)].iloc[0]
+    best = table.loc[table[gain].idxmax()]
+    memorising = table[table[train] >= findings.MEMORISED]
+    return dict(sweep_size=big, sweep_paper_gain=paper_gain, sweep_settings=len(table),
+                sweep_base_gain=float(base_row[gain]), sweep_base_train=float(base_row[train]),
+                sweep_best=best["setting"], sweep_best_gain=float(best[gain]),
+                sweep_best_train=float(best[train]),
+                sweep_best_member=float(best["members' test accuracy"]),
+                sweep_memorising_max_gain=float(memorising[gain].max()) if len(memorising)
+                else float("nan"),
+                sweep_reproduced=", ".join(answer["reproduced"]) or "no setting",
+                sweep_any_reproduced=bool(answer["reproduced"]),
+                sweep_memorising_short=answer["memorising_short"],
+                sweep_underfit_reproduce=answer["underfit_reproduce"])
+
+
+def stored_sweep_text(stored: dict) -> str | None:
+    """Markdown: what the stored paper-scale sweep shows (``prose.stored_sweep`` of its
+    ``sweep_numbers``), with the run's device and date; None when none is stored."""
+    from sbcore.book.chapter import stored_label
+
+    if stored.get("sweep") is None:
+        return None
+    w = section("paper", ds.NAME)["sweep"]
+    return prose.stored_sweep(sweep_numbers(stored["sweep"], sweep_start(w), w["sizes"]),
+                              stored_label(stored["sweep"]))
+
+
+# --------------------------------------------------------------------------------------------
 # Fig. 7: adversarial training on AdvMS-(5,7)
 # --------------------------------------------------------------------------------------------
 
@@ -318,7 +422,7 @@ def _mean(m: pd.DataFrame, **where) -> float:
 def numbers(results: dict, stored: dict, profile: str) -> dict:
     """Every number and text the chapter's prose glues, by name."""
     s = section(profile, ds.NAME)
-    e, a, t = s["ensembles"], s["advms"], s["table11"]
+    e, a, t, w = s["ensembles"], s["advms"], s["table11"], s["sweep"]
     em = results["ensembles"].metrics
     big = max(e["sizes"])
     out = dict(ms5_n_train=e["n_train"]["ms-5"], lms7_n_train=e["n_train"]["noisy-lms-7"],
@@ -360,6 +464,11 @@ def numbers(results: dict, stored: dict, profile: str) -> dict:
     out.update(t11_eps=t["eps"], t11_seeds=t["seeds"], t11_n_train=t["n_train"] or 0,
                t11_models=", ".join(t["models"]), t11_at_epochs=t["train"]["max_epochs"],
                t11_sgd_epochs=t["sgd_train"]["max_epochs"])
+    out.update(sweep_numbers(results["sweep"], sweep_start(w), w["sizes"]),
+               sweep_members=w["members"], sweep_n_test=w["n_test"], sweep_d=w["d"],
+               t11_warmup=bool(t["eps_stages"] > 1),
+               t11_at_recipe=prose.at_recipe(t["eps_stages"], t["train"]["max_epochs"],
+                                             t["train"]["batch_size"], t["eps"]))
     for method in ("SGD", "AT"):
         # a stored table reads SGD's empty attack back as NaN
         sub = tm[(tm["method"] == method) & (tm["attack"].fillna("").isin(["", "code"]))]
