@@ -56,6 +56,7 @@ EXCLUDED: dict[tuple[str, str, str | None], str] = {
     ("03_extreme_sb", "table 4", "wall time (s)"): "mean wall time of a training run",
     ("05_toolbox", "table 8", "wall time (s)"): "wall time of each part's runs",
     ("07_images", "table 1", "seconds per run"): "wall time of a training run",
+    ("07_images", "sweep_minutes", None): "the sweep's entries' wall time, summed",
     ("99_status", "total_minutes", None): "the book's execution time, summed from the timings",
     ("99_status", "table 1", "time (s)"): "each chapter's execution time",
     ("99_status", "table 1", "date (UTC)"): "when each chapter was executed",

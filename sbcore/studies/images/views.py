@@ -219,8 +219,7 @@ def sweep_table(sweep):
                 counts[key]["change"] = float("nan")
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.names = ["factor", "setting"]
-    title = (f"* moves the MNIST-randomised AUC: a change beyond {findings.EFFECT_Z:g} standard "
-             f"errors")
+    title = f"* beyond {findings.EFFECT_Z:g} standard errors"
     return summary_view(table, title=title, counts=pd.DataFrame.from_dict(
         counts, orient="index").set_axis(table.index))
 
