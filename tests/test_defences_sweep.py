@@ -121,8 +121,11 @@ def test_the_sweep_table_and_numbers(results):
     assert isinstance(fig, matplotlib.figure.Figure) and fig.get_size_inches()[0] <= 7.0
     assert len(fig.axes[0].patches) == len(table)  # a bar per setting
     plt.close(fig)
-    assert list(views.sweep_view(results, "smoke").columns) == \
-        [c for c in table.columns if not c.startswith("_")]
+    shown = views.sweep_view(results, "smoke")
+    assert len(shown.columns) == len([c for c in table.columns if not c.startswith("_")])
+    assert {"train acc.", "test acc.", "gain, 10", "disagreement", "coords read", "overlap"} <= \
+        set(shown.columns)
+    assert max(len(word) for c in shown.columns for word in c.split()) <= 12  # headers wrap
     assert views.sweep_label(dict(start, width=20, n_train=8000), start) == \
         "width 20, training points 8000"
     assert views.sweep_label(dict(start, max_updates=10), start) == "update cap 10"

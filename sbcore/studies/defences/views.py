@@ -202,6 +202,11 @@ SWEEP_COLUMNS = {("member train accuracy", 0): "members' train accuracy",
                  ("disagreement", 0): "disagreement",
                  ("coordinates read per member", 0): "coordinates read per member",
                  ("overlap of read coordinates", 0): "overlap of read coordinates"}
+# The page's headers of the sweep table: eight columns fit the text column only with short
+# words (a header wraps only between words); the chapter's text says what each measures.
+SWEEP_HEADERS = {"members' train accuracy": "train acc.", "members' test accuracy": "test acc.",
+                 "coordinates read per member": "coords read",
+                 "overlap of read coordinates": "overlap"}
 AXIS_NAMES = {"width": "width", "n_train": "training points", "lr": "step size",
               "momentum": "momentum", "batch_size": "batch", "max_updates": "update cap"}
 
@@ -246,12 +251,14 @@ def sweep_table(part, base: dict) -> pd.DataFrame | None:
 
 def sweep_view(results: dict, profile: str) -> pd.DataFrame | None:
     """The sweep of a run (this run's, or the stored paper-scale run's with ``profile``
-    "paper") as the page shows it: ``sweep_table`` without its settings' raw values; None
-    where the run has no sweep."""
+    "paper") as the page shows it: ``sweep_table`` without its settings' raw values, under
+    short headers (``SWEEP_HEADERS``; 'gain, 10' for an ensemble of 10); None where the run has
+    no sweep."""
     table = sweep_table(results["sweep"], sweep_start(section(profile, ds.NAME)["sweep"]))
     if table is None:
         return None
-    return table[[c for c in table.columns if not c.startswith("_")]]
+    shown = table[[c for c in table.columns if not c.startswith("_")]]
+    return shown.rename(columns=lambda c: SWEEP_HEADERS.get(c, c.replace("ensemble of ", "")))
 
 
 def sweep_numbers(part, base: dict, sizes: list) -> dict:
