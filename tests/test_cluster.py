@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -198,6 +199,7 @@ def test_the_ledger_on_a_local_cluster_from_the_command_line(tmp_path):
     assert f"{n} stored, 0 paused, 0 not started, 0 failed" in out.stdout
     assert f"profile smoke, seed 0: {n} stored, 0 missing" in out.stdout
     assert out.stdout.count("   stored plateau ") == n and "train 2 models" not in out.stderr
+    assert re.search(r"entries: .*\d+ stored, \d+ running, .* left", out.stderr)  # one view
     assert _hidden(tmp_path) == []
 
 

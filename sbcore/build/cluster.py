@@ -256,7 +256,8 @@ def run_missing(client: distributed.Client, profile: str, studies=STUDIES,
         report(f"   {len(outcome.no_worker)} entr{'y' if len(outcome.no_worker) == 1 else 'ies'}"
                f" are a GPU's work and this cluster has no GPU worker (--gpu-workers N, or a "
                f"worker started with --resources GPU=1): " + ", ".join(outcome.no_worker))
-    _collect(client, futures, outcome, profile, root, report, progress, timeout_s)
+    _collect(client, futures, outcome, profile, root, report, progress, timeout_s,
+             workers=sum(kinds.values()))
     return outcome
 
 
@@ -265,8 +266,9 @@ def _partial(e: runner.Entry, profile: str, root: Path | None) -> Path:
 
 
 def _collect(client, futures: dict, outcome: Outcome, profile: str, root, report,
-             progress: bool, timeout_s: float | None) -> None:
-    """Save each entry as its task finishes; one progress view over the whole run."""
+             progress: bool, timeout_s: float | None, workers: int = 1) -> None:
+    """Save each entry as its task finishes; one progress view over the whole run, with the
+    time left by the estimates of the entries not finished, spread over the ``workers``."""
     bar = tqdm(total=len(futures), desc="entries", unit="entry", disable=not progress,
                dynamic_ncols=True)
     say = bar.write if progress else report
@@ -286,11 +288,12 @@ def _collect(client, futures: dict, outcome: Outcome, profile: str, root, report
                 _one(fut, e, job, outcome, profile, root, say)
                 bar.update(1)
             running = sum(len(v) for v in client.processing().values()) if pending else 0
+            left = sum(futures[f][1].estimate_s for f in pending) / max(workers, 1)
             bar.set_postfix_str(
                 f"{len(outcome.stored)} stored, {running} running, "
                 f"{len(pending) - running} waiting, {len(outcome.paused)} paused, "
-                f"{len(outcome.failed)} failed, {time.perf_counter() - start:.0f} s",
-                refresh=True)
+                f"{len(outcome.failed)} failed; {time.perf_counter() - start:.0f} s so far, "
+                f"about {estimate.duration(left)} left", refresh=True)
     finally:
         bar.close()
         for fut in pending:  # interrupted: what is queued is dropped (running tasks finish)
