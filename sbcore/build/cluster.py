@@ -69,8 +69,9 @@ def local_cluster(cpu_workers: int, gpu_workers: int = 0) -> distributed.SpecClu
 
     workers = {f"cpu-{i}": worker({"CPU": 1}, "") for i in range(cpu_workers)}
     workers.update({f"gpu-{i}": worker({"GPU": 1}, str(i)) for i in range(gpu_workers)})
-    scheduler = {"cls": distributed.Scheduler, "options": dict(
-        host="127.0.0.1", dashboard_address=None)}
+    scheduler = {"cls": distributed.Scheduler, "options": dict(  # its HTTP routes (health,
+        host="127.0.0.1", dashboard=False,  # metrics) on a free loopback port, not on 8787,
+        dashboard_address="127.0.0.1:0")}  # where a reader's own Dask may listen
     return distributed.SpecCluster(workers=workers, scheduler=scheduler,
                                    silence_logs=logging.ERROR, name="sbcore ledger")
 
