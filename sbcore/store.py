@@ -333,19 +333,32 @@ def save(study: str, config: dict, profile: str, tables: dict, device: str = "cp
                 git_commit=git_commit(), torch_version=torch.__version__, device=str(device),
                 device_name=device_name(device), wall_time_s=round(wall_time_s, 2),
                 date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    with _staged(path) as tmp:
+        prov = _write_entry(tmp, tables, tensors, prov)
+    return Result(tables=tables, provenance=prov, path=path, cached=False, tensors=tensors)
+
+
+@contextlib.contextmanager
+def _staged(path: Path):
+    """A temporary folder beside the entry ``path`` to write it into; swapped into place when
+    the block ends, removed on any error, so nothing stored changes unless the whole entry is
+    written. A write that fails (OSError; RuntimeError from torch's writer on a full disk)
+    is StoreUnwritable; a CorruptResult passes as it is."""
     tmp = None
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        prov = _write_entry(tmp, tables, tensors, prov)
-        _swap_into_place(tmp, path)
-    except (OSError, RuntimeError) as err:  # a full disk: torch's writer says RuntimeError
+        yield tmp
+        swap_into_place(tmp, path)
+    except CorruptResult:
+        _remove(tmp)
+        raise
+    except (OSError, RuntimeError) as err:
         _remove(tmp)
         raise StoreUnwritable(f"could not write the entry {path} ({err}); nothing stored was "
                               f"changed") from None
     except BaseException:
         _remove(tmp)
         raise
-    return Result(tables=tables, provenance=prov, path=path, cached=False, tensors=tensors)
 
 
 def _remove(tmp: Path | None) -> None:
@@ -375,8 +388,9 @@ def _write_entry(tmp: Path, tables: dict, tensors, prov: dict) -> dict:
     return prov
 
 
-def _swap_into_place(tmp: Path, path: Path) -> None:
-    """Move a complete entry to its key; an older entry there is removed only afterwards.
+def swap_into_place(tmp: Path, path: Path) -> None:
+    """Move a complete entry (or any folder: a paused entry's checkpoints) from ``tmp`` to
+    ``path``, under a lock on its parent; an older one there is removed only afterwards.
     The old one moves to a fresh hidden name, so a stray ``<key>.old`` left by an earlier
     interrupted run never blocks a save."""
     with _key_lock(path):
@@ -413,24 +427,14 @@ def save_files(study: str, config: dict, profile: str, files: dict[str, bytes],
                             f"table; got {sorted(files)}")
     path = entry_dir(study, config, profile, root)
     check_writable(study, profile, root)
-    tmp = None
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    with _staged(path) as tmp:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
-        result = _read_entry(tmp, config)
-        _swap_into_place(tmp, path)
-    except CorruptResult as err:
-        _remove(tmp)
-        raise CorruptResult(f"refused the entry made elsewhere for {path}: "
-                            f"{str(err).replace(str(tmp), 'its files')}") from None
-    except OSError as err:
-        _remove(tmp)
-        raise StoreUnwritable(f"could not write the entry {path} ({err}); nothing stored was "
-                              f"changed") from None
-    except BaseException:
-        _remove(tmp)
-        raise
+        try:
+            result = _read_entry(tmp, config)
+        except CorruptResult as err:
+            raise CorruptResult(f"refused the entry made elsewhere for {path}: "
+                                f"{str(err).replace(str(tmp), 'its files')}") from None
     return Result(tables=result.tables, provenance=result.provenance, path=path, cached=False,
                   tensors=result.tensors)
 

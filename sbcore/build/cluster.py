@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import shutil
 import socket
 import tempfile
@@ -140,13 +139,7 @@ def write_folder(files: dict[str, bytes], folder: Path) -> None:
                 raise ValueError(f"refused the checkpoint file name {rel!r}")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        old = None
-        if os.path.lexists(folder):
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
-            os.rename(folder, old / "entry")
-        os.rename(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        store.swap_into_place(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

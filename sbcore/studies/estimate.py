@@ -142,7 +142,11 @@ def device_kind(device: str) -> str:
 
 def relative_cost(study: str, config: dict) -> float:
     """The study's ``cost(config)``, 1 for a study that defines none (as the runner counts)."""
-    mod = load(study, "study")
+    return module_cost(load(study, "study"), config)
+
+
+def module_cost(mod, config: dict) -> float:
+    """An entry's relative work by its study module's ``cost`` (1 where it defines none)."""
     return float(mod.cost(config)) if hasattr(mod, "cost") else 1.0
 
 

@@ -83,7 +83,7 @@ def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) ->
     for entry, cfg in mod.configs(profile, seed).items():
         key_cfg = entry_key_config(mod, entry, cfg, seed)
         key = store.config_key(key_cfg)
-        cost = _cost(mod, cfg)
+        cost = estimate.module_cost(mod, cfg)
         prov = stored.get(key)
         if prov is not None and "migrated" in prov:
             migrated = (f"moved from the v{prov['migrated'].get('from_version')} entry "
@@ -119,11 +119,6 @@ def entries(name: str, profile: str, seed: int = 0, root: Path | None = None) ->
             _note_checkpoints(e, store.partial_dir(mod.NAME, key_cfg, profile, root))
         out.append(e)
     return out
-
-
-def _cost(mod, config: dict) -> float:
-    """An entry's relative work by its study's ``cost`` (1 where the study defines none)."""
-    return float(mod.cost(config)) if hasattr(mod, "cost") else 1.0
 
 
 def _note_checkpoints(e: Entry, partial: Path) -> None:
@@ -185,7 +180,7 @@ def pending(name: str, profile: str, seed: int = 0, recompute: bool = False, onl
         prov = stored.get(store.config_key(key_cfg))
         if prov is None or "damaged" in prov or store.stale_reason(prov):
             out.append(Entry(mod.NAME, entry, configs[entry], key_cfg, "missing",
-                             cost=_cost(mod, configs[entry])))
+                             cost=estimate.module_cost(mod, configs[entry])))
     return out
 
 
